@@ -1,0 +1,116 @@
+"""The whole exception tree of onrtools.
+
+::
+
+    OnrError                 catch this in notebooks
+    ├── ConfigError          missing or invalid ONR_* setting
+    ├── AuthError            CAS/OAuth2 refused the credentials or ticket, or rights are missing
+    ├── RegistryUnavailable  timeout or connection failure (wraps httpx.TransportError)
+    ├── ApiError             non-2xx: .status, .method, .path, .detail
+    │   ├── NotFound         unknown oid / tuonti id
+    │   └── Conflict         409 (names do not match)
+    ├── AmbiguousSend        a PUT may or may not have reached ONR; resolved before resending
+    ├── ValidationFailed     rows rejected before sending: .problems, all of them
+    ├── RegisterReadError    the register file itself cannot be read: .path, .row, .field
+    ├── EnvironmentGuardError test data towards production or real data towards a test env
+    ├── TuontiFailed         import finished with row errors: .tuonti_id, .row_errors
+    ├── TuontiTimeout        polling gave up: .tuonti_id, .last_status
+    └── LedgerError          the evidence ledger is broken: .entry (first bad entry)
+
+Data lives in attributes; the message is for people. Neither holds a password, ticket,
+cookie or full hetu. Programmer mistakes stay TypeError/ValueError.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class OnrError(Exception):
+    """Base of every error onrtools raises on purpose."""
+
+
+class ConfigError(OnrError):
+    """A missing or invalid ONR_* setting."""
+
+
+class AuthError(OnrError):
+    """Authentication failed, or (ONR answers 401 for both) the user lacks the rights."""
+
+
+class RegistryUnavailable(OnrError):
+    """Timeout or connection failure talking to ONR."""
+
+
+class ApiError(OnrError):
+    """ONR answered with a non-2xx status."""
+
+    def __init__(self, status: int, method: str, path: str, detail: Any = None) -> None:
+        self.status = status
+        self.method = method
+        self.path = path
+        self.detail = detail
+        super().__init__(f"{method} {path} answered {status}" + (f": {detail}" if detail else ""))
+
+
+class NotFound(ApiError):
+    """404: unknown oid, tuonti id or hetu."""
+
+
+class Conflict(ApiError):
+    """409: the names given do not match the registry's."""
+
+
+class AmbiguousSend(OnrError):
+    """A non-idempotent request may have reached ONR; it must be resolved, not resent."""
+
+
+class ValidationFailed(OnrError):
+    """Rows were rejected before anything was sent; ``problems`` holds all of them."""
+
+    def __init__(self, message: str, problems: Any = None) -> None:
+        self.problems = problems
+        super().__init__(message)
+
+
+class RegisterReadError(OnrError):
+    """The register file cannot be read at all (not a row-level problem)."""
+
+    def __init__(
+        self, message: str, *, path: str | None = None, row: int | None = None,
+        field: str | None = None,
+    ) -> None:
+        self.path = path
+        self.row = row
+        self.field = field
+        super().__init__(message)
+
+
+class EnvironmentGuardError(OnrError):
+    """Test-range data towards production, or real-looking data towards a test environment."""
+
+
+class TuontiFailed(OnrError):
+    """An import finished, or stopped, with row errors."""
+
+    def __init__(self, message: str, tuonti_id: int | None = None, row_errors: Any = None) -> None:
+        self.tuonti_id = tuonti_id
+        self.row_errors = row_errors
+        super().__init__(message)
+
+
+class TuontiTimeout(OnrError):
+    """Polling an import gave up."""
+
+    def __init__(self, message: str, tuonti_id: int | None = None, last_status: Any = None) -> None:
+        self.tuonti_id = tuonti_id
+        self.last_status = last_status
+        super().__init__(message)
+
+
+class LedgerError(OnrError):
+    """The evidence ledger failed verification; ``entry`` names the first bad entry."""
+
+    def __init__(self, message: str, entry: int | None = None) -> None:
+        self.entry = entry
+        super().__init__(message)
