@@ -1,0 +1,244 @@
+"""Authentication as httpx.Auth flows: CAS service tickets (CasAuth) and OAuth2 (OAuth2Auth).
+
+Both add ONR's conventional headers (``Caller-Id``, ``CSRF: CSRF``, ``Cookie: CSRF=CSRF``) to
+every API request and re-authenticate exactly once when ONR says the session or token is gone;
+a second refusal is an ``AuthError``. Tickets, cookies and tokens never enter messages.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Generator
+from typing import Any
+
+import httpx
+
+from onrtools.errors import AuthError
+from onrtools.recorder import CallRecorder, path_template
+
+RIGHTS_HINT = (
+    "ONR answers 401 both for an expired login and for missing rights: check that the service "
+    "user has the role this call needs (e.g. OPPIJOIDENTUONTI, TUONTIDATA_READ)"
+)
+
+
+def conventional_headers(request: httpx.Request, caller_id: str, cookies: str = "") -> None:
+    """Caller-Id and the CSRF header+cookie pair every OPH client sends (REST.md §2.3)."""
+    request.headers["Caller-Id"] = caller_id
+    request.headers["CSRF"] = "CSRF"
+    request.headers["Cookie"] = "CSRF=CSRF" + (f"; {cookies}" if cookies else "")
+
+
+class CasAuth(httpx.Auth):
+    """CAS: TGT → service ticket → ``j_spring_cas_security_check`` → ``JSESSIONID`` cookie.
+
+    The TGT is reused for new service tickets; a refused TGT is replaced once. On a 302 to
+    ``/cas/login`` or a 401 the flow logs in again and repeats the request once.
+    """
+
+    requires_response_body = True  # the service ticket comes back in the body
+
+    def __init__(
+        self, *, cas_url: str, service_url: str, username: str, password: str, caller_id: str,
+        recorder: CallRecorder | None = None,
+    ) -> None:
+        self.cas_url = cas_url.rstrip("/")
+        self.service_url = service_url.rstrip("/")
+        self.username = username
+        self._password = password
+        self.caller_id = caller_id
+        self.recorder = recorder
+        self._tgt: str | None = None
+        self._session: str | None = None
+        self._generation = 0  # bumps on every successful login
+        self._lock = threading.RLock()
+        self.logins = 0  # sessions opened (tests and evidence count re-logins)
+
+    def __repr__(self) -> str:
+        return f"CasAuth(cas_url={self.cas_url!r}, username={self.username!r}, password='***')"
+
+    # ------------------------------------------------------------------ flow
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        with self._lock:
+            if self._session is None:
+                yield from self._login()
+            generation = self._generation
+        response = yield self._with_session(request)
+        if not self._expired(response):
+            return
+        with self._lock:
+            if self._generation == generation:  # nobody else has logged in meanwhile
+                self._session = None
+                yield from self._login()
+        response = yield self._with_session(request)
+        if self._expired(response):
+            raise AuthError(
+                f"{request.method} {_path(request)}: ONR refused the request after a fresh CAS "
+                f"login ({response.status_code}). {RIGHTS_HINT}"
+            )
+
+    def _with_session(self, request: httpx.Request) -> httpx.Request:
+        conventional_headers(request, self.caller_id, f"JSESSIONID={self._session}")
+        return request
+
+    @staticmethod
+    def _expired(response: httpx.Response) -> bool:
+        if response.status_code == 401:
+            return True
+        return response.status_code in (302, 303) and "/cas/login" in response.headers.get(
+            "location", ""
+        )
+
+    def _login(self) -> Generator[httpx.Request, httpx.Response, None]:
+        ticket: str | None = None
+        for _ in range(2):  # a stale TGT is replaced once
+            if self._tgt is None:
+                yield from self._new_tgt()
+            assert self._tgt is not None
+            req = self._form(f"{self.cas_url}/v1/tickets/{self._tgt}",
+                             {"service": f"{self.service_url}/j_spring_cas_security_check"})
+            started = time.perf_counter()
+            resp = yield req
+            self._record(req, resp, started)
+            if resp.status_code == 200 and resp.text.strip():
+                ticket = resp.text.strip()
+                break
+            self._tgt = None
+        if ticket is None:
+            raise AuthError("CAS refused to issue a service ticket for ONR")
+        req = httpx.Request("GET", f"{self.service_url}/j_spring_cas_security_check",
+                            params={"ticket": ticket})
+        conventional_headers(req, self.caller_id)
+        started = time.perf_counter()
+        resp = yield req
+        self._record(req, resp, started)
+        session = resp.cookies.get("JSESSIONID")
+        if not session or resp.status_code >= 400:
+            raise AuthError(
+                f"ONR did not open a session for the service ticket ({resp.status_code})"
+            )
+        self._session = session
+        self._generation += 1
+        self.logins += 1
+
+    def _new_tgt(self) -> Generator[httpx.Request, httpx.Response, None]:
+        req = self._form(f"{self.cas_url}/v1/tickets",
+                         {"username": self.username, "password": self._password})
+        started = time.perf_counter()
+        resp = yield req
+        self._record(req, resp, started)
+        location = resp.headers.get("location", "")
+        if resp.status_code != 201 or "/" not in location:
+            raise AuthError(
+                f"CAS refused the credentials of user {self.username!r} ({resp.status_code})"
+            )
+        self._tgt = location.rstrip("/").rsplit("/", 1)[-1]
+
+    def _form(self, url: str, data: dict[str, str]) -> httpx.Request:
+        req = httpx.Request("POST", url, data=data)
+        conventional_headers(req, self.caller_id)
+        return req
+
+    def _record(self, req: httpx.Request, resp: httpx.Response, started: float) -> None:
+        if self.recorder is not None:
+            self.recorder.record(req.method, _path(req), resp.status_code,
+                                 time.perf_counter() - started)
+
+    def invalidate_session(self) -> None:
+        """Forget the session (not the TGT); the next request logs in again."""
+        with self._lock:
+            self._session = None
+
+
+class OAuth2Auth(httpx.Auth):
+    """OAuth2 client credentials (Otuva): cached bearer token, one refresh on 401."""
+
+    requires_response_body = True
+
+    def __init__(
+        self, *, token_url: str, client_id: str, client_secret: str, caller_id: str,
+        recorder: CallRecorder | None = None, clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.token_url = token_url
+        self.client_id = client_id
+        self._client_secret = client_secret
+        self.caller_id = caller_id
+        self.recorder = recorder
+        self._clock = clock
+        self._token: str | None = None
+        self._expires = 0.0
+        self._lock = threading.RLock()
+        self.logins = 0
+
+    def __repr__(self) -> str:
+        return f"OAuth2Auth(token_url={self.token_url!r}, client_id={self.client_id!r})"
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        with self._lock:
+            if self._token is None or self._clock() >= self._expires:
+                yield from self._fetch()
+            token = self._token
+        response = yield self._bearer(request, token)
+        if response.status_code != 401:
+            return
+        with self._lock:
+            if self._token == token:
+                yield from self._fetch()
+            token = self._token
+        response = yield self._bearer(request, token)
+        if response.status_code == 401:
+            raise AuthError(
+                f"{request.method} {_path(request)}: ONR refused a fresh OAuth2 token (401). "
+                f"{RIGHTS_HINT}"
+            )
+
+    def _bearer(self, request: httpx.Request, token: str | None) -> httpx.Request:
+        conventional_headers(request, self.caller_id)
+        request.headers["Authorization"] = f"Bearer {token}"
+        return request
+
+    def _fetch(self) -> Generator[httpx.Request, httpx.Response, None]:
+        req = httpx.Request("POST", self.token_url, data={
+            "grant_type": "client_credentials", "client_id": self.client_id,
+            "client_secret": self._client_secret,
+        })
+        conventional_headers(req, self.caller_id)
+        started = time.perf_counter()
+        resp = yield req
+        if self.recorder is not None:
+            self.recorder.record("POST", _path(req), resp.status_code,
+                                 time.perf_counter() - started)
+        try:
+            body: dict[str, Any] = resp.json() if resp.status_code == 200 else {}
+        except ValueError:
+            body = {}
+        if not body.get("access_token"):
+            raise AuthError(f"the OAuth2 token endpoint refused client {self.client_id!r} "
+                            f"({resp.status_code})")
+        self._token = str(body["access_token"])
+        # refresh a little early so a token does not expire in flight
+        self._expires = self._clock() + max(float(body.get("expires_in") or 300) - 30, 5)
+        self.logins += 1
+
+
+def _path(request: httpx.Request) -> str:
+    return path_template(request.url.path)
+
+
+def auth_from_settings(settings: Any, recorder: CallRecorder | None = None) -> httpx.Auth:
+    """The flow ``settings.auth`` names, wired with its secrets."""
+    if settings.auth == "oauth2":
+        return OAuth2Auth(
+            token_url=settings.token_url, client_id=settings.client_id,
+            client_secret=settings.client_secret.get_secret_value(),
+            caller_id=settings.caller_id, recorder=recorder,
+        )
+    return CasAuth(
+        cas_url=settings.cas_url, service_url=settings.service_url, username=settings.username,
+        password=settings.password.get_secret_value(), caller_id=settings.caller_id,
+        recorder=recorder,
+    )
+
+
+__all__ = ["CasAuth", "OAuth2Auth", "auth_from_settings"]

@@ -1,0 +1,532 @@
+"""Exactly-once, resumable batch imports (``PUT /oppija``, ``PUT /yleistunniste``).
+
+``import_register`` splits the rows into batches, writes each batch to the journal before it is
+sent, sends it, polls ONR until it is processed, and stores the result of every row by
+``tunniste``. Kill it at any moment and run it again with the same rows: it carries on where
+the journal says, and never sends a batch twice.
+
+A ``PUT`` is never retried blindly. When its outcome is open (timeout, dropped connection,
+5xx, or a crash between sending and journalling) the batch is *resolved*:
+
+1. ``GET /oppija/tuontikooste`` newest first, over the time window since the send started
+   (minus a clock-skew margin): candidates are imports with the batch's row count, the same
+   API, created by our own service user (its OID is learnt from the kooste of an import we
+   already own; ``author`` is not used because ONR leaves it null for service users), and not
+   already claimed by another batch in the journal;
+2. each candidate's tunnistes are read (``GET /oppija/tuontidata/{id}``, or the processed rows
+   of ``GET …/tuonti={id}`` without TUONTIDATA_READ) and must equal the batch's tunniste set;
+3. a match is adopted as the batch's tuonti; no match twice, a grace period apart, proves the
+   batch absent and only then is it sent again. A candidate that cannot be checked leaves the
+   batch unresolved (``AmbiguousSend``): nothing is resent on a guess.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import math
+import sys
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import pandas as pd
+from filelock import FileLock, Timeout
+
+from onrtools.client import OnrClient
+from onrtools.errors import (
+    AmbiguousSend,
+    ApiError,
+    AuthError,
+    OnrError,
+    RegistryUnavailable,
+    TuontiFailed,
+    TuontiTimeout,
+    ValidationFailed,
+)
+from onrtools.journal import RESULT_COLUMNS, Batch, ImportJournal, JournalMismatchError
+from onrtools.models import TuontiPerustiedot
+
+Api = Literal["oppija", "yleistunniste"]
+CLOCK_SKEW_S = 300.0  # our clock vs ONR's when matching a kooste timestamp to a send
+FLAT_FIELDS = ("oid", "hetu", "passinumero", "sahkoposti", "etunimet", "kutsumanimi",
+               "sukunimi", "syntymaaika")
+
+
+# ---------------------------------------------------------------- rows
+def to_tuonti_row(row: Mapping[str, Any], *, api: Api = "oppija") -> dict[str, Any]:
+    """One register row (flat columns or ONR's ``{tunniste, henkilo}``) as ONR's import row.
+
+    Flat columns: tunniste, oid, hetu, passinumero, sahkoposti, etunimet, kutsumanimi,
+    sukunimi, syntymaaika, sukupuoli, aidinkieli, kansalaisuus ("246" or "246;752").
+    Empty cells are left out. ``aidinkieli`` is upper-cased: the import compares it with the
+    kieli code set case-sensitively (REST.md §4.3).
+    """
+    tunniste = _clean(row.get("tunniste"))
+    if isinstance(row.get("henkilo"), Mapping):
+        henkilo = {k: v for k, v in dict(row["henkilo"]).items() if _clean(v) is not None}
+    else:
+        henkilo = {}
+        for key in FLAT_FIELDS:
+            value = _clean(row.get(key))
+            if value is not None:
+                henkilo[key] = value
+        if (value := _clean(row.get("sukupuoli"))) is not None:
+            henkilo["sukupuoli"] = {"koodi": value}
+        if (value := _clean(row.get("aidinkieli"))) is not None:
+            henkilo["aidinkieli"] = {"koodi": value.upper()}
+        codes = row.get("kansalaisuus")
+        if isinstance(codes, str):
+            codes = [c.strip() for c in codes.replace(",", ";").split(";")]
+        if codes is not None and not isinstance(codes, float):
+            koodit = [c if isinstance(c, Mapping) else {"koodi": str(c)}
+                      for c in codes if _clean(c) is not None]
+            if koodit:
+                henkilo["kansalaisuus"] = koodit
+    if api == "yleistunniste":
+        henkilo = {k: henkilo[k] for k in ("hetu", "etunimet", "kutsumanimi", "sukunimi")
+                   if k in henkilo}
+    return {"tunniste": tunniste, "henkilo": henkilo}
+
+
+def _clean(value: Any) -> Any:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if isinstance(value, str):
+        value = value.strip()
+        return value or None
+    return value
+
+
+def prepare_rows(rows: Iterable[Mapping[str, Any]] | pd.DataFrame, *, api: Api = "oppija"
+                 ) -> list[dict[str, Any]]:
+    """ONR import rows; every row needs its own non-empty ``tunniste`` (results join on it)."""
+    if isinstance(rows, pd.DataFrame):
+        records: Iterable[Mapping[str, Any]] = rows.to_dict("records")
+    else:
+        records = rows
+    prepared = [to_tuonti_row(r, api=api) for r in records]
+    problems: list[dict[str, Any]] = []
+    seen: dict[str, int] = {}
+    for i, r in enumerate(prepared):
+        t = r["tunniste"]
+        if t is None:
+            problems.append({"row": i, "field": "tunniste", "problem": "missing"})
+            continue
+        r["tunniste"] = t = str(t)
+        if t in seen:
+            problems.append({"row": i, "field": "tunniste",
+                             "problem": f"repeats row {seen[t]}"})
+        seen.setdefault(t, i)
+    if problems:
+        raise ValidationFailed(
+            f"{len(problems)} rows without a unique tunniste; the import joins results on it",
+            problems=problems,
+        )
+    return prepared
+
+
+def content_hash(obj: Any) -> str:
+    data = json.dumps(obj, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(data.encode()).hexdigest()
+
+
+# ---------------------------------------------------------------- outcome
+@dataclass
+class ImportOutcome:
+    """What a run achieved; ``results`` has one row per tunniste."""
+
+    run_id: str
+    api: str
+    results: pd.DataFrame
+    batches: list[dict[str, Any]]
+    events: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def tuonti_ids(self) -> list[int]:
+        return [b["tuonti_id"] for b in self.batches if b["tuonti_id"] is not None]
+
+    def summary(self) -> dict[str, Any]:
+        r = self.results
+        return {
+            "run_id": self.run_id, "api": self.api, "batches": len(self.batches),
+            "rows": int(sum(b["rows"] for b in self.batches)), "results": len(r),
+            "conflicts": int(r["conflict"].sum()) if len(r) else 0,
+            "with_oppijanumero": int(r["oppijanumero"].notna().sum()) if len(r) else 0,
+            "passivoitu": int(r["passivoitu"].sum()) if len(r) else 0,
+            "restarts": int(sum(b["restarts"] for b in self.batches)),
+            "sends": int(sum(b["sends"] for b in self.batches)),
+            "resolved_ambiguous": sum(1 for b in self.batches if b["resolved"]),
+            "tuonti_ids": self.tuonti_ids,
+        }
+
+    def summary_frame(self) -> pd.DataFrame:
+        return pd.DataFrame(self.batches)
+
+
+def _outcome(journal: ImportJournal, run_id: str, api: str) -> ImportOutcome:
+    results = pd.DataFrame(journal.results(run_id), columns=RESULT_COLUMNS)
+    batches = [
+        {"batch": b.seq, "rows": b.row_count, "state": b.state, "tuonti_id": b.tuonti_id,
+         "sends": b.sends, "restarts": b.restarts, "resolved": b.resolved}
+        for b in journal.batches(run_id)
+    ]
+    return ImportOutcome(run_id, api, results, batches, journal.events(run_id))
+
+
+# ---------------------------------------------------------------- submit / wait
+def submit_tuonti(
+    client: OnrClient, rows: Sequence[Mapping[str, Any]], *, api: Api = "oppija",
+    sahkoposti: str | None = None,
+) -> TuontiPerustiedot:
+    """One ``PUT``, no journal: raises ``AmbiguousSend`` when the outcome is open."""
+    body: dict[str, Any] = {"henkilot": list(rows)}
+    if sahkoposti:
+        body["sahkoposti"] = sahkoposti
+    if api == "yleistunniste":
+        return client.put_yleistunniste(body)
+    return client.put_oppija(body)
+
+
+def wait_for_tuonti(
+    client: OnrClient, tuonti_id: int, *, api: Api = "oppija", interval: float = 2.0,
+    timeout: float = 600.0, sleep: Callable[[float], None] = time.sleep,
+    stall_polls: int = 15, clock: Callable[[], float] = time.monotonic,
+    on_progress: Callable[[TuontiPerustiedot], None] | None = None,
+    on_restart: Callable[[TuontiPerustiedot], None] | None = None,
+) -> TuontiPerustiedot:
+    """Poll ``…/perustiedot`` until ``kasitelty``; restart the job after ``stall_polls`` polls
+    without progress (``POST tuonti={id}`` resumes from ``kasiteltyja``).
+
+    ``timeout`` seconds without the import finishing → ``TuontiTimeout``.
+    """
+    deadline = clock() + timeout
+    last = -1
+    still = 0
+    while True:
+        status = client.get_perustiedot(tuonti_id, api=api)
+        if on_progress is not None:
+            on_progress(status)
+        if status.kasitelty:
+            return status
+        if status.kasiteltyja == last:
+            still += 1
+            if still >= stall_polls:
+                client.restart_tuonti(tuonti_id, api=api)
+                if on_restart is not None:
+                    on_restart(status)
+                still = 0
+        else:
+            last, still = status.kasiteltyja, 0
+        if clock() >= deadline:
+            raise TuontiTimeout(
+                f"tuonti {tuonti_id} not processed within {timeout:.0f} s "
+                f"({status.kasiteltyja}/{status.kasiteltavia} rows)",
+                tuonti_id=tuonti_id, last_status=status.model_dump(),
+            )
+        sleep(interval)
+
+
+def collect_results(client: OnrClient, tuonti_id: int, *, api: Api = "oppija"
+                    ) -> list[dict[str, Any]]:
+    """Per-row results of a processed import: tunniste, oid, oppijanumero, conflict, linked."""
+    tuonti = (client.get_yleistunniste_tuonti(tuonti_id) if api == "yleistunniste"
+              else client.get_tuonti(tuonti_id))
+    return [
+        {"tunniste": r.tunniste, "oid": r.henkilo.oid, "oppijanumero": r.henkilo.oppijanumero,
+         "conflict": bool(r.conflict), "linked": r.henkilo.linked or [],
+         "passivoitu": r.henkilo.passivoitu}
+        for r in tuonti.henkilot
+    ]
+
+
+# ---------------------------------------------------------------- resolution
+def resolve_send(
+    client: OnrClient, journal: ImportJournal, batch: Batch, *, api: Api,
+    grace: float = 2.0, sleep: Callable[[float], None] = time.sleep,
+    clock_skew: float = CLOCK_SKEW_S,
+) -> int | None:
+    """The tuonti id ONR gave this batch, or None when provably absent (see module doc)."""
+    own_oid = _own_oid(client, journal)
+    for attempt in range(2):
+        found = _find_in_koostes(client, journal, batch, api=api, own_oid=own_oid,
+                                 clock_skew=clock_skew)
+        if found is not None:
+            return found
+        if attempt == 0:
+            sleep(grace)  # a PUT still being committed by ONR gets its chance to appear
+    return None
+
+
+def _own_oid(client: OnrClient, journal: ImportJournal) -> str | None:
+    cached = journal.get_meta(f"own_oid:{client.http.base_url}")
+    if cached:
+        return cached
+    ids = sorted(journal.claimed_tuonti_ids())
+    if not ids:
+        return None
+    page = client.tuontikooste(id=ids[-1], page_size=1)
+    for k in page.content:
+        if k.id == ids[-1] and k.oid:
+            journal.set_meta(f"own_oid:{client.http.base_url}", k.oid)
+            return k.oid
+    return None
+
+
+def _find_in_koostes(
+    client: OnrClient, journal: ImportJournal, batch: Batch, *, api: Api,
+    own_oid: str | None, clock_skew: float,
+) -> int | None:
+    since_ms = ((batch.send_started or time.time()) - clock_skew) * 1000
+    claimed = journal.claimed_tuonti_ids()
+    wanted = set(batch.tunnisteet)
+    unchecked: list[int] = []
+    page = 1
+    while True:
+        koostes = client.tuontikooste(page=page, page_size=100, sort="DESC", field="timestamp")
+        older = False
+        for k in koostes.content:
+            if k.timestamp is not None and k.timestamp < since_ms:
+                older = True
+                break
+            if (k.id in claimed or k.total != batch.row_count
+                    or (own_oid and k.oid and k.oid != own_oid)
+                    or (k.api and k.api.lower() != api)):
+                continue
+            tunnisteet = _tunnisteet_of(client, k.id, api=api)
+            if tunnisteet is None:
+                unchecked.append(k.id)
+            elif tunnisteet == wanted:
+                return k.id
+        if older or koostes.last or not koostes.content:
+            break
+        page += 1
+    if unchecked:
+        raise AmbiguousSend(
+            f"batch {batch.seq}: cannot tell whether imports {unchecked} are ours (their rows "
+            "are not readable yet); run again later, nothing was resent"
+        )
+    return None
+
+
+def _tunnisteet_of(client: OnrClient, tuonti_id: int, *, api: Api) -> set[str] | None:
+    try:
+        return {r.tunniste for r in client.tuontidata(tuonti_id) if r.tunniste is not None}
+    except ApiError as exc:
+        if exc.status not in (401, 403):
+            raise
+    except OnrError:  # AuthError: no TUONTIDATA_READ right
+        pass
+    try:  # without TUONTIDATA_READ: the processed rows show their tunnistes
+        status = client.get_perustiedot(tuonti_id, api=api)
+        if not status.kasitelty:
+            return None
+        return {r["tunniste"] for r in collect_results(client, tuonti_id, api=api)}
+    except ApiError as exc:
+        if exc.status == 403:
+            return None
+        raise
+
+
+# ---------------------------------------------------------------- the run
+def import_register(
+    client: OnrClient, rows: Iterable[Mapping[str, Any]] | pd.DataFrame, *,
+    workspace: Path | str, batch_size: int = 5000, run_id: str | None = None,
+    progress: bool = True, api: Api = "oppija", sahkoposti: str | None = None,
+    interval: float = 2.0, timeout: float = 600.0, stall_polls: int = 15,
+    sleep: Callable[[float], None] = time.sleep, resolve_grace: float = 2.0,
+    max_sends: int = 3,
+) -> ImportOutcome:
+    """Import ``rows`` exactly once, resumably; returns results per tunniste.
+
+    ``run_id`` defaults to a hash of the rows, API and batch size, so running the same command
+    again resumes the same run (a finished run returns its stored outcome and sends nothing).
+    Choose a new ``run_id`` to import the same rows again on purpose.
+    """
+    if batch_size < 1:
+        raise ValueError("batch_size must be positive")
+    prepared = prepare_rows(rows, api=api)
+    if not prepared:
+        raise ValidationFailed("no rows to import", problems=[])
+    chunks = [prepared[i:i + batch_size] for i in range(0, len(prepared), batch_size)]
+    hashes = [content_hash(c) for c in chunks]
+    run_hash = content_hash([api, batch_size, hashes, sahkoposti])
+    run_id = run_id or f"import-{run_hash[:16]}"
+    workspace = Path(workspace)
+    workspace.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(workspace / f".{run_id}.lock"))
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        raise OnrError(f"another process is running import {run_id!r}") from None
+    try:
+        with ImportJournal(workspace) as journal:
+            try:
+                journal.plan(run_id, api, batch_size, run_hash,
+                             [(h, [r["tunniste"] for r in c]) for h, c in zip(hashes, chunks,
+                                                                              strict=True)])
+            except JournalMismatchError as exc:
+                raise ValidationFailed(str(exc), problems=[]) from None
+            runner = _Runner(client, journal, run_id, api, chunks, sahkoposti=sahkoposti,
+                             interval=interval, timeout=timeout, stall_polls=stall_polls,
+                             sleep=sleep, grace=resolve_grace, max_sends=max_sends,
+                             progress=progress)
+            runner.run()
+            return _outcome(journal, run_id, api)
+    finally:
+        lock.release()
+
+
+class _Runner:
+    def __init__(
+        self, client: OnrClient, journal: ImportJournal, run_id: str, api: Api,
+        chunks: list[list[dict[str, Any]]], *, sahkoposti: str | None, interval: float,
+        timeout: float, stall_polls: int, sleep: Callable[[float], None], grace: float,
+        max_sends: int, progress: bool,
+    ) -> None:
+        self.client, self.journal, self.run_id, self.api = client, journal, run_id, api
+        self.chunks = chunks
+        self.sahkoposti = sahkoposti
+        self.interval, self.timeout, self.stall_polls = interval, timeout, stall_polls
+        self.sleep, self.grace, self.max_sends = sleep, grace, max_sends
+        self.progress = progress
+
+    def run(self) -> None:
+        batches = self.journal.batches(self.run_id)
+        for b in batches:  # a crash (or ambiguous failure) left these open: resolve first
+            if b.state == "sending":
+                self._resolve(b)
+        for b in self.journal.batches(self.run_id):
+            if b.state == "pending":
+                self._send(b)
+        self._wait_and_collect()
+
+    def _resolve(self, b: Batch) -> bool:
+        """True when ONR has the batch (now ``sent``); False when absent (``pending``)."""
+        tuonti_id = resolve_send(self.client, self.journal, b, api=self.api, grace=self.grace,
+                                 sleep=self.sleep)
+        if tuonti_id is not None:
+            self.journal.mark_sent(self.run_id, b.seq, tuonti_id,
+                                   resolved=f"found tuonti {tuonti_id} after an open send")
+            return True
+        self.journal.mark_absent(self.run_id, b.seq, "not in tuontikooste: resent")
+        return False
+
+    def _send(self, b: Batch) -> None:
+        for _ in range(self.max_sends):
+            self.journal.mark_sending(self.run_id, b.seq)
+            try:
+                status = submit_tuonti(self.client, self.chunks[b.seq], api=self.api,
+                                       sahkoposti=self.sahkoposti)
+            except AmbiguousSend:
+                if self._resolve(self.journal.batch(self.run_id, b.seq)):
+                    return
+                continue  # provably absent: send again
+            except (ApiError, AuthError, RegistryUnavailable) as exc:
+                # a definite answer (4xx; 5xx is AmbiguousSend), a refused login, or a
+                # connection that never opened: ONR did not take the batch
+                self.journal.mark_absent(self.run_id, b.seq, f"refused: {type(exc).__name__}")
+                raise
+            self.journal.mark_sent(self.run_id, b.seq, status.id)
+            return
+        raise AmbiguousSend(f"batch {b.seq}: {self.max_sends} sends ended without a confirmed "
+                            "answer and ONR does not have it; run again later")
+
+    def _wait_and_collect(self) -> None:
+        batches = self.journal.batches(self.run_id)
+        total = sum(b.row_count for b in batches)
+        done = sum(b.row_count for b in batches if b.state == "done")
+        bar = _progress_bar(total, done, self.progress, f"tuonti {self.run_id}")
+        try:
+            for b in batches:
+                if b.state != "sent":
+                    continue
+                assert b.tuonti_id is not None
+                seen = [0]
+
+                def advance(status: TuontiPerustiedot, seen: list[int] = seen) -> None:
+                    if bar is not None and status.kasiteltyja > seen[0]:
+                        bar.update(status.kasiteltyja - seen[0])
+                        seen[0] = status.kasiteltyja
+
+                def restarted(_: TuontiPerustiedot, seq: int = b.seq) -> None:
+                    self.journal.count_restart(self.run_id, seq)
+
+                wait_for_tuonti(self.client, b.tuonti_id, api=self.api, interval=self.interval,
+                                timeout=self.timeout, sleep=self.sleep,
+                                stall_polls=self.stall_polls, on_progress=advance,
+                                on_restart=restarted)
+                results = collect_results(self.client, b.tuonti_id, api=self.api)
+                got = {r["tunniste"] for r in results}
+                missing = [t for t in b.tunnisteet if t not in got]
+                if missing:
+                    raise TuontiFailed(
+                        f"tuonti {b.tuonti_id} finished without results for {len(missing)} rows",
+                        tuonti_id=b.tuonti_id, row_errors=missing[:100],
+                    )
+                wanted = set(b.tunnisteet)
+                self.journal.store_results(self.run_id, b.seq,
+                                           [r for r in results if r["tunniste"] in wanted])
+        finally:
+            if bar is not None:
+                bar.close()
+
+
+def _progress_bar(total: int, initial: int, enabled: bool, desc: str) -> Any:
+    if not enabled:
+        return None
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, initial=initial, desc=desc, unit="row")
+
+
+# ---------------------------------------------------------------- command line
+def read_rows_file(path: Path) -> list[dict[str, Any]]:
+    """Rows from .json (list, or ``{"henkilot": [...]}``), .jsonl or .csv (all text)."""
+    suffix = path.suffix.lower()
+    if suffix == ".json":
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return list(data["henkilot"] if isinstance(data, dict) else data)
+    if suffix == ".jsonl":
+        return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()
+                if line.strip()]
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False, sep=None, engine="python")
+    return frame.to_dict("records")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``onr import ROWS``: import a (validated) register, resumably."""
+    from onrtools.config import Settings
+
+    parser = argparse.ArgumentParser(prog="onr import", description=main.__doc__)
+    parser.add_argument("rows", type=Path, help=".csv, .json or .jsonl with a tunniste column")
+    parser.add_argument("--api", choices=["oppija", "yleistunniste"], default="oppija")
+    parser.add_argument("--run-id", default=None, help="default: derived from the rows")
+    parser.add_argument("--workspace", type=Path, default=None,
+                        help="journal folder (default ONR_WORKSPACE or ./workspace)")
+    parser.add_argument("--batch-size", type=int, default=5000)
+    parser.add_argument("--interval", type=float, default=2.0, help="seconds between polls")
+    parser.add_argument("--timeout", type=float, default=600.0, help="seconds per batch")
+    parser.add_argument("--no-progress", action="store_true")
+    args = parser.parse_args(argv)
+    try:
+        settings = Settings.from_env()
+        workspace = args.workspace or settings.workspace
+        with OnrClient.from_settings(settings) as client:
+            outcome = import_register(
+                client, read_rows_file(args.rows), workspace=workspace,
+                batch_size=args.batch_size, run_id=args.run_id, progress=not args.no_progress,
+                api=args.api, interval=args.interval, timeout=args.timeout,
+            )
+    except OnrError as exc:
+        print(f"onr import: {exc}", file=sys.stderr)
+        return 1
+    print(json.dumps(outcome.summary(), ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,239 @@
+"""What the notebooks show: filterable tables, count plots, and files to download.
+
+Every table passes through :func:`masked` first: columns whose name ends in ``hetu`` show
+``131052-****`` unless the caller asks for ``show_hetu=True`` (a notebook parameter, off by
+default). A table is shown twice over: a static preview that survives HTML export (the
+scheduled report) and, in a live kernel, ipywidgets dropdowns that filter the whole frame.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from onrtools.hetu import mask_series
+
+FILTER_COLUMNS: tuple[str, ...] = ("category", "code", "severity", "field", "organisaatio",
+                                   "local_organisaatio", "decision")
+FORMULA_PREFIXES = ("=", "+", "-", "@")
+
+
+def masked(df: pd.DataFrame, *, show_hetu: bool = False) -> pd.DataFrame:
+    """A copy with every ``*hetu`` column masked, unless ``show_hetu``."""
+    if show_hetu:
+        return df
+    out = df.copy()
+    for column in out.columns:
+        if str(column).lower().endswith("hetu"):
+            out[column] = mask_series(out[column].astype("object"))
+    return out
+
+
+def _neutralise(value: Any) -> Any:
+    """Text a spreadsheet would run as a formula gets a leading apostrophe."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def spreadsheet_safe(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy whose text cells cannot start a formula (``= + - @``)."""
+    out = df.copy()
+    for column in out.columns:
+        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
+            out[column] = out[column].map(_neutralise)
+    return out
+
+
+def _flatten(df: pd.DataFrame) -> pd.DataFrame:
+    """Lists (``linked``, ``kansalaisuus``) as ``a, b`` text for files and tables."""
+    out = df.copy()
+    for column in out.columns:
+        if out[column].dtype == object:
+            out[column] = out[column].map(
+                lambda v: ", ".join(map(str, v)) if isinstance(v, (list, tuple, set)) else v)
+    return out
+
+
+# --- files ----------------------------------------------------------------------------------
+
+
+def write_csv(df: pd.DataFrame, path: Path, *, show_hetu: bool = False) -> Path:
+    """Masked, formula-safe CSV in UTF-8 with BOM (Excel opens it with the right letters)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    spreadsheet_safe(_flatten(masked(df, show_hetu=show_hetu))).to_csv(
+        tmp, index=False, encoding="utf-8-sig")
+    os.replace(tmp, path)
+    return path
+
+
+def write_xlsx(sheets: Mapping[str, pd.DataFrame], path: Path, *, show_hetu: bool = False) -> Path:
+    """One sheet per frame (names cut to Excel's 31 characters), streamed (write-only mode)."""
+    from openpyxl import Workbook
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    workbook = Workbook(write_only=True)
+    for name, frame in sheets.items():
+        sheet = workbook.create_sheet(title=name[:31])
+        safe = spreadsheet_safe(_flatten(masked(frame, show_hetu=show_hetu)))
+        sheet.append([str(c) for c in safe.columns])
+        for row in safe.itertuples(index=False, name=None):
+            sheet.append([None if _missing(v) else (v if isinstance(v, (int, float, bool))
+                                                    else str(v)) for v in row])
+    if not sheets:
+        workbook.create_sheet(title="empty")
+    tmp = path.with_suffix(".tmp")
+    workbook.save(tmp)
+    os.replace(tmp, path)
+    return path
+
+
+def _missing(value: Any) -> bool:
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+# --- tables ---------------------------------------------------------------------------------
+
+
+def _html_table(df: pd.DataFrame, limit: int) -> str:
+    shown = _flatten(df.head(limit)).fillna("")
+    more = f"<p>{len(df) - limit} more rows in the files.</p>" if len(df) > limit else ""
+    return shown.to_html(index=False, escape=True, border=0, classes="onr-table") + more
+
+
+def table(
+    df: pd.DataFrame,
+    *,
+    filters: Sequence[str] | None = None,
+    show_hetu: bool = False,
+    limit: int = 50,
+    title: str = "",
+    interactive: bool = True,
+) -> Any:
+    """Show ``df`` masked: a static preview, plus dropdown filters when ``interactive``.
+
+    ``filters``: columns offered as dropdowns (default: those of :data:`FILTER_COLUMNS` present).
+    Returns the ipywidgets box (None when not interactive or the frame is empty). Scheduled
+    runs pass ``interactive=False``: a widget has no meaning in an HTML report.
+    """
+    from IPython.display import HTML, display
+
+    shown = masked(df, show_hetu=show_hetu)
+    heading = f"<h4>{html.escape(title)}</h4>" if title else ""
+    if shown.empty:
+        display(HTML(f"{heading}<p>No rows.</p>"))
+        return None
+    if not interactive:
+        display(HTML(f"{heading}<p>{len(shown)} rows.</p>{_html_table(shown, limit)}"))
+        return None
+    display(HTML(heading))
+    return filter_widget(shown, filters=filters, limit=limit)
+
+
+def filter_widget(df: pd.DataFrame, *, filters: Sequence[str] | None = None,
+                  limit: int = 50) -> Any:
+    """Dropdowns over ``filters`` columns and an output area with the matching rows."""
+    import ipywidgets as widgets
+
+    columns = [c for c in (filters or FILTER_COLUMNS) if c in df.columns]
+    dropdowns = {
+        c: widgets.Dropdown(
+            options=["(all)", *sorted(map(str, df[c].dropna().unique()))],
+            description=c, style={"description_width": "initial"})
+        for c in columns
+    }
+    search = widgets.Text(description="contains", placeholder="tunniste, oid, name…")
+    output = widgets.Output()
+
+    def refresh(_: Any = None) -> None:
+        view = filtered(df, {c: d.value for c, d in dropdowns.items()}, search.value)
+        output.clear_output()
+        with output:
+            from IPython.display import HTML, display
+
+            display(HTML(f"<p>{len(view)} of {len(df)} rows.</p>{_html_table(view, limit)}"))
+
+    for control in (*dropdowns.values(), search):
+        control.observe(refresh, names="value")
+    refresh()
+    return widgets.VBox([widgets.HBox([*dropdowns.values(), search]), output])
+
+
+def filtered(df: pd.DataFrame, choices: Mapping[str, str], text: str = "") -> pd.DataFrame:
+    """Rows matching every chosen value (``"(all)"`` = any) and containing ``text`` anywhere."""
+    mask = pd.Series(True, index=df.index)
+    for column, value in choices.items():
+        if value and value != "(all)":
+            mask &= df[column].astype(str) == value
+    if text:
+        needle = text.casefold()
+        hay = df.astype(str).apply(lambda col: col.str.casefold().str.contains(needle,
+                                                                                regex=False))
+        mask &= hay.any(axis=1)
+    return df[mask]
+
+
+# --- plots and links ------------------------------------------------------------------------
+
+
+def plot_counts(counts: pd.Series | pd.DataFrame, *, by: str | None = None,
+                title: str = "Rows per category") -> Any:
+    """A horizontal bar chart of counts; returns the Figure (closed, so it shows once).
+
+    ``counts``: a Series (label → count), or a frame counted by column ``by``.
+    """
+    import matplotlib
+
+    if not matplotlib.get_backend().lower().startswith(("module://matplotlib_inline", "agg")):
+        matplotlib.use("Agg")  # headless runs (pipeline, tests) never need a window
+    import matplotlib.pyplot as plt
+
+    if isinstance(counts, pd.DataFrame):
+        if by is None:
+            raise ValueError("plot_counts needs by= for a DataFrame")
+        series = counts[by].astype(str).value_counts() if len(counts) else pd.Series(dtype=int)
+    else:
+        series = counts
+    series = series.sort_values()
+    fig, ax = plt.subplots(figsize=(7, max(1.5, 0.35 * len(series) + 1)))
+    if len(series):
+        ax.barh([str(i) for i in series.index], series.to_numpy())
+        for y, value in enumerate(series.to_numpy()):
+            ax.text(value, y, f" {value}", va="center")
+    else:
+        ax.text(0.5, 0.5, "nothing to count", ha="center", va="center", transform=ax.transAxes)
+        ax.set_yticks([])
+    ax.set_title(title)
+    ax.set_xlabel("rows")
+    fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
+def download_links(paths: Iterable[Path], *, relative_to: Path | None = None) -> Any:
+    """HTML links to files (relative to ``relative_to``, where the report HTML lives)."""
+    from IPython.display import HTML
+
+    items = []
+    for path in paths:
+        href = os.path.relpath(path, relative_to) if relative_to else str(path)
+        items.append(f'<li><a href="{html.escape(href)}" download>{html.escape(path.name)}'
+                     f"</a> ({_size(path)})</li>")
+    return HTML("<ul>" + "".join(items) + "</ul>" if items else "<p>No files.</p>")
+
+
+def _size(path: Path) -> str:
+    try:
+        n = path.stat().st_size
+    except OSError:
+        return "missing"
+    return f"{n / 1024:.1f} kB" if n >= 1024 else f"{n} B"

@@ -1,0 +1,251 @@
+"""Find the records that are one person: blocking, Finnish-aware comparisons, Fellegi-Sunter.
+
+::
+
+    pairs = find_duplicates(records)              # within one register
+    pairs = link(register, onr_reads)             # between two tables
+    groups = cluster(pairs, records)              # groups with a suggested master (ONR rules)
+    flags = unlink_candidates(links, persons)     # existing ONR links that look wrong
+
+Input: a DataFrame with ``tunniste`` (record id) and any of ``etunimet``, ``kutsumanimi``,
+``sukunimi``, ``syntymaaika``, ``sukupuoli``, ``hetu``, ``passinumero``, ``sahkoposti``,
+``kansalaisuus``, ``katuosoite``, ``postinumero``, ``kaupunki``, ``oid`` (and optionally
+``yksiloityVTJ``/``yksiloity``/``yksiloityEidas``). Output: one row per candidate pair with
+``probability`` (calibrated posterior), ``decision`` (match / review / non-match), one
+``sim_<field>`` column per compared field and a one-line ``explanation``.
+
+Hard rules on top of the probabilities (ONR's, or a person's first names):
+
+* two VTJ-identified people with different hetus are never one person (non-match, p = 0);
+* two different valid hetus: ONR cannot link them (403), so at most ``review``;
+* the same valid hetu is one person in ONR (match);
+* no first name in common: at most ``review`` (twins share birth date, surname and address).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from onrtools.matching.blocking import KEYS, MAX_BLOCK, candidate_pairs
+from onrtools.matching.cluster import cluster
+from onrtools.matching.compare import FIELDS, Comparison, compare
+from onrtools.matching.explain import explain
+from onrtools.matching.model import Model, default_model, fit, match_weight, probability
+from onrtools.matching.normalise import Prepared, prepare
+
+__all__ = [
+    "DECISIONS", "Model", "cluster", "default_model", "find_duplicates", "fit_model", "link",
+    "main", "score_pairs", "unlink_candidates",
+]
+
+DECISIONS = ("match", "review", "non-match")
+MIN_FIT_RECORDS = 5000  # below this the shipped default model is used (EM needs material)
+RULE_VTJ = "both VTJ-identified with different hetus: never one person"
+RULE_HETU = "two different valid hetus: ONR cannot link them"
+RULE_SAME_HETU = "same valid hetu"
+RULE_FIRST = "no first name in common: a person must confirm"
+
+
+def _decide(
+    model: Model, p: Prepared, left: np.ndarray, right: np.ndarray, comp: Comparison,
+    match_threshold: float, review_threshold: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    weight = match_weight(model, p, left, comp)
+    prob = probability(model, weight)
+    decision = np.select([prob >= match_threshold, prob >= review_threshold],
+                         ["match", "review"], "non-match").astype(object)
+    rule = np.full(len(prob), "", dtype=object)
+    capped = (comp.levels["etunimet"] == 1) & (decision == "match")
+    decision[capped], rule[capped] = "review", RULE_FIRST
+    same_hetu = (comp.levels["hetu"] == 3) & p.hetu_valid[left] & p.hetu_valid[right]
+    decision[same_hetu], rule[same_hetu] = "match", RULE_SAME_HETU
+    conflict = comp.hetu_conflict & (decision == "match")
+    decision[conflict], rule[conflict] = "review", RULE_HETU
+    vtj = comp.vtj_conflict
+    decision[vtj], rule[vtj], prob[vtj] = "non-match", RULE_VTJ, 0.0
+    return prob, weight, decision, rule
+
+
+def _frame(
+    p: Prepared, left: np.ndarray, right: np.ndarray, comp: Comparison, prob: np.ndarray,
+    weight: np.ndarray, decision: np.ndarray, rule: np.ndarray, keep: str,
+) -> pd.DataFrame:
+    wanted = {"all": DECISIONS, "review": ("match", "review"), "match": ("match",)}[keep]
+    sel = np.isin(decision, wanted)
+    sub = Comparison(
+        {k: v[sel] for k, v in comp.levels.items()}, {k: v[sel] for k, v in comp.similarity.items()},
+        comp.hetu_conflict[sel], comp.vtj_conflict[sel], comp.shared_first[sel],
+        (comp.first_counts[0][sel], comp.first_counts[1][sel]),
+    )
+    frame = pd.DataFrame({
+        "tunniste_l": p.tunniste[left[sel]],
+        "tunniste_r": p.tunniste[right[sel]],
+        "probability": prob[sel],
+        "match_weight": weight[sel],
+        "decision": decision[sel],
+    })
+    for name in FIELDS:
+        frame[f"sim_{name}"] = sub.similarity[name]
+    frame["explanation"] = explain(sub, rule[sel])
+    frame = frame.sort_values(["probability", "tunniste_l", "tunniste_r"],
+                              ascending=[False, True, True], kind="stable")
+    return frame.reset_index(drop=True)
+
+
+def fit_model(records: pd.DataFrame, *, seed: int = 0) -> Model:
+    """Fit a model on one register (EM, no labels); small registers get the default model."""
+    if len(records) < MIN_FIT_RECORDS:
+        return default_model()
+    p = prepare(records)
+    cand = candidate_pairs(p)
+    return fit(p, compare(p, cand.left, cand.right), seed=seed, base=default_model())
+
+
+def find_duplicates(
+    records: pd.DataFrame,
+    *,
+    model: Model | None = None,
+    match_threshold: float | None = None,
+    review_threshold: float | None = None,
+    keep: str = "review",
+    blocking_keys: tuple[str, ...] = KEYS,
+    max_block: int = MAX_BLOCK,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """Suspected duplicate pairs within one register (see the module doc for the columns).
+
+    ``model``: a fitted :class:`Model`; by default one is fitted on ``records`` when there are
+    at least 5,000 of them, else the shipped default is used. ``keep``: "review" (match and
+    review pairs, the default), "match" or "all" (non-matches too).
+    ``df.attrs["blocking"]`` holds pairs per blocking key and skipped oversized blocks.
+    """
+    p = prepare(records)
+    cand = candidate_pairs(p, blocking_keys, max_block=max_block)
+    comp = compare(p, cand.left, cand.right)
+    if model is None:
+        base = default_model()
+        model = fit(p, comp, seed=seed, base=base) if len(p) >= MIN_FIT_RECORDS else base
+    mt = model.match_threshold if match_threshold is None else match_threshold
+    rt = model.review_threshold if review_threshold is None else review_threshold
+    prob, weight, decision, rule = _decide(model, p, cand.left, cand.right, comp, mt, rt)
+    frame = _frame(p, cand.left, cand.right, comp, prob, weight, decision, rule, keep)
+    frame.attrs["blocking"] = {"pairs_per_key": cand.per_key, "skipped_blocks": cand.skipped_blocks,
+                               "candidate_pairs": int(len(cand.left)), "records": len(p)}
+    frame.attrs["prior"] = model.prior
+    return frame
+
+
+def link(
+    left: pd.DataFrame,
+    right: pd.DataFrame,
+    *,
+    model: Model | None = None,
+    match_threshold: float | None = None,
+    review_threshold: float | None = None,
+    keep: str = "review",
+    seed: int = 0,
+) -> pd.DataFrame:
+    """Pairs across two tables (``tunniste_l`` from ``left``, ``tunniste_r`` from ``right``)."""
+    both = pd.concat([left.assign(tunniste="L" + left["tunniste"].astype(str)),
+                      right.assign(tunniste="R" + right["tunniste"].astype(str))],
+                     ignore_index=True)
+    side = np.r_[np.zeros(len(left), dtype=np.int64), np.ones(len(right), dtype=np.int64)]
+    p = prepare(both)
+    cand = candidate_pairs(p, side=side)
+    l_idx = np.where(side[cand.left] == 0, cand.left, cand.right)
+    r_idx = np.where(side[cand.left] == 0, cand.right, cand.left)
+    comp = compare(p, l_idx, r_idx)
+    if model is None:
+        base = default_model()
+        big = min(len(left), len(right)) >= MIN_FIT_RECORDS
+        model = fit(p, comp, seed=seed, side=side, base=base) if big else base
+    mt = model.match_threshold if match_threshold is None else match_threshold
+    rt = model.review_threshold if review_threshold is None else review_threshold
+    prob, weight, decision, rule = _decide(model, p, l_idx, r_idx, comp, mt, rt)
+    frame = _frame(p, l_idx, r_idx, comp, prob, weight, decision, rule, keep)
+    frame["tunniste_l"] = frame["tunniste_l"].str.slice(1)
+    frame["tunniste_r"] = frame["tunniste_r"].str.slice(1)
+    return frame
+
+
+def score_pairs(
+    records: pd.DataFrame, pairs: pd.DataFrame, *, model: Model | None = None,
+) -> pd.DataFrame:
+    """Score given pairs (``tunniste_l``, ``tunniste_r``) without blocking; all are returned."""
+    model = model or default_model()
+    p = prepare(records)
+    position = pd.Series(np.arange(len(p)), index=p.tunniste)
+    left = position.reindex(pairs["tunniste_l"].astype(str)).to_numpy()
+    right = position.reindex(pairs["tunniste_r"].astype(str)).to_numpy()
+    if np.isnan(left.astype(float)).any() or np.isnan(right.astype(float)).any():
+        raise ValueError("every pair must name two tunniste values present in records")
+    left, right = left.astype(np.int64), right.astype(np.int64)
+    comp = compare(p, left, right)
+    prob, weight, decision, rule = _decide(model, p, left, right, comp, model.match_threshold,
+                                           model.review_threshold)
+    return _frame(p, left, right, comp, prob, weight, decision, rule, "all")
+
+
+def unlink_candidates(
+    links: pd.DataFrame, persons: pd.DataFrame, *, model: Model | None = None,
+    threshold: float = 0.5,
+) -> pd.DataFrame:
+    """Existing ONR links (``masterOid``, ``henkiloOid``) whose evidence says "two people".
+
+    ``persons`` has one row per oid (column ``oid``) with the usual fields. Flags a link when
+    the probability is below ``threshold`` or the birth dates, sexes or names clearly differ.
+    Returns the scored pairs of the flagged links with ``masterOid``/``henkiloOid`` and
+    ``reason``.
+    """
+    recs = persons.assign(tunniste=persons["oid"].astype(str))
+    known = set(recs["tunniste"])
+    ok = links["masterOid"].astype(str).isin(known) & links["henkiloOid"].astype(str).isin(known)
+    pairs = pd.DataFrame({"tunniste_l": links.loc[ok, "masterOid"].astype(str),
+                          "tunniste_r": links.loc[ok, "henkiloOid"].astype(str)})
+    if pairs.empty:
+        return pd.DataFrame(columns=["masterOid", "henkiloOid", "probability", "reason"])
+    scored = score_pairs(recs, pairs, model=model)
+    reasons = []
+    for row in scored.itertuples():  # flagged links are few; this loop builds their text
+        why = []
+        if row.probability < threshold:
+            why.append(f"probability {row.probability:.2f}")
+        if row.sim_syntymaaika == 0:
+            why.append("different birth dates")
+        if row.sim_sukupuoli == 0:
+            why.append("different sexes")
+        if row.sim_sukunimi < 0.8 and row.sim_etunimet < 0.5:
+            why.append("names far apart")
+        reasons.append("; ".join(why))
+    scored["reason"] = reasons
+    flagged = scored[scored["reason"] != ""].rename(
+        columns={"tunniste_l": "masterOid", "tunniste_r": "henkiloOid"})
+    return flagged.reset_index(drop=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``onr duplicates FILE``: print (or write) the suspected duplicate pairs of a register."""
+    parser = argparse.ArgumentParser(prog="onr duplicates", description=main.__doc__)
+    parser.add_argument("file", type=Path, help="register as CSV (UTF-8) or XLSX")
+    parser.add_argument("--out", type=Path, help="write the pairs here (CSV) instead of stdout")
+    parser.add_argument("--keep", choices=["match", "review", "all"], default="review")
+    args = parser.parse_args(argv)
+    if args.file.suffix.lower() in {".xlsx", ".xlsm"}:
+        records = pd.read_excel(args.file, dtype=str)
+    else:
+        records = pd.read_csv(args.file, dtype=str, keep_default_na=False)
+    pairs = find_duplicates(records, keep=args.keep)
+    counts = pairs["decision"].value_counts().to_dict()
+    summary = ", ".join(f"{counts.get(d, 0)} {d}" for d in DECISIONS if d in counts or d != "non-match")
+    print(f"{len(records)} records: {summary}", file=sys.stderr)
+    columns = ["tunniste_l", "tunniste_r", "probability", "decision", "explanation"]
+    if args.out:
+        pairs.to_csv(args.out, index=False)
+    else:
+        pairs[columns].to_csv(sys.stdout, index=False)
+    return 0

@@ -1,0 +1,176 @@
+"""Turn a register DataFrame into the arrays the matcher compares.
+
+Every text column is normalised once per distinct value (``pd.factorize``), so a million
+records with ten thousand distinct surnames cost ten thousand normalisations. Two forms:
+
+* ``exact``: lower case, hyphens and runs of whitespace become one space; å/ä/ö kept;
+* ``fold``: ``exact`` with accents removed (what an ASCII export leaves: ä -> a, ö -> o, å -> a).
+
+The birth date comes from ``syntymaaika`` or, when that is missing, from a valid hetu; the sex
+likewise from ``sukupuoli`` or the hetu. Missing values are -1 in code arrays, ``NO_DATE`` in ``birth`` and "" in text.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from onrtools import hetu as hetu_mod
+
+COLUMNS = (
+    "tunniste", "etunimet", "kutsumanimi", "sukunimi", "syntymaaika", "sukupuoli", "hetu",
+    "passinumero", "sahkoposti", "kansalaisuus", "katuosoite", "postinumero", "kaupunki", "oid",
+)
+IDENTIFIED_COLUMNS = ("yksiloityVTJ", "yksiloity", "yksiloityEidas")
+NO_DATE = -(10**9)  # missing birth date (days since 1970 are negative before 1970)
+
+_SEPARATORS = re.compile(r"[\s\-‐‑–—_.,]+")
+_DROP = re.compile(r"['’`´\"()]")
+_FOLD = str.maketrans({"ß": "ss", "æ": "ae", "ø": "o", "đ": "d", "ł": "l", "ı": "i"})
+
+
+def exact_form(text: str) -> str:
+    """Lower case; hyphens, dots and whitespace runs -> one space; apostrophes dropped."""
+    text = unicodedata.normalize("NFC", str(text)).lower()
+    return _SEPARATORS.sub(" ", _DROP.sub("", text)).strip()
+
+
+def fold_form(text: str) -> str:
+    """:func:`exact_form` without accents: ``Meikäläinen`` and ``Meikalainen`` agree."""
+    decomposed = unicodedata.normalize("NFKD", exact_form(text).translate(_FOLD))
+    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())
+
+
+def _text(records: pd.DataFrame, column: str) -> pd.Series:
+    if column not in records:
+        return pd.Series([""] * len(records), index=records.index, dtype=object)
+    s = records[column].astype(object)
+    return s.where(s.notna(), "").map(str).str.strip()
+
+
+def _map_unique(s: pd.Series, func) -> tuple[np.ndarray, np.ndarray]:  # noqa: ANN001
+    """(codes, uniques) with ``func`` applied once per distinct value; "" maps to code -1."""
+    codes, uniques = pd.factorize(s, sort=False)
+    mapped = np.array([func(u) if u else "" for u in uniques], dtype=object)
+    # merge distinct raw values that normalise alike
+    new_codes, new_uniques = pd.factorize(mapped, sort=False)
+    out = new_codes[codes] if len(codes) else np.empty(0, dtype=np.int64)
+    empty = np.flatnonzero(new_uniques == "")
+    if len(empty):
+        out = np.where(out == empty[0], -1, out)
+    return out.astype(np.int64), np.asarray(new_uniques, dtype=object)
+
+
+@dataclass
+class Prepared:
+    """Normalised, integer-coded columns of one register; index i = row i of the input."""
+
+    tunniste: np.ndarray
+    etu_exact: np.ndarray
+    etu_fold: np.ndarray
+    kutsu_fold: np.ndarray
+    first1: np.ndarray          # first folded first name (code into first1_values)
+    suku_exact: np.ndarray
+    suku_fold: np.ndarray
+    birth: np.ndarray           # days since 1970-01-01, NO_DATE missing
+    sex: np.ndarray             # 1, 2 or -1
+    hetu: np.ndarray            # code into hetu_values, -1 missing
+    hetu_valid: np.ndarray      # bool
+    passport: np.ndarray
+    email: np.ndarray
+    address: np.ndarray         # folded street + postinumero
+    nationality: np.ndarray
+    vtj: np.ndarray             # bool: VTJ-identified
+    identified: np.ndarray      # bool: identified by any method or has a hetu (ONR link rule)
+    oid: np.ndarray             # object array, "" missing
+    values: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.tunniste)
+
+
+def _flag(records: pd.DataFrame, column: str) -> np.ndarray:
+    if column not in records:
+        return np.zeros(len(records), dtype=bool)
+    s = records[column]
+    if s.dtype == bool:
+        return s.to_numpy()
+    text = s.astype(object).where(s.notna(), "").map(str).str.strip().str.lower()
+    return text.isin({"true", "1", "yes", "kylla", "kyllä"}).to_numpy()
+
+
+def prepare(records: pd.DataFrame) -> Prepared:
+    """Normalise ``records`` (see the module doc); ``tunniste`` must be present and unique."""
+    if "tunniste" not in records:
+        raise ValueError("records need a 'tunniste' column (the record id)")
+    records = records.reset_index(drop=True)
+    tunniste = records["tunniste"].astype(str).to_numpy(dtype=object)
+    if len(set(tunniste)) != len(tunniste):
+        raise ValueError("'tunniste' values must be unique")
+    values: dict[str, np.ndarray] = {}
+
+    etu_raw = _text(records, "etunimet")
+    kutsu_raw = _text(records, "kutsumanimi")
+    etu_raw = etu_raw.where(etu_raw != "", kutsu_raw)  # kutsumanimi alone is still a first name
+    etu_exact, values["etu_exact"] = _map_unique(etu_raw, exact_form)
+    etu_fold, values["etu_fold"] = _map_unique(etu_raw, fold_form)
+    kutsu_fold, values["kutsu_fold"] = _map_unique(kutsu_raw, fold_form)
+    first1, values["first1"] = _map_unique(etu_raw, lambda t: (fold_form(t).split() or [""])[0])
+    suku_raw = _text(records, "sukunimi")
+    suku_exact, values["suku_exact"] = _map_unique(suku_raw, exact_form)
+    suku_fold, values["suku_fold"] = _map_unique(suku_raw, fold_form)
+
+    hetu_raw = _text(records, "hetu").str.upper().str.replace(r"\s", "", regex=True)
+    hetu_codes, values["hetu"] = _map_unique(hetu_raw, lambda t: t)
+    uniq = pd.Series(values["hetu"], dtype=object)
+    uniq_valid = hetu_mod.valid_series(uniq).to_numpy(dtype=bool) if len(uniq) else uniq.to_numpy()
+    uniq_birth = (hetu_mod.birth_date_series(uniq) if len(uniq) else pd.Series([], dtype="datetime64[s]"))
+    uniq_birth_days = _days(uniq_birth)
+    uniq_sex = np.array([
+        (1 if int(h[7:10]) % 2 else 2) if ok else -1
+        for h, ok in zip(values["hetu"], uniq_valid, strict=True)
+    ], dtype=np.int64)
+    has_hetu = hetu_codes >= 0
+    safe = np.where(has_hetu, hetu_codes, 0)
+    hetu_valid = has_hetu & (uniq_valid[safe] if len(uniq) else False)
+
+    birth = _days(pd.to_datetime(_text(records, "syntymaaika").replace("", None), errors="coerce",
+                                 format="mixed"))
+    if len(uniq):
+        from_hetu = np.where(hetu_valid, uniq_birth_days[safe], NO_DATE)
+        birth = np.where(birth != NO_DATE, birth, from_hetu)
+
+    sex_raw = _text(records, "sukupuoli").str.lower().map(
+        {"1": 1, "2": 2, "mies": 1, "nainen": 2, "m": 1, "f": 2, "n": 2}).fillna(-1)
+    sex = sex_raw.to_numpy(dtype=np.int64)
+    if len(uniq):
+        sex = np.where(sex > 0, sex, np.where(hetu_valid, uniq_sex[safe], -1))
+
+    passport, values["passport"] = _map_unique(
+        _text(records, "passinumero"), lambda t: re.sub(r"\W", "", t.upper()))
+    email, values["email"] = _map_unique(_text(records, "sahkoposti"), lambda t: t.lower())
+    street = _text(records, "katuosoite")
+    postal = _text(records, "postinumero")
+    address_raw = (street + "|" + postal).where((street != "") & (postal != ""), "")
+    address, values["address"] = _map_unique(address_raw, fold_form)
+    nationality, values["nationality"] = _map_unique(_text(records, "kansalaisuus"), str.upper)
+    vtj = _flag(records, "yksiloityVTJ")
+    identified = has_hetu | vtj | _flag(records, "yksiloity") | _flag(records, "yksiloityEidas")
+    return Prepared(
+        tunniste=tunniste, etu_exact=etu_exact, etu_fold=etu_fold, kutsu_fold=kutsu_fold,
+        first1=first1, suku_exact=suku_exact, suku_fold=suku_fold, birth=birth, sex=sex,
+        hetu=hetu_codes, hetu_valid=hetu_valid, passport=passport, email=email, address=address,
+        nationality=nationality, vtj=vtj, identified=identified,
+        oid=_text(records, "oid").to_numpy(dtype=object), values=values,
+    )
+
+
+def _days(s: pd.Series) -> np.ndarray:
+    """Days since 1970-01-01 as int64, NO_DATE where missing."""
+    arr = pd.Series(s).to_numpy(dtype="datetime64[D]")
+    out = arr.astype(np.int64)
+    return np.where(np.isnat(arr), NO_DATE, out)

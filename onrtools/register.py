@@ -1,0 +1,430 @@
+"""Read a local person register (CSV or XLSX) into ONR's row fields.
+
+``read_register(path)`` returns a :class:`RegisterFrame`: ``.frame`` holds one ``str`` column per
+ONR row field (``tunniste``, ``oid``, ``hetu``, ``passinumero``, ``sahkoposti``, ``etunimet``,
+``kutsumanimi``, ``sukunimi``, ``syntymaaika``, ``sukupuoli``, ``aidinkieli``,
+``kansalaisuus``; ``""`` where the file has nothing) plus ``row_number``, the row as a person
+counts it in the file (header = row 1). Rows that cannot become a frame row (wrong number of
+fields, merged or formula cells in XLSX, blank rows) land in ``.problems`` instead, so every
+input row is accounted for. A file that cannot be read at all raises
+:class:`~onrtools.errors.RegisterReadError` with a message for people.
+
+Accepted: CSV in UTF-8 (with or without BOM) or Windows-1252, separated by ``,``, ``;`` or tab;
+XLSX (first or named sheet). Headers may be ONR's names or common Finnish/English export names
+(``Henkilötunnus``, ``Syntymäaika``, ``Sähköposti``, ``First names``...), in any case and
+spacing. Cells are trimmed, non-breaking spaces included.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from onrtools.errors import RegisterReadError
+
+COLUMNS: tuple[str, ...] = (
+    "tunniste", "oid", "hetu", "passinumero", "sahkoposti", "etunimet", "kutsumanimi",
+    "sukunimi", "syntymaaika", "sukupuoli", "aidinkieli", "kansalaisuus",
+)
+REQUIRED_COLUMNS: tuple[str, ...] = ("tunniste", "etunimet", "kutsumanimi", "sukunimi", "kansalaisuus")
+IDENTIFIER_COLUMNS: tuple[str, ...] = ("oid", "hetu", "passinumero", "sahkoposti")
+PROBLEM_COLUMNS: tuple[str, ...] = ("row_number", "tunniste", "field", "code", "severity", "message")
+
+_ALIASES: dict[str, tuple[str, ...]] = {
+    "tunniste": ("tunniste", "id", "opiskelijanumero", "opiskelijatunnus", "oppilasnumero",
+                 "studentnumber", "studentid", "identifier", "localid", "sourceid", "rowid"),
+    "oid": ("oid", "oidhenkilo", "henkilooid", "henkilonoid", "personoid", "oppijanumero",
+            "learnernumber"),
+    "hetu": ("hetu", "henkilotunnus", "henkilotunnushetu", "socialsecuritynumber", "ssn",
+             "personalidentitycode", "personalidentitynumber", "personalid", "pic",
+             "finnishpersonalidentitycode"),
+    "passinumero": ("passinumero", "passi", "passport", "passportnumber", "passportno"),
+    "sahkoposti": ("sahkoposti", "sahkopostiosoite", "email", "emailaddress", "mail"),
+    "etunimet": ("etunimet", "etunimi", "firstnames", "firstname", "givennames", "givenname",
+                 "forenames", "forename"),
+    "kutsumanimi": ("kutsumanimi", "callname", "nickname", "preferredname",
+                    "preferredfirstname"),
+    "sukunimi": ("sukunimi", "lastname", "surname", "familyname"),
+    "syntymaaika": ("syntymaaika", "syntymapaiva", "birthdate", "dateofbirth", "dob",
+                    "birthday"),
+    "sukupuoli": ("sukupuoli", "sex", "gender"),
+    "aidinkieli": ("aidinkieli", "mothertongue", "nativelanguage", "firstlanguage", "language",
+                   "kieli"),
+    "kansalaisuus": ("kansalaisuus", "kansalaisuudet", "nationality", "nationalities",
+                     "citizenship", "citizenships"),
+}
+_ALIAS_TO_COLUMN: dict[str, str] = {a: col for col, aliases in _ALIASES.items() for a in aliases}
+
+_TRIM = " \t\r\n\x0b\x0c\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u200b\u202f\u205f\u3000\ufeff"
+_DMY = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
+_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[ T]00:00(?::00(?:\.0+)?)?)?$")
+_MAX_FILE_PROBLEMS = 1000  # per kind, beyond which a summary row stands for the rest
+
+
+@dataclass(frozen=True)
+class RegisterSource:
+    """Where the rows came from: enough to prove later which file was validated."""
+
+    path: str
+    sha256: str
+    size: int
+    format: str  # "csv" or "xlsx"
+    encoding: str | None
+    separator: str | None
+    sheet: str | None
+    rows: int  # data rows in the file (header excluded), problems included
+    column_map: dict[str, str] = field(default_factory=dict)  # file header -> ONR field
+    ignored_columns: tuple[str, ...] = ()
+
+
+@dataclass
+class RegisterFrame:
+    """A register read into ONR's fields; ``problems`` are rows that could not be read."""
+
+    frame: pd.DataFrame
+    problems: pd.DataFrame
+    source: RegisterSource
+
+    def __len__(self) -> int:
+        return len(self.frame)
+
+
+def header_key(name: object) -> str:
+    """Fold a header for alias lookup: NFKD, no accents, lower-case, letters and digits only."""
+    text = unicodedata.normalize("NFKD", str(name))
+    text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
+    return re.sub(r"[^0-9a-z]", "", text)
+
+
+def map_headers(headers: list[str], path: str) -> tuple[dict[str, str], tuple[str, ...]]:
+    """Map file headers to ONR fields; RegisterReadError for missing or doubled columns."""
+    mapping: dict[str, str] = {}
+    ignored: list[str] = []
+    seen: dict[str, str] = {}
+    for header in headers:
+        column = _ALIAS_TO_COLUMN.get(header_key(header))
+        if column is None:
+            ignored.append(header)
+            continue
+        if column in seen:
+            raise RegisterReadError(
+                f"columns {seen[column]!r} and {header!r} both mean {column!r}; keep one",
+                path=path, field=column,
+            )
+        seen[column] = header
+        mapping[header] = column
+    missing = [c for c in REQUIRED_COLUMNS if c not in seen]
+    no_identifier = not any(c in seen for c in IDENTIFIER_COLUMNS)
+    if missing or no_identifier:
+        parts = []
+        if missing:
+            parts.append("missing required columns: " + ", ".join(missing))
+        if no_identifier:
+            parts.append("no identifier column (one of " + ", ".join(IDENTIFIER_COLUMNS) + ")")
+        found = ", ".join(repr(h) for h in headers) or "nothing"
+        hint = ""
+        if len(headers) == 1 and re.search(r"[|:\t,;]", headers[0]):
+            hint = " (one column only: is the separator something other than , ; or tab?)"
+        raise RegisterReadError(
+            f"{path}: {'; '.join(parts)}. Found columns: {found}{hint}", path=path
+        )
+    return mapping, tuple(ignored)
+
+
+def _problem_frame(rows: list[dict[str, Any]], language: str) -> pd.DataFrame:
+    from onrtools.validation import render_message  # the message catalogue lives there
+
+    if not rows:
+        return pd.DataFrame({c: pd.Series([], dtype="int64" if c == "row_number" else "str")
+                             for c in (*PROBLEM_COLUMNS, "detail")})
+    for row in rows:
+        row["message"] = render_message(row["code"], row["detail"], row["field"], language)
+    frame = pd.DataFrame(rows, columns=[*PROBLEM_COLUMNS, "detail"])
+    return frame.astype({"row_number": "int64"})
+
+
+def _row_problem(row: int, code: str, detail: str = "", field_: str = "",
+                 severity: str = "error") -> dict[str, Any]:
+    return {"row_number": row, "tunniste": "", "field": field_, "code": code,
+            "severity": severity, "message": "", "detail": detail}
+
+
+# --- CSV --------------------------------------------------------------------------------------
+
+def _decode(data: bytes, path: str) -> tuple[bytes, str]:
+    """UTF-8 bytes of the file (BOM removed) and the encoding it was in."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            text = data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise RegisterReadError(f"{path}: broken UTF-16 text ({exc.reason})", path=path) from None
+        return text.encode("utf-8"), "utf-16"
+    if data.startswith(b"\xef\xbb\xbf"):
+        data, bom = data[3:], True
+    else:
+        bom = False
+    try:
+        data.decode("utf-8")
+        return data, "utf-8-sig" if bom else "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise RegisterReadError(
+            f"{path}: unknown text encoding (neither UTF-8 nor Windows-1252: byte "
+            f"0x{data[exc.start]:02x} on line {line}); save the file as CSV UTF-8",
+            path=path, row=line,
+        ) from None
+    return text.encode("utf-8"), "cp1252"
+
+
+def _sniff_separator(header_line: str) -> str:
+    counts = {sep: header_line.count(sep) for sep in (";", ",", "\t")}
+    best = max(counts, key=lambda sep: counts[sep])
+    return best if counts[best] else ","
+
+
+def _read_csv(data: bytes, path: str) -> tuple[list[str], pd.DataFrame, list[dict[str, Any]], str, str]:
+    utf8, encoding = _decode(data, path)
+    if not utf8.strip(b" \t\r\n\x00"):
+        raise RegisterReadError(f"{path}: the file is empty", path=path)
+    if utf8.count(b"\x00") > max(16, len(utf8) // 100):
+        raise RegisterReadError(
+            f"{path}: this is not a text file (it is full of NUL bytes); export the register "
+            "as CSV or XLSX", path=path,
+        )
+    first_line = utf8.split(b"\n", 1)[0].decode("utf-8").rstrip("\r")
+    separator = _sniff_separator(first_line)
+    invalid: list[tuple[int | None, int, str]] = []
+
+    def on_invalid(row: Any) -> str:
+        invalid.append((row.number, row.actual_columns, row.text or ""))
+        return "skip"
+
+    read_options = pacsv.ReadOptions(use_threads=True, block_size=1 << 26)
+    parse_options = pacsv.ParseOptions(
+        delimiter=separator, newlines_in_values=True, ignore_empty_lines=False,
+        invalid_row_handler=on_invalid,
+    )
+    try:
+        header_table = pacsv.read_csv(
+            io.BytesIO(utf8.split(b"\n", 1)[0] + b"\n"),
+            parse_options=pacsv.ParseOptions(delimiter=separator),
+        )
+        headers = [str(h) for h in header_table.column_names]
+        convert = pacsv.ConvertOptions(
+            column_types={h: pa.string() for h in headers},
+            strings_can_be_null=False, quoted_strings_can_be_null=False,
+        )
+        table = pacsv.read_csv(
+            io.BytesIO(utf8), read_options=read_options, parse_options=parse_options,
+            convert_options=convert,
+        )
+        if invalid and any(number is None for number, _, _ in invalid):
+            invalid.clear()  # read again on one thread: only then does Arrow number the rows
+            table = pacsv.read_csv(
+                io.BytesIO(utf8),
+                read_options=pacsv.ReadOptions(use_threads=False, block_size=1 << 26),
+                parse_options=parse_options, convert_options=convert,
+            )
+    except pa.ArrowInvalid as exc:
+        raise RegisterReadError(f"{path}: cannot parse as CSV ({_arrow_reason(exc)})", path=path) from None
+    if len(set(headers)) != len(headers):
+        doubled = sorted({h for h in headers if headers.count(h) > 1})
+        raise RegisterReadError(f"{path}: repeated column names: {', '.join(doubled)}", path=path)
+    frame = table.to_pandas()
+    skipped = sorted(n for n, _, _ in invalid if n is not None)
+    if skipped:  # record n is file row n+1 unless a row was skipped before it
+        numbers = np.setdiff1d(np.arange(2, len(frame) + len(skipped) + 2), skipped)
+    else:
+        numbers = np.arange(2, len(frame) + 2)
+    frame.insert(0, "row_number", numbers[: len(frame)].astype("int64"))
+    problems: list[dict[str, Any]] = []
+    for number, actual, text in invalid[:_MAX_FILE_PROBLEMS]:
+        if actual <= 1 and not text.strip():
+            problems.append(_row_problem(number or 0, "row.empty", "", severity="warning"))
+        else:
+            problems.append(_row_problem(number or 0, "row.columns", f"{actual}/{len(headers)}"))
+    if len(invalid) > _MAX_FILE_PROBLEMS:
+        problems.append(_row_problem(0, "row.columns", f"+{len(invalid) - _MAX_FILE_PROBLEMS}"))
+    return headers, frame, problems, encoding, separator
+
+
+def _arrow_reason(exc: Exception) -> str:
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return text[:200]
+
+
+# --- XLSX -------------------------------------------------------------------------------------
+
+def _cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    return str(value)
+
+
+def _read_xlsx(data: bytes, path: str, sheet: str | None) -> tuple[list[str], pd.DataFrame, list[dict[str, Any]], str]:
+    import zipfile
+
+    import openpyxl
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(data), data_only=False)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise RegisterReadError(f"{path}: not a readable XLSX workbook ({exc})", path=path) from None
+    if sheet is None:
+        ws = book.worksheets[0]
+    elif sheet in book.sheetnames:
+        ws = book[sheet]
+    else:
+        raise RegisterReadError(
+            f"{path}: no sheet {sheet!r}; the workbook has {', '.join(book.sheetnames)}", path=path
+        )
+    rows = list(ws.iter_rows())
+    if not rows or all(c.value in (None, "") for c in rows[0]):
+        raise RegisterReadError(f"{path}: sheet {ws.title!r} is empty (no header row)", path=path)
+    header_cells = rows[0]
+    while header_cells and header_cells[-1].value in (None, ""):
+        header_cells = header_cells[:-1]
+    headers = [_cell_text(c.value).strip(_TRIM) for c in header_cells]
+    width = len(headers)
+    merged_rows: set[int] = set()
+    for rng in ws.merged_cells.ranges:
+        merged_rows.update(range(max(rng.min_row, 2), rng.max_row + 1))
+    problems: list[dict[str, Any]] = []
+    records: list[list[str]] = []
+    numbers: list[int] = []
+    for cells in rows[1:]:
+        number = cells[0].row if cells else 0
+        formula_fields = [headers[i] for i, c in enumerate(cells[:width]) if c.data_type == "f"]
+        values = [_cell_text(c.value) for c in cells[:width]] + [""] * (width - len(cells[:width]))
+        if number in merged_rows:
+            problems.append(_row_problem(number, "xlsx.merged.cell", ""))
+            continue
+        if formula_fields:
+            problems.append(_row_problem(number, "xlsx.formula", ", ".join(formula_fields)))
+            continue
+        records.append(values)
+        numbers.append(number)
+    frame = pd.DataFrame(records, columns=headers, dtype="str") if records else pd.DataFrame(
+        {h: pd.Series([], dtype="str") for h in headers}
+    )
+    frame.insert(0, "row_number", np.asarray(numbers, dtype="int64"))
+    return headers, frame, problems, ws.title
+
+
+# --- both -------------------------------------------------------------------------------------
+
+def _trim(s: pd.Series) -> pd.Series:
+    return s.str.strip(_TRIM)
+
+
+def read_register(
+    path: str | Path, *, sheet: str | None = None, language: str = "fi"
+) -> RegisterFrame:
+    """Read a CSV or XLSX register; see the module docstring for what is accepted.
+
+    ``language`` ("fi"/"en") is for the messages of rows that could not be read.
+    """
+    path = Path(path)
+    name = str(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise RegisterReadError(f"{name}: no such file", path=name) from None
+    except OSError as exc:
+        raise RegisterReadError(f"{name}: cannot read ({exc.strerror})", path=name) from None
+    digest = hashlib.sha256(data).hexdigest()
+    if not data.strip():
+        raise RegisterReadError(f"{name}: the file is empty", path=name)
+    is_zip = data.startswith(b"PK\x03\x04")
+    if path.suffix.lower() in {".xlsx", ".xlsm"} or is_zip:
+        headers, raw, problems, sheet_name = _read_xlsx(data, name, sheet)
+        fmt, encoding, separator = "xlsx", None, None
+    elif path.suffix.lower() == ".xls" or data.startswith(b"\xd0\xcf\x11\xe0"):
+        raise RegisterReadError(
+            f"{name}: old Excel .xls is not supported; save it as .xlsx or CSV UTF-8", path=name
+        )
+    else:
+        headers, raw, problems, encoding, separator = _read_csv(data, name)
+        fmt, sheet_name = "csv", None
+    headers = [h.strip(_TRIM) for h in headers]
+    raw.columns = ["row_number", *headers]
+    mapping, ignored = map_headers(headers, name)
+    rows_in_file = len(raw) + len(problems)
+    if rows_in_file == 0:
+        raise RegisterReadError(f"{name}: the file has a header but no data rows", path=name)
+    frame = pd.DataFrame({"row_number": raw["row_number"].to_numpy()})
+    for header, column in mapping.items():
+        frame[column] = _trim(raw[header].astype("str").fillna(""))
+    for column in COLUMNS:
+        if column not in frame:
+            frame[column] = pd.Series([""] * len(frame), dtype="str")
+    frame = frame[["row_number", *COLUMNS]]
+    blank = (frame[list(COLUMNS)] == "").all(axis=1).to_numpy()
+    if blank.any():
+        for number in frame.loc[blank, "row_number"].tolist():
+            problems.append(_row_problem(int(number), "row.empty", "", severity="warning"))
+        frame = frame.loc[~blank]
+    frame = frame.reset_index(drop=True)
+    source = RegisterSource(
+        path=name, sha256=digest, size=len(data), format=fmt, encoding=encoding,
+        separator=separator, sheet=sheet_name, rows=rows_in_file, column_map=mapping,
+        ignored_columns=ignored,
+    )
+    problem_frame = _problem_frame(problems, language).sort_values("row_number", kind="stable")
+    return RegisterFrame(frame=frame, problems=problem_frame.reset_index(drop=True), source=source)
+
+
+def parse_date(text: str) -> date | None:
+    """``d.m.yyyy`` or ISO ``yyyy-mm-dd`` (a midnight time allowed) → date; else None."""
+    match = _DMY.match(text)
+    if match:
+        day, month, year = (int(g) for g in match.groups())
+    else:
+        match = _ISO.match(text)
+        if not match:
+            return None
+        year, month, day = (int(g) for g in match.groups())
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def parse_dates(s: pd.Series) -> pd.Series:
+    """Element-wise :func:`parse_date` → ``datetime64[s]`` (NaT where not a date).
+
+    Parses each distinct value once: a register has far fewer distinct dates than rows.
+    """
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)
+    parsed = [parse_date(str(u)) for u in uniques]
+    table = np.array(
+        [np.datetime64(d, "D") if d is not None else np.datetime64("NaT") for d in parsed]
+        + [np.datetime64("NaT")],
+        dtype="datetime64[D]",
+    )
+    out = table[np.where(codes < 0, len(parsed), codes)]
+    return pd.Series(out.astype("datetime64[s]"), index=s.index, name=s.name)

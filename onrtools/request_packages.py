@@ -1,0 +1,204 @@
+"""Merge and unlink request packages for OPH: XLSX + CSV + a one-page summary.
+
+The columns follow ``data_templates/requests/`` (one row per group or per link). Every text
+cell that a spreadsheet could read as a formula (starting with ``= + - @``, a tab or a carriage
+return) is prefixed with an apostrophe, in the CSV as well as the XLSX. Hetus are masked
+(``131052-****``). Nothing here calls ONR: linking through the API is a separate, explicit step.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from onrtools import hetu as hetu_mod
+from onrtools.matching.cluster import cluster
+
+MERGE_COLUMNS = (
+    "group", "suggested_master_oid", "other_oids", "hetu_masked", "etunimet", "sukunimi",
+    "syntymaaika", "tunnisteet", "evidence", "master_note", "reviewer", "decided_at", "note",
+)
+UNLINK_COLUMNS = (
+    "masterOid", "slaveOid", "hetu_masked", "etunimet", "sukunimi", "syntymaaika", "evidence",
+    "reviewer", "decided_at", "note",
+)
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value: Any) -> Any:
+    """Make a cell inert: text a spreadsheet would run as a formula gets a leading apostrophe."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame.copy()
+    for col in out.columns:
+        out[col] = out[col].map(neutralise).astype(object)
+    out.columns = [neutralise(str(c)) for c in out.columns]
+    return out
+
+
+def _text(value: Any) -> str:
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+        return ""
+    return str(value)
+
+
+def _joined(values: list[Any]) -> str:
+    return " | ".join(_text(v) for v in values)
+
+
+def merge_request_rows(reviewed: pd.DataFrame, records: pd.DataFrame) -> pd.DataFrame:
+    """One row per group of records a reviewer called the same person.
+
+    ``reviewed``: pairs with ``review_decision`` (from :meth:`ReviewSession.decisions`),
+    ``explanation``, ``reviewer``, ``decided_at`` and ``note``.
+    """
+    same = reviewed[reviewed["review_decision"] == "same"].assign(decision="match")
+    groups = cluster(same, records)
+    recs = records.set_index(records["tunniste"].astype(str), drop=False)
+    rows = []
+    for group, members in groups.groupby("group", sort=True):
+        ids = list(members["tunniste"])
+        inside = same[same["tunniste_l"].astype(str).isin(ids) & same["tunniste_r"].astype(str).isin(ids)]
+        master_oid = _text(members["suggested_master_oid"].iloc[0])
+        oids = [_text(o) for o in members["oid"]]
+        people = recs.loc[ids]
+        hetus = [hetu_mod.mask(h) if _text(h) else "" for h in people.get("hetu", [None] * len(ids))]
+        rows.append({
+            "group": int(group),
+            "suggested_master_oid": master_oid,
+            "other_oids": _joined([o for o in oids if o and o != master_oid]),
+            "hetu_masked": _joined(hetus),
+            "etunimet": _joined(list(people.get("etunimet", [""] * len(ids)))),
+            "sukunimi": _joined(list(people.get("sukunimi", [""] * len(ids)))),
+            "syntymaaika": _joined(list(people.get("syntymaaika", [""] * len(ids)))),
+            "tunnisteet": _joined(ids),
+            "evidence": _joined(sorted(set(inside.get("explanation", pd.Series(dtype=str))))),
+            "master_note": _text(members["note"].iloc[0]),
+            "reviewer": _joined(sorted(set(inside["reviewer"].map(_text)))),
+            "decided_at": _text(inside["decided_at"].max()),
+            "note": _joined([n for n in inside["note"].map(_text) if n]),
+        })
+    return pd.DataFrame(rows, columns=list(MERGE_COLUMNS))
+
+
+def unlink_request_rows(flagged: pd.DataFrame, persons: pd.DataFrame) -> pd.DataFrame:
+    """One row per existing link to undo.
+
+    ``flagged``: from :func:`onrtools.matching.unlink_candidates` (``masterOid``,
+    ``henkiloOid``, ``reason``, ``explanation``), optionally with ``review_decision`` (only
+    "different" rows are kept then), ``reviewer``, ``decided_at``, ``note``.
+    """
+    if "review_decision" in flagged:
+        flagged = flagged[flagged["review_decision"] == "different"]
+    people = persons.set_index(persons["oid"].astype(str), drop=False)
+    rows = []
+    for row in flagged.to_dict("records"):
+        pair = [str(row["masterOid"]), str(row["henkiloOid"])]
+        found = [people.loc[o].to_dict() if o in people.index else {} for o in pair]
+        rows.append({
+            "masterOid": pair[0],
+            "slaveOid": pair[1],
+            "hetu_masked": _joined([hetu_mod.mask(f.get("hetu")) if _text(f.get("hetu")) else ""
+                                    for f in found]),
+            "etunimet": _joined([f.get("etunimet") for f in found]),
+            "sukunimi": _joined([f.get("sukunimi") for f in found]),
+            "syntymaaika": _joined([f.get("syntymaaika") for f in found]),
+            "evidence": "; ".join(x for x in (_text(row.get("reason")),
+                                              _text(row.get("explanation"))) if x),
+            "reviewer": _text(row.get("reviewer")),
+            "decided_at": _text(row.get("decided_at")),
+            "note": _text(row.get("note")),
+        })
+    return pd.DataFrame(rows, columns=list(UNLINK_COLUMNS))
+
+
+def _summary(kind: str, rows: pd.DataFrame, institution: str, created: str) -> list[str]:
+    lines = [
+        f"# {kind} request to OPH",
+        "",
+        f"- institution: {institution or '(not given)'}",
+        f"- created (UTC): {created}",
+        f"- rows: {len(rows)}",
+    ]
+    if kind == "Merge" and len(rows):
+        oph = int(rows["master_note"].str.startswith("OPH must decide").sum())
+        lines += [f"- groups needing OPH's decision on the master: {oph}",
+                  f"- records in groups: {int(rows['tunnisteet'].str.count(r'\|').sum() + len(rows))}"]
+    reviewers = sorted({r for v in rows.get("reviewer", []) for r in str(v).split(" | ") if r})
+    lines += [
+        f"- reviewers: {', '.join(reviewers) or '(none)'}",
+        "",
+        "Hetus are masked (last four characters). Cells starting with = + - @ are prefixed",
+        "with an apostrophe so no spreadsheet runs them. Each row's evidence is the matcher's",
+        "explanation; the reviewer and time are from the review log (SQLite, append-only).",
+    ]
+    return lines
+
+
+def _write(kind: str, rows: pd.DataFrame, out_dir: Path, stem: str, institution: str,
+           created: str | None) -> dict[str, Path]:
+    from openpyxl import Workbook
+    from openpyxl.utils import get_column_letter
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    created = created or datetime.now(UTC).isoformat(timespec="seconds")
+    safe = neutralise_frame(rows.astype(object).where(rows.notna(), ""))
+    csv_path = out_dir / f"{stem}.csv"
+    safe.to_csv(csv_path, index=False, encoding="utf-8-sig")
+    summary = _summary(kind, rows, institution, created)
+    summary_path = out_dir / f"{stem}_summary.md"
+    summary_path.write_text("\n".join(summary) + "\n", encoding="utf-8")
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "requests"
+    sheet.append(list(safe.columns))
+    for values in safe.itertuples(index=False):
+        sheet.append([v if isinstance(v, (int, float)) else str(v) for v in values])
+    for cell in sheet[1]:
+        cell.font = cell.font.copy(bold=True)
+    for i, col in enumerate(safe.columns, start=1):
+        width = max([len(str(col))] + [len(str(v)) for v in safe[col]]) + 2
+        sheet.column_dimensions[get_column_letter(i)].width = min(width, 60)
+    sheet.freeze_panes = "A2"
+    info = book.create_sheet("summary")
+    for line in summary:
+        info.append([neutralise(line)])
+    xlsx_path = out_dir / f"{stem}.xlsx"
+    book.save(xlsx_path)
+    return {"xlsx": xlsx_path, "csv": csv_path, "summary": summary_path}
+
+
+def write_merge_requests(
+    out_dir: Path, reviewed: pd.DataFrame, records: pd.DataFrame, *, institution: str = "",
+    created: str | None = None,
+) -> dict[str, Path]:
+    """Write ``merge_request.xlsx``/``.csv`` and ``merge_request_summary.md``; return the paths."""
+    rows = merge_request_rows(reviewed, records)
+    return _write("Merge", rows, out_dir, "merge_request", institution, created)
+
+
+def write_unlink_requests(
+    out_dir: Path, flagged: pd.DataFrame, persons: pd.DataFrame, *, institution: str = "",
+    created: str | None = None,
+) -> dict[str, Path]:
+    """Write ``unlink_request.xlsx``/``.csv`` and ``unlink_request_summary.md``."""
+    rows = unlink_request_rows(flagged, persons)
+    return _write("Unlink", rows, out_dir, "unlink_request", institution, created)
+
+
+def write_templates(out_dir: Path) -> None:
+    """(Re)create the empty templates in ``data_templates/requests/``."""
+    for stem, columns in (("merge_request", MERGE_COLUMNS), ("unlink_request", UNLINK_COLUMNS)):
+        empty = pd.DataFrame(columns=list(columns))
+        _write("Merge" if stem.startswith("merge") else "Unlink", empty, out_dir, stem,
+               "", "template")
+        (Path(out_dir) / f"{stem}_summary.md").unlink()

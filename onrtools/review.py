@@ -1,0 +1,298 @@
+"""Human review of suspected duplicates: a SQLite decision store and an ipywidgets UI.
+
+Every decision is written (and committed) the moment a button is pressed, with the reviewer and
+the UTC time, so a kernel restart loses nothing; a new session over the same pairs opens at the
+first pair still undecided. Decisions are appended, never updated: the latest one per pair
+counts and the history stays for the audit trail.
+
+    session = ReviewSession(workspace, pairs, records, reviewer="maija.m")
+    session.widget()           # one pair at a time; same / different / unsure; note; band filter
+    session.decisions()        # the pairs with their latest decision
+"""
+
+from __future__ import annotations
+
+import html
+import sqlite3
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from onrtools import hetu as hetu_mod
+
+DECISIONS = ("same", "different", "unsure")
+BANDS: dict[str, tuple[float, float]] = {
+    "all": (0.0, 1.0),
+    "match (>= 0.8)": (0.8, 1.0),
+    "review (0.01-0.8)": (0.01, 0.8),
+    "low (< 0.01)": (0.0, 0.01),
+}
+SHOWN_FIELDS = ("etunimet", "kutsumanimi", "sukunimi", "syntymaaika", "sukupuoli", "hetu",
+                "passinumero", "sahkoposti", "kansalaisuus", "katuosoite", "postinumero",
+                "kaupunki", "oid")
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS decisions (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    pair_key TEXT NOT NULL,
+    tunniste_l TEXT NOT NULL,
+    tunniste_r TEXT NOT NULL,
+    decision TEXT NOT NULL CHECK (decision IN ('same', 'different', 'unsure')),
+    note TEXT NOT NULL DEFAULT '',
+    reviewer TEXT NOT NULL,
+    decided_at TEXT NOT NULL,
+    probability REAL
+);
+CREATE INDEX IF NOT EXISTS decisions_pair ON decisions (pair_key, id);
+"""
+
+
+def pair_key(tunniste_l: str, tunniste_r: str) -> str:
+    """Order-free key of a pair: (a, b) and (b, a) are the same question."""
+    a, b = sorted((str(tunniste_l), str(tunniste_r)))
+    return f"{a}\x1f{b}"
+
+
+class ReviewStore:
+    """Append-only SQLite log of review decisions (``workspace/review/decisions.sqlite``)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self._connect() as db:
+            db.executescript(_SCHEMA)
+
+    @classmethod
+    def for_workspace(cls, workspace: Path) -> ReviewStore:
+        return cls(Path(workspace) / "review" / "decisions.sqlite")
+
+    def _connect(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, timeout=30)
+        db.execute("PRAGMA journal_mode=WAL")
+        return db
+
+    def record(
+        self, tunniste_l: str, tunniste_r: str, decision: str, *, reviewer: str,
+        note: str = "", probability: float | None = None, at: datetime | None = None,
+    ) -> None:
+        """Save one decision now (committed before returning)."""
+        if decision not in DECISIONS:
+            raise ValueError(f"decision must be one of {DECISIONS}, not {decision!r}")
+        if not reviewer or not reviewer.strip():
+            raise ValueError("a decision needs a reviewer")
+        when = (at or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="seconds")
+        db = self._connect()
+        try:
+            with db:
+                db.execute(
+                    "INSERT INTO decisions (pair_key, tunniste_l, tunniste_r, decision, note,"
+                    " reviewer, decided_at, probability) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (pair_key(tunniste_l, tunniste_r), str(tunniste_l), str(tunniste_r),
+                     decision, note or "", reviewer.strip(), when,
+                     None if probability is None else float(probability)),
+                )
+        finally:
+            db.close()
+
+    def latest(self) -> pd.DataFrame:
+        """The latest decision per pair."""
+        db = self._connect()
+        try:
+            return pd.read_sql_query(
+                "SELECT d.pair_key, d.tunniste_l, d.tunniste_r, d.decision, d.note, d.reviewer,"
+                " d.decided_at, d.probability FROM decisions d JOIN (SELECT pair_key,"
+                " MAX(id) AS id FROM decisions GROUP BY pair_key) last ON d.id = last.id"
+                " ORDER BY d.id", db)
+        finally:
+            db.close()
+
+    def history(self) -> pd.DataFrame:
+        """Every decision ever made, oldest first."""
+        db = self._connect()
+        try:
+            return pd.read_sql_query("SELECT * FROM decisions ORDER BY id", db)
+        finally:
+            db.close()
+
+
+def _show(field: str, value: Any) -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+        return ""
+    text = str(value)
+    return hetu_mod.mask(text) if field == "hetu" else text
+
+
+class ReviewSession:
+    """One reviewer's pass over a set of pairs; resumes at the first undecided pair."""
+
+    def __init__(
+        self, workspace: Path, pairs: pd.DataFrame, records: pd.DataFrame | None = None, *,
+        reviewer: str, band: str = "all", fields: Sequence[str] = SHOWN_FIELDS,
+    ) -> None:
+        if not reviewer or not reviewer.strip():
+            raise ValueError("a review session needs a reviewer name")
+        self.store = ReviewStore.for_workspace(workspace)
+        self.reviewer = reviewer.strip()
+        self.pairs = pairs.reset_index(drop=True)
+        self.pairs["pair_key"] = [pair_key(a, b) for a, b in
+                                  zip(self.pairs["tunniste_l"], self.pairs["tunniste_r"], strict=True)]
+        self.records = None if records is None else records.set_index(
+            records["tunniste"].astype(str), drop=False)
+        self.fields = [f for f in fields if self.records is not None and f in self.records]
+        self.band = band
+        self.position = 0
+        self._widgets: dict[str, Any] = {}
+        self.resume()
+
+    # --- state -------------------------------------------------------------------------------
+
+    def decided(self) -> dict[str, str]:
+        latest = self.store.latest()
+        return dict(zip(latest["pair_key"], latest["decision"], strict=True))
+
+    def visible(self) -> pd.DataFrame:
+        """The pairs in the current probability band, in order."""
+        low, high = BANDS[self.band]
+        if "probability" not in self.pairs:
+            return self.pairs
+        p = self.pairs["probability"]
+        inside = (p >= low) & ((p < high) | (high >= 1.0))
+        return self.pairs[inside].reset_index(drop=True)
+
+    def resume(self) -> int:
+        """Move to the first undecided pair of the band (or the last pair if all are done)."""
+        visible, done = self.visible(), self.decided()
+        undecided = [i for i, k in enumerate(visible["pair_key"]) if k not in done]
+        self.position = undecided[0] if undecided else max(len(visible) - 1, 0)
+        return self.position
+
+    def set_band(self, band: str) -> None:
+        if band not in BANDS:
+            raise ValueError(f"band must be one of {list(BANDS)}")
+        self.band = band
+        self.resume()
+
+    def current(self) -> pd.Series | None:
+        visible = self.visible()
+        return None if visible.empty else visible.iloc[self.position]
+
+    def decide(self, decision: str, note: str = "") -> None:
+        """Save a decision for the current pair at once, then go to the next undecided one."""
+        pair = self.current()
+        if pair is None:
+            raise ValueError("no pair to decide in this band")
+        self.store.record(pair["tunniste_l"], pair["tunniste_r"], decision, reviewer=self.reviewer,
+                          note=note, probability=pair.get("probability"))
+        visible, done = self.visible(), self.decided()
+        later = [i for i, k in enumerate(visible["pair_key"]) if k not in done and i > self.position]
+        if later:
+            self.position = later[0]
+        else:
+            self.resume()
+
+    def progress(self) -> tuple[int, int, int]:
+        """(position 1-based, pairs in band, decided in band)."""
+        visible, done = self.visible(), self.decided()
+        n_done = int(visible["pair_key"].isin(done.keys()).sum())
+        return (self.position + 1 if len(visible) else 0), len(visible), n_done
+
+    def decisions(self) -> pd.DataFrame:
+        """All pairs with their latest decision, reviewer, time and note ('' when undecided)."""
+        latest = self.store.latest().drop(columns=["tunniste_l", "tunniste_r", "probability"])
+        merged = self.pairs.merge(latest, on="pair_key", how="left")
+        for col in ("decision", "note", "reviewer", "decided_at"):
+            merged[col] = merged[col].fillna("")
+        return merged.rename(columns={"decision": "review_decision"})
+
+    # --- UI ----------------------------------------------------------------------------------
+
+    def comparison_html(self) -> str:
+        """Side-by-side table of the current pair; differing values highlighted; hetu masked."""
+        pair = self.current()
+        if pair is None:
+            return "<p>No pairs in this band.</p>"
+        rows = []
+        left = self._record(pair["tunniste_l"])
+        right = self._record(pair["tunniste_r"])
+        for field in ["tunniste", *self.fields]:
+            a = _show(field, left.get(field)) if field != "tunniste" else str(pair["tunniste_l"])
+            b = _show(field, right.get(field)) if field != "tunniste" else str(pair["tunniste_r"])
+            differs = field != "tunniste" and a.strip().lower() != b.strip().lower()
+            style = ' class="onr-diff" style="background:#ffe0e0"' if differs else ""
+            rows.append(f"<tr{style}><th style='text-align:left'>{html.escape(field)}</th>"
+                        f"<td>{html.escape(a)}</td><td>{html.escape(b)}</td></tr>")
+        prob = pair.get("probability")
+        head = "" if prob is None else f"<p>probability <b>{float(prob):.3f}</b></p>"
+        explanation = html.escape(str(pair.get("explanation", "")))
+        saved = self.decided().get(pair["pair_key"])
+        saved_text = f"<p class='onr-saved'>saved decision: <b>{saved}</b></p>" if saved else ""
+        return (f"{head}<table class='onr-pair'><tr><th></th><th>left</th><th>right</th></tr>"
+                f"{''.join(rows)}</table><p class='onr-explanation'>{explanation}</p>{saved_text}")
+
+    def _record(self, tunniste: str) -> dict[str, Any]:
+        if self.records is None or str(tunniste) not in self.records.index:
+            return {}
+        return self.records.loc[str(tunniste)].to_dict()
+
+    def _progress_text(self) -> str:
+        n, total, done = self.progress()
+        return f"Pair {n} of {total} · decided {done} of {total}"
+
+    def _refresh(self) -> None:
+        w = self._widgets
+        w["progress"].value = self._progress_text()
+        w["pair"].value = self.comparison_html()
+        w["note"].value = ""
+
+    def widget(self) -> Any:
+        """The review UI (ipywidgets): pair, explanation, same/different/unsure, note, filter."""
+        import ipywidgets as widgets
+
+        progress = widgets.Label(self._progress_text())
+        progress.add_class("onr-progress")
+        band = widgets.Dropdown(options=list(BANDS), value=self.band, description="band")
+        pair = widgets.HTML(self.comparison_html())
+        pair.add_class("onr-pair-view")
+        note = widgets.Textarea(placeholder="note (optional)", layout=widgets.Layout(width="60%"))
+        note.add_class("onr-note")
+        status = widgets.Label("")
+        status.add_class("onr-status")
+        buttons = []
+        for decision, style in (("same", "success"), ("different", "danger"), ("unsure", "warning")):
+            button = widgets.Button(description=decision.capitalize(), button_style=style)
+            button.add_class(f"onr-{decision}")
+
+            def on_click(_: Any, decision: str = decision) -> None:
+                pair_before = self.current()
+                self.decide(decision, note.value)
+                status.value = (f"saved: {pair_before['tunniste_l']} / {pair_before['tunniste_r']}"
+                                f" = {decision}")
+                self._refresh()
+
+            button.on_click(on_click)
+            buttons.append(button)
+        back = widgets.Button(description="◀ previous")
+        forward = widgets.Button(description="next ▶")
+
+        def step(delta: int) -> None:
+            total = len(self.visible())
+            if total:
+                self.position = min(max(self.position + delta, 0), total - 1)
+            self._refresh()
+
+        back.on_click(lambda _: step(-1))
+        forward.on_click(lambda _: step(1))
+
+        def on_band(change: dict[str, Any]) -> None:
+            self.set_band(change["new"])
+            self._refresh()
+
+        band.observe(on_band, names="value")
+        self._widgets = {"progress": progress, "pair": pair, "note": note}
+        return widgets.VBox([
+            widgets.HBox([progress, band]), pair, note,
+            widgets.HBox([*buttons, back, forward]), status,
+        ])

@@ -1,0 +1,322 @@
+"""Lists over imported persons: muuttuneet, yhteenveto, virheet, tuontikooste (§1.5, §1.6, §4)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from datetime import date, datetime, time
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from .core import LIST_ROLES, Caller, SimError
+from .dto import oppija_dto, oppijanumero, yksilointi_tila
+from .store import select_in
+from .world import World
+
+SERVER_ZONE = ZoneInfo("Europe/Helsinki")
+ERROR_CONDITION = (
+    "h.duplicate = 0 AND h.passivoitu = 0 AND h.yksiloity = 0 AND h.yksiloity_vtj = 0 "
+    "AND h.yksiloity_eidas = 0 AND (h.hetu IS NULL OR h.yksilointi_yritetty = 1)"
+)
+
+
+def parse_datetime(value: Any) -> int:
+    """REST §3.2: ISO date-time, ISO date (start of day, server zone) or epoch ms → epoch ms."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return int(value)
+    text = str(value).strip()
+    try:
+        dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        if "T" not in text and len(text) == 10:
+            raise ValueError
+        if dt.tzinfo is None:
+            dt = dt.replace(tzinfo=SERVER_ZONE)
+        return int(dt.timestamp() * 1000)
+    except ValueError:
+        pass
+    try:
+        d = date.fromisoformat(text)
+        return int(datetime.combine(d, time(), SERVER_ZONE).timestamp() * 1000)
+    except ValueError:
+        pass
+    try:
+        return int(text)
+    except ValueError:
+        raise SimError(400, f"Failed to convert value {text!r} to DateTime",
+                       exception="org.springframework.web.method.annotation."
+                       "MethodArgumentTypeMismatchException") from None
+
+
+def _bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    return str(value).strip().lower() == "true" if value is not None else False
+
+
+def _orgs_param(value: Any) -> list[str] | None:
+    if value is None:
+        return None
+    items = [value] if isinstance(value, str) else list(value)
+    out: list[str] = []
+    for item in items:
+        out.extend(p.strip() for p in str(item).split(",") if p.strip())
+    return out
+
+
+def scope(world: World, caller: Caller, requested: list[str] | None) -> list[str] | None:
+    """Organisation scope of the lists (§4.1); None = unrestricted."""
+    if caller.is_read_all:
+        return sorted(set(requested)) if requested else None
+    own = world.with_children(caller.orgs(*LIST_ROLES))
+    if not own:
+        raise SimError(400, "Käyttäjällä ei ole organisaatioita")
+    if requested:
+        return sorted(own & set(requested))
+    return sorted(own)
+
+
+def where(world: World, caller: Caller, criteria: Mapping[str, Any]) -> tuple[str, list[Any]]:
+    """WHERE clause over `henkilo h` for OppijaTuontiCriteria."""
+    clauses = ["h.imported = 1"]
+    params: list[Any] = []
+    orgs = scope(world, caller, _orgs_param(criteria.get("organisaatioOids")))
+    if orgs is not None:
+        if not orgs:
+            clauses.append("0")
+        else:
+            clauses.append(
+                "EXISTS (SELECT 1 FROM henkilo_organisaatio o WHERE o.henkilo_id = h.id AND "
+                f"o.org IN ({','.join('?' * len(orgs))}))"
+            )
+            params.extend(orgs)
+    if criteria.get("muokattuJalkeen") not in (None, ""):
+        clauses.append("h.modified >= ?")
+        params.append(parse_datetime(criteria["muokattuJalkeen"]))
+    if criteria.get("tuontiId") not in (None, ""):
+        clauses.append(
+            "EXISTS (SELECT 1 FROM tuonti_rivi r WHERE r.henkilo_id = h.id AND r.tuonti_id = ?)"
+        )
+        params.append(int(criteria["tuontiId"]))
+    if _bool(criteria.get("vainVirheet")):
+        clauses.append(ERROR_CONDITION)
+    nimi = (criteria.get("nimiHaku") or "").strip()
+    if nimi:
+        clause, p = _name_search(nimi)
+        clauses.append(clause)
+        params.extend(p)
+    return " AND ".join(clauses), params
+
+
+def _name_search(text: str) -> tuple[str, list[Any]]:
+    """§4.10 nimiHaku: case-insensitive prefix tests (LIKE is case-insensitive for ASCII)."""
+    words = text.split()
+    if len(words) == 1:
+        w = words[0]
+        return (
+            "(h.oid = ? OR h.hetu = ? OR h.etunimet LIKE ? OR h.sukunimi LIKE ? "
+            "OR h.kutsumanimi LIKE ?)",
+            [w, w, f"{w}%", f"{w}%", f"{w}%"],
+        )
+    first, rest = words[0], " ".join(words[1:])
+    last, before = words[-1], " ".join(words[:-1])
+    return (
+        "((h.sukunimi LIKE ? AND (h.etunimet LIKE ? OR h.kutsumanimi LIKE ?)) OR "
+        "(h.sukunimi LIKE ? AND (h.etunimet LIKE ? OR h.kutsumanimi LIKE ?)) OR h.etunimet LIKE ?)",
+        [f"{first}%", f"{rest}%", f"{rest}%", f"{last}%", f"{before}%", f"{before}%", f"{text}%"],
+    )
+
+
+def onr_page(results: list[Any], total: int, page: int, count: int) -> dict[str, Any]:
+    """REST §3.4 A (1-based; `last` false on an empty result, as ONR)."""
+    pages = math.ceil(total / count) if count else 0
+    return {
+        "number": page,
+        "size": count,
+        "results": results,
+        "totalElements": total,
+        "numberOfElements": len(results),
+        "first": page == 1,
+        "last": pages == page,
+        "totalPages": pages,
+    }
+
+
+def _paging(page: Any, count: Any, *, max_count: int | None) -> tuple[int, int]:
+    try:
+        p, c = int(page), int(count)
+    except (TypeError, ValueError):
+        raise SimError(400, "page and count must be integers") from None
+    if p < 1 or c < 1 or (max_count is not None and c > max_count):
+        raise SimError(
+            400, "must be greater than or equal to 1" if p < 1 or c < 1
+            else f"must be less than or equal to {max_count}",
+            exception="jakarta.validation.ConstraintViolationException",
+        )
+    return p, c
+
+
+def muuttuneet(
+    world: World, caller: Caller, criteria: Mapping[str, Any], page: Any, count: Any
+) -> dict[str, Any]:
+    p, c = _paging(page, count, max_count=10000)
+    clause, params = where(world, caller, criteria)
+    total = int(world.conn.execute(
+        f"SELECT COUNT(*) FROM henkilo h WHERE {clause}", params
+    ).fetchone()[0])
+    rows = world.conn.execute(
+        f"SELECT h.* FROM henkilo h WHERE {clause} ORDER BY h.modified, h.id LIMIT ? OFFSET ?",
+        (*params, c, (p - 1) * c),
+    ).fetchall()
+    ids = [int(r["id"]) for r in rows]
+    masters = {
+        int(r["slave_id"]): int(r["master_id"])
+        for r in select_in(
+            world.conn, "SELECT slave_id, master_id FROM henkiloviite WHERE slave_id IN ({in})", ids
+        )
+    }
+    master_rows = world.persons_by_ids(sorted(set(masters.values()))) if masters else {}
+    results = []
+    for r in rows:
+        m = master_rows.get(masters.get(int(r["id"]), -1), r)
+        results.append({"oid": r["oid"], "master": oppija_dto(m, oppijanumero_value=oppijanumero(m))})
+    return onr_page(results, total, p, c)
+
+
+def yhteenveto(world: World, caller: Caller, criteria: Mapping[str, Any]) -> dict[str, int]:
+    clause, params = where(world, caller, criteria)
+    identified = "(h.yksiloity = 1 OR h.yksiloity_vtj = 1 OR h.yksiloity_eidas = 1)"
+    row = world.conn.execute(
+        "SELECT "
+        f"SUM(CASE WHEN h.duplicate = 1 OR h.passivoitu = 1 OR {identified} THEN 1 ELSE 0 END), "
+        f"SUM(CASE WHEN {ERROR_CONDITION} THEN 1 ELSE 0 END), "
+        "SUM(CASE WHEN h.duplicate = 0 AND h.passivoitu = 0 AND h.hetu IS NOT NULL AND NOT "
+        f"{identified} AND h.yksilointi_yritetty = 0 THEN 1 ELSE 0 END) "
+        f"FROM henkilo h WHERE {clause}",
+        params,
+    ).fetchone()
+    ok, err, pending = (int(v or 0) for v in row)
+    return {"onnistuneet": ok, "virheet": err, "keskeneraiset": pending,
+            "yhteensa": ok + err + pending}
+
+
+def _author_names(world: World, oids: list[str]) -> dict[str, str]:
+    return {
+        r["oid"]: f"{r['sukunimi']}, {r['etunimet']}"
+        for r in select_in(
+            world.conn, "SELECT oid, etunimet, sukunimi FROM henkilo WHERE oid IN ({in})",
+            sorted(set(o for o in oids if o)),
+        )
+    }
+
+
+def virheet(
+    world: World, caller: Caller, criteria: Mapping[str, Any], page: Any, count: Any
+) -> dict[str, Any]:
+    """GET /internal/oppijoidentuonti/virheet: error list, newest person first (§1.5)."""
+    p, c = _paging(page, count, max_count=None)
+    crit = {**criteria, "vainVirheet": True}
+    clause, params = where(world, caller, crit)
+    total = int(world.conn.execute(
+        f"SELECT COUNT(*) FROM henkilo h WHERE {clause}", params
+    ).fetchone()[0])
+    rows = world.conn.execute(
+        f"SELECT h.* FROM henkilo h WHERE {clause} ORDER BY h.id DESC LIMIT ? OFFSET ?",
+        (*params, c, (p - 1) * c),
+    ).fetchall()
+    authors = _author_names(world, [r["first_importer"] for r in rows])
+    results = [
+        {
+            "oid": r["oid"], "oppijanumero": oppijanumero(r), "luotu": r["created"],
+            "muokattu": r["modified"], "syntymaaika": r["syntymaaika"],
+            "etunimet": r["etunimet"], "kutsumanimi": r["kutsumanimi"],
+            "sukunimi": r["sukunimi"], "yksilointiTila": yksilointi_tila(r),
+            "serviceUserOid": r["first_importer"],
+            "serviceUserName": authors.get(r["first_importer"] or ""),
+        }
+        for r in rows
+    ]
+    return onr_page(results, total, p, c)
+
+
+KOOSTE_FIELDS = {
+    "id": "id", "timestamp": "timestamp", "oid": "oid", "author": "author", "total": "total",
+    "successful": "successful", "failures": "failures", "inProgress": "inProgress",
+    "conflicts": "conflicts",
+}
+
+
+def tuontikooste(world: World, caller: Caller, params: Mapping[str, Any]) -> dict[str, Any]:
+    """GET /oppija/tuontikooste: Spring Data Page of TuontiKooste (§1.6, REST §4.8)."""
+    page, size = _paging(params.get("page", 1), params.get("pageSize", 20), max_count=None)
+    sort = str(params.get("sort") or "DESC").upper()
+    field = str(params.get("field") or "timestamp")
+    if sort not in ("ASC", "DESC") or field not in KOOSTE_FIELDS:
+        raise SimError(400, "Invalid sort or field")
+    clauses: list[str] = ["1"]
+    args: list[Any] = []
+    if not caller.is_read_all:
+        orgs = sorted(world.with_children(caller.orgs(*LIST_ROLES)))
+        if not orgs:
+            clauses.append("0")
+        else:
+            clauses.append(
+                "EXISTS (SELECT 1 FROM tuonti_organisaatio o WHERE o.tuonti_id = t.id AND "
+                f"o.org IN ({','.join('?' * len(orgs))}))"
+            )
+            args.extend(orgs)
+    if params.get("id") not in (None, ""):
+        clauses.append("t.id = ?")
+        args.append(int(params["id"]))
+    base = (
+        "SELECT t.id AS id, t.kasittelija_oid AS oid, t.aikaleima AS timestamp, "
+        "t.kasiteltavia AS total, t.kasiteltavia - t.kasiteltyja AS inProgress, t.api AS api, "
+        "CASE WHEN a.id IS NULL THEN NULL ELSE a.sukunimi || ', ' || a.etunimet END AS author, "
+        "(SELECT COUNT(*) FROM tuonti_rivi r JOIN henkilo h ON h.id = r.henkilo_id "
+        " WHERE r.tuonti_id = t.id AND (h.passivoitu = 1 OR h.duplicate = 1 OR h.yksiloity = 1 "
+        " OR h.yksiloity_vtj = 1)) AS successful, "
+        "(SELECT COUNT(*) FROM tuonti_rivi r WHERE r.tuonti_id = t.id AND r.conflict = 1) "
+        " AS conflicts "
+        f"FROM tuonti t LEFT JOIN henkilo a ON a.oid = t.kasittelija_oid WHERE {' AND '.join(clauses)}"
+    )
+    outer_where = ""
+    if params.get("author"):
+        outer_where = "WHERE lower(author) LIKE ?"
+        args.append(f"%{str(params['author']).lower()}%")
+    nulls = "NULLS LAST" if sort == "ASC" else "NULLS FIRST"
+    order = f"ORDER BY {KOOSTE_FIELDS[field]} {sort} {nulls}, id {sort}"
+    sql = (
+        f"SELECT *, total - successful AS failures FROM ({base}) {outer_where}"
+    )
+    total = int(world.conn.execute(f"SELECT COUNT(*) FROM ({sql})", args).fetchone()[0])
+    rows = world.conn.execute(
+        f"SELECT * FROM ({sql}) {order} LIMIT ? OFFSET ?", (*args, size, (page - 1) * size)
+    ).fetchall()
+    content = [
+        {
+            "id": r["id"], "oid": r["oid"], "author": r["author"], "timestamp": r["timestamp"],
+            "total": r["total"], "successful": r["successful"], "failures": r["failures"],
+            "inProgress": r["inProgress"], "conflicts": r["conflicts"], "api": r["api"],
+        }
+        for r in rows
+    ]
+    return spring_page(content, total, page - 1, size)
+
+
+def spring_page(content: list[Any], total: int, number: int, size: int) -> dict[str, Any]:
+    """REST §3.4 C (0-based `number`)."""
+    pages = math.ceil(total / size) if size else 0
+    sort = {"sorted": True, "unsorted": False, "empty": False}
+    return {
+        "content": content,
+        "pageable": {"sort": sort, "pageNumber": number, "pageSize": size,
+                     "offset": number * size, "paged": True, "unpaged": False},
+        "totalPages": pages,
+        "totalElements": total,
+        "last": number + 1 >= pages,
+        "numberOfElements": len(content),
+        "sort": sort,
+        "size": size,
+        "number": number,
+        "first": number == 0,
+        "empty": not content,
+    }

@@ -1,0 +1,655 @@
+"""The notebooks' work, one function per pipeline step.
+
+Each notebook is a parameters cell and a few calls into this module; everything a cell would
+otherwise do with a loop or a path lives here, tested. A step reads what the earlier steps left
+in the run's workspace directory (:class:`onrtools.rundir.RunDir`), writes what later steps
+need, writes masked files for people into the report directory, and records its facts
+(counts, tuonti ids, API call totals) in ``facts.json`` for the index page and the evidence.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from onrtools import display
+from onrtools.reconcile import (
+    CATEGORIES,
+    Reconciliation,
+    persons_from_changes,
+    persons_from_masters,
+    reconcile,
+)
+from onrtools.rundir import RunDir, resolve
+
+SEND_COLUMNS = ("tunniste", "oid", "hetu", "passinumero", "sahkoposti", "etunimet",
+                "kutsumanimi", "sukunimi", "syntymaaika", "sukupuoli", "aidinkieli",
+                "kansalaisuus")
+
+
+def open_run(run_id: str, workspace: str = "", reports_dir: str = "") -> RunDir:
+    """The run's directories (created); relative paths hang off the project root.
+
+    Empty ``workspace`` / ``reports_dir``: ``ONR_WORKSPACE`` / ``ONR_REPORTS_DIR``, else
+    ``./workspace`` and ``./reports``.
+    """
+    workspace = workspace or os.environ.get("ONR_WORKSPACE") or "workspace"
+    reports_dir = reports_dir or os.environ.get("ONR_REPORTS_DIR") or "reports"
+    return RunDir.open(run_id, workspace=workspace, reports_dir=reports_dir)
+
+
+def settings(base_url: str = "", **overrides: Any) -> Any:
+    """ONR settings from the environment (``ONR_*``, ``.env``, ``.secrets``).
+
+    ``base_url`` (a notebook parameter, never a secret) overrides ``ONR_BASE_URL`` when given.
+    """
+    from onrtools.config import Settings
+
+    return Settings.from_env(base_url=base_url or None, **overrides)
+
+
+@contextmanager
+def client_for(run: RunDir, step: str, settings_: Any) -> Iterator[Any]:
+    """An OnrClient whose call summary lands in the step's facts when the block ends."""
+    from onrtools.client import OnrClient
+    from onrtools.recorder import CallRecorder
+
+    recorder = CallRecorder()
+    try:
+        with OnrClient.from_settings(settings_, recorder=recorder) as client:
+            yield client
+    finally:
+        summary = recorder.summary()
+        run.write_facts(step, {
+            "api_calls": summary,
+            "api_calls_total": sum(int(r["calls"]) for r in summary),
+            "api_errors": sum(int(r["calls"]) for r in summary
+                              if r["status"] is None or int(r["status"]) >= 400),
+        })
+
+
+def _frame_of(value: Any) -> pd.DataFrame:
+    """A DataFrame from a frame, an object with ``.frame``/``.df``, or records."""
+    if isinstance(value, pd.DataFrame):
+        return value
+    for attr in ("frame", "df", "rows", "data"):
+        inner = getattr(value, attr, None)
+        if isinstance(inner, pd.DataFrame):
+            return inner
+    return pd.DataFrame(value)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+# --- 10: validate ----------------------------------------------------------------------------
+
+# Columns a local register may carry beyond ONR's row fields: what the local system stored
+# last time (header, folded as register.header_key does → the name reconciliation uses).
+# read_register sets them aside (ignored_columns); reconciliation needs them. A plain
+# "oppijanumero" header means the person's OID to read_register, hence "stored_".
+LOCAL_EXTRAS: dict[str, str] = {
+    "storedoppijanumero": "oppijanumero",
+    "storedyksiloity": "yksiloity",
+    "organisaatio": "organisaatio",
+    "organisation": "organisaatio",
+}
+
+
+def local_extras(raw: Any, path: Path) -> pd.DataFrame | None:
+    """The register's ``stored_oppijanumero``/``stored_yksiloity``/``organisaatio`` columns
+    (as ``oppijanumero``/``yksiloity``/``organisaatio``), keyed by ``row_number``."""
+    from onrtools.register import header_key
+
+    source = getattr(raw, "source", None)
+    wanted = {LOCAL_EXTRAS[header_key(h)]: h for h in getattr(source, "ignored_columns", ())
+              if header_key(h) in LOCAL_EXTRAS}
+    if not wanted:
+        return None
+    if source.format == "xlsx":
+        table = pd.read_excel(path, sheet_name=source.sheet or 0, dtype=str)
+    else:
+        table = pd.read_csv(path, sep=source.separator or ",", encoding=source.encoding or "utf-8",
+                            dtype=str, keep_default_na=False)
+    table.columns = [str(c).strip() for c in table.columns]
+    extras = pd.DataFrame({key: table[header].fillna("").astype(str).str.strip()
+                           for key, header in wanted.items() if header in table.columns})
+    extras["row_number"] = range(2, len(table) + 2)  # header is line 1, as read_register counts
+    return extras
+
+
+def _with_extras(register: pd.DataFrame, extras: pd.DataFrame | None) -> pd.DataFrame:
+    if extras is None or "row_number" not in register.columns:
+        return register
+    keep = [c for c in extras.columns if c != "row_number" and c not in register.columns]
+    return register.merge(extras[["row_number", *keep]], on="row_number", how="left")
+
+
+
+@dataclass
+class ValidationStep:
+    """What step 10 produced: the validation result and the files written for people."""
+
+    result: Any
+    register: pd.DataFrame
+    problems: pd.DataFrame
+    to_send: pd.DataFrame
+    files: list[Path] = field(default_factory=list)
+
+    def overview(self) -> pd.DataFrame:
+        """Rows read, to send, rejected; errors and warnings."""
+        sev = self.problems["severity"].value_counts() if len(self.problems) else {}
+        return pd.DataFrame({"count": {
+            "rows read": len(self.register),
+            "rows valid (to send)": len(self.to_send),
+            "rows rejected": len(self.register) - len(self.to_send),
+            "errors": int(sev.get("error", 0)), "warnings": int(sev.get("warning", 0)),
+        }})
+
+    def counts(self) -> pd.DataFrame:
+        """Problems per code and severity."""
+        if self.problems.empty:
+            return pd.DataFrame(columns=["code", "severity", "rows"])
+        return (self.problems.groupby(["code", "severity"]).size().rename("rows")
+                .reset_index().sort_values("rows", ascending=False, ignore_index=True))
+
+
+def validate(
+    run: RunDir, register_file: str, *, sheet: str | None = None, target_env: str = "local",
+    override_reason: str | None = None, language: str = "fi",
+) -> ValidationStep:
+    """Read and validate the register; keep the rows to send and the problems for later steps."""
+    from onrtools.register import read_register
+    from onrtools.validation import validate_register
+
+    path = resolve(register_file)
+    raw = read_register(path, sheet=sheet) if sheet else read_register(path)
+    result = validate_register(raw, target_env=target_env, override_reason=override_reason or None,
+                               language=language)
+    register = _with_extras(_frame_of(raw), local_extras(raw, path))
+    problems = _frame_of(result.problems)
+    to_send = _frame_of(result.rows_to_send())
+    run.save_frame("register", register)
+    run.save_frame("problems", problems)
+    run.save_frame("to_send", to_send)
+    files = [
+        display.write_csv(problems, run.report_dir / "validation" / "problems.csv"),
+        display.write_xlsx({"problems": problems}, run.report_dir / "validation" / "problems.xlsx"),
+    ]
+    step = ValidationStep(result, register, problems, to_send, files)
+    severities = problems["severity"].value_counts().to_dict() if len(problems) else {}
+    run.write_facts("validate", {
+        "register_file": path.name, "register_sha256": _sha256(path),
+        "register_path": str(path),
+        "rows_read": len(register), "rows_to_send": len(to_send),
+        "rows_rejected": len(register) - len(to_send),
+        "errors": int(severities.get("error", 0)), "warnings": int(severities.get("warning", 0)),
+        "by_code": step.counts().groupby("code")["rows"].sum().to_dict() if len(problems) else {},
+    })
+    return step
+
+
+# --- 20: import ------------------------------------------------------------------------------
+
+
+def row_fingerprint(rows: pd.DataFrame) -> pd.Series:
+    """A short hash of each row's sendable fields: a changed row is sent again."""
+    cols = [c for c in SEND_COLUMNS if c in rows.columns]
+    text = rows[cols].astype("object").where(rows[cols].notna(), "").astype(str).agg("\x1f".join,
+                                                                                     axis=1)
+    return text.map(lambda t: hashlib.sha256(t.encode()).hexdigest()[:16])
+
+
+@dataclass
+class ImportStep:
+    """What step 20 produced: the rows sent now, every known result, the ONR outcome."""
+
+    sent: pd.DataFrame
+    results: pd.DataFrame
+    outcome: Any = None
+    skipped: int = 0
+
+    def batches(self) -> pd.DataFrame:
+        """One row per batch: rows, tuonti id, state, sends, restarts."""
+        frame = getattr(self.outcome, "summary_frame", None)
+        return frame() if callable(frame) else pd.DataFrame()
+
+    def summary(self) -> pd.DataFrame:
+        """Counts a person reads at a glance."""
+        r = self.results
+        facts = {
+            "rows sent in this run": len(self.sent),
+            "rows skipped (already imported, unchanged)": self.skipped,
+            "rows with an import result": len(r),
+            "with oppijanumero": int(r["oppijanumero"].fillna("").astype(str).ne("").sum())
+            if len(r) else 0,
+            "conflicts": int(r["conflict"].fillna(False).astype(bool).sum()) if len(r) else 0,
+            "passivated": int(r["passivoitu"].fillna(False).astype(bool).sum()) if len(r) else 0,
+        }
+        return pd.DataFrame({"count": facts})
+
+
+def rows_to_import(run: RunDir, *, only_new: bool = True) -> tuple[pd.DataFrame, int]:
+    """The validated rows to send now: all, or only those without an unchanged earlier result."""
+    to_send = run.load_frame("to_send")
+    to_send = to_send.assign(fingerprint=row_fingerprint(to_send))
+    previous = run.load_state("import_results")
+    if not only_new or previous is None or previous.empty:
+        return to_send, 0
+    known = previous.set_index("tunniste")["fingerprint"] if "fingerprint" in previous else None
+    if known is None:
+        return to_send, 0
+    same = to_send["tunniste"].map(known).eq(to_send["fingerprint"])
+    return to_send[~same].reset_index(drop=True), int(same.sum())
+
+
+RESULT_COLUMNS = ("tunniste", "oid", "oppijanumero", "conflict", "linked", "passivoitu")
+
+
+def _results_frame(outcome: Any) -> pd.DataFrame:
+    results = _frame_of(getattr(outcome, "results", outcome))
+    if "tunniste" not in results.columns:
+        results = results.reset_index().rename(columns={"index": "tunniste"})
+    for c in RESULT_COLUMNS:
+        if c not in results.columns:
+            results[c] = None
+    return results
+
+
+def import_rows(
+    run: RunDir, settings_: Any, *, batch_size: int = 5000, only_new: bool = True,
+    progress: bool = True, poll_interval: float = 2.0,
+) -> ImportStep:
+    """Send the validated rows in batches (resumable: the client keeps a journal) and keep the
+    results per tunniste, merged with earlier runs' results."""
+    from onrtools.batch_import import import_register
+
+    rows, skipped = rows_to_import(run, only_new=only_new)
+    outcome = None
+    fresh = pd.DataFrame(columns=[*RESULT_COLUMNS, "fingerprint"])
+    if len(rows):
+        with client_for(run, "import", settings_) as client:
+            outcome = import_register(
+                client, rows.drop(columns=["fingerprint"]), workspace=run.workspace,
+                batch_size=batch_size, run_id=f"{run.run_id}-import", progress=progress,
+                interval=poll_interval)
+        fresh = _results_frame(outcome)
+        fresh = fresh.merge(rows[["tunniste", "fingerprint"]], on="tunniste", how="left")
+    previous = run.load_state("import_results")
+    combined = fresh if previous is None else pd.concat(
+        [previous[~previous["tunniste"].isin(fresh["tunniste"])], fresh], ignore_index=True)
+    combined = combined.reset_index(drop=True)
+    run.save_state("import_results", combined)
+    # this run's view: results of rows in this register only
+    register = run.load_frame("register")
+    results = combined[combined["tunniste"].isin(register["tunniste"])].reset_index(drop=True)
+    run.save_frame("results", results)
+    step = ImportStep(sent=rows, results=results, outcome=outcome, skipped=skipped)
+    tuonti_ids = [int(t) for t in _tuonti_ids(outcome)]
+    run.write_facts("import", {
+        "rows_sent": len(rows), "rows_skipped": skipped, "tuonti_ids": tuonti_ids,
+        **{k: int(v) for k, v in step.summary()["count"].items()},
+    })
+    return step
+
+
+def _tuonti_ids(outcome: Any) -> list[Any]:
+    if outcome is None:
+        return []
+    for attr in ("tuonti_ids", "tuontis", "batches"):
+        value = getattr(outcome, attr, None)
+        if value is None:
+            continue
+        if isinstance(value, pd.DataFrame):
+            col = "tuonti_id" if "tuonti_id" in value else None
+            return list(value[col].dropna()) if col else []
+        out = []
+        for item in value:
+            tid = item if isinstance(item, (int, str)) else getattr(item, "tuonti_id", None)
+            if tid is None and isinstance(item, dict):
+                tid = item.get("tuonti_id")
+            if tid is not None:
+                out.append(tid)
+        return out
+    return []
+
+
+# --- 30: reconcile ---------------------------------------------------------------------------
+
+
+def action_files(run: RunDir, rec: Reconciliation, *, prefix: str = "",
+                 show_hetu: bool = False) -> list[Path]:
+    """Every action list as CSV, all of them in one XLSX (a summary sheet first)."""
+    folder = run.actions_dir / prefix if prefix else run.actions_dir
+    lists = rec.lists()
+    files = [display.write_csv(df, folder / f"{code}.csv", show_hetu=show_hetu)
+             for code, df in lists.items()]
+    sheets = {"summary": rec.counts(), **{code: df for code, df in lists.items() if len(df)}}
+    files.append(display.write_xlsx(sheets, folder / "actions.xlsx", show_hetu=show_hetu))
+    return files
+
+
+PERSON_SOURCES = ("auto", "masters", "feed")
+
+
+def fetch_persons(client: Any, oids: list[str], *, source: str = "auto") -> pd.DataFrame:
+    """ONR's current view of these OIDs: each one's master (or itself).
+
+    ``masters``: bulk read by OID (``masterHenkilosByOidList``; registrar or read rights).
+    ``feed``: the whole change feed of our organisation, from the start, plus its
+    ``vainVirheet`` view for failed identifications (import rights suffice, REST.md §4.10).
+    ``auto``: masters, and the feed when ONR refuses (401: an import-only service user).
+    """
+    from onrtools.changes import iter_changes
+    from onrtools.errors import AuthError
+
+    if source not in PERSON_SOURCES:
+        raise ValueError(f"source must be one of {PERSON_SOURCES}, got {source!r}")
+    if not oids:
+        return persons_from_masters({})
+    if source in ("auto", "masters"):
+        try:
+            return persons_from_masters(client.masters_by_oids(oids))
+        except AuthError:
+            if source == "masters":
+                raise
+    wanted = set(oids)
+    entries = [c for c in iter_changes(client, count=10000) if c.oid in wanted]
+    problems = {c.oid for c in iter_changes(client, count=10000, vain_virheet=True)}
+    return persons_from_changes(entries, problem_oids=problems)
+
+
+@dataclass
+class ReconcileStep:
+    """What step 30 (or 40) produced."""
+
+    reconciliation: Reconciliation
+    files: list[Path]
+
+    @property
+    def actions(self) -> pd.DataFrame:
+        return self.reconciliation.actions
+
+    def counts(self) -> pd.DataFrame:
+        return self.reconciliation.counts()
+
+
+def _environment(settings_: Any) -> tuple[str, str]:
+    env = str(getattr(settings_, "env", "local"))
+    base = str(getattr(settings_, "base_url", ""))
+    return ("simulator" if env in ("local", "custom") else env), base
+
+
+def reconcile_run(run: RunDir, settings_: Any, *, show_hetu: bool = False,
+                  read_persons: str = "auto") -> ReconcileStep:
+    """Read ONR's view of every imported person and sort the register into action lists.
+
+    ``read_persons``: how (see :func:`fetch_persons`): ``auto``, ``masters`` or ``feed``.
+    """
+    register = run.load_frame("register")
+    results = run.load_frame("results", default=pd.DataFrame(columns=list(RESULT_COLUMNS)))
+    problems = run.load_frame("problems", default=pd.DataFrame())
+    oids = sorted(set(results["oid"].dropna().astype(str)) - {""})
+    with client_for(run, "reconcile", settings_) as client:
+        persons = fetch_persons(client, oids, source=read_persons)
+    run.save_frame("persons", persons)
+    environment, base_url = _environment(settings_)
+    rec = reconcile(register, results=results, persons=persons, problems=problems,
+                    environment=environment, base_url=base_url)
+    run.save_frame("actions", rec.actions)
+    files = action_files(run, rec, show_hetu=show_hetu)
+    run.write_facts("reconcile", {
+        "persons_read": len(persons),
+        "by_category": {c: int(n) for c, n in zip(rec.counts()["category"],
+                                                   rec.counts()["rows"], strict=True)},
+    })
+    return ReconcileStep(rec, files)
+
+
+# --- 40: change feed -------------------------------------------------------------------------
+
+
+def change_feed(
+    run: RunDir, settings_: Any, *, since: str = "", count: int = 5000,
+    show_hetu: bool = False,
+) -> ReconcileStep:
+    """Read the change feed from the saved watermark (or ``since``) and sort what changed."""
+    from onrtools.changes import iter_changes
+
+    with client_for(run, "changes", settings_) as client:
+        kwargs: dict[str, Any] = {"count": count, "workspace": run.workspace}
+        if since:
+            kwargs["since"] = since
+        entries = list(iter_changes(client, **kwargs))
+    feed = persons_from_changes(entries)
+    run.save_frame("feed", feed)
+    register = run.load_frame("register")
+    results = run.load_frame("results", default=pd.DataFrame(columns=list(RESULT_COLUMNS)))
+    persons = run.load_frame("persons", default=persons_from_masters({}))
+    environment, base_url = _environment(settings_)
+    rec = reconcile(register, results=results, persons=persons, feed=feed,
+                    only_oids=set(feed["oid"].astype(str)), environment=environment,
+                    base_url=base_url)
+    run.save_frame("feed_actions", rec.actions)
+    files = action_files(run, rec, prefix="changes", show_hetu=show_hetu)
+    run.write_facts("changes", {
+        "entries": len(entries), "persons_changed": len(feed),
+        "merged": int(feed["duplicate"].fillna(False).astype(bool).sum()) if len(feed) else 0,
+        "by_category": {c: int(n) for c, n in zip(rec.counts()["category"],
+                                                   rec.counts()["rows"], strict=True)},
+    })
+    return ReconcileStep(rec, files)
+
+
+# --- 50: duplicates --------------------------------------------------------------------------
+
+
+def onr_duplicate_candidates(
+    run: RunDir, settings_: Any, *, max_people: int = 200,
+    categories: tuple[str, ...] = ("manual_identification",),
+) -> pd.DataFrame:
+    """ONR's own duplicate candidates (``/henkilo/duplikaatit``) for our people that need them.
+
+    Asked for the people in ``categories`` of this run's action lists (at most ``max_people``,
+    one request each); one row per (our row, candidate) with the candidate's OID and names.
+    """
+    actions = run.load_frame("actions", default=pd.DataFrame(columns=["category"]))
+    people = actions[actions["category"].isin(categories)].drop_duplicates("tunniste")
+    people = people.head(max_people)
+    rows: list[dict[str, Any]] = []
+    with client_for(run, "duplicates", settings_) as client:
+        for rec in people.to_dict("records"):
+            names = {n: str(rec.get(f"local_{n}") or "") for n in
+                     ("etunimet", "kutsumanimi", "sukunimi")}
+            if not all(names.values()):
+                continue
+            birth = str(rec.get("local_syntymaaika") or "") or None
+            for cand in client.duplikaatit(**names, syntymaaika=birth):
+                c = cand.model_dump() if hasattr(cand, "model_dump") else dict(cand)
+                if c.get("oidHenkilo") == rec.get("oid"):
+                    continue
+                rows.append({
+                    "tunniste": rec["tunniste"], "oid": rec.get("oid"),
+                    "candidate_oid": c.get("oidHenkilo"),
+                    "candidate_hetu": c.get("hetu"), "candidate_etunimet": c.get("etunimet"),
+                    "candidate_sukunimi": c.get("sukunimi"),
+                    "candidate_syntymaaika": c.get("syntymaaika"),
+                    "candidate_yksiloity": bool(c.get("yksiloity")),
+                    "local_etunimet": names["etunimet"], "local_sukunimi": names["sukunimi"],
+                    "local_syntymaaika": birth,
+                })
+    cols = ["tunniste", "oid", "candidate_oid", "candidate_hetu", "candidate_etunimet",
+            "candidate_sukunimi", "candidate_syntymaaika", "candidate_yksiloity",
+            "local_etunimet", "local_sukunimi", "local_syntymaaika"]
+    frame = pd.DataFrame(rows, columns=cols)
+    run.save_frame("onr_duplicates", frame)
+    display.write_csv(frame, run.report_dir / "duplicates" / "onr_candidates.csv")
+    run.write_facts("duplicates", {"people_checked": len(people),
+                                   "onr_candidates": len(frame)})
+    return frame
+
+
+def find_register_duplicates(run: RunDir, **options: Any) -> pd.DataFrame:
+    """Suspected duplicates inside the local register (onrtools.matching), saved for review."""
+    from onrtools.matching import find_duplicates
+
+    register = run.load_frame("register")
+    pairs = _frame_of(find_duplicates(register, **options))
+    run.save_frame("register_duplicates", pairs)
+    display.write_csv(pairs, run.report_dir / "duplicates" / "register_pairs.csv")
+    decisions = pairs["decision"].value_counts().to_dict() if "decision" in pairs else {}
+    run.write_facts("duplicates", {"register_pairs": len(pairs),
+                                   "by_decision": {str(k): int(v) for k, v in decisions.items()}})
+    return pairs
+
+
+# --- shared views ----------------------------------------------------------------------------
+
+
+def category_titles() -> pd.DataFrame:
+    """Every action list: code, title and what to do (the legend of the reports)."""
+    return pd.DataFrame([{"category": c.code, "title": c.title, "action": c.action}
+                         for c in CATEGORIES])
+
+
+def register_duplicates(run: RunDir, *, enabled: bool = True) -> pd.DataFrame:
+    """Suspected duplicate pairs inside the register (empty frame when ``enabled`` is False)."""
+    if not enabled:
+        run.write_facts("duplicates", {"register_pairs": None})
+        return pd.DataFrame(columns=["tunniste_l", "tunniste_r", "probability", "decision"])
+    return find_register_duplicates(run)
+
+
+def review(run: RunDir, pairs: pd.DataFrame, *, interactive: bool = True,
+           reviewer: str = "") -> Any:
+    """The pair-by-pair review widget (decisions saved in the workspace), when interactive.
+
+    A scheduled run has nobody to click: it shows the decisions taken so far instead.
+    """
+    from onrtools import review as review_module
+
+    if interactive and len(pairs):
+        return review_module.review_widget(pairs, run.load_frame("register"),
+                                           workspace=run.workspace, reviewer=reviewer or None)
+    decisions = review_module.load_decisions(run.workspace)
+    run.write_facts("duplicates", {"review_decisions": len(decisions)})
+    return decisions
+
+
+# --- 90: audit -------------------------------------------------------------------------------
+
+# files the run is still writing while the audit step runs: never hashed into the manifest
+_LIVE_FILES = ("index.html", "run.json", "facts.json", "90-audit-report.html",
+               "notebooks/90-audit-report.ipynb")
+
+
+@dataclass
+class AuditStep:
+    """What step 90 produced: the manifest, the ledger verification, KPIs and their trend."""
+
+    manifest: dict[str, Any]
+    verification: Any
+    kpis: dict[str, float]
+    trend: pd.DataFrame
+
+    def overview(self) -> pd.DataFrame:
+        ok = bool(getattr(self.verification, "ok", False))
+        return pd.DataFrame({"value": {
+            "run": self.manifest.get("run_id"), "attempt": self.manifest.get("attempt"),
+            "manifest entry": self.manifest.get("seq"),
+            "inputs recorded": len(self.manifest.get("inputs", [])),
+            "outputs recorded": len(self.manifest.get("outputs", [])),
+            "tuonti ids": ", ".join(map(str, self.manifest.get("tuonti_ids", []))),
+            "API calls": self.manifest.get("api_calls_total"),
+            "ledger verified": "yes" if ok else f"NO: {self.verification}",
+            "runs in the ledger": len(self.trend),
+        }})
+
+    def compare(self) -> pd.DataFrame:
+        from onrtools.kpi import compare_last
+
+        return compare_last(self.trend)
+
+    def plot_trends(self) -> Any:
+        from onrtools.kpi import plot_trends
+
+        return plot_trends(self.trend)
+
+
+def _recorded_outputs(run: RunDir) -> list[Path]:
+    live = {run.report_dir / rel for rel in _LIVE_FILES}
+    return [p for p in sorted(run.report_dir.rglob("*"))
+            if p.is_file() and p not in live and p.suffix != ".tmp"]
+
+
+def audit(run: RunDir, *, environment: str = "", notebooks_dir: str = "notebooks") -> AuditStep:
+    """Finish this run's evidence (manifest into the ledger), verify the ledger, KPIs + trend."""
+    import json as jsonlib
+
+    from onrtools.evidence import EvidenceRecorder, verify_ledger
+    from onrtools.kpi import compute_kpis, track_open_items, trend_frame
+
+    facts = run.read_facts()
+    state = run.report_dir / "run.json"
+    parameters = (jsonlib.loads(state.read_text(encoding="utf-8")).get("parameters", {})
+                  if state.is_file() else {})
+    settings_ = None
+    try:
+        settings_ = settings()
+    except Exception:  # noqa: BLE001 - evidence without ONR settings is still evidence
+        settings_ = None
+    env = environment or (_environment(settings_)[0] if settings_ is not None else "")
+    evidence = EvidenceRecorder.for_run(
+        run.run_id, run.workspace, parameters=parameters, environment=env,
+        caller_id=getattr(settings_, "caller_id", None))
+    validate_facts = facts.get("validate", {})
+    register_path = validate_facts.get("register_path")
+    if register_path and Path(register_path).is_file():
+        evidence.add_input(register_path, rows=int(validate_facts.get("rows_read", 0)))
+    for notebook in sorted(resolve(notebooks_dir).glob("[0-9][0-9]-*.ipynb")):
+        evidence.add_notebook(notebook)
+    for tid in facts.get("import", {}).get("tuonti_ids", []):
+        evidence.add_tuonti(tid)
+    for step, kind in (("validate", "by_code"), ("reconcile", "by_category"),
+                       ("changes", "by_category")):
+        counts = facts.get(step, {}).get(kind)
+        if isinstance(counts, dict):
+            evidence.add_counts(f"{step}.{kind}", counts)
+    for step in ("import", "reconcile", "changes", "duplicates"):
+        evidence.add_api_calls(facts.get(step, {}).get("api_calls", []))
+    for path in _recorded_outputs(run):
+        evidence.add_output(path)
+
+    actions = run.load_frame("actions", default=pd.DataFrame(columns=["category"]))
+    items = track_open_items(run.workspace, actions)
+    kpis = compute_kpis(
+        people=None, actions=actions,
+        imports=run.load_frame("results", default=pd.DataFrame()),
+        validation=run.load_frame("problems", default=pd.DataFrame()),
+        changes=run.load_frame("feed", default=pd.DataFrame()),
+        open_items=items,
+    )
+    evidence.add_kpis(kpis)
+    manifest = evidence.finish("ok")
+    verification = verify_ledger(run.workspace)
+    trend = trend_frame(run.workspace)
+    headline = {k: (None if v != v else round(float(v), 3)) for k, v in kpis.items()
+                if "." not in k}
+    run.write_facts("audit", {
+        "manifest_seq": manifest.get("seq"),
+        "ledger": "verified" if getattr(verification, "ok", False) else "BROKEN",
+        "kpis": headline, "runs_in_ledger": len(trend),
+    })
+    return AuditStep(manifest, verification, kpis, trend)

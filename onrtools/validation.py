@@ -1,0 +1,592 @@
+"""Validate a register against ONR's import rules before anything is sent.
+
+``validate_register(read_register(path), target_env="local")`` checks every row with ONR's rules
+for ``PUT /oppija`` (REST.md §4.3, §9; SEMANTICS.md §1.8–1.9) plus our own data-quality rules,
+vectorised over the whole frame. The result holds a problem table (file row, tunniste, field,
+ONR-style code, severity, message) and the rows without errors, ready to send.
+
+Codes reuse ONR's where ONR has one (``invalid.hetu``, ``hetu.required.for.finnish``,
+``invalid.kansalaisuus``, ``invalid.aidinkieli``, ``invalid.sukupuoli``,
+``kutsumanimi.must.exist.in.etunimet``); ours are English and dotted (``tunniste.duplicate``).
+
+The environment guard (the seed rule: no real people in test environments, no test people in
+production): target ``prod`` refuses test-range hetus (900–999), the test targets (``local``,
+``testi``, ``untuva``, ``hahtuva``) refuse other hetus. ``override_reason`` turns those errors
+into warnings and is recorded in the result.
+
+``onr validate FILE`` prints the report; exit 0 without errors, 1 with errors, 2 when the file
+cannot be read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from onrtools import codes, hetu, names, oid
+from onrtools.errors import RegisterReadError
+from onrtools.register import COLUMNS, PROBLEM_COLUMNS, RegisterFrame, parse_date, read_register
+
+TEST_ENVIRONMENTS = ("local", "testi", "untuva", "hahtuva")
+PRODUCTION = "prod"
+MAX_LENGTH = 255  # ONR's person columns are short varchars; longer is a broken cell anyway
+_EMAIL_ATOM = r"(?:[a-zA-Z0-9!#$%&'*+/=?^_`{|}~-]|[^\x00-\x7f])+"
+_EMAIL_LABEL = r"(?:[a-zA-Z0-9]|[^\x00-\x7f])(?:(?:[a-zA-Z0-9-]|[^\x00-\x7f])*(?:[a-zA-Z0-9]|[^\x00-\x7f]))?"
+EMAIL_RE = rf"{_EMAIL_ATOM}(?:\.{_EMAIL_ATOM})*@{_EMAIL_LABEL}(?:\.{_EMAIL_LABEL})*"
+_BAD_CHARS = "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]"
+
+# code -> (Finnish, English); "{detail}" is filled per row, "{field}" with the field name
+MESSAGES: dict[str, tuple[str, str]] = {
+    "row.columns": ("Rivillä on väärä määrä kenttiä ({detail}); tarkista erottimet ja lainausmerkit",
+                    "Row has the wrong number of fields ({detail}); check separators and quotes"),
+    "row.empty": ("Tyhjä rivi ohitettiin", "Empty row skipped"),
+    "xlsx.merged.cell": ("Rivillä on yhdistettyjä soluja; pura yhdistäminen",
+                         "Row has merged cells; unmerge them"),
+    "xlsx.formula": ("Solussa on kaava ({detail}); kirjoita arvo kaavan tilalle",
+                     "Cell holds a formula ({detail}); replace it with its value"),
+    "identifier.required": ("Ainakin yksi kentistä oid/hetu/passinumero/sahkoposti on annettava",
+                            "At least one of oid/hetu/passinumero/sahkoposti is required"),
+    "required": ("Pakollinen kenttä {field} puuttuu", "Required field {field} is empty"),
+    "invalid.hetu": ("Henkilötunnus ei kelpaa: {detail}", "Invalid hetu: {detail}"),
+    "hetu.normalized": ("Henkilötunnus muutettiin ONR:n muotoon (isot kirjaimet)",
+                        "hetu converted to ONR's form (upper case)"),
+    "hetu.test.in.production": (
+        "Testihenkilötunnusta (yksilönumero 900–999) ei lähetetä tuotantoon{detail}",
+        "A test hetu (individual number 900–999) is not sent to production{detail}"),
+    "hetu.real.in.test.environment": (
+        "Oikeaa henkilötunnusta ei lähetetä testiympäristöön; käytä yksilönumeroita 900–999{detail}",
+        "A real hetu is not sent to a test environment; use individual numbers 900–999{detail}"),
+    "hetu.required.for.finnish": ("Suomen kansalaiselta (246) vaaditaan henkilötunnus",
+                                  "Finnish nationality (246) requires a hetu"),
+    "invalid.kansalaisuus": ("Tuntematon kansalaisuuskoodi: {detail}",
+                             "Unknown nationality code: {detail}"),
+    "kansalaisuus.normalized": ("Kansalaisuus muunnettiin koodiksi: {detail}",
+                                "Nationality converted to a code: {detail}"),
+    "invalid.aidinkieli": ("Tuntematon äidinkielen koodi: {detail}",
+                           "Unknown mother-tongue code: {detail}"),
+    "aidinkieli.normalized": ("Äidinkieli muunnettiin koodiksi: {detail}",
+                              "Mother tongue converted to a code: {detail}"),
+    "invalid.sukupuoli": ("Sukupuolen koodi on 1 (mies) tai 2 (nainen), ei {detail}",
+                          "Sex code is 1 (male) or 2 (female), not {detail}"),
+    "sukupuoli.differs.from.hetu": (
+        "Sukupuoli ei vastaa henkilötunnusta; ONR käyttää henkilötunnuksen tietoa",
+        "Sex differs from the hetu; ONR takes it from the hetu"),
+    "invalid.syntymaaika": ("Syntymäaika ei ole päivämäärä (p.k.vvvv tai vvvv-kk-pp): {detail}",
+                            "Birth date is not a date (d.m.yyyy or yyyy-mm-dd): {detail}"),
+    "syntymaaika.differs.from.hetu": ("Syntymäaika {detail} ei vastaa henkilötunnusta",
+                                      "Birth date {detail} differs from the hetu"),
+    "kutsumanimi.must.exist.in.etunimet": (
+        "Kutsumanimen on oltava etunimi tai peräkkäisiä etunimiä",
+        "Kutsumanimi must be one of the first names or a run of consecutive first names"),
+    "invalid.sahkoposti": ("Sähköpostiosoite ei ole kelvollinen", "E-mail address is not well formed"),
+    "invalid.oid": ("Henkilö-OID ei kelpaa (1.2.246.562.<solmu>.<11 numeroa>, tarkiste)",
+                    "Person OID is not valid (1.2.246.562.<node>.<11 digits>, check digit)"),
+    "oid.environment.mismatch": ("OID on ympäristöstä {detail}; se ei löydy kohteesta",
+                                 "OID belongs to environment {detail}; the target will not know it"),
+    "tunniste.duplicate": ("Sama tunniste kuin rivillä {detail}", "Same tunniste as row {detail}"),
+    "hetu.duplicate": ("Sama henkilötunnus kuin rivillä {detail}; ONR yhdistää rivit samaan henkilöön",
+                       "Same hetu as row {detail}; ONR maps both rows to one person"),
+    "passinumero.duplicate": (
+        "Sama passinumero kuin rivillä {detail}; ONR yhdistää rivit samaan henkilöön",
+        "Same passport number as row {detail}; ONR maps both rows to one person"),
+    "sahkoposti.duplicate": (
+        "Sama sähköposti kuin rivillä {detail}; ONR yhdistää rivit samaan henkilöön",
+        "Same e-mail as row {detail}; ONR maps both rows to one person"),
+    "hetuless.details.missing": (
+        "Henkilötunnuksettomalta puuttuu {detail}; OPH tarvitsee ne henkilön tunnistamiseen",
+        "Row without hetu lacks {detail}; OPH needs them to identify the person by hand"),
+    "value.formula": ("Arvo alkaa merkillä {detail} kuin taulukkolaskennan kaava; korjaa arvo",
+                      "Value starts with {detail} like a spreadsheet formula; fix the value"),
+    "value.too.long": ("Arvo on liian pitkä ({detail} merkkiä, enintään 255)",
+                       "Value is too long ({detail} characters, at most 255)"),
+    "invalid.character": ("Arvossa on ohjausmerkki tai lukukelvoton merkki (esim. NUL)",
+                          "Value contains a control or unreadable character (e.g. NUL)"),
+}
+_DETAIL_WORDS = {
+    "syntymaaika": ("syntymäaika", "birth date"),
+    "sukupuoli": ("sukupuoli", "sex"),
+    "and": ("ja", "and"),
+}
+
+
+def render_message(code: str, detail: str, field_name: str, language: str = "fi") -> str:
+    """The human message for one problem."""
+    pair = MESSAGES.get(code) or MESSAGES.get(
+        "required" if code.endswith(".required") else code, (code, code)
+    )
+    template = pair[0] if language == "fi" else pair[1]
+    return template.replace("{detail}", detail).replace("{field}", field_name)
+
+
+@dataclass
+class ValidationResult:
+    """Problems of every row, the rows without errors and what will be sent."""
+
+    problems: pd.DataFrame
+    valid_rows: pd.DataFrame  # ONR-ready values (canonical hetu, codes, ISO dates)
+    rows_total: int
+    target_env: str
+    language: str
+    override_reason: str | None = None
+    source: Any = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        """True when no row has an error."""
+        return not (self.problems["severity"] == "error").any()
+
+    @property
+    def error_rows(self) -> int:
+        errors = self.problems[self.problems["severity"] == "error"]
+        return int(errors["row_number"].nunique())
+
+    def summary(self) -> pd.DataFrame:
+        """Problem counts per code and severity, most frequent first."""
+        if self.problems.empty:
+            return pd.DataFrame({"code": [], "severity": [], "count": []})
+        counts = self.problems.groupby(["code", "severity"]).size().rename("count").reset_index()
+        return counts.sort_values(["count", "code"], ascending=[False, True]).reset_index(drop=True)
+
+    def rows_to_send(self) -> list[dict[str, Any]]:
+        """Valid rows as ONR ``PUT /oppija`` rows: ``{"tunniste": ..., "henkilo": {...}}``."""
+        return rows_to_send(self.valid_rows)
+
+    def problems_masked(self) -> pd.DataFrame:
+        """The problem table as safe to show (hetu never appears in it; copy for symmetry)."""
+        return self.problems.copy()
+
+
+def rows_to_send(valid: pd.DataFrame) -> list[dict[str, Any]]:
+    """ONR row dicts (REST.md §4.3) from ONR-ready values; empty fields are left out."""
+    out: list[dict[str, Any]] = []
+    records = valid[list(COLUMNS)].to_dict("records")
+    for rec in records:
+        henkilo: dict[str, Any] = {}
+        for key in ("oid", "hetu", "passinumero", "sahkoposti", "etunimet", "kutsumanimi",
+                    "sukunimi", "syntymaaika"):
+            if rec[key]:
+                henkilo[key] = rec[key]
+        if rec["sukupuoli"]:
+            henkilo["sukupuoli"] = {"koodi": rec["sukupuoli"]}
+        if rec["aidinkieli"]:
+            henkilo["aidinkieli"] = {"koodi": rec["aidinkieli"]}
+        henkilo["kansalaisuus"] = [{"koodi": c} for c in rec["kansalaisuus"].split(";") if c]
+        row: dict[str, Any] = {"henkilo": henkilo}
+        if rec["tunniste"]:
+            row = {"tunniste": rec["tunniste"], "henkilo": henkilo}
+        out.append(row)
+    return out
+
+
+class _Problems:
+    """Collects problems as row positions plus details; one vectorised append per rule."""
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        self.frame_ = frame
+        self.parts: list[tuple[np.ndarray, str, str, str, Any]] = []
+
+    def add(self, mask: Any, field_name: str, code: str, severity: str = "error",
+            detail: Any = "") -> None:
+        positions = np.flatnonzero(np.asarray(mask, dtype=bool))
+        if not len(positions):
+            return
+        if isinstance(detail, pd.Series):
+            values: Any = detail.iloc[positions].to_numpy(dtype=object)
+        elif isinstance(detail, np.ndarray):
+            values = detail[positions]
+        else:
+            values = detail
+        self.parts.append((positions, field_name, code, severity, values))
+
+    def error_positions(self) -> np.ndarray:
+        chunks = [pos for pos, _, _, severity, _ in self.parts if severity == "error"]
+        return np.unique(np.concatenate(chunks)) if chunks else np.empty(0, dtype=np.int64)
+
+    def table(self, register_problems: pd.DataFrame, language: str) -> pd.DataFrame:
+        pieces: list[pd.DataFrame] = []
+        if len(register_problems):
+            pieces.append(register_problems[
+                ["row_number", "tunniste", "field", "code", "severity", "detail"]
+            ])
+        if self.parts:
+            positions = np.concatenate([pos for pos, *_ in self.parts])
+            lengths = [len(pos) for pos, *_ in self.parts]
+            details = np.empty(len(positions), dtype=object)
+            at = 0
+            for (pos, *_, values), n in zip(self.parts, lengths, strict=True):
+                details[at : at + n] = values
+                at += n
+            pieces.append(pd.DataFrame({
+                "row_number": self.frame_["row_number"].to_numpy()[positions],
+                "tunniste": self.frame_["tunniste"].iloc[positions].to_numpy(dtype=object),
+                "field": np.repeat([f for _, f, _, _, _ in self.parts], lengths),
+                "code": np.repeat([c for _, _, c, _, _ in self.parts], lengths),
+                "severity": np.repeat([s for _, _, _, s, _ in self.parts], lengths),
+                "detail": details,
+            }))
+        if not pieces:
+            return pd.DataFrame({c: pd.Series([], dtype="int64" if c == "row_number" else "str")
+                                 for c in (*PROBLEM_COLUMNS, "detail")})
+        out = pd.concat(pieces, ignore_index=True)
+        out["detail"] = out["detail"].astype("str").fillna("")
+        out["message"] = _render_many(out, language)
+        out = out.sort_values(["row_number"], kind="stable").reset_index(drop=True)
+        return out[[*PROBLEM_COLUMNS, "detail"]].astype({"row_number": "int64"})
+
+
+def _render_many(problems: pd.DataFrame, language: str) -> pd.Series:
+    messages = pd.Series("", index=problems.index, dtype="str")
+    for (code, field_name), group in problems.groupby(["code", "field"], sort=False):
+        template = render_message(str(code), "\x00", str(field_name), language)
+        head, _, tail = template.partition("\x00")
+        if "\x00" in template:
+            messages.loc[group.index] = head + group["detail"] + tail
+        else:
+            messages.loc[group.index] = template
+    return messages
+
+
+def _duplicates(values: pd.Series, present: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Later occurrences of a non-empty value, and the file row of each one's first occurrence."""
+    n = len(values)
+    if present.sum() < 2:
+        return np.zeros(n, dtype=bool), np.empty(n, dtype=object)
+    codes_, _ = pd.factorize(values)
+    _, first_index = np.unique(codes_, return_index=True)
+    first_of_row = first_index[codes_]
+    dup = (first_of_row != np.arange(n)) & present
+    detail = np.empty(n, dtype=object)
+    detail[dup] = rows[first_of_row[dup]].astype(str)
+    return dup, detail
+
+
+def _kutsumanimi_ok(kutsumanimi: pd.Series, etunimet: pd.Series, both: np.ndarray) -> np.ndarray:
+    """Vectorised :func:`names.kutsumanimi_valid`: common cases in Arrow, the rest per row."""
+    k = pa.array(kutsumanimi, type=pa.string())
+    e = pa.array(etunimet, type=pa.string())
+    first = pc.list_element(pc.split_pattern(e, " ", max_splits=1), 0)
+    ok = pc.or_(pc.equal(k, e), pc.equal(k, first))
+    result = np.asarray(ok.to_numpy(zero_copy_only=False), dtype=bool) | ~both
+    rest = np.flatnonzero(~result)
+    if len(rest):
+        kv = kutsumanimi.iloc[rest].tolist()
+        ev = etunimet.iloc[rest].tolist()
+        cache: dict[tuple[str, str], bool] = {}
+        for i, pair in zip(rest.tolist(), zip(kv, ev, strict=True), strict=True):
+            if pair not in cache:
+                cache[pair] = names.kutsumanimi_valid(*pair)
+            result[i] = cache[pair]
+    return result
+
+
+def _per_value(s: pd.Series, fn: Any) -> tuple[np.ndarray, list[Any]]:
+    """(code of each row, ``fn`` of each distinct value); code -1 never occurs."""
+    codes_, uniques = pd.factorize(s, use_na_sentinel=False)
+    return codes_, [fn(str(u) if u is not None else "") for u in uniques]
+
+
+def _column(results: list[Any], codes_: np.ndarray, item: int, dtype: Any = object) -> np.ndarray:
+    table = np.array([r[item] for r in results], dtype=dtype) if results else np.empty(0, dtype)
+    return table[codes_] if len(table) else np.empty(len(codes_), dtype)
+
+
+def _nationality_cell(cell: str) -> tuple[str, str, str, bool]:
+    """(codes joined by ";", unknown tokens, conversions, has 246) for one kansalaisuus cell."""
+    if cell in codes.nationality_codes():
+        return cell, "", "", cell == codes.FINLAND
+    tokens = codes.split_nationalities(cell)
+    mapped = [codes.normalize_nationality(t) for t in tokens]
+    unknown = ", ".join(t for t, m in zip(tokens, mapped, strict=True) if m is None)
+    good = list(dict.fromkeys(m for m in mapped if m is not None))
+    changed = ", ".join(
+        f"{t}→{m}" for t, m in zip(tokens, mapped, strict=True) if m is not None and m != t
+    )
+    return ";".join(good), unknown, changed, codes.FINLAND in good
+
+
+def _language_cell(cell: str) -> tuple[str, str]:
+    """(kieli code or "", "ok" | "bad" | "converted" | "empty") for one aidinkieli cell."""
+    if not cell:
+        return "", "empty"
+    code = codes.normalize_language(cell)
+    if code is None:
+        return "", "bad"
+    return code, "ok" if code == cell.upper() else "converted"
+
+
+def _date_cell(cell: str) -> tuple[str, Any]:
+    parsed = parse_date(cell) if cell else None
+    if parsed is None:
+        return "", np.datetime64("NaT", "D")
+    return parsed.isoformat(), np.datetime64(parsed, "D")
+
+
+def _check_target(target_env: str) -> str:
+    env = target_env.strip().lower()
+    if env in {"production", "tuotanto"}:
+        env = PRODUCTION
+    if env != PRODUCTION and env not in TEST_ENVIRONMENTS:
+        raise ValueError(
+            f"unknown target environment {target_env!r}; use one of prod, "
+            + ", ".join(TEST_ENVIRONMENTS)
+        )
+    return env
+
+
+def _hygiene(f: pd.DataFrame, p: _Problems) -> None:
+    """Formula-like, too long and control-character cells; one scan over all columns."""
+    arrays = [pa.array(f[c], type=pa.string()) for c in COLUMNS]
+    joined = pc.binary_join_element_wise(*arrays, "\x1e")
+    pattern = rf"(?:^|\x1e)[=+\-@]|[\x00-\x08\x0b\x0c\x0e-\x1d\x1f\x7f\x{{fffd}}]"
+    flagged = np.asarray(pc.match_substring_regex(joined, pattern).to_numpy(zero_copy_only=False),
+                         dtype=bool)
+    long_rows = np.asarray(pc.greater(pc.utf8_length(joined), MAX_LENGTH).to_numpy(
+        zero_copy_only=False), dtype=bool)
+    rows = np.flatnonzero(flagged | long_rows)
+    if not len(rows):
+        return
+    for column in COLUMNS:
+        sub = f[column].iloc[rows]
+        mask = np.zeros(len(f), dtype=bool)
+        formula = sub.str.match(r"^[=+\-@]").to_numpy(dtype=bool, na_value=False)
+        mask[rows[formula]] = True
+        detail = np.full(len(f), "", dtype=object)
+        detail[rows] = sub.str.slice(0, 1).to_numpy(dtype=object)
+        p.add(mask, column, "value.formula", detail=detail)
+        lengths = sub.str.len().to_numpy()
+        mask = np.zeros(len(f), dtype=bool)
+        mask[rows[lengths > MAX_LENGTH]] = True
+        detail[rows] = lengths.astype(str)
+        p.add(mask, column, "value.too.long", detail=detail)
+        bad = sub.str.contains(_BAD_CHARS, regex=True).to_numpy(dtype=bool, na_value=False)
+        mask = np.zeros(len(f), dtype=bool)
+        mask[rows[bad]] = True
+        p.add(mask, column, "invalid.character")
+
+
+def validate_register(
+    reg: RegisterFrame,
+    *,
+    target_env: str = "local",
+    override_reason: str | None = None,
+    language: str = "fi",
+) -> ValidationResult:
+    """Check every row; see the module docstring. ``language`` is "fi" or "en"."""
+    env = _check_target(target_env)
+    if language not in {"fi", "en"}:
+        raise ValueError("language must be 'fi' or 'en'")
+    if override_reason is not None and not override_reason.strip():
+        raise ValueError("an override needs a reason")
+    f = reg.frame
+    n = len(f)
+    rows = f["row_number"].to_numpy()
+    p = _Problems(f)
+    present = {c: np.asarray(pc.greater(pc.utf8_length(pa.array(f[c], type=pa.string())), 0)
+                             .to_numpy(zero_copy_only=False), dtype=bool) for c in COLUMNS}
+    normalized: dict[str, Any] = {}
+    _hygiene(f, p)
+
+    p.add(~present["tunniste"], "tunniste", "tunniste.required")
+    dup, first = _duplicates(f["tunniste"], present["tunniste"], rows)
+    p.add(dup, "tunniste", "tunniste.duplicate", detail=first)
+    for column in ("etunimet", "kutsumanimi", "sukunimi", "kansalaisuus"):
+        p.add(~present[column], column, f"{column}.required")
+    no_identifier = ~(present["oid"] | present["hetu"] | present["passinumero"] | present["sahkoposti"])
+    p.add(no_identifier, "oid/hetu/passinumero/sahkoposti", "identifier.required")
+
+    # hetu
+    col = hetu.analyse_series(f["hetu"])
+    bad_hetu = present["hetu"] & ~col.valid
+    reasons = np.full(n, "", dtype=object)
+    for i in np.flatnonzero(bad_hetu)[:10_000]:
+        reasons[i] = hetu.invalid_reason(f["hetu"].iat[i], language=language) or ""
+    p.add(bad_hetu, "hetu", "invalid.hetu", detail=reasons)
+    p.add(col.changed, "hetu", "hetu.normalized", severity="warning")
+    normalized["hetu"] = col.canonical
+    is_test = col.valid & (col.individual >= 900)
+    guard_severity = "warning" if override_reason else "error"
+    guard_detail = ""
+    if override_reason:
+        guard_detail = (f" (ohitettu: {override_reason})" if language == "fi"
+                        else f" (overridden: {override_reason})")
+    if env == PRODUCTION:
+        p.add(is_test, "hetu", "hetu.test.in.production", guard_severity, guard_detail)
+    else:
+        p.add(col.valid & ~is_test, "hetu", "hetu.real.in.test.environment", guard_severity,
+              guard_detail)
+    dup, first = _duplicates(col.canonical, col.valid, rows)
+    p.add(dup, "hetu", "hetu.duplicate", "warning", first)
+    for column in ("passinumero", "sahkoposti"):
+        dup, first = _duplicates(f[column], present[column], rows)
+        p.add(dup, column, f"{column}.duplicate", "warning", first)
+
+    # nationality and language: each distinct cell is looked at once
+    nat_codes, nat_results = _per_value(f["kansalaisuus"], _nationality_cell)
+    unknown = _column(nat_results, nat_codes, 1)
+    converted = _column(nat_results, nat_codes, 2)
+    p.add(unknown != "", "kansalaisuus", "invalid.kansalaisuus", detail=unknown)
+    p.add(converted != "", "kansalaisuus", "kansalaisuus.normalized", "warning", converted)
+    normalized["kansalaisuus"] = _column(nat_results, nat_codes, 0)
+    finnish = _column(nat_results, nat_codes, 3, bool)
+    p.add(finnish & ~present["hetu"], "hetu", "hetu.required.for.finnish")
+    lang_codes, lang_results = _per_value(f["aidinkieli"], _language_cell)
+    lang_status = _column(lang_results, lang_codes, 1)
+    lang_out = _column(lang_results, lang_codes, 0)
+    p.add(lang_status == "bad", "aidinkieli", "invalid.aidinkieli", detail=f["aidinkieli"])
+    conv = lang_status == "converted"
+    conv_detail = np.full(n, "", dtype=object)
+    if conv.any():
+        conv_detail[conv] = f["aidinkieli"].to_numpy(dtype=object)[conv] + "→" + lang_out[conv]
+    p.add(conv, "aidinkieli", "aidinkieli.normalized", "warning", conv_detail)
+    normalized["aidinkieli"] = lang_out
+
+    # sukupuoli
+    sex = f["sukupuoli"]
+    male = (sex == "1").to_numpy(dtype=bool, na_value=False)
+    female = (sex == "2").to_numpy(dtype=bool, na_value=False)
+    p.add(present["sukupuoli"] & ~male & ~female, "sukupuoli", "invalid.sukupuoli", detail=sex)
+    hetu_male = col.individual % 2 == 1
+    p.add(col.valid & ((male & ~hetu_male) | (female & hetu_male)), "sukupuoli",
+          "sukupuoli.differs.from.hetu", "warning")
+
+    # syntymaaika
+    date_codes, date_results = _per_value(f["syntymaaika"], _date_cell)
+    iso = _column(date_results, date_codes, 0)
+    born = _column(date_results, date_codes, 1, "datetime64[D]")
+    born_ok = ~np.isnat(born)
+    p.add(present["syntymaaika"] & ~born_ok, "syntymaaika", "invalid.syntymaaika",
+          detail=f["syntymaaika"])
+    normalized["syntymaaika"] = np.where(born_ok, iso, f["syntymaaika"].to_numpy(dtype=object))
+    differs = col.valid & born_ok & (col.birth_date != born)
+    p.add(differs, "syntymaaika", "syntymaaika.differs.from.hetu", detail=f["syntymaaika"])
+    no_date, no_sex = ~present["syntymaaika"], ~present["sukupuoli"]
+    word = 0 if language == "fi" else 1
+    both_words = (f"{_DETAIL_WORDS['syntymaaika'][word]} {_DETAIL_WORDS['and'][word]} "
+                  f"{_DETAIL_WORDS['sukupuoli'][word]}")
+    detail = np.where(no_date & no_sex, both_words, np.where(
+        no_date, _DETAIL_WORDS["syntymaaika"][word], _DETAIL_WORDS["sukupuoli"][word])).astype(object)
+    p.add(~present["hetu"] & (no_date | no_sex), "hetu", "hetuless.details.missing", "warning",
+          detail)
+
+    # names, e-mail, oid
+    both = present["kutsumanimi"] & present["etunimet"]
+    kutsu_ok = _kutsumanimi_ok(f["kutsumanimi"], f["etunimet"], both)
+    p.add(both & ~kutsu_ok, "kutsumanimi", "kutsumanimi.must.exist.in.etunimet")
+    if present["sahkoposti"].any():
+        email_ok = f["sahkoposti"].str.fullmatch(EMAIL_RE).to_numpy(dtype=bool, na_value=False)
+        p.add(present["sahkoposti"] & ~email_ok, "sahkoposti", "invalid.sahkoposti")
+    if present["oid"].any():
+        oid_ok = oid.valid_person_oid_series(f["oid"]).to_numpy()
+        p.add(present["oid"] & ~oid_ok, "oid", "invalid.oid")
+        if env != "local":
+            node_env = np.array([oid.environment_of(v) or "?" for v in f["oid"].iloc[
+                np.flatnonzero(oid_ok)].tolist()], dtype=object)
+            env_of = np.full(n, "", dtype=object)
+            env_of[oid_ok] = node_env
+            p.add(oid_ok & (env_of != env), "oid", "oid.environment.mismatch", "warning", env_of)
+
+    problems = p.table(reg.problems, language)
+    keep = np.ones(n, dtype=bool)
+    keep[p.error_positions()] = False
+    valid = f.loc[keep].copy()
+    for column, values in normalized.items():
+        array = values.to_numpy(dtype=object) if isinstance(values, pd.Series) else values
+        valid[column] = pd.Series(array[keep], index=valid.index, dtype="str")
+    valid = valid.reset_index(drop=True)
+    return ValidationResult(
+        problems=problems, valid_rows=valid, rows_total=reg.source.rows, target_env=env,
+        language=language, override_reason=override_reason, source=reg.source,
+    )
+
+
+# --- command line -----------------------------------------------------------------------------
+
+def _safe_cell(value: object) -> object:
+    """Neutralise spreadsheet formulas when a problem table is opened in Excel."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def write_problems(result: ValidationResult, path: str | Path) -> None:
+    """Write the problem table as CSV UTF-8 with BOM (Excel opens it right), formulas defused."""
+    frame = result.problems[list(PROBLEM_COLUMNS)].map(_safe_cell)
+    frame.to_csv(path, index=False, encoding="utf-8-sig", sep=";", quoting=csv.QUOTE_MINIMAL)
+
+
+def format_report(result: ValidationResult, *, limit: int = 20) -> str:
+    """A readable plain-text report: totals, counts per code, the first problems."""
+    fi = result.language == "fi"
+    errors = int((result.problems["severity"] == "error").sum())
+    warnings = int((result.problems["severity"] == "warning").sum())
+    src = result.source
+    lines = [
+        (f"Tiedosto: {src.path} ({src.format}, {src.encoding or '-'}, sha256 {src.sha256[:12]}…)"
+         if fi else f"File: {src.path} ({src.format}, {src.encoding or '-'}, sha256 {src.sha256[:12]}…)"),
+        (f"Kohde: {result.target_env}" if fi else f"Target: {result.target_env}")
+        + (f"; ohitus: {result.override_reason}" if fi and result.override_reason else "")
+        + (f"; override: {result.override_reason}" if not fi and result.override_reason else ""),
+        (f"Rivejä {result.rows_total}, lähetettävissä {len(result.valid_rows)}, virheellisiä "
+         f"{result.error_rows}; virheitä {errors}, varoituksia {warnings}" if fi else
+         f"Rows {result.rows_total}, ready to send {len(result.valid_rows)}, with errors "
+         f"{result.error_rows}; errors {errors}, warnings {warnings}"),
+    ]
+    summary = result.summary()
+    if len(summary):
+        lines += ["", "Ongelmat koodeittain:" if fi else "Problems per code:"]
+        lines += [f"  {r.code:<40} {r.severity:<8} {r.count:>8}" for r in summary.itertuples()]
+        lines += ["", (f"Ensimmäiset {min(limit, len(result.problems))} ongelmaa:" if fi
+                       else f"First {min(limit, len(result.problems))} problems:")]
+        for r in result.problems.head(limit).itertuples():
+            lines.append(f"  rivi {r.row_number:>6}  {str(r.tunniste)[:20]:<20} {r.field:<12} "
+                         f"{r.severity:<7} {r.code}: {r.message}" if fi else
+                         f"  row {r.row_number:>6}  {str(r.tunniste)[:20]:<20} {r.field:<12} "
+                         f"{r.severity:<7} {r.code}: {r.message}")
+    else:
+        lines += ["", "Ei ongelmia." if fi else "No problems."]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``onr validate FILE``: 0 no errors, 1 errors found, 2 file unreadable or bad usage."""
+    parser = argparse.ArgumentParser(prog="onr validate", description=__doc__.splitlines()[0])
+    parser.add_argument("file", help="register file: CSV (UTF-8/Windows-1252, , or ;) or XLSX")
+    parser.add_argument("--sheet", help="XLSX sheet name (default: the first sheet)")
+    parser.add_argument("--target", default="local",
+                        help="target environment: local, testi, untuva, hahtuva or prod")
+    parser.add_argument("--override-reason", help="allow guarded hetus, recording this reason")
+    parser.add_argument("--lang", default="fi", choices=["fi", "en"], help="message language")
+    parser.add_argument("--problems-out", help="also write the problem table to this CSV file")
+    parser.add_argument("--limit", type=int, default=20, help="problems to print (default 20)")
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:
+        return int(exc.code or 0) and 2
+    try:
+        reg = read_register(args.file, sheet=args.sheet)
+        result = validate_register(reg, target_env=args.target,
+                                   override_reason=args.override_reason, language=args.lang)
+    except RegisterReadError as exc:
+        print(f"onr validate: {exc}", file=sys.stderr)
+        return 2
+    except ValueError as exc:
+        print(f"onr validate: {exc}", file=sys.stderr)
+        return 2
+    print(format_report(result, limit=args.limit))
+    if args.problems_out:
+        write_problems(result, args.problems_out)
+    return 0 if result.ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,178 @@
+"""CAS/OAuth2 flows, conventional headers, retries and error mapping, over MockTransport."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from pydantic import SecretStr
+
+from onrtools.auth import OAuth2Auth
+from onrtools.client import OnrClient
+from onrtools.config import Settings
+from onrtools.errors import (
+    AmbiguousSend,
+    ApiError,
+    AuthError,
+    NotFound,
+    RegistryUnavailable,
+)
+from onrtools.transport import RetryPolicy, redact
+from tests.client.conftest import CALLER_ID
+from tests.client.fake_onr import BASE, PASSWORD, SERVICE, FakeOnr, raise_, status
+
+
+def test_cas_login_and_conventional_headers_on_every_request(
+    fake: FakeOnr, client: OnrClient
+) -> None:
+    client.tuontikooste()
+    client.tuontikooste()
+    assert fake.tgt_requests == 1 and fake.st_requests == 1
+    paths = [r.url.path for r in fake.requests]
+    assert paths[:3] == ["/cas/v1/tickets", "/cas/v1/tickets/" + next(iter(fake.tgts)),
+                         SERVICE + "/j_spring_cas_security_check"]
+    for r in fake.requests:
+        assert r.headers["Caller-Id"] == CALLER_ID
+        assert r.headers["CSRF"] == "CSRF"
+        assert "CSRF=CSRF" in r.headers["Cookie"]
+    api = [r for r in fake.requests if r.url.path.endswith("tuontikooste")]
+    assert all("JSESSIONID=SESS" in r.headers["Cookie"] for r in api)
+
+
+def test_session_expiry_relogs_in_once_reusing_the_tgt(fake: FakeOnr, client: OnrClient) -> None:
+    client.tuontikooste()
+    auth = client.http.auth
+    assert auth.logins == 1  # type: ignore[union-attr]
+    fake.expire_sessions()
+    client.tuontikooste()
+    assert auth.logins == 2  # type: ignore[union-attr]
+    assert fake.tgt_requests == 1  # the TGT was reused for the new service ticket
+    assert fake.st_requests == 2
+
+
+def test_stale_tgt_is_replaced(fake: FakeOnr, client: OnrClient) -> None:
+    client.tuontikooste()
+    fake.expire_sessions()
+    fake.tgts.clear()
+    client.tuontikooste()
+    assert fake.tgt_requests == 2
+
+
+def test_persistent_401_is_an_auth_error_that_mentions_rights(
+    fake: FakeOnr, client: OnrClient
+) -> None:
+    fake.faults = [status(401), status(401)]
+    with pytest.raises(AuthError, match="rights") as err:
+        client.tuontikooste()
+    assert client.http.auth.logins == 2  # type: ignore[union-attr]  # exactly one re-login
+    assert PASSWORD not in str(err.value)
+
+
+def test_bad_credentials(fake: FakeOnr, settings: Settings) -> None:
+    bad = settings.model_copy(update={"password": SecretStr("wrong-password-123")})
+    with OnrClient.from_settings(bad, transport=fake.transport()) as c:
+        with pytest.raises(AuthError) as err:
+            c.tuontikooste()
+    assert "wrong-password-123" not in str(err.value)
+    assert "palvelu-test" in str(err.value)
+
+
+def test_503_on_a_read_is_retried_then_api_error(
+    fake: FakeOnr, client: OnrClient, sleeps: list[float]
+) -> None:
+    fake.faults = [status(503)] * 4
+    with pytest.raises(ApiError) as err:
+        client.tuontikooste()
+    assert err.value.status == 503
+    assert len(sleeps) == 3  # max_retries=3: four attempts, three backoffs
+    assert all(0 < s <= 8.0 for s in sleeps)
+    assert sleeps[0] < sleeps[2] or sleeps[2] <= 8.0  # grows, capped
+
+
+def test_500_on_a_read_is_retried_and_succeeds(fake: FakeOnr, client: OnrClient) -> None:
+    fake.faults = [status(500), status(502), raise_(httpx.ReadError)]
+    page = client.tuontikooste()
+    assert page.totalElements == 0
+    retried = [g for g in client.recorder.summary() if g["retries"]]
+    assert retried, "retries are visible in the call evidence"
+
+
+def test_timeout_is_registry_unavailable(fake: FakeOnr, client: OnrClient) -> None:
+    fake.faults = [raise_(httpx.ReadTimeout)] * 4
+    with pytest.raises(RegistryUnavailable, match="timed out"):
+        client.tuontikooste()
+
+
+def test_put_is_not_retried_on_5xx_or_timeout(fake: FakeOnr, client: OnrClient) -> None:
+    body = {"henkilot": [{"tunniste": "a", "henkilo": {"hetu": "010190-9981"}}]}
+    fake.faults = [status(503)]
+    with pytest.raises(AmbiguousSend):
+        client.put_oppija(body)
+    fake.faults = [raise_(httpx.ReadTimeout)]
+    with pytest.raises(AmbiguousSend):
+        client.put_oppija(body)
+    puts = [r for r in fake.requests if r.method == "PUT"]
+    assert len(puts) == 2  # one per call: nothing resent blindly
+
+
+def test_put_is_retried_when_it_never_left(fake: FakeOnr, client: OnrClient) -> None:
+    client.tuontikooste()  # logged in
+    fake.faults = [raise_(httpx.ConnectError), status(429)]
+    result = client.put_oppija({"henkilot": [{"tunniste": "a", "henkilo": {"oid": "x"}}]})
+    assert result.kasiteltavia == 1 and len(fake.tuontis) == 1
+
+
+def test_not_found_and_messages_hold_no_secrets(fake: FakeOnr, client: OnrClient) -> None:
+    hetu = "131052-9086"
+    fake.faults = [status(404, {"status": 404, "message": f"hetu {hetu} ei löydy, ticket=ST-77-x",
+                                "path": f"/henkilo/hetu={hetu}"})]
+    with pytest.raises(NotFound) as err:
+        client.get_henkilo("1.2.246.562.98.12345678901")
+    text = str(err.value) + repr(err.value.detail)
+    assert hetu not in text and "131052-****" in text
+    assert "ST-77" not in text and "12345678901" not in err.value.path
+
+
+def test_redact() -> None:
+    text = ("TGT-12-abc ST-3-xyz JSESSIONID=abc123; password=hunter2 Bearer eyJ.x.y "
+            "hetut 131052-9086 ja 010594Y9032")
+    clean = redact(text)
+    for secret in ("TGT-12-abc", "ST-3-xyz", "abc123", "hunter2", "eyJ.x.y", "9086", "9032"):
+        assert secret not in clean
+    assert "131052-****" in clean
+
+
+def test_link_is_a_dry_run_unless_executed(fake: FakeOnr, client: OnrClient) -> None:
+    plan = client.link("1.2.246.562.98.1", ["1.2.246.562.98.2"])
+    assert not plan.executed and plan.body == ["1.2.246.562.98.2"]
+    assert "DRY RUN" in plan.describe()
+    plan = client.unlink("1.2.246.562.98.1", "1.2.246.562.98.2")
+    assert plan.method == "DELETE" and not plan.executed
+    assert fake.requests == []  # nothing went out, not even a login
+
+
+def test_oauth2_token_cached_and_refreshed_once() -> None:
+    tokens: list[str] = []
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/oauth2/token":
+            assert b"grant_type=client_credentials" in request.content
+            tokens.append(f"tok{len(tokens)}")
+            return httpx.Response(200, json={"access_token": tokens[-1], "expires_in": 600,
+                                             "token_type": "bearer"})
+        seen.append(request.headers["Authorization"])
+        assert request.headers["Caller-Id"] == "cid"
+        if request.headers["Authorization"] == "Bearer tok0" and len(seen) > 1:
+            return httpx.Response(401)
+        return httpx.Response(200, json={"content": []})
+
+    auth = OAuth2Auth(token_url=BASE + "/oauth2/token", client_id="kk", client_secret="sec",
+                      caller_id="cid")
+    http = httpx.Client(base_url=BASE + SERVICE, auth=auth,
+                        transport=httpx.MockTransport(handler))
+    c = OnrClient(http, retry=RetryPolicy(sleep=lambda s: None))
+    c.tuontikooste()
+    c.tuontikooste()  # tok0 now refused → one refresh → tok1
+    assert tokens == ["tok0", "tok1"]
+    assert seen == ["Bearer tok0", "Bearer tok0", "Bearer tok1"]
+    assert "sec" not in repr(auth)

@@ -1,0 +1,65 @@
+"""The change feed over a set that moves while it is read (FakeOnr), and its watermark."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+from onrtools.changes import Watermark, iter_changes
+from onrtools.client import OnrClient
+from tests.client.fake_onr import FakeOnr
+
+T0 = 1_700_000_000_000
+
+
+def test_moving_feed_every_change_once(fake: FakeOnr, client: OnrClient, tmp_path: Path) -> None:
+    rng = random.Random(4)
+    for i in range(500):  # several persons share a timestamp: boundaries repeat
+        fake.touch(f"p{i}", T0 + i // 3)
+    clock = [T0 + 1000]
+    truth: set[tuple[str, int]] = {(e["oid"], e["master"]["muokattu"]) for e in fake.feed}
+
+    def churn(n: int) -> None:  # between requests people change (move to the end)
+        if n > 8:
+            return
+        for _ in range(15):
+            oid = f"p{rng.randrange(500)}"
+            clock[0] += 1
+            fake.touch(oid, clock[0], master_oid="m1" if rng.random() < 0.2 else None)
+            truth.add((oid, clock[0]))
+
+    fake.on_feed_request = churn
+    feed = iter_changes(client, count=37, workspace=tmp_path)
+    got = [(c.oid, c.muokattu) for c in feed]
+    assert len(got) == len(set(got)), "a change was delivered twice"
+    latest = {(e["oid"], e["master"]["muokattu"]) for e in fake.feed}
+    assert latest <= set(got), "the latest state of someone was never seen"
+    assert set(got) <= truth
+    assert feed.stats["walks"] >= 2
+    assert feed.watermark.muokattu == max(m for _, m in latest)
+    # resume: nothing new → nothing delivered, only the boundary re-read
+    again = list(iter_changes(client, count=37, workspace=tmp_path))
+    assert again == []
+    fake.on_feed_request = None
+    fake.touch("p7", clock[0] + 5, master_oid="p9")
+    fresh = list(iter_changes(client, count=37, workspace=tmp_path))
+    assert [(c.oid, c.master_oid, c.merged) for c in fresh] == [("p7", "p9", True)]
+
+
+def test_whole_page_at_one_timestamp_steps_by_page(fake: FakeOnr, client: OnrClient) -> None:
+    for i in range(25):
+        fake.touch(f"q{i}", T0)  # more persons at one instant than a page holds
+    fake.touch("late", T0 + 1)
+    got = [c.oid for c in iter_changes(client, count=10, prefetch=False)]
+    assert sorted(got) == sorted([f"q{i}" for i in range(25)] + ["late"])
+
+
+def test_since_and_watermark_file(fake: FakeOnr, client: OnrClient, tmp_path: Path) -> None:
+    for i in range(10):
+        fake.touch(f"s{i}", T0 + i)
+    got = [c.oid for c in iter_changes(client, since=T0 + 5, workspace=tmp_path, name="x")]
+    assert got == ["s5", "s6", "s7", "s8", "s9"]
+    mark = Watermark.load(tmp_path / "changes" / "x.json")
+    assert mark.muokattu == T0 + 9 and mark.boundary == frozenset({"s9"})
+    iso = iter_changes(client, since="2023-11-14T22:13:20.003+00:00")
+    assert [c.oid for c in iso][:1] == ["s3"]

@@ -1,0 +1,213 @@
+"""The client against the real simulator over loopback: real HTTP, real CAS, real faults."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from onrtools.batch_import import import_register
+from onrtools.changes import iter_changes
+from onrtools.client import OnrClient
+from onrtools.config import Settings
+from onrtools.errors import AuthError
+from onrtools.journal import ImportJournal
+from onrtools.simulator.testing import SimHandle
+from onrtools.transport import RetryPolicy
+from tests.client.synthetic import register
+
+CALLER = "1.2.246.562.10.00000000101.onrtools-client-tests"
+REPO = Path(__file__).resolve().parents[2]
+
+
+def settings_for(sim: SimHandle, user: str = "palvelu-kk1") -> Settings:
+    return Settings.from_env(environ={}, env_files=(), base_url=sim.base_url, caller_id=CALLER,
+                             username=user, password="simulator")
+
+
+def client_for(sim: SimHandle, user: str = "palvelu-kk1", **kw: Any) -> OnrClient:
+    retry = RetryPolicy(max_retries=6, backoff=0.02, max_backoff=0.2)
+    return OnrClient.from_settings(settings_for(sim, user), retry=retry, **kw)
+
+
+def state(sim: SimHandle) -> dict[str, Any]:
+    return sim.admin("GET", "/__admin/state")  # type: ignore[no-any-return]
+
+
+def run_import(client: OnrClient, rows: list[dict[str, Any]], ws: Path, **kw: Any) -> Any:
+    kw.setdefault("batch_size", 50)
+    return import_register(client, rows, workspace=ws, progress=False, interval=0.05,
+                           resolve_grace=0.2, **kw)
+
+
+def test_reads_and_rights(simulator: SimHandle, tmp_path: Path) -> None:
+    with client_for(simulator) as c:
+        out = run_import(c, register(30, seed=11, prefix="reads"), tmp_path)
+        oid = out.results["oid"].iloc[0]
+        assert c.get_henkilo(oid).oidHenkilo == oid
+        assert c.get_master(oid).oidHenkilo == oid
+        assert c.get_slaves(oid) == []
+        assert isinstance(c.get_duplicates(oid), list)
+        assert c.yksilointitiedot(oid).model_dump(exclude_none=True) == {}
+        assert c.henkilo_exists(oid)
+        summary = c.yhteenveto(tuontiId=out.tuonti_ids[0])
+        assert summary.yhteensa == 30 or summary.yhteensa >= 1
+        data = c.tuontidata(out.tuonti_ids[0])
+        assert {r.tunniste for r in data} == {f"reads-{i}" for i in range(30)}
+        assert all(r.henkilo is None or r.henkilo.hetu is None or r.henkilo.hetu.endswith("****")
+                   for r in data)
+        # bulk reads need the registrar's rights: 401 → AuthError that says so
+        with pytest.raises(AuthError, match="rights"):
+            c.perustiedot_by_oids([oid])
+    with client_for(simulator, "rekisterinpitaja") as r:
+        assert [p.oidHenkilo for p in r.perustiedot_by_oids([oid] * 3)] == [oid]
+        assert list(r.masters_by_oids([oid])) == [oid]
+        # unknown OIDs: 404 for the registrar (others may get 401, REST.md gap 2)
+        assert not r.henkilo_exists("1.2.246.562.98.10000000000")
+        assert r.identification(oid) == [] or r.identification(oid)[0].idpEntityId
+    # the evidence: templates and counts, nothing else
+    text = json.dumps(c.recorder.summary())
+    assert oid not in text and "ticket" not in text.replace("/cas/v1/tickets", "")
+
+
+def test_yleistunniste_import(simulator: SimHandle, tmp_path: Path) -> None:
+    rows = register(40, seed=12, prefix="yt", foreign_share=0)
+    with client_for(simulator) as c:
+        out = run_import(c, rows, tmp_path, api="yleistunniste", batch_size=25)
+        assert len(out.results) == 40 and out.results["oid"].nunique() == 40
+        assert all(c.tuontikooste(id=t).content[0].api == "YLEISTUNNISTE"
+                   for t in out.tuonti_ids)
+
+
+def test_import_under_faults_exactly_once(fresh_simulator: Callable[..., SimHandle],
+                                          tmp_path: Path) -> None:
+    sim = fresh_simulator(population=50, seed=3)
+    rows = register(400, seed=13, prefix="flt")
+    before = state(sim)
+    with client_for(sim) as c:
+        c.tuontikooste()  # logged in before the faults start
+        sim.admin("PUT", "/__admin/faults", json={
+            "error_rate": 0.2, "session_expiry_after": 15, "drop_after_next": 2,
+            "match": [], "seed": 5,
+        })
+        out = run_import(c, rows, tmp_path)
+        sim.admin("PUT", "/__admin/faults", json={})
+        after = state(sim)
+    assert after["tuontis"] - before["tuontis"] == 8  # each batch reached ONR exactly once
+    assert after["persons"] - before["persons"] == 400  # no duplicate person
+    assert after["hetu_duplicates"] == 0
+    assert len(out.results) == 400 and out.results["oid"].nunique() == 400
+    assert c.http.auth.logins >= 2  # type: ignore[union-attr]  # sessions did expire
+    assert out.summary()["resolved_ambiguous"] >= 1  # PUTs failed ambiguously and were found
+    failed = [g for g in c.recorder.summary() if g["status"] in (500, 503, None)]
+    assert failed, "faults were injected and survived"
+
+
+def _crash_runs(sim: SimHandle, tmp_path: Path, runs: int, seed: int) -> None:
+    rng = random.Random(seed)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ONR_")}
+    env.update(ONR_BASE_URL=sim.base_url, ONR_CALLER_ID=CALLER,
+               PYTHONPATH=str(REPO) + os.pathsep + env.get("PYTHONPATH", ""))
+    resolved = 0
+    for run in range(runs):
+        rows = register(300, seed=seed * 100 + run, prefix=f"crash{seed}x{run}")
+        rows_file = tmp_path / f"rows-{run}.json"
+        rows_file.write_text(json.dumps(rows), encoding="utf-8")
+        ws = tmp_path / f"ws-{run}"
+        cmd = [sys.executable, "-m", "onrtools.cli", "import", str(rows_file), "--workspace",
+               str(ws), "--batch-size", "50", "--interval", "0.05", "--no-progress"]
+        before = state(sim)
+        proc = subprocess.Popen(cmd, env=env, cwd=tmp_path, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(0.8, 4.5))
+        proc.kill()  # SIGKILL: no cleanup, no flush
+        proc.wait(timeout=30)
+        done = subprocess.run(cmd, env=env, cwd=tmp_path, capture_output=True, text=True,
+                              timeout=240)
+        assert done.returncode == 0, done.stderr[-2000:]
+        summary = json.loads(done.stdout.strip().splitlines()[-1])
+        after = state(sim)
+        assert after["tuontis"] - before["tuontis"] == 6, f"run {run}: a batch was sent twice"
+        assert after["persons"] - before["persons"] == 300, f"run {run}: duplicate persons"
+        assert after["hetu_duplicates"] == 0 and after["tuontis_unfinished"] == 0
+        with ImportJournal(ws) as journal:
+            results = journal.results(summary["run_id"])
+        assert {r["tunniste"] for r in results} == {r["tunniste"] for r in rows}
+        assert len({r["oid"] for r in results}) == 300
+        resolved += summary["resolved_ambiguous"]
+    print(f"{runs} crash runs, {resolved} open sends resolved")
+
+
+def test_killed_imports_resume_exactly_once(fresh_simulator: Callable[..., SimHandle],
+                                            tmp_path: Path) -> None:
+    sim = fresh_simulator(population=50, seed=4, faults={"latency_ms": 15})
+    _crash_runs(sim, tmp_path, runs=3, seed=1)
+
+
+@pytest.mark.slow
+def test_killed_imports_resume_exactly_once_20_runs(fresh_simulator: Callable[..., SimHandle],
+                                                    tmp_path: Path) -> None:
+    sim = fresh_simulator(population=50, seed=5, faults={"latency_ms": 15})
+    _crash_runs(sim, tmp_path, runs=20, seed=2)
+
+
+def test_change_feed_while_people_keep_changing(fresh_simulator: Callable[..., SimHandle],
+                                                tmp_path: Path) -> None:
+    sim = fresh_simulator(population=300, seed=6)
+    with client_for(sim) as c:
+        out = run_import(c, register(200, seed=14, prefix="feed"), tmp_path, batch_size=100)
+        stop = threading.Event()
+        changed: list[dict[str, int]] = []
+
+        def time_passes() -> None:
+            for i in range(40):
+                if stop.is_set():
+                    return
+                changed.append(sim.admin("POST", "/__admin/time-passes",
+                                         json={"days": 0.25, "seed": i}))
+                time.sleep(0.01)
+
+        worker = threading.Thread(target=time_passes)
+        worker.start()
+        got: list[tuple[str, int]] = []
+        try:
+            for change in iter_changes(c, count=25, workspace=tmp_path):
+                got.append((change.oid, change.muokattu))
+                if len(got) % 25 == 0:
+                    time.sleep(0.005)  # let the world move between pages
+        finally:
+            stop.set()
+            worker.join()
+        first_walk = len(got)
+        rest = iter_changes(c, count=25, workspace=tmp_path)  # resume from the watermark
+        for change in rest:
+            got.append((change.oid, change.muokattu))
+        assert len(got) == len(set(got)), "a change was delivered twice"
+        final = {(e.oid, e.master.muokattu) for e in _full_feed(c)}
+        assert final <= set(got), f"missed {len(final - set(got))} current entries"
+        assert sum(sum(x.values()) for x in changed) > 0, "time-passes changed nobody"
+        assert first_walk > 0
+        # imported OIDs map back to their tunniste through the workspace journal
+        ours = set(out.results["oid"])
+        mapped = [ch for ch in iter_changes(c, since=0, count=10000, workspace=tmp_path,
+                                            name="all") if ch.oid in ours]
+        assert mapped and all(ch.tunniste and ch.tunniste.startswith("feed-") for ch in mapped)
+
+
+def _full_feed(c: OnrClient) -> list[Any]:
+    entries, page = [], 1
+    while True:
+        p = c.muuttuneet(page=page, count=10000)
+        entries += p.results
+        if p.numberOfElements < 10000:
+            return entries
+        page += 1

@@ -1,0 +1,90 @@
+"""Fixtures shared by the whole test suite.
+
+- `_clear_onr_env` (autouse): no test sees the developer's ONR_* settings (or leaks its own).
+- `simulator` (session): one in-process simulator, population 200, seed 1. Tests that only
+  read, or that import rows under fresh `tunniste` values, share it. Do not change its faults
+  or users; use `fresh_simulator` for that.
+- `fresh_simulator` (function): a factory, `sim = fresh_simulator(population=20, faults={...})`,
+  taking `running_simulator`'s keywords; every simulator it started is stopped after the test.
+- Notebook runs (`pytest --nbval…` or ONRTOOLS_NOTEBOOK_SIMULATOR=1): nbval cells get no
+  fixtures, so `pytest_sessionstart` starts one simulator and exports ONR_BASE_URL,
+  ONR_USERNAME and ONR_PASSWORD for the kernels (the autouse fixture still hides them from
+  ordinary tests).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:  # imported lazily: collecting tests should not load FastAPI and uvicorn
+    from onrtools.simulator.testing import SimHandle
+
+SHARED = Path(__file__).resolve().parents[1] / ".." / "shared"  # reference docs, read-only
+
+
+@pytest.fixture(autouse=True)
+def _clear_onr_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in list(os.environ):
+        if name.startswith("ONR_"):
+            monkeypatch.delenv(name)
+
+
+@pytest.fixture(scope="session")
+def simulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimHandle]:
+    from onrtools.simulator.testing import running_simulator
+
+    with running_simulator(tmp_path_factory.mktemp("simulator"), seed=1, population=200) as sim:
+        yield sim
+
+
+@pytest.fixture
+def fresh_simulator(tmp_path: Path) -> Iterator[Callable[..., SimHandle]]:
+    from onrtools.simulator.testing import running_simulator
+
+    with contextlib.ExitStack() as stack:
+        started = 0
+
+        def start(**kwargs: Any) -> SimHandle:
+            nonlocal started
+            started += 1
+            workdir = kwargs.pop("workdir", tmp_path / f"simulator-{started}")
+            return stack.enter_context(running_simulator(workdir, **kwargs))
+
+        yield start
+
+
+# -- one simulator for notebook runs ---------------------------------------------------------------
+_NOTEBOOK_SIM: contextlib.ExitStack | None = None
+
+
+def _wants_notebook_simulator(config: pytest.Config) -> bool:
+    nbval = any(config.getoption(opt, default=False) for opt in ("nbval", "nbval_lax"))
+    return nbval or os.environ.get("ONRTOOLS_NOTEBOOK_SIMULATOR") == "1"
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    global _NOTEBOOK_SIM
+    if not _wants_notebook_simulator(session.config):
+        return
+    from onrtools.simulator.testing import running_simulator
+
+    _NOTEBOOK_SIM = contextlib.ExitStack()
+    workdir = Path(_NOTEBOOK_SIM.enter_context(tempfile.TemporaryDirectory(prefix="onr-nb-")))
+    population = int(os.environ.get("ONRTOOLS_NOTEBOOK_POPULATION", "500"))
+    sim = _NOTEBOOK_SIM.enter_context(running_simulator(workdir, seed=1, population=population))
+    os.environ.update(ONR_BASE_URL=sim.base_url, ONR_USERNAME="palvelu-kk1",
+                      ONR_PASSWORD="simulator")  # the simulator's synthetic default user
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    global _NOTEBOOK_SIM
+    if _NOTEBOOK_SIM is not None:
+        _NOTEBOOK_SIM.close()
+        _NOTEBOOK_SIM = None
