@@ -306,6 +306,20 @@ class EvidenceRecorder:
         }
         return self.ledger.append(record, detail=rest or None)
 
+    def step(self, name: str, status: str, **numbers: int | float) -> Entry:
+        """Append a per-step entry now: step ``name`` ended with ``status`` (both kept in the
+        chain, they are our words, not data), plus counts such as ``rows=950``."""
+        self.events += 1
+        record = {
+            "kind": "step",
+            "step": name,
+            "status": status,
+            "run_id": self.run_id,
+            "attempt": self.attempt,
+            **{k: v for k, v in numbers.items() if k not in _RESERVED},
+        }
+        return self.ledger.append(record)
+
     # -- finishing --
 
     def finish(self, status: str, *, error: str | None = None) -> dict[str, Any]:
@@ -352,7 +366,7 @@ class EvidenceRecorder:
         return self.manifest
 
 
-_RESERVED = {"kind", "event", "run_id", "attempt", "time", "detail_sha256"}
+_RESERVED = {"kind", "event", "step", "status", "run_id", "attempt", "time", "detail_sha256"}
 
 
 def _calls(row: Mapping[str, Any]) -> int:
@@ -533,17 +547,18 @@ def main(argv: list[str] | None = None) -> int:
                 f"note: {len(started) - len(manifests)} attempt(s) started without a "
                 "manifest (still running, or killed)"
             )
-        events = [e for e in found if e.kind == "event"]
+        events = [e for e in found if e.kind in ("event", "step")]
         if events:
-            print(f"events ({len(events)})")
+            print(f"steps and events ({len(events)})")
             for e in events:
+                what = e.record.get("event") or f"step {e.record.get('step')}"
                 extra = {
                     k: v
                     for k, v in e.record.items()
-                    if k not in {"kind", "event", "run_id", "time", "detail_sha256"}
+                    if k not in {"kind", "event", "step", "run_id", "time", "detail_sha256"}
                 }
                 print(
-                    f"  seq {e.seq:<6} {e.record.get('time')}  {e.record.get('event')}  "
+                    f"  seq {e.seq:<6} {e.record.get('time')}  {what}  "
                     + " ".join(f"{k}={v}" for k, v in extra.items())
                 )
         return 0

@@ -250,9 +250,8 @@ def _byte_matrix(text: pd.Series) -> np.ndarray:
         arr = pa.array(text)
         if isinstance(arr, pa.ChunkedArray):
             arr = arr.combine_chunks()
-        if arr.type == pa.large_string():
-            arr = arr.cast(pa.string())
-        offsets = np.frombuffer(arr.buffers()[1], dtype=np.int32)
+        wide = arr.type == pa.large_string()
+        offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64 if wide else np.int32)
         first, last = offsets[arr.offset], offsets[arr.offset + len(arr)]
         if last - first == 11 * len(arr):
             data = np.frombuffer(arr.buffers()[2], dtype=np.uint8)[first:last]
@@ -318,6 +317,7 @@ class HetuColumn:
     changed: np.ndarray  # bool: valid, but the canonical form differs from the input
     individual: np.ndarray  # int32 individual number, -1 where invalid
     birth_date: np.ndarray  # datetime64[D], NaT where invalid
+    key: np.ndarray  # int64 identifying the canonical hetu (DDMMYYNNN * 256 + sign), -1 invalid
 
 
 def analyse_series(s: pd.Series, *, allow_temporary: bool = True) -> HetuColumn:
@@ -334,6 +334,10 @@ def analyse_series(s: pd.Series, *, allow_temporary: bool = True) -> HetuColumn:
     sub = b[ok].astype(np.int32) - 48
     individual[good] = sub[:, 7] * 100 + sub[:, 8] * 10 + sub[:, 9]
     born[good] = days[ok]
+    key = np.full(n, -1, dtype=np.int64)
+    digits = sub[:, [0, 1, 2, 3, 4, 5, 7, 8, 9]].astype(np.int64)
+    powers = 10 ** np.arange(8, -1, -1, dtype=np.int64)
+    key[good] = (digits @ powers) * 256 + b[ok][:, 6]
     canonical = s.astype("str")
     changed = np.zeros(n, dtype=bool)
     updates: dict[int, str] = {}
@@ -353,13 +357,14 @@ def analyse_series(s: pd.Series, *, allow_temporary: bool = True) -> HetuColumn:
             valid[i] = True
             individual[i] = info.individual_number
             born[i] = np.datetime64(info.birth_date, "D")
+            key[i] = int(info.hetu[:6] + info.hetu[7:10]) * 256 + ord(info.sign)
             if info.hetu != value:
                 updates[i] = info.hetu
     if updates:
         changed[list(updates)] = True
         canonical = canonical.copy()
         canonical.iloc[list(updates)] = list(updates.values())
-    return HetuColumn(valid, canonical, changed, individual, born)
+    return HetuColumn(valid, canonical, changed, individual, born, key)
 
 
 def valid_series(s: pd.Series, *, allow_temporary: bool = True) -> pd.Series:

@@ -39,9 +39,11 @@ import math
 import os
 import re
 from collections.abc import Iterable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -106,18 +108,42 @@ def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def sha256_file(path: Path | str, *, chunk: int = 1 << 20) -> str:
-    """Hex SHA-256 of a file's bytes, read in 1 MiB chunks."""
-    digest = hashlib.sha256()
+def sha256_file(path: Path | str) -> str:
+    """Hex SHA-256 of a file's bytes (streamed; hashlib.file_digest)."""
     with open(path, "rb") as fh:
-        while block := fh.read(chunk):
-            digest.update(block)
-    return digest.hexdigest()
+        return hashlib.file_digest(fh, "sha256").hexdigest()
+
+
+def _hash_or_none(path: str) -> str | None:
+    """SHA-256 of a regular file, None when it is missing or not a file."""
+    try:
+        return sha256_file(path)
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        return None
 
 
 def entry_hash(seq: int, prev_hash: str, record: Mapping[str, Any]) -> str:
     """The hash an entry must carry."""
     return sha256_bytes(canonical({"seq": seq, "prev_hash": prev_hash, "record": record}))
+
+
+_LINE_HEAD = b'{"hash":"'
+
+
+def _line_hash_ok(raw: bytes, stored: str) -> bool:
+    """Fast check of a line as we write it: ``{"hash":"<64>",`` + the hashed object's tail.
+
+    The canonical line with its sorted keys is the hashed object ``{"prev_hash",
+    "record", "seq"}`` with the hash field put in front, so the hashed bytes are a slice of
+    the line and re-serialising the record is not needed. Any other shape (or a mismatch)
+    falls back to :func:`entry_hash`.
+    """
+    return (
+        raw.startswith(_LINE_HEAD)
+        and raw[9:73] == stored.encode("ascii", "replace")
+        and raw[73:75] == b'",'
+        and sha256_bytes(b"{" + raw[75:]) == stored
+    )
 
 
 def utc_now() -> datetime:
@@ -293,7 +319,7 @@ class Ledger:
         self._lock = FileLock(str(self.dir / "ledger.lock"), timeout=LOCK_TIMEOUT)
 
     # paths recorded in manifests are relative to this directory when inside it
-    @property
+    @cached_property
     def base_dir(self) -> Path:
         return self.workspace.resolve().parent
 
@@ -646,6 +672,7 @@ def verify_ledger(
 
     lines = data.split(b"\n")
     torn = lines.pop()  # b"" when the file ends with a newline, as every complete write does
+    raw_lines = lines
     parsed: list[Entry] = []
     for number, raw in enumerate(lines, start=1):
         try:
@@ -688,7 +715,9 @@ def verify_ledger(
     by_seq: dict[int, Entry] = {}
     for entry in parsed:
         result.entries += 1
-        if entry_hash(entry.seq, entry.prev_hash, entry.record) != entry.hash:
+        if not _line_hash_ok(raw_lines[entry.line - 1], entry.hash) and (
+            entry_hash(entry.seq, entry.prev_hash, entry.record) != entry.hash
+        ):
             problems.append(
                 Problem(
                     entry.line,
@@ -765,65 +794,72 @@ def verify_ledger(
     result.pruned = len(pruned)
     run_ids: set[str] = set()
     latest_output: dict[str, tuple[Entry, str]] = {}
+    details: list[tuple[Entry, str]] = []
     for entry in parsed:
         record = entry.record
         if record.get("run_id"):
             run_ids.add(str(record["run_id"]))
         digest = record.get("detail_sha256")
         if digest:
-            path = ledger.details_dir / f"{digest}.json"
-            if path.exists():
-                result.details_checked += 1
-                if sha256_file(path) != digest:
-                    problems.append(
-                        Problem(
-                            entry.line,
-                            entry.seq,
-                            "detail_changed",
-                            f"detail file {path.name} changed",
-                        )
-                    )
-            elif entry.seq not in pruned:
-                problems.append(
-                    Problem(
-                        entry.line,
-                        entry.seq,
-                        "detail_missing",
-                        f"detail file {path.name} missing and not pruned",
-                    )
-                )
+            details.append((entry, str(digest)))
         if entry.kind == "manifest":
             result.manifests += 1
             for item in record.get("outputs") or []:
                 if isinstance(item, dict) and item.get("path") and item.get("sha256"):
                     latest_output[str(item["path"])] = (entry, str(item["sha256"]))
     result.runs = len(run_ids)
+    outputs = (
+        [(e, d, rec) for rec, (e, d) in latest_output.items() if e.seq not in released]
+        if check_outputs
+        else []
+    )
 
-    if check_outputs:
-        for recorded, (entry, digest) in latest_output.items():
-            if entry.seq in released:
-                continue
-            path = ledger.resolve(recorded)
-            result.outputs_checked += 1
-            run = entry.record.get("run_id")
-            if not path.is_file():
+    # hashing files is I/O plus C code that releases the GIL: a few threads help
+    details_dir = str(ledger.details_dir)
+    base = str(ledger.base_dir)
+    paths = [os.path.join(details_dir, f"{d}.json") for _, d in details]
+    paths += [os.path.join(base, rec) for _, _, rec in outputs]  # absolute rec wins in join
+    with ThreadPoolExecutor(max_workers=min(8, 2 * (os.cpu_count() or 1))) as pool:
+        digests = list(pool.map(_hash_or_none, paths, chunksize=64))
+    for (entry, digest), found in zip(details, digests[: len(details)], strict=True):
+        name = f"{digest}.json"
+        if found is None:
+            if entry.seq not in pruned:
                 problems.append(
                     Problem(
                         entry.line,
                         entry.seq,
-                        "output_missing",
-                        f"output file missing: {recorded} (run {run})",
+                        "detail_missing",
+                        f"detail file {name} missing and not pruned",
                     )
                 )
-            elif sha256_file(path) != digest:
-                problems.append(
-                    Problem(
-                        entry.line,
-                        entry.seq,
-                        "output_changed",
-                        f"output file changed: {recorded} (run {run})",
-                    )
+            continue
+        result.details_checked += 1
+        if found != digest:
+            problems.append(
+                Problem(entry.line, entry.seq, "detail_changed", f"detail file {name} changed")
+            )
+    for (entry, digest, recorded), found in zip(outputs, digests[len(details) :], strict=True):
+        result.outputs_checked += 1
+        run = entry.record.get("run_id")
+        if found is None:
+            problems.append(
+                Problem(
+                    entry.line,
+                    entry.seq,
+                    "output_missing",
+                    f"output file missing: {recorded} (run {run})",
                 )
+            )
+        elif found != digest:
+            problems.append(
+                Problem(
+                    entry.line,
+                    entry.seq,
+                    "output_changed",
+                    f"output file changed: {recorded} (run {run})",
+                )
+            )
 
     for seq, digest in anchors:
         anchored = by_seq.get(seq)

@@ -249,6 +249,25 @@ def persons_from_changes(
     return df.drop_duplicates("oid", keep="last").reset_index(drop=True)
 
 
+def apply_problems(persons: pd.DataFrame, problem_oids: Iterable[str]) -> pd.DataFrame:
+    """Set VIRHE/KESKEN for persons with a hetu and no oppijanumero from ONR's problem list.
+
+    ``problem_oids``: the change feed read with ``vainVirheet=true`` (REST.md §4.10): ONR tried
+    to identify them and failed. The others with a hetu are still waiting (KESKEN).
+    """
+    out = persons.copy()
+    if not len(out):
+        return out
+    problems = set(problem_oids)
+    hetu = out["hetu"].astype("object").where(out["hetu"].notna(), "").astype(str) != ""
+    number = out["oppijanumero"].astype("object").where(out["oppijanumero"].notna(), "")
+    waiting = hetu & (number.astype(str) == "") & ~out["passivoitu"].fillna(False).astype(bool)
+    failed = out["oid"].isin(problems) | out["master_oid"].isin(problems)
+    out.loc[waiting & failed, "yksilointiTila"] = "VIRHE"
+    out.loc[waiting & ~failed, "yksilointiTila"] = "KESKEN"
+    return out
+
+
 def combine_persons(*frames: pd.DataFrame | None) -> pd.DataFrame:
     """One row per OID; a later frame's row replaces an earlier one's."""
     parts = [f for f in frames if f is not None and len(f)]
@@ -374,6 +393,7 @@ def reconcile(
     persons: pd.DataFrame | None = None,
     problems: pd.DataFrame | None = None,
     feed: pd.DataFrame | None = None,
+    ours: pd.DataFrame | None = None,
     environment: str = "simulator",
     base_url: str | None = None,
     only_oids: Iterable[str] | None = None,
@@ -381,7 +401,8 @@ def reconcile(
     """Sort every local row (and every ONR person of ours missing locally) into action lists.
 
     ``feed``: persons from the change feed (:func:`persons_from_changes`); they update
-    ``persons`` and any of them whose OID (or master's) is unknown locally lands in
+    ``persons``. ``ours``: every person of our organisation ONR knows (the whole feed). A
+    person of ``feed`` or ``ours`` whose OID (or master's) is unknown locally lands in
     ``missing_locally``. ``only_oids`` restricts the per-row lists to rows resolved to these
     OIDs (what the change feed touched) and skips ``never_sent``.
     """
@@ -406,7 +427,8 @@ def reconcile(
         rows.extend(_row_actions(rec, errors, warnings, environment, base_url,
                                  skip_unsent=restrict is not None))
     rows.extend(_duplicate_actions(df, restrict))
-    rows.extend(_missing_actions(local, res, combine_persons(feed), environment, base_url))
+    rows.extend(_missing_actions(local, res, combine_persons(ours, feed), environment,
+                                 base_url))
     actions = _frame(rows, ACTION_COLUMNS)
     order = {c.code: i for i, c in enumerate(CATEGORIES)}
     actions = actions.sort_values(

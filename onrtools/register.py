@@ -119,7 +119,7 @@ def map_headers(headers: list[str], path: str) -> tuple[dict[str, str], tuple[st
             continue
         if column in seen:
             raise RegisterReadError(
-                f"columns {seen[column]!r} and {header!r} both mean {column!r}; keep one",
+                f"{path}: columns {seen[column]!r} and {header!r} both mean {column!r}; keep one",
                 path=path, field=column,
             )
         seen[column] = header
@@ -198,15 +198,18 @@ def _sniff_separator(header_line: str) -> str:
 
 
 def _read_csv(data: bytes, path: str) -> tuple[list[str], pd.DataFrame, list[dict[str, Any]], str, str]:
-    utf8, encoding = _decode(data, path)
-    if not utf8.strip(b" \t\r\n\x00"):
-        raise RegisterReadError(f"{path}: the file is empty", path=path)
-    if utf8.count(b"\x00") > max(16, len(utf8) // 100):
+    utf16 = data.startswith((b"\xff\xfe", b"\xfe\xff"))
+    if not utf16 and data.count(b"\x00") > max(16, len(data) // 100):
         raise RegisterReadError(
-            f"{path}: this is not a text file (it is full of NUL bytes); export the register "
-            "as CSV or XLSX", path=path,
+            f"{path}: this is not a text file (it is full of NUL bytes: binary, or UTF-16 "
+            "without a byte-order mark); save the register as CSV UTF-8 or XLSX", path=path,
         )
-    first_line = utf8.split(b"\n", 1)[0].decode("utf-8").rstrip("\r")
+    utf8, encoding = _decode(data, path)
+    if not re.search(rb"[^\s\x00]", utf8):
+        raise RegisterReadError(f"{path}: the file is empty", path=path)
+    end = utf8.find(b"\n")
+    header_bytes = utf8 if end < 0 else utf8[:end]
+    first_line = header_bytes.decode("utf-8").rstrip("\r")
     separator = _sniff_separator(first_line)
     invalid: list[tuple[int | None, int, str]] = []
 
@@ -214,19 +217,19 @@ def _read_csv(data: bytes, path: str) -> tuple[list[str], pd.DataFrame, list[dic
         invalid.append((row.number, row.actual_columns, row.text or ""))
         return "skip"
 
-    read_options = pacsv.ReadOptions(use_threads=True, block_size=1 << 26)
+    read_options = pacsv.ReadOptions(use_threads=True, block_size=1 << 24)
     parse_options = pacsv.ParseOptions(
         delimiter=separator, newlines_in_values=True, ignore_empty_lines=False,
         invalid_row_handler=on_invalid,
     )
     try:
         header_table = pacsv.read_csv(
-            io.BytesIO(utf8.split(b"\n", 1)[0] + b"\n"),
+            io.BytesIO(header_bytes + b"\n"),
             parse_options=pacsv.ParseOptions(delimiter=separator),
         )
         headers = [str(h) for h in header_table.column_names]
         convert = pacsv.ConvertOptions(
-            column_types={h: pa.string() for h in headers},
+            column_types={h: pa.large_string() for h in headers},
             strings_can_be_null=False, quoted_strings_can_be_null=False,
         )
         table = pacsv.read_csv(
@@ -303,6 +306,8 @@ def _read_xlsx(data: bytes, path: str, sheet: str | None) -> tuple[list[str], pd
             f"{path}: no sheet {sheet!r}; the workbook has {', '.join(book.sheetnames)}", path=path
         )
     rows = list(ws.iter_rows())
+    while len(rows) > 1 and all(c.value in (None, "") for c in rows[-1]):
+        rows.pop()  # formatted but empty rows at the end are not data
     if not rows or all(c.value in (None, "") for c in rows[0]):
         raise RegisterReadError(f"{path}: sheet {ws.title!r} is empty (no header row)", path=path)
     header_cells = rows[0]
@@ -357,7 +362,7 @@ def read_register(
     except OSError as exc:
         raise RegisterReadError(f"{name}: cannot read ({exc.strerror})", path=name) from None
     digest = hashlib.sha256(data).hexdigest()
-    if not data.strip():
+    if not re.search(rb"[^\s\x00]", data):
         raise RegisterReadError(f"{name}: the file is empty", path=name)
     is_zip = data.startswith(b"PK\x03\x04")
     if path.suffix.lower() in {".xlsx", ".xlsm"} or is_zip:

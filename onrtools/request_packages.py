@@ -129,8 +129,9 @@ def _summary(kind: str, rows: pd.DataFrame, institution: str, created: str) -> l
     ]
     if kind == "Merge" and len(rows):
         oph = int(rows["master_note"].str.startswith("OPH must decide").sum())
+        n_records = int(rows["tunnisteet"].str.count(" [|] ").sum() + len(rows))
         lines += [f"- groups needing OPH's decision on the master: {oph}",
-                  f"- records in groups: {int(rows['tunnisteet'].str.count(r'\|').sum() + len(rows))}"]
+                  f"- records in groups: {n_records}"]
     reviewers = sorted({r for v in rows.get("reviewer", []) for r in str(v).split(" | ") if r})
     lines += [
         f"- reviewers: {', '.join(reviewers) or '(none)'}",

@@ -10,8 +10,9 @@ need, writes masked files for people into the report directory, and records its 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +24,8 @@ from onrtools import display
 from onrtools.reconcile import (
     CATEGORIES,
     Reconciliation,
+    apply_problems,
+    combine_persons,
     persons_from_changes,
     persons_from_masters,
     reconcile,
@@ -341,34 +344,49 @@ def action_files(run: RunDir, rec: Reconciliation, *, prefix: str = "",
     return files
 
 
-PERSON_SOURCES = ("auto", "masters", "feed")
+PERSON_SOURCES = ("feed", "masters")
+VIEW_STATE = "onr_view"  # <workspace>/state/onr_view.pkl + .json (the feed cursor)
 
 
-def fetch_persons(client: Any, oids: list[str], *, source: str = "auto") -> pd.DataFrame:
-    """ONR's current view of these OIDs: each one's master (or itself).
+@dataclass
+class OnrView:
+    """ONR's view of our organisation's people, kept up to date from the change feed."""
 
-    ``masters``: bulk read by OID (``masterHenkilosByOidList``; registrar or read rights).
-    ``feed``: the whole change feed of our organisation, from the start, plus its
-    ``vainVirheet`` view for failed identifications (import rights suffice, REST.md §4.10).
-    ``auto``: masters, and the feed when ONR refuses (401: an import-only service user).
+    ours: pd.DataFrame  # every person of ours ONR knows (PERSON_COLUMNS), latest state
+    changes: pd.DataFrame  # the persons that changed since the previous read
+    cursor: int | None  # the feed watermark (epoch ms) the next read starts from
+    first_read: bool
+
+    def persons(self, oids: Iterable[str]) -> pd.DataFrame:
+        return self.ours[self.ours["oid"].isin(set(oids))].reset_index(drop=True)
+
+
+def refresh_onr_view(run: RunDir, client: Any, *, count: int = 10000) -> OnrView:
+    """Bring the workspace's copy of ONR's view up to date and return it.
+
+    The first read walks the whole change feed of our organisation (REST.md §4.10: import
+    rights suffice); later reads start from the saved watermark (inclusive: repeats are
+    harmless, the latest row wins). Failed identifications are not changes in ONR's sense
+    (recording one does not bump ``modified``), so the ``vainVirheet`` view is read in full
+    every time and decides VIRHE or KESKEN for everyone with a hetu and no oppijanumero.
+    The copy is saved before the cursor: a crash in between only re-reads some changes.
     """
     from onrtools.changes import iter_changes
-    from onrtools.errors import AuthError
 
-    if source not in PERSON_SOURCES:
-        raise ValueError(f"source must be one of {PERSON_SOURCES}, got {source!r}")
-    if not oids:
-        return persons_from_masters({})
-    if source in ("auto", "masters"):
-        try:
-            return persons_from_masters(client.masters_by_oids(oids))
-        except AuthError:
-            if source == "masters":
-                raise
-    wanted = set(oids)
-    entries = [c for c in iter_changes(client, count=10000) if c.oid in wanted]
-    problems = {c.oid for c in iter_changes(client, count=10000, vain_virheet=True)}
-    return persons_from_changes(entries, problem_oids=problems)
+    previous = run.load_state(VIEW_STATE)
+    cursor_file = run.state_dir / f"{VIEW_STATE}.json"
+    cursor = (json.loads(cursor_file.read_text(encoding="utf-8")).get("muokattu")
+              if cursor_file.is_file() and previous is not None else None)
+    feed = iter_changes(client, since=cursor, count=count) if cursor is not None else \
+        iter_changes(client, count=count)
+    entries = list(feed)
+    problems = {c.oid for c in iter_changes(client, count=count, vain_virheet=True)}
+    changes = apply_problems(persons_from_changes(entries), problems)
+    ours = apply_problems(combine_persons(previous, changes), problems)
+    run.save_state(VIEW_STATE, ours)
+    new_cursor = feed.watermark.muokattu if feed.watermark.muokattu is not None else cursor
+    cursor_file.write_text(json.dumps({"muokattu": new_cursor}), encoding="utf-8")
+    return OnrView(ours, changes, new_cursor, previous is None)
 
 
 @dataclass
@@ -393,64 +411,75 @@ def _environment(settings_: Any) -> tuple[str, str]:
 
 
 def reconcile_run(run: RunDir, settings_: Any, *, show_hetu: bool = False,
-                  read_persons: str = "auto") -> ReconcileStep:
-    """Read ONR's view of every imported person and sort the register into action lists.
+                  read_persons: str = "feed", count: int = 10000) -> ReconcileStep:
+    """Bring ONR's view of our people up to date and sort the register into action lists.
 
-    ``read_persons``: how (see :func:`fetch_persons`): ``auto``, ``masters`` or ``feed``.
+    ``read_persons``: ``feed`` (the change feed: import rights suffice) or ``masters``
+    (also a bulk read of every imported OID's master: registrar or read rights).
+    ``count``: change-feed page size (1..10000). The persons that changed since the last
+    run are kept for step 40.
     """
+    if read_persons not in PERSON_SOURCES:
+        raise ValueError(f"read_persons must be one of {PERSON_SOURCES}, got {read_persons!r}")
     register = run.load_frame("register")
     results = run.load_frame("results", default=pd.DataFrame(columns=list(RESULT_COLUMNS)))
     problems = run.load_frame("problems", default=pd.DataFrame())
     oids = sorted(set(results["oid"].dropna().astype(str)) - {""})
     with client_for(run, "reconcile", settings_) as client:
-        persons = fetch_persons(client, oids, source=read_persons)
+        view = refresh_onr_view(run, client, count=count)
+        persons = view.persons(oids)
+        if read_persons == "masters" and oids:
+            persons = combine_persons(persons,
+                                      persons_from_masters(client.masters_by_oids(oids)))
     run.save_frame("persons", persons)
+    run.save_frame("feed", view.changes)
     environment, base_url = _environment(settings_)
     rec = reconcile(register, results=results, persons=persons, problems=problems,
-                    environment=environment, base_url=base_url)
+                    ours=view.ours, environment=environment, base_url=base_url)
     run.save_frame("actions", rec.actions)
     files = action_files(run, rec, show_hetu=show_hetu)
     run.write_facts("reconcile", {
-        "persons_read": len(persons),
+        "persons_read": len(persons), "persons_of_ours": len(view.ours),
         "by_category": {c: int(n) for c, n in zip(rec.counts()["category"],
                                                    rec.counts()["rows"], strict=True)},
     })
+    run.write_facts("changes", {"persons_changed": len(view.changes),
+                                "first_read": view.first_read})
     return ReconcileStep(rec, files)
 
 
 # --- 40: change feed -------------------------------------------------------------------------
 
 
-def change_feed(
-    run: RunDir, settings_: Any, *, since: str = "", count: int = 5000,
-    show_hetu: bool = False,
-) -> ReconcileStep:
-    """Read the change feed from the saved watermark (or ``since``) and sort what changed."""
-    from onrtools.changes import iter_changes
+def change_feed(run: RunDir, *, environment: str = "simulator", base_url: str = "",
+                show_hetu: bool = False) -> ReconcileStep:
+    """What the change feed brought since the last run (read by step 30), as action lists.
 
-    with client_for(run, "changes", settings_) as client:
-        kwargs: dict[str, Any] = {"count": count, "workspace": run.workspace}
-        if since:
-            kwargs["since"] = since
-        entries = list(iter_changes(client, **kwargs))
-    feed = persons_from_changes(entries)
-    run.save_frame("feed", feed)
+    Only the persons that changed are sorted, plus changed persons of ours the register does
+    not know. On the first run of a workspace every person of ours counts as changed.
+    """
+    feed = run.load_frame("feed")
     register = run.load_frame("register")
     results = run.load_frame("results", default=pd.DataFrame(columns=list(RESULT_COLUMNS)))
     persons = run.load_frame("persons", default=persons_from_masters({}))
-    environment, base_url = _environment(settings_)
     rec = reconcile(register, results=results, persons=persons, feed=feed,
                     only_oids=set(feed["oid"].astype(str)), environment=environment,
                     base_url=base_url)
     run.save_frame("feed_actions", rec.actions)
     files = action_files(run, rec, prefix="changes", show_hetu=show_hetu)
     run.write_facts("changes", {
-        "entries": len(entries), "persons_changed": len(feed),
+        "persons_changed": len(feed),
         "merged": int(feed["duplicate"].fillna(False).astype(bool).sum()) if len(feed) else 0,
         "by_category": {c: int(n) for c, n in zip(rec.counts()["category"],
                                                    rec.counts()["rows"], strict=True)},
     })
     return ReconcileStep(rec, files)
+
+
+def environment_of(settings_: Any) -> dict[str, str]:
+    """``{"environment": ..., "base_url": ...}`` for links to persons' pages."""
+    environment, base_url = _environment(settings_)
+    return {"environment": environment, "base_url": base_url}
 
 
 # --- 50: duplicates --------------------------------------------------------------------------
@@ -534,18 +563,26 @@ def register_duplicates(run: RunDir, *, enabled: bool = True) -> pd.DataFrame:
 
 def review(run: RunDir, pairs: pd.DataFrame, *, interactive: bool = True,
            reviewer: str = "") -> Any:
-    """The pair-by-pair review widget (decisions saved in the workspace), when interactive.
+    """Pair-by-pair review (decisions saved at once in the workspace) when interactive;
+    otherwise the decisions taken so far, per decision. Either way the decisions are kept
+    for the KPIs (open and decided duplicates)."""
+    import getpass
 
-    A scheduled run has nobody to click: it shows the decisions taken so far instead.
-    """
-    from onrtools import review as review_module
+    from onrtools.review import ReviewSession
 
+    name = reviewer or getpass.getuser()
+    if not len(pairs):
+        pairs = pd.DataFrame(columns=["tunniste_l", "tunniste_r", "probability"])
+    # the matcher's own "decision" (match/review) would collide with the reviewer's
+    pairs = pairs.rename(columns={"decision": "matcher_decision"})
+    session = ReviewSession(run.workspace, pairs, run.load_frame("register"), reviewer=name)
+    decisions = session.decisions()
+    run.save_frame("reviews", decisions.rename(columns={"review_decision": "decision"}))
+    counts = decisions["review_decision"].replace("", "open").value_counts()
+    run.write_facts("duplicates", {"review": {str(k): int(v) for k, v in counts.items()}})
     if interactive and len(pairs):
-        return review_module.review_widget(pairs, run.load_frame("register"),
-                                           workspace=run.workspace, reviewer=reviewer or None)
-    decisions = review_module.load_decisions(run.workspace)
-    run.write_facts("duplicates", {"review_decisions": len(decisions)})
-    return decisions
+        return session.widget()
+    return counts.rename_axis("decision").rename("pairs").to_frame()
 
 
 # --- 90: audit -------------------------------------------------------------------------------
@@ -638,6 +675,7 @@ def audit(run: RunDir, *, environment: str = "", notebooks_dir: str = "notebooks
         people=None, actions=actions,
         imports=run.load_frame("results", default=pd.DataFrame()),
         validation=run.load_frame("problems", default=pd.DataFrame()),
+        reviews=run.load_frame("reviews", default=pd.DataFrame(columns=["decision"])),
         changes=run.load_frame("feed", default=pd.DataFrame()),
         open_items=items,
     )

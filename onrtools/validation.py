@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -256,12 +257,15 @@ def _render_many(problems: pd.DataFrame, language: str) -> pd.Series:
     return messages
 
 
-def _duplicates(values: pd.Series, present: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _duplicates(values: Any, present: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Later occurrences of a non-empty value, and the file row of each one's first occurrence."""
     n = len(values)
     if present.sum() < 2:
         return np.zeros(n, dtype=bool), np.empty(n, dtype=object)
-    codes_, _ = pd.factorize(values)
+    if isinstance(values, np.ndarray):
+        _, codes_ = np.unique(values, return_inverse=True)
+    else:
+        codes_, _ = pd.factorize(values)
     _, first_index = np.unique(codes_, return_index=True)
     first_of_row = first_index[codes_]
     dup = (first_of_row != np.arange(n)) & present
@@ -300,6 +304,12 @@ def _column(results: list[Any], codes_: np.ndarray, item: int, dtype: Any = obje
     return table[codes_] if len(table) else np.empty(len(codes_), dtype)
 
 
+def _text_column(results: list[Any], codes_: np.ndarray, item: int) -> pa.Array:
+    """Like :func:`_column` for text, built in Arrow (no Python objects per row)."""
+    table = pa.array([r[item] for r in results], type=pa.large_string())
+    return pc.take(table, pa.array(codes_, type=pa.int64()))
+
+
 def _nationality_cell(cell: str) -> tuple[str, str, str, bool]:
     """(codes joined by ";", unknown tokens, conversions, has 246) for one kansalaisuus cell."""
     if cell in codes.nationality_codes():
@@ -325,9 +335,10 @@ def _language_cell(cell: str) -> tuple[str, str]:
 
 
 def _date_cell(cell: str) -> tuple[str, Any]:
+    """(ISO date, or the cell as it was when not a date; datetime64 or NaT)."""
     parsed = parse_date(cell) if cell else None
     if parsed is None:
-        return "", np.datetime64("NaT", "D")
+        return cell, np.datetime64("NaT", "D")
     return parsed.isoformat(), np.datetime64(parsed, "D")
 
 
@@ -345,33 +356,36 @@ def _check_target(target_env: str) -> str:
 
 def _hygiene(f: pd.DataFrame, p: _Problems) -> None:
     """Formula-like, too long and control-character cells; one scan over all columns."""
-    arrays = [pa.array(f[c], type=pa.string()) for c in COLUMNS]
-    joined = pc.binary_join_element_wise(*arrays, "\x1e")
+    arrays = [pa.array(f[c]) for c in COLUMNS]
+    joined = pc.binary_join_element_wise(*arrays, pa.scalar("\x1e", type=arrays[0].type))
     pattern = rf"(?:^|\x1e)[=+\-@]|[\x00-\x08\x0b\x0c\x0e-\x1d\x1f\x7f\x{{fffd}}]"
     flagged = np.asarray(pc.match_substring_regex(joined, pattern).to_numpy(zero_copy_only=False),
                          dtype=bool)
-    long_rows = np.asarray(pc.greater(pc.utf8_length(joined), MAX_LENGTH).to_numpy(
+    long_rows = np.asarray(pc.greater(pc.binary_length(joined), MAX_LENGTH).to_numpy(
         zero_copy_only=False), dtype=bool)
     rows = np.flatnonzero(flagged | long_rows)
     if not len(rows):
         return
-    for column in COLUMNS:
-        sub = f[column].iloc[rows]
-        mask = np.zeros(len(f), dtype=bool)
-        formula = sub.str.match(r"^[=+\-@]").to_numpy(dtype=bool, na_value=False)
-        mask[rows[formula]] = True
-        detail = np.full(len(f), "", dtype=object)
-        detail[rows] = sub.str.slice(0, 1).to_numpy(dtype=object)
-        p.add(mask, column, "value.formula", detail=detail)
-        lengths = sub.str.len().to_numpy()
-        mask = np.zeros(len(f), dtype=bool)
-        mask[rows[lengths > MAX_LENGTH]] = True
-        detail[rows] = lengths.astype(str)
-        p.add(mask, column, "value.too.long", detail=detail)
-        bad = sub.str.contains(_BAD_CHARS, regex=True).to_numpy(dtype=bool, na_value=False)
-        mask = np.zeros(len(f), dtype=bool)
-        mask[rows[bad]] = True
-        p.add(mask, column, "invalid.character")
+    bad_char = re.compile(_BAD_CHARS)
+    n = len(f)
+    for column in COLUMNS:  # few flagged rows: plain Python over them
+        values = f[column].iloc[rows].tolist()
+        kinds: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        for position, value in zip(rows.tolist(), values, strict=True):
+            found = []
+            if value[:1] in ("=", "+", "-", "@"):
+                found.append(("value.formula", value[:1]))
+            if len(value) > MAX_LENGTH:
+                found.append(("value.too.long", str(len(value))))
+            if bad_char.search(value):
+                found.append(("invalid.character", ""))
+            for code, detail in found:
+                if code not in kinds:
+                    kinds[code] = (np.zeros(n, dtype=bool), np.full(n, "", dtype=object))
+                kinds[code][0][position] = True
+                kinds[code][1][position] = detail
+        for code, (mask, detail) in kinds.items():
+            p.add(mask, column, code, detail=detail)
 
 
 def validate_register(
@@ -391,7 +405,7 @@ def validate_register(
     n = len(f)
     rows = f["row_number"].to_numpy()
     p = _Problems(f)
-    present = {c: np.asarray(pc.greater(pc.utf8_length(pa.array(f[c], type=pa.string())), 0)
+    present = {c: np.asarray(pc.greater(pc.binary_length(pa.array(f[c])), 0)
                              .to_numpy(zero_copy_only=False), dtype=bool) for c in COLUMNS}
     normalized: dict[str, Any] = {}
     _hygiene(f, p)
@@ -424,7 +438,7 @@ def validate_register(
     else:
         p.add(col.valid & ~is_test, "hetu", "hetu.real.in.test.environment", guard_severity,
               guard_detail)
-    dup, first = _duplicates(col.canonical, col.valid, rows)
+    dup, first = _duplicates(col.key, col.valid, rows)
     p.add(dup, "hetu", "hetu.duplicate", "warning", first)
     for column in ("passinumero", "sahkoposti"):
         dup, first = _duplicates(f[column], present[column], rows)
@@ -436,7 +450,7 @@ def validate_register(
     converted = _column(nat_results, nat_codes, 2)
     p.add(unknown != "", "kansalaisuus", "invalid.kansalaisuus", detail=unknown)
     p.add(converted != "", "kansalaisuus", "kansalaisuus.normalized", "warning", converted)
-    normalized["kansalaisuus"] = _column(nat_results, nat_codes, 0)
+    normalized["kansalaisuus"] = _text_column(nat_results, nat_codes, 0)
     finnish = _column(nat_results, nat_codes, 3, bool)
     p.add(finnish & ~present["hetu"], "hetu", "hetu.required.for.finnish")
     lang_codes, lang_results = _per_value(f["aidinkieli"], _language_cell)
@@ -448,7 +462,7 @@ def validate_register(
     if conv.any():
         conv_detail[conv] = f["aidinkieli"].to_numpy(dtype=object)[conv] + "→" + lang_out[conv]
     p.add(conv, "aidinkieli", "aidinkieli.normalized", "warning", conv_detail)
-    normalized["aidinkieli"] = lang_out
+    normalized["aidinkieli"] = _text_column(lang_results, lang_codes, 0)
 
     # sukupuoli
     sex = f["sukupuoli"]
@@ -461,12 +475,11 @@ def validate_register(
 
     # syntymaaika
     date_codes, date_results = _per_value(f["syntymaaika"], _date_cell)
-    iso = _column(date_results, date_codes, 0)
     born = _column(date_results, date_codes, 1, "datetime64[D]")
     born_ok = ~np.isnat(born)
     p.add(present["syntymaaika"] & ~born_ok, "syntymaaika", "invalid.syntymaaika",
           detail=f["syntymaaika"])
-    normalized["syntymaaika"] = np.where(born_ok, iso, f["syntymaaika"].to_numpy(dtype=object))
+    normalized["syntymaaika"] = _text_column(date_results, date_codes, 0)
     differs = col.valid & born_ok & (col.birth_date != born)
     p.add(differs, "syntymaaika", "syntymaaika.differs.from.hetu", detail=f["syntymaaika"])
     no_date, no_sex = ~present["syntymaaika"], ~present["sukupuoli"]
@@ -498,11 +511,15 @@ def validate_register(
     problems = p.table(reg.problems, language)
     keep = np.ones(n, dtype=bool)
     keep[p.error_positions()] = False
-    valid = f.loc[keep].copy()
-    for column, values in normalized.items():
-        array = values.to_numpy(dtype=object) if isinstance(values, pd.Series) else values
-        valid[column] = pd.Series(array[keep], index=valid.index, dtype="str")
-    valid = valid.reset_index(drop=True)
+    columns: dict[str, Any] = {}
+    keep_arrow = pa.array(keep)
+    for column in ("row_number", *COLUMNS):
+        values = normalized.get(column, f[column])
+        array = values if isinstance(values, pa.Array | pa.ChunkedArray) else pa.array(values)
+        if array.type == pa.string():
+            array = array.cast(pa.large_string())
+        columns[column] = array if keep.all() else pc.filter(array, keep_arrow)
+    valid = pa.table(columns).to_pandas()
     return ValidationResult(
         problems=problems, valid_rows=valid, rows_total=reg.source.rows, target_env=env,
         language=language, override_reason=override_reason, source=reg.source,
@@ -582,7 +599,10 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as exc:
         print(f"onr validate: {exc}", file=sys.stderr)
         return 2
-    print(format_report(result, limit=args.limit))
+    try:
+        print(format_report(result, limit=args.limit))
+    except BrokenPipeError:  # `onr validate x | head`: the reader left; the verdict stands
+        sys.stderr.close()
     if args.problems_out:
         write_problems(result, args.problems_out)
     return 0 if result.ok else 1

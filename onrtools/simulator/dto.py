@@ -85,6 +85,7 @@ def kielisyys(code: str | None) -> dict[str, Any] | None:
 
 
 def koodi_nimi(code: str | None, table: dict[str, tuple[str, str, str]]) -> dict[str, Any] | None:
+    """KoodiNimiReadDto {koodi, nimi{FI,SV,EN}} (a fresh dict: callers may modify it)."""
     if code is None:
         return None
     names = table.get(code.lower() if table is LANGUAGE_NAMES else code)
@@ -92,16 +93,91 @@ def koodi_nimi(code: str | None, table: dict[str, tuple[str, str, str]]) -> dict
     return {"koodi": code, "nimi": nimi}
 
 
+FEED_COLUMNS = (
+    "id, oid, created, modified, hetu, etunimet, kutsumanimi, sukunimi, syntymaaika, sukupuoli, "
+    "aidinkieli, kotikunta, turvakielto, kansalaisuus, yhteystiedot, passivoitu, yksiloity, "
+    "yksiloity_vtj, yksiloity_eidas"
+)
+
+
+_SHARED: dict[tuple[int, str], dict[str, Any] | None] = {}
+
+
+def _shared_koodi(code: str, table: dict[str, tuple[str, str, str]]) -> dict[str, Any] | None:
+    """koodi_nimi, one shared (read-only) dict per code: the feed page reuses them."""
+    key = (id(table), code)
+    found = _SHARED.get(key)
+    if found is None:
+        found = _SHARED[key] = koodi_nimi(code, table)
+    return found
+
+
+def oppija_dto_tuple(t: tuple[Any, ...]) -> dict[str, Any]:
+    """OppijaReadDto from a FEED_COLUMNS tuple (the change feed's hot path).
+
+    The nested code dicts are shared between entries: serialise, do not modify them.
+    """
+    (hid, oid, created, modified, hetu, etunimet, kutsumanimi, sukunimi, syntymaaika, sukupuoli,
+     aidinkieli, kotikunta, turvakielto, kansalaisuus, yhteys, passivoitu, y, yv, ye) = t
+    return {
+        "oid": oid,
+        "oppijanumero": oid if (y or yv or ye) else None,
+        "luotu": created,
+        "muokattu": modified,
+        "hetu": hetu,
+        "etunimet": etunimet,
+        "kutsumanimi": kutsumanimi,
+        "sukunimi": sukunimi,
+        "syntymaaika": syntymaaika,
+        "sukupuoli": _shared_koodi(sukupuoli, SEX_NAMES) if sukupuoli else None,
+        "aidinkieli": _shared_koodi(aidinkieli.upper(), LANGUAGE_NAMES) if aidinkieli else None,
+        "kotikunta": None if turvakielto or not kotikunta else {"koodi": kotikunta, "nimi": {}},
+        "kansalaisuus": [_shared_koodi(c, COUNTRY_NAMES) for c in kansalaisuus.split(",") if c]
+        if kansalaisuus else [],
+        "yhteystiedotRyhma": yhteystiedot({"yhteystiedot": yhteys, "turvakielto": turvakielto})
+        if yhteys else [],
+        "passivoitu": bool(passivoitu),
+    }
+
+
 def codes(row: sqlite3.Row) -> list[str]:
     return [c for c in (row["kansalaisuus"] or "").split(",") if c]
 
 
-def yhteystiedot(row: sqlite3.Row) -> list[dict[str, Any]]:
+VTJ_MARK = "V\x1f"
+
+
+def encode_vtj_address(group_id: int, osoite: dict[str, Any] | None) -> str | None:
+    """The VTJ permanent address group in a compact stored form (JSON is slow to read back)."""
+    if not osoite:
+        return None
+    parts = (str(group_id), osoite.get("katuosoite") or "", osoite.get("postinumero") or "",
+             osoite.get("kaupunki") or "")
+    return VTJ_MARK + "\x1f".join(parts)
+
+
+def yhteystiedot(row: Any) -> list[dict[str, Any]]:
+    """yhteystiedotRyhma; turvakielto persons lose VTJ-origin groups (§6.6)."""
     raw = row["yhteystiedot"]
     if not raw:
         return []
+    if raw.startswith(VTJ_MARK):
+        if row["turvakielto"]:
+            return []
+        gid, katu, postinumero, kaupunki = raw[len(VTJ_MARK):].split("\x1f")
+        return [{
+            "id": int(gid),
+            "ryhmaKuvaus": "yhteystietotyyppi4",
+            "ryhmaAlkuperaTieto": "alkupera1",
+            "readOnly": True,
+            "yhteystieto": [
+                {"yhteystietoTyyppi": "YHTEYSTIETO_KATUOSOITE", "yhteystietoArvo": katu},
+                {"yhteystietoTyyppi": "YHTEYSTIETO_POSTINUMERO", "yhteystietoArvo": postinumero},
+                {"yhteystietoTyyppi": "YHTEYSTIETO_KAUPUNKI", "yhteystietoArvo": kaupunki},
+            ],
+        }]
     groups: list[dict[str, Any]] = json.loads(raw)
-    if row["turvakielto"]:  # turvakielto persons lose VTJ-origin groups (§6.6)
+    if row["turvakielto"]:
         groups = [g for g in groups if g.get("ryhmaAlkuperaTieto") != "alkupera1"]
     return groups
 

@@ -6,6 +6,7 @@ import re
 import sqlite3
 import unicodedata
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
 from unidecode import unidecode
@@ -17,8 +18,11 @@ SIMILARITY_THRESHOLD = 0.5
 _WORD_RE = re.compile(r"[0-9a-z]+")
 
 
+@lru_cache(maxsize=131072)
 def unaccent_lower(text: str) -> str:
     """PostgreSQL lower(unaccent(x)): accents stripped, other letters transliterated."""
+    if text.isascii():
+        return text.lower()
     decomposed = unicodedata.normalize("NFD", text)
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
     if not stripped.isascii():
@@ -30,8 +34,8 @@ def search_string(
     etunimet: str | None, kutsumanimi: str | None, sukunimi: str | None, syntymaaika: str | None
 ) -> str:
     """The stored `duplicate_search_str` / the query string (§3.1)."""
-    parts = [p for p in (etunimet, kutsumanimi, sukunimi) if p is not None]
-    return unaccent_lower(" ".join(parts) + " " + (syntymaaika or ""))
+    parts = [unaccent_lower(p) for p in (etunimet, kutsumanimi, sukunimi) if p is not None]
+    return " ".join(parts) + " " + (syntymaaika or "")
 
 
 def search_keys(

@@ -9,7 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from .core import LIST_ROLES, Caller, SimError
-from .dto import oppija_dto, oppijanumero, yksilointi_tila
+from .dto import FEED_COLUMNS, oppija_dto_tuple, oppijanumero, yksilointi_tila
 from .store import select_in
 from .world import World
 
@@ -163,22 +163,32 @@ def muuttuneet(
     total = int(world.conn.execute(
         f"SELECT COUNT(*) FROM henkilo h WHERE {clause}", params
     ).fetchone()[0])
-    rows = world.conn.execute(
-        f"SELECT h.* FROM henkilo h WHERE {clause} ORDER BY h.modified, h.id LIMIT ? OFFSET ?",
+    cur = world.conn.cursor()
+    cur.row_factory = None  # plain tuples: the feed page is the hot path
+    cols = ", ".join(f"h.{c.strip()}" for c in FEED_COLUMNS.split(","))
+    rows = cur.execute(
+        f"SELECT {cols} FROM henkilo h WHERE {clause} ORDER BY h.modified, h.id LIMIT ? OFFSET ?",
         (*params, c, (p - 1) * c),
     ).fetchall()
-    ids = [int(r["id"]) for r in rows]
+    ids = [r[0] for r in rows]
     masters = {
         int(r["slave_id"]): int(r["master_id"])
         for r in select_in(
             world.conn, "SELECT slave_id, master_id FROM henkiloviite WHERE slave_id IN ({in})", ids
         )
     }
-    master_rows = world.persons_by_ids(sorted(set(masters.values()))) if masters else {}
-    results = []
-    for r in rows:
-        m = master_rows.get(masters.get(int(r["id"]), -1), r)
-        results.append({"oid": r["oid"], "master": oppija_dto(m, oppijanumero_value=oppijanumero(m))})
+    master_rows: dict[int, tuple[Any, ...]] = {}
+    wanted = sorted(set(masters.values()))
+    for s in range(0, len(wanted), 900):
+        part = wanted[s : s + 900]
+        for m in cur.execute(
+            f"SELECT {FEED_COLUMNS} FROM henkilo WHERE id IN ({','.join('?' * len(part))})", part
+        ):
+            master_rows[m[0]] = m
+    results = [
+        {"oid": r[1], "master": oppija_dto_tuple(master_rows.get(masters.get(r[0], -1), r))}
+        for r in rows
+    ]
     return onr_page(results, total, p, c)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Sequence
 from typing import Any
@@ -10,6 +9,7 @@ from typing import Any
 from onrtools import names
 
 from . import vtj
+from .dto import encode_vtj_address
 from .duplicates import link_rows
 from .store import dumps
 from .world import World, hetu_derived
@@ -17,6 +17,22 @@ from .world import World, hetu_derived
 TERMINAL = {"HETU_EI_VTJ", "HETU_EI_OIKEA", "HETU_PASSIVOITU", "MUU"}
 RETRYABLE = "MUU_UUDELLEENYRITETTAVA"
 MINUTE = 60_000
+
+
+def record_terminal_errors(world: World, items: Sequence[tuple[int, str, str]]) -> None:
+    """Bulk version of record_error for terminal errors: (henkilo_id, tila, message)."""
+    if not items:
+        return
+    now = world.clock.now_ms()
+    exc = "fi.vm.sade.oppijanumerorekisteri.exceptions.SuspendableIdentificationException"
+    world.conn.executemany(
+        "INSERT OR REPLACE INTO yksilointivirhe(henkilo_id, tila, aikaleima, exception, message, "
+        "retry_count, retry_time) VALUES (?, ?, ?, ?, ?, NULL, NULL)",
+        [(hid, tila, now, exc, msg) for hid, tila, msg in items],
+    )
+    world.conn.executemany(
+        "UPDATE henkilo SET yksilointi_yritetty = 1 WHERE id = ?", [(hid,) for hid, _, _ in items]
+    )
 
 
 def record_error(world: World, henkilo_id: int, tila: str, message: str) -> None:
@@ -97,11 +113,12 @@ def identify_many(world: World, ids: Sequence[int], kasittelija: str | None = No
     records = vtj.get_many(world, hetus)
     successes = 0
     simple: list[tuple[int, sqlite3.Row, dict[str, Any]]] = []
+    errors: list[tuple[int, str, str]] = []
     for hid in ids:
         p = persons.get(hid)
         if p is None or not p["hetu"]:
             continue
-        outcome = _prepare(world, p, records.get(p["hetu"]))
+        outcome = _prepare(world, p, records.get(p["hetu"]), errors)
         if outcome is None:
             continue
         record = outcome
@@ -109,28 +126,30 @@ def identify_many(world: World, ids: Sequence[int], kasittelija: str | None = No
             successes += identify_with_hetu_change(world, p, record, kasittelija)
         else:
             simple.append((hid, p, record))
+    record_terminal_errors(world, errors)
     successes += _apply_simple(world, simple, kasittelija)
     return successes
 
 
 def _prepare(
-    world: World, p: sqlite3.Row, raw: dict[str, Any] | None
+    world: World, p: sqlite3.Row, raw: dict[str, Any] | None,
+    errors: list[tuple[int, str, str]],
 ) -> dict[str, Any] | None:
     """Steps 1–5 of §2.2; returns the VTJ record when the names match, else None."""
     hid = int(p["id"])
     if p["yksiloity_eidas"]:
-        record_error(world, hid, "MUU", "eIDAS-identified person")
+        errors.append((hid, "MUU", "eIDAS-identified person"))
         return None
     if p["hetu"][7] == "9" and not world.vtj_accepts_test_hetus:
-        record_error(world, hid, "HETU_EI_OIKEA", "Hetu is not real")
+        errors.append((hid, "HETU_EI_OIKEA", "Hetu is not real"))
         return None
     try:
         record = vtj.resolve(raw, world)
     except vtj.VtjNotFound:
-        record_error(world, hid, "HETU_EI_VTJ", "Hetu not found from VTJ")
+        errors.append((hid, "HETU_EI_VTJ", "Hetu not found from VTJ"))
         return None
     except vtj.VtjPassivated:
-        record_error(world, hid, "HETU_PASSIVOITU", "Hetu passivated in VTJ")
+        errors.append((hid, "HETU_PASSIVOITU", "Hetu passivated in VTJ"))
         return None
     world.conn.execute("DELETE FROM yksilointivirhe WHERE henkilo_id = ?", (hid,))
     world.conn.execute("UPDATE henkilo SET yksilointi_yritetty = 1 WHERE id = ?", (hid,))
@@ -154,21 +173,6 @@ def _vtj_values(p: sqlite3.Row, record: dict[str, Any], now: int) -> dict[str, A
         kutsumanimi = etunimet
     lang = record.get("aidinkieli")
     derived = hetu_derived(record["hetu"])
-    groups = [g for g in json.loads(p["yhteystiedot"] or "[]")
-              if g.get("ryhmaAlkuperaTieto") != "alkupera1"]
-    osoite = record.get("osoite")
-    if osoite:
-        groups.append({
-            "id": int(p["id"]) * 10 + 4,
-            "ryhmaKuvaus": "yhteystietotyyppi4",
-            "ryhmaAlkuperaTieto": "alkupera1",
-            "readOnly": True,
-            "yhteystieto": [
-                {"yhteystietoTyyppi": "YHTEYSTIETO_KATUOSOITE", "yhteystietoArvo": osoite.get("katuosoite")},
-                {"yhteystietoTyyppi": "YHTEYSTIETO_POSTINUMERO", "yhteystietoArvo": osoite.get("postinumero")},
-                {"yhteystietoTyyppi": "YHTEYSTIETO_KAUPUNKI", "yhteystietoArvo": osoite.get("kaupunki")},
-            ],
-        })
     return {
         "etunimet": etunimet,
         "kutsumanimi": kutsumanimi,
@@ -179,7 +183,8 @@ def _vtj_values(p: sqlite3.Row, record: dict[str, Any], now: int) -> dict[str, A
         "sukupuoli": derived[1] if derived else record.get("sukupuoli") or p["sukupuoli"],
         "syntymaaika": derived[0] if derived else p["syntymaaika"],
         "kotikunta": record.get("kotikunta") or p["kotikunta"],
-        "yhteystiedot": dumps(groups) if groups else None,
+        "yhteystiedot": encode_vtj_address(int(p["id"]) * 10 + 4, record.get("osoite"))
+        or p["yhteystiedot"],
         "vtjsynced": now,
     }
 

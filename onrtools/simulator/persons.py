@@ -10,7 +10,7 @@ from typing import Any
 from onrtools import names
 
 from . import duplicates, identification, vtj
-from .core import IMPORT_ROLES, Caller, SimError, field_error, unauthorized, UNPROCESSABLE
+from .core import IMPORT_ROLES, UNPROCESSABLE, Caller, SimError, field_error, unauthorized
 from .dto import (
     duplicate_dto,
     henkilo_dto,

@@ -1,7 +1,8 @@
 """ONR's endpoints (REST.md §4–§6), each one line of translation onto `state.Registry`.
 
-Bodies are read as raw JSON and handed to the registry, which validates them the way ONR does
-(field errors with ONR's codes); the schemas below only document them in the OpenAPI document.
+Bodies are read as Jackson reads them (`schemas.bind`: wrong JSON kinds are 400, scalars become
+strings) and handed to the registry, which validates them the way ONR does (field errors with
+ONR's codes).
 Query parameters are typed here so that paging limits and Long/int ranges answer 400 as in ONR.
 """
 
@@ -17,84 +18,27 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 from onrtools.simulator.core import Caller, SimError
+from onrtools.simulator.schemas import (
+    EXISTENCE,
+    HENKILO_CREATE,
+    IDENTIFICATION,
+    NOT_READABLE,
+    OPPIJA_CREATE,
+    OPPIJA_TUONTI,
+    STRINGS,
+    YLEISTUNNISTE,
+    bind,
+)
 
 router = APIRouter()
 
 LONG_MAX = 2**63 - 1
 INT_MAX = 2**31 - 1
 SERVER_ZONE = ZoneInfo("Europe/Helsinki")  # date-only / offset-less values (REST §13.8)
-NOT_READABLE = "org.springframework.http.converter.HttpMessageNotReadableException"
 TYPE_MISMATCH = "org.springframework.web.method.annotation.MethodArgumentTypeMismatchException"
 
 Long = Annotated[int, Path(ge=-(2**63), le=LONG_MAX)]
 Oid = Annotated[str, Path(min_length=1)]
-
-# -- documentation-only schemas (the registry validates) -------------------------------------
-_KOODI = {"type": "object", "properties": {"koodi": {"type": "string"}}}
-_OPPIJA_ROW = {
-    "type": "object",
-    "properties": {
-        "tunniste": {"type": "string"},
-        "henkilo": {
-            "type": "object",
-            "required": ["etunimet", "kutsumanimi", "sukunimi", "kansalaisuus"],
-            "properties": {
-                "oid": {"type": "string"}, "hetu": {"type": "string"},
-                "passinumero": {"type": "string"}, "sahkoposti": {"type": "string"},
-                "etunimet": {"type": "string"}, "kutsumanimi": {"type": "string"},
-                "sukunimi": {"type": "string"},
-                "syntymaaika": {"type": "string", "format": "date"},
-                "sukupuoli": _KOODI, "aidinkieli": _KOODI,
-                "kansalaisuus": {"type": "array", "items": _KOODI},
-            },
-        },
-    },
-    "required": ["henkilo"],
-}
-_TUONTI = {
-    "type": "object", "required": ["henkilot"],
-    "properties": {"sahkoposti": {"type": "string"},
-                   "henkilot": {"type": "array", "items": _OPPIJA_ROW}},
-}
-_EXISTENCE = {
-    "type": "object", "required": ["hetu", "etunimet", "kutsumanimi", "sukunimi"],
-    "properties": {k: {"type": "string"} for k in ("hetu", "etunimet", "kutsumanimi", "sukunimi")},
-}
-_YLEISTUNNISTE = {
-    "type": "object", "required": ["henkilot"],
-    "properties": {
-        "sahkoposti": {"type": "string"},
-        "henkilot": {"type": "array", "items": {
-            "type": "object", "required": ["tunniste", "henkilo"],
-            "properties": {"tunniste": {"type": "string"}, "henkilo": _EXISTENCE}}},
-    },
-}
-_OPPIJA_CREATE = {
-    "type": "object",
-    "required": ["etunimet", "kutsumanimi", "sukunimi", "syntymaaika", "sukupuoli",
-                 "kansalaisuus"],
-    "properties": {
-        "etunimet": {"type": "string"}, "kutsumanimi": {"type": "string"},
-        "sukunimi": {"type": "string"}, "yksiloity": {"type": "boolean"},
-        "syntymaaika": {"type": "string", "format": "date"}, "sukupuoli": {"type": "string"},
-        "aidinkieli": {"type": "object", "properties": {"kieliKoodi": {"type": "string"},
-                                                       "kieliTyyppi": {"type": "string"}}},
-        "kansalaisuus": {"type": "array", "items": {
-            "type": "object", "properties": {"kansalaisuusKoodi": {"type": "string"}}}},
-        "passinumerot": {"type": "array", "items": {"type": "string"}},
-    },
-}
-_HENKILO_CREATE = {
-    "type": "object", "required": ["etunimet", "kutsumanimi", "sukunimi"],
-    "properties": {k: {"type": "string"} for k in (
-        "hetu", "etunimet", "kutsumanimi", "sukunimi", "syntymaaika", "sukupuoli")},
-}
-_STRINGS = {"type": "array", "items": {"type": "string"}}
-_IDENTIFICATION = {
-    "type": "object", "required": ["idpEntityId", "identifier"],
-    "properties": {"idpEntityId": {"type": "string"}, "identifier": {"type": "string"}},
-}
-
 
 def _body(schema: dict[str, Any]) -> dict[str, Any]:
     return {"requestBody": {"required": True,
@@ -124,9 +68,27 @@ async def json_body(request: Request) -> Any:
                        exception=NOT_READABLE) from None
 
 
+def bound(schema: dict[str, Any]) -> Any:
+    """A dependency reading the body into `schema` as Jackson would (400 when it cannot)."""
+
+    async def read(request: Request) -> Any:
+        body = await json_body(request)
+        if body is None:
+            raise SimError(400, "Required request body is missing", exception=NOT_READABLE)
+        return bind(body, schema)
+
+    return Depends(read)
+
+
 CallerDep = Annotated[Caller, Depends(caller)]
 RegistryDep = Annotated[Any, Depends(registry)]
-BodyDep = Annotated[Any, Depends(json_body)]
+OidList = Annotated[list[str], bound(STRINGS)]
+OppijaCreateBody = Annotated[dict[str, Any], bound(OPPIJA_CREATE)]
+TuontiBody = Annotated[dict[str, Any], bound(OPPIJA_TUONTI)]
+ExistenceBody = Annotated[dict[str, Any], bound(EXISTENCE)]
+YleistunnisteBody = Annotated[dict[str, Any], bound(YLEISTUNNISTE)]
+HenkiloCreateBody = Annotated[dict[str, Any], bound(HENKILO_CREATE)]
+IdentificationBody = Annotated[dict[str, Any], bound(IDENTIFICATION)]
 
 
 def parse_datetime(name: str, value: str) -> int:
@@ -190,15 +152,15 @@ def text(value: str, status: int = 200) -> PlainTextResponse:
 
 
 # -- /oppija (§4) --------------------------------------------------------------------------------
-@router.post("/oppija", tags=["oppija"], openapi_extra=_body(_OPPIJA_CREATE),
+@router.post("/oppija", tags=["oppija"], openapi_extra=_body(OPPIJA_CREATE),
              response_class=PlainTextResponse)
-def post_oppija(c: CallerDep, r: RegistryDep, body: BodyDep) -> Response:
+def post_oppija(c: CallerDep, r: RegistryDep, body: OppijaCreateBody) -> Response:
     """Create one student without identifiers; answers the bare OID."""
     return text(r.post_oppija(c, body))
 
 
-@router.put("/oppija", tags=["oppija"], openapi_extra=_body(_TUONTI))
-def put_oppija(c: CallerDep, r: RegistryDep, body: BodyDep) -> Response:
+@router.put("/oppija", tags=["oppija"], openapi_extra=_body(OPPIJA_TUONTI))
+def put_oppija(c: CallerDep, r: RegistryDep, body: TuontiBody) -> Response:
     """Start a batch import (processed in the background, chunks of 100)."""
     return ok(r.put_oppija(c, body))
 
@@ -288,13 +250,13 @@ def yleistunniste_hae_oid(oid: Oid, c: CallerDep, r: RegistryDep) -> Response:
     return ok(r.yleistunniste_hae_oid(c, oid))
 
 
-@router.post("/yleistunniste/hae", tags=["yleistunniste"], openapi_extra=_body(_EXISTENCE))
-def yleistunniste_hae(c: CallerDep, r: RegistryDep, body: BodyDep) -> Response:
+@router.post("/yleistunniste/hae", tags=["yleistunniste"], openapi_extra=_body(EXISTENCE))
+def yleistunniste_hae(c: CallerDep, r: RegistryDep, body: ExistenceBody) -> Response:
     return ok(r.yleistunniste_hae(c, body))
 
 
-@router.put("/yleistunniste", tags=["yleistunniste"], openapi_extra=_body(_YLEISTUNNISTE))
-def put_yleistunniste(c: CallerDep, r: RegistryDep, body: BodyDep) -> Response:
+@router.put("/yleistunniste", tags=["yleistunniste"], openapi_extra=_body(YLEISTUNNISTE))
+def put_yleistunniste(c: CallerDep, r: RegistryDep, body: YleistunnisteBody) -> Response:
     return ok(r.put_yleistunniste(c, body))
 
 
@@ -330,36 +292,36 @@ def henkilo_by_hetu(hetu: Oid, c: CallerDep, r: RegistryDep) -> Response:
 
 
 @router.post("/henkilo/henkiloPerustietosByHenkiloOidList", tags=["henkilo"],
-             openapi_extra=_body(_STRINGS))
-def perustiedot_by_oids(c: CallerDep, r: RegistryDep, body: BodyDep) -> Response:
+             openapi_extra=_body(STRINGS))
+def perustiedot_by_oids(c: CallerDep, r: RegistryDep, body: OidList) -> Response:
     return ok(r.perustiedot_by_oids(c, body))
 
 
 @router.post("/henkilo/henkiloPerustietosByHenkiloHetuList", tags=["henkilo"],
-             openapi_extra=_body(_STRINGS))
-def perustiedot_by_hetus(c: CallerDep, r: RegistryDep, body: BodyDep) -> Response:
+             openapi_extra=_body(STRINGS))
+def perustiedot_by_hetus(c: CallerDep, r: RegistryDep, body: OidList) -> Response:
     return ok(r.perustiedot_by_hetus(c, body))
 
 
-@router.post("/henkilo/henkilotByHenkiloOidList", tags=["henkilo"], openapi_extra=_body(_STRINGS))
-def henkilot_by_oids(c: CallerDep, r: RegistryDep, body: BodyDep) -> Response:
+@router.post("/henkilo/henkilotByHenkiloOidList", tags=["henkilo"], openapi_extra=_body(STRINGS))
+def henkilot_by_oids(c: CallerDep, r: RegistryDep, body: OidList) -> Response:
     return ok(r.henkilot_by_oids(c, body))
 
 
-@router.post("/henkilo/masterHenkilosByOidList", tags=["henkilo"], openapi_extra=_body(_STRINGS))
-def masters_by_oids(c: CallerDep, r: RegistryDep, body: BodyDep) -> Response:
+@router.post("/henkilo/masterHenkilosByOidList", tags=["henkilo"], openapi_extra=_body(STRINGS))
+def masters_by_oids(c: CallerDep, r: RegistryDep, body: OidList) -> Response:
     return ok(r.masters_by_oids(c, body))
 
 
-@router.post("/henkilo/exists", tags=["henkilo"], openapi_extra=_body(_EXISTENCE))
-def exists(c: CallerDep, r: RegistryDep, body: BodyDep) -> Response:
+@router.post("/henkilo/exists", tags=["henkilo"], openapi_extra=_body(EXISTENCE))
+def exists(c: CallerDep, r: RegistryDep, body: ExistenceBody) -> Response:
     status, payload = r.exists(c, body)
     return ok(payload, status)
 
 
-@router.post("/henkilo", tags=["henkilo"], openapi_extra=_body(_HENKILO_CREATE),
+@router.post("/henkilo", tags=["henkilo"], openapi_extra=_body(HENKILO_CREATE),
              response_class=PlainTextResponse, status_code=201)
-def create_henkilo(c: CallerDep, r: RegistryDep, body: BodyDep) -> Response:
+def create_henkilo(c: CallerDep, r: RegistryDep, body: HenkiloCreateBody) -> Response:
     return text(r.create_henkilo(c, body), 201)
 
 
@@ -394,13 +356,13 @@ def get_duplicates(oid: Oid, c: CallerDep, r: RegistryDep) -> Response:
     return ok(r.get_duplicates(c, oid))
 
 
-@router.post("/henkilo/{oid}/link", tags=["henkilo"], openapi_extra=_body(_STRINGS))
-def link(oid: Oid, c: CallerDep, r: RegistryDep, body: BodyDep) -> Response:
+@router.post("/henkilo/{oid}/link", tags=["henkilo"], openapi_extra=_body(STRINGS))
+def link(oid: Oid, c: CallerDep, r: RegistryDep, body: OidList) -> Response:
     return ok(r.link(c, oid, body))
 
 
-@router.post("/henkilo/{oid}/forcelink", tags=["henkilo"], openapi_extra=_body(_STRINGS))
-def forcelink(oid: Oid, c: CallerDep, r: RegistryDep, body: BodyDep) -> Response:
+@router.post("/henkilo/{oid}/forcelink", tags=["henkilo"], openapi_extra=_body(STRINGS))
+def forcelink(oid: Oid, c: CallerDep, r: RegistryDep, body: OidList) -> Response:
     return ok(r.forcelink(c, oid, body))
 
 
@@ -421,6 +383,8 @@ def get_identifications(oid: Oid, c: CallerDep, r: RegistryDep) -> Response:
 
 
 @router.post("/henkilo/{oid}/identification", tags=["henkilo"],
-             openapi_extra=_body(_IDENTIFICATION))
-def post_identification(oid: Oid, c: CallerDep, r: RegistryDep, body: BodyDep) -> Response:
+             openapi_extra=_body(IDENTIFICATION))
+def post_identification(
+    oid: Oid, c: CallerDep, r: RegistryDep, body: IdentificationBody,
+) -> Response:
     return ok(r.post_identification(c, oid, body))

@@ -21,6 +21,7 @@ from typing import Any
 from onrtools import hetu as hetu_mod
 
 from . import population as pop
+from .dto import encode_vtj_address
 from .duplicates import search_keys
 from .store import dumps, select_in
 from .world import World
@@ -136,17 +137,8 @@ class Seeder:
         syntymaaika = born.isoformat()
         s, sk, ek = search_keys(names["etunimet"], names["kutsumanimi"], names["sukunimi"], syntymaaika)
         yhteys = None
-        if vtj_ok and record is not None and record.get("osoite"):
-            o = record["osoite"]
-            yhteys = dumps([{
-                "id": hid * 10 + 4, "ryhmaKuvaus": "yhteystietotyyppi4",
-                "ryhmaAlkuperaTieto": "alkupera1", "readOnly": True,
-                "yhteystieto": [
-                    {"yhteystietoTyyppi": "YHTEYSTIETO_KATUOSOITE", "yhteystietoArvo": o["katuosoite"]},
-                    {"yhteystietoTyyppi": "YHTEYSTIETO_POSTINUMERO", "yhteystietoArvo": o["postinumero"]},
-                    {"yhteystietoTyyppi": "YHTEYSTIETO_KAUPUNKI", "yhteystietoArvo": o["kaupunki"]},
-                ],
-            }])
+        if vtj_ok and record is not None:
+            yhteys = encode_vtj_address(hid * 10 + 4, record.get("osoite"))
         lang = names.get("aidinkieli")
         self.batch.henkilo.append((
             hid, self.oid(), hetu, names["etunimet"], names["kutsumanimi"], names["sukunimi"],

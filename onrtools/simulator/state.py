@@ -417,8 +417,8 @@ class Registry:
         with self._lock:
             conn = self.world.conn
             row = conn.execute(
-                "SELECT * FROM tuonti WHERE runnable = 1 AND kasiteltyja < kasiteltavia "
-                "ORDER BY id LIMIT 1"
+                f"SELECT {tuonti.TUONTI_COLUMNS} FROM tuonti "
+                "WHERE runnable = 1 AND kasiteltyja < kasiteltavia ORDER BY id LIMIT 1"
             ).fetchone()
             if row is None:
                 return False

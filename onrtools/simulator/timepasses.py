@@ -10,13 +10,12 @@ and shows in the change feed.
 
 from __future__ import annotations
 
-import json
 import random
 import sqlite3
-from typing import Any
 
-from . import duplicates, identification, population as pop, vtj
-from .store import dumps, select_in
+from . import duplicates, identification, vtj
+from . import population as pop
+from .store import select_in
 from .world import World
 
 DAY = 86_400_000

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
 from onrtools import names
@@ -15,6 +16,11 @@ from .store import select_in
 from .world import World
 
 CHUNK = 100
+# every column but the raw request (read only by tuontidata and the row cache)
+TUONTI_COLUMNS = (
+    "id, kasittelija_oid, sahkoposti, kasiteltavia, kasiteltyja, api, aikaleima, "
+    "ilmoitustarve_kasitelty, runnable"
+)
 
 
 def perustiedot(row: sqlite3.Row) -> dict[str, Any]:
@@ -112,6 +118,11 @@ def _lookup(world: World, rows: Sequence[dict[str, Any]]) -> dict[tuple[str, str
 KEYS = ("oid", "hetu", "passinumero", "sahkoposti")
 
 
+@lru_cache(maxsize=65536)
+def _names_match(etunimet: str | None, sukunimi: str | None, etu: str, suku: str) -> bool:
+    return names.names_match(etunimet, sukunimi, etu, suku)
+
+
 def process_chunk(world: World, cache: RowCache, tuonti: sqlite3.Row) -> list[int]:
     """Process rows [kasiteltyja, kasiteltyja+100) in one transaction; returns the row persons."""
     tuonti_id = int(tuonti["id"])
@@ -133,7 +144,8 @@ def process_chunk(world: World, cache: RowCache, tuonti: sqlite3.Row) -> list[in
         )
     }
     now = world.clock.now_ms()
-    created: set[int] = set()
+    next_id = int(conn.execute("SELECT COALESCE(MAX(id), 0) FROM henkilo").fetchone()[0]) + 1
+    new_people: list[dict[str, Any]] = []
     existing: list[int] = []
     rivit: list[tuple[int, int, str | None, int]] = []
     row_persons: list[int] = []
@@ -147,36 +159,42 @@ def process_chunk(world: World, cache: RowCache, tuonti: sqlite3.Row) -> list[in
                 break
         if person is None:
             lang = (h.get("aidinkieli") or {}).get("koodi")
-            person = world.insert_person(
-                hetu=h.get("hetu") or None,
-                etunimet=h["etunimet"],
-                kutsumanimi=h["kutsumanimi"],
-                sukunimi=h["sukunimi"],
-                syntymaaika=(str(h["syntymaaika"]).strip() or None) if h.get("syntymaaika") else None,
-                sukupuoli=(h.get("sukupuoli") or {}).get("koodi"),
-                aidinkieli=lang.lower() if lang else None,
-                kansalaisuus=[k["koodi"] for k in h.get("kansalaisuus") or []],
-                passinumerot=[h["passinumero"]] if h.get("passinumero") else [],
-                emails=[h["sahkoposti"]] if h.get("sahkoposti") else [],
-                orgs=orgs,
-                kasittelija=kasittelija,
-                now=now,
-            )
-            created.add(person)
+            person = next_id + len(new_people)
+            new_people.append({
+                "hetu": h.get("hetu") or None,
+                "etunimet": h["etunimet"],
+                "kutsumanimi": h["kutsumanimi"],
+                "sukunimi": h["sukunimi"],
+                "syntymaaika": (str(h["syntymaaika"]).strip() or None) if h.get("syntymaaika") else None,
+                "sukupuoli": (h.get("sukupuoli") or {}).get("koodi"),
+                "aidinkieli": lang.lower() if lang else None,
+                "kansalaisuus": [k["koodi"] for k in h.get("kansalaisuus") or []],
+                "passinumerot": [h["passinumero"]] if h.get("passinumero") else [],
+                "emails": [h["sahkoposti"]] if h.get("sahkoposti") else [],
+                "orgs": orgs,
+                "kasittelija": kasittelija,
+            })
             stored_names[person] = (h["etunimet"], h["sukunimi"])
+            conflict = False  # a person created from this very row has the row's names
         else:
             existing.append(person)
+            etu, suku = stored_names[person]
+            conflict = not _names_match(h.get("etunimet"), h.get("sukunimi"), etu, suku)
         for key in KEYS:  # in-chunk memo (§1.2 step 5, quirk reproduced)
             value = h.get(key)
             if value:
                 memo[(key, value)] = person
-        etu, suku = stored_names[person]
-        conflict = not names.names_match(h.get("etunimet"), h.get("sukunimi"), etu, suku)
         rivit.append((tuonti_id, person, row.get("tunniste"), int(conflict)))
         row_persons.append(person)
+    created = world.insert_people(new_people, now=now)
+    assert not created or created[0] == next_id
+    touched_new = [p for p in existing if p >= next_id]  # matched a person new in this chunk
+    existing = [p for p in existing if p < next_id]
     if existing:
         world.add_orgs(set(existing), orgs)
         world.touch(existing, kasittelija, now=now)
+    if touched_new:  # a later row of the chunk matched a person created earlier in it
+        world.events_for(touched_new, "update", now)
     conn.executemany(
         "INSERT INTO tuonti_rivi(tuonti_id, henkilo_id, tunniste, conflict) VALUES (?, ?, ?, ?)",
         rivit,
@@ -196,7 +214,7 @@ def process_chunk(world: World, cache: RowCache, tuonti: sqlite3.Row) -> list[in
 
 
 def get_tuonti_row(world: World, tuonti_id: int) -> sqlite3.Row:
-    row = world.conn.execute("SELECT * FROM tuonti WHERE id = ?", (tuonti_id,)).fetchone()
+    row = world.conn.execute(f"SELECT {TUONTI_COLUMNS} FROM tuonti WHERE id = ?", (tuonti_id,)).fetchone()
     if row is None:
         raise SimError(404, f"Tuonti not found: {tuonti_id}")
     return row
@@ -243,8 +261,8 @@ def read_tuonti(world: World, caller: Caller, tuonti_id: int, api: str) -> dict[
         else:
             henkilo = oppija_dto(p, oppijanumero_value=num, linked=linked)
         item: dict[str, Any] = {"tunniste": r["tunniste"], "henkilo": henkilo}
-        if r["conflict"] is not None and r["conflict"]:
-            item["conflict"] = True  # false is stored but rendered absent (§8 scenario 23)
+        if r["conflict"] is not None:  # quirk §9.9: false for current rows, absent when null
+            item["conflict"] = bool(r["conflict"])
         henkilot.append(item)
     return {**perustiedot(tuonti), "henkilot": henkilot}
 
@@ -288,7 +306,8 @@ def tuontidata(world: World, caller: Caller, tuonti_id: int) -> list[dict[str, A
         }
         if not mine & theirs or not _visible(world, caller, tuonti_id):
             raise SimError(403, "Ei oikeuksia tuonnin tietoihin")
-    raw = json.loads(bytes(tuonti["data"]))["henkilot"]
+    data = world.conn.execute("SELECT data FROM tuonti WHERE id = ?", (tuonti_id,)).fetchone()[0]
+    raw = json.loads(bytes(data))["henkilot"]
     first: dict[str | None, sqlite3.Row] = {}
     for r in world.conn.execute(
         "SELECT r.tunniste, r.conflict, h.oid, h.etunimet, h.sukunimi FROM tuonti_rivi r "

@@ -6,37 +6,54 @@ Behaviour modules are functions over a `World`; the `Registry` facade owns one a
 from __future__ import annotations
 
 import random
+import re
 import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
+from typing import Any
 
-from onrtools import hetu as hetu_mod
 from onrtools.oid import generate_person_oid
 
 from .clock import Clock
 from .store import placeholders, select_in
 
+_HETU_RE = re.compile(r"^(\d\d)(\d\d)(\d\d)([-+A-FU-Y])(\d\d\d)([0-9A-FHJ-NPR-Y])$")
+_CENTURY = {"+": 1800, **dict.fromkeys("-YXWVU", 1900), **dict.fromkeys("ABCDEF", 2000)}
+_CHECK = "0123456789ABCDEFHJKLMNPRSTUVWXY"
+
+
+@lru_cache(maxsize=65536)
+def _hetu_info(value: str) -> tuple[str, str] | None:
+    """(syntymaaika, sukupuoli) of a valid hetu in ONR's exact form, else None.
+
+    Same acceptance as onrtools.hetu.is_valid for upper-case, trimmed input (a test compares
+    them); a fast path because every import row and every save re-derives from the hetu.
+    """
+    m = _HETU_RE.match(value)
+    if m is None:
+        return None
+    dd, mm, yy, sign, nnn, check = m.groups()
+    if int(nnn) < 2 or _CHECK[int(dd + mm + yy + nnn) % 31] != check:
+        return None
+    try:
+        born = date(_CENTURY[sign] + int(yy), int(mm), int(dd))
+    except ValueError:
+        return None
+    return born.isoformat(), "1" if int(nnn) % 2 else "2"
+
 
 def hetu_valid(value: object) -> bool:
-    """ONR's @ValidateHetu for a non-empty value: exact upper-case form, test range allowed.
-
-    Uses onrtools.hetu (stdnum-compatible); on top of it ONR compares exact strings, so a value
-    that only becomes valid after trimming or upper-casing is rejected here.
-    """
-    if not isinstance(value, str) or len(value) != 11:
-        return False
-    if not hetu_mod.is_valid(value, allow_temporary=True):
-        return False
-    return hetu_mod.parse(value, allow_temporary=True).hetu == value
+    """ONR's @ValidateHetu for a non-empty value: exact upper-case form, test range allowed."""
+    return isinstance(value, str) and len(value) == 11 and _hetu_info(value) is not None
 
 
 def hetu_derived(value: str | None) -> tuple[str, str] | None:
     """(syntymaaika ISO, sukupuoli) from a valid hetu (§0: they override supplied values)."""
-    if not value or not hetu_valid(value):
+    if not value or len(value) != 11:
         return None
-    info = hetu_mod.parse(value)
-    return info.birth_date.isoformat(), info.sex
+    return _hetu_info(value)
 
 
 @dataclass
@@ -181,68 +198,87 @@ class World:
             [(i, o) for i in ids for o in orgs],
         )
 
-    def insert_person(
-        self,
-        *,
-        etunimet: str,
-        kutsumanimi: str | None,
-        sukunimi: str,
-        hetu: str | None = None,
-        syntymaaika: str | None = None,
-        sukupuoli: str | None = None,
-        aidinkieli: str | None = None,
-        kansalaisuus: Sequence[str] = (),
-        passinumerot: Sequence[str] = (),
-        emails: Sequence[str] = (),
-        orgs: Iterable[str] = (),
-        kasittelija: str | None = None,
-        now: int | None = None,
-        oid: str | None = None,
-        yksiloity: bool = False,
-        yksiloity_vtj: bool = False,
-        yksilointi_yritetty: bool = False,
-        turvakielto: bool = False,
-        kotikunta: str | None = None,
-        asiointikieli: str | None = None,
-    ) -> int:
-        """Create a person (no validation here: callers validate as their ONR path does)."""
+    def insert_person(self, **fields: Any) -> int:
+        """Create one person (no validation here: callers validate as their ONR path does)."""
+        return self.insert_people([fields], now=fields.pop("now", None))[0]
+
+    def insert_people(self, people: Sequence[Mapping[str, Any]], *, now: int | None = None) -> list[int]:
+        """Create persons in bulk; each mapping takes the keyword fields of `insert_person`.
+
+        Fields: etunimet, kutsumanimi, sukunimi (required); hetu, syntymaaika, sukupuoli,
+        aidinkieli, asiointikieli, kansalaisuus, passinumerot, emails, orgs, kasittelija, oid,
+        yksiloity, yksiloity_vtj, yksilointi_yritetty, turvakielto, kotikunta.
+        """
         from .duplicates import search_keys
 
+        if not people:
+            return []
         now = now or self.clock.now_ms()
-        hetu = hetu or None  # empty string is always normalised to null (§0)
-        derived = hetu_derived(hetu)
-        if derived:
-            syntymaaika, sukupuoli = derived
-        kutsumanimi = kutsumanimi or etunimet  # empty kutsumanimi copies etunimet (§0)
-        s, sk, ek = search_keys(etunimet, kutsumanimi, sukunimi, syntymaaika)
-        cur = self.conn.execute(
-            "INSERT INTO henkilo(oid, hetu, etunimet, kutsumanimi, sukunimi, syntymaaika, "
+        first_id = int(self.conn.execute("SELECT COALESCE(MAX(id), 0) FROM henkilo").fetchone()[0]) + 1
+        oids = self._fresh_oids(sum(1 for p in people if not p.get("oid")))
+        rows: list[tuple[Any, ...]] = []
+        passports: list[tuple[str, int]] = []
+        emails: list[tuple[int, str]] = []
+        orgs: list[tuple[int, str]] = []
+        events: list[tuple[int, str, str]] = []
+        ids: list[int] = []
+        for n, p in enumerate(people):
+            hid = first_id + n
+            ids.append(hid)
+            hetu = p.get("hetu") or None  # empty string is always normalised to null (§0)
+            syntymaaika, sukupuoli = p.get("syntymaaika"), p.get("sukupuoli")
+            derived = hetu_derived(hetu)
+            if derived:
+                syntymaaika, sukupuoli = derived
+            etunimet = p["etunimet"]
+            kutsumanimi = p.get("kutsumanimi") or etunimet  # empty copies etunimet (§0)
+            oid = p.get("oid") or oids.pop()
+            s, sk, ek = search_keys(etunimet, kutsumanimi, p["sukunimi"], syntymaaika)
+            rows.append((
+                hid, oid, hetu, etunimet, kutsumanimi, p["sukunimi"], syntymaaika, sukupuoli,
+                p.get("aidinkieli"), p.get("asiointikieli"),
+                ",".join(dict.fromkeys(p.get("kansalaisuus") or ())), p.get("kotikunta"),
+                int(bool(p.get("turvakielto"))), int(bool(p.get("yksiloity"))),
+                int(bool(p.get("yksiloity_vtj"))), int(bool(p.get("yksilointi_yritetty"))),
+                p.get("kasittelija"), now, now, s, sk, ek,
+            ))
+            passports.extend((x, hid) for x in p.get("passinumerot") or () if x and x.strip())
+            emails.extend((hid, e) for e in p.get("emails") or ())
+            orgs.extend((hid, o) for o in p.get("orgs") or ())
+            events.append((now, "create", oid))
+        self.conn.executemany(
+            "INSERT INTO henkilo(id, oid, hetu, etunimet, kutsumanimi, sukunimi, syntymaaika, "
             "sukupuoli, aidinkieli, asiointikieli, kansalaisuus, kotikunta, turvakielto, "
             "yksiloity, yksiloity_vtj, yksilointi_yritetty, kasittelija, created, modified, "
             "search_str, sukunimi_key, etunimi_key) "
-            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (
-                oid or self.new_oid(), hetu, etunimet, kutsumanimi, sukunimi, syntymaaika,
-                sukupuoli, aidinkieli, asiointikieli, ",".join(dict.fromkeys(kansalaisuus)),
-                kotikunta, int(turvakielto), int(yksiloity), int(yksiloity_vtj),
-                int(yksilointi_yritetty), kasittelija, now, now, s, sk, ek,
-            ),
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            rows,
         )
-        henkilo_id = int(cur.lastrowid or 0)
-        for p in passinumerot:
-            if p and p.strip():
-                self.conn.execute(
-                    "INSERT INTO passinumero(passinumero, henkilo_id) VALUES (?, ?)",
-                    (p, henkilo_id),
-                )
-        for e in emails:
-            self.conn.execute(
-                "INSERT INTO identification(henkilo_id, idp, identifier) VALUES (?, 'email', ?)",
-                (henkilo_id, e),
-            )
-        self.add_orgs([henkilo_id], orgs)
-        self.events_for([henkilo_id], "create", now)
-        return henkilo_id
+        self.conn.executemany(
+            "INSERT INTO passinumero(passinumero, henkilo_id) VALUES (?, ?)", passports
+        )
+        self.conn.executemany(
+            "INSERT INTO identification(henkilo_id, idp, identifier) VALUES (?, 'email', ?)", emails
+        )
+        self.conn.executemany(
+            "INSERT OR IGNORE INTO henkilo_organisaatio(henkilo_id, org) VALUES (?, ?)", orgs
+        )
+        self.conn.executemany("INSERT INTO event(aikaleima, kind, oid) VALUES (?, ?, ?)", events)
+        return ids
+
+    def _fresh_oids(self, n: int) -> list[str]:
+        """n new OIDs, none already stored; a collision is regenerated (as ONR does)."""
+        out: list[str] = []
+        while len(out) < n:
+            wanted = [generate_person_oid(self.rng, node=self.oid_node) for _ in range(n - len(out))]
+            taken = {
+                r[0] for r in select_in(self.conn, "SELECT oid FROM henkilo WHERE oid IN ({in})", wanted)
+            }
+            for oid in wanted:
+                if oid not in taken and oid not in out:
+                    out.append(oid)
+        out.reverse()  # pop() hands them out in generation order
+        return out
 
 
 def _parts(values: Sequence[int], size: int = 900) -> Iterable[Sequence[int]]:

@@ -22,11 +22,15 @@ def hetu(rng: random.Random, used: set[str]) -> str:
             return code
 
 
-def register(n: int, *, seed: int, prefix: str, foreign_share: float = 0.2
-             ) -> list[dict[str, Any]]:
-    """``n`` new people: most with a hetu, some foreign with only a passport number."""
+def register(n: int, *, seed: int, prefix: str, foreign_share: float = 0.2,
+             used: set[str] | None = None) -> list[dict[str, Any]]:
+    """``n`` people: most with a hetu, some foreign with only a passport number.
+
+    Hetus are unique within ``used`` (pass one set to several calls); the simulator's own
+    population may still hold one, so tests count persons that existed before.
+    """
     rng = random.Random(seed)
-    used: set[str] = set()
+    used = set() if used is None else used
     rows = []
     for i in range(n):
         first = rng.choice(FIRST)

@@ -182,8 +182,11 @@ def test_rows_need_unique_tunniste_and_resume_needs_same_rows(
 ) -> None:
     with pytest.raises(ValidationFailed) as err:
         prepare_rows([{"tunniste": "a", "oid": "x", "etunimet": "A"},
-                      {"tunniste": "a", "oid": "y"}, {"oid": "z"}])
-    assert len(err.value.problems) == 2
+                      {"tunniste": "a", "oid": "y"}, {"oid": "z"},
+                      {"tunniste": "010594Y9032", "oid": "w"}])
+    assert [p["problem"] for p in err.value.problems] == ["repeats row 0", "missing",
+                                                          "looks like a hetu"]
+    assert "9032" not in str(err.value)
     data = rows(10)
     run(client, data, tmp_path, run_id="fixed")
     changed = rows(10)
@@ -199,3 +202,19 @@ def test_workspace_holds_no_hetu_or_names(fake: FakeOnr, client: OnrClient, tmp_
     blob = b"".join(p.read_bytes() for p in tmp_path.rglob("*") if p.is_file())
     assert not re.search(rb"\d{6}[-+A-FU-Y]9\d\d[0-9A-Y]", blob)
     assert b"Testinen" not in blob and "Henkilö".encode() not in blob
+
+
+def test_flat_rows_become_onr_rows() -> None:
+    flat = {"tunniste": 7, "hetu": " 010594Y9032 ", "etunimet": "Aino Maria", "kutsumanimi": "",
+            "sukunimi": "Testinen", "sukupuoli": "2", "aidinkieli": "sv",
+            "kansalaisuus": "246; 752", "passinumero": float("nan"), "extra": "ignored"}
+    row = prepare_rows([flat])[0]
+    assert row == {"tunniste": "7", "henkilo": {
+        "hetu": "010594Y9032", "etunimet": "Aino Maria", "sukunimi": "Testinen",
+        "sukupuoli": {"koodi": "2"}, "aidinkieli": {"koodi": "SV"},
+        "kansalaisuus": [{"koodi": "246"}, {"koodi": "752"}]}}
+    yt = prepare_rows([flat], api="yleistunniste")[0]
+    assert yt["henkilo"] == {"hetu": "010594Y9032", "etunimet": "Aino Maria",
+                             "sukunimi": "Testinen"}
+    shaped = {"tunniste": "x", "henkilo": {"oid": "1.2.3", "hetu": None, "etunimet": "A"}}
+    assert prepare_rows([shaped])[0]["henkilo"] == {"oid": "1.2.3", "etunimet": "A"}

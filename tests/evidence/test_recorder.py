@@ -70,6 +70,7 @@ def run_once(project: Path, run_id: str = "r1", status: str = "ok") -> dict:
     rec.add_review_decisions({"same": 3, "different": 1})
     rec.add_output_dir(project / "reports" / run_id)
     rec.event("tuonti_submitted", tuonti_id=41, rows=2, status="KESKEN")
+    rec.step("20-import-tuonti", "ok", rows=2)
     return rec.finish(status)
 
 
@@ -102,7 +103,7 @@ def test_manifest_holds_what_the_auditor_asks_for(project: Path) -> None:
     assert manifest["counts"]["validation"] == {"hetu.invalid": 3, "kutsumanimi.not_in_etunimet": 1}
     assert manifest["review_decisions"] == {"same": 3, "different": 1}
     assert manifest["api_calls_total"] == 10 and manifest["api_errors"] == 2
-    assert manifest["events"] == 1
+    assert manifest["events"] == 2
     ledger = Ledger(project / "workspace")
     detail = ledger.detail(manifest)
     assert detail is not None and len(detail["api_calls"]) == 3
@@ -254,9 +255,9 @@ def test_cli_verify_exit_codes_and_output(project: Path, capsys: pytest.CaptureF
     ws = str(project / "workspace")
     assert main(["verify", "--workspace", ws]) == 0
     out = capsys.readouterr().out
-    assert "result: OK" in out and "entries: 3" in out and "head: seq 3 hash " in out
-    head_hash = re.search(r"head: seq 3 hash ([0-9a-f]{64})", out).group(1)
-    assert main(["verify", "--workspace", ws, "--anchor", f"3:{head_hash}"]) == 0
+    assert "result: OK" in out and "entries: 4" in out and "head: seq 4 hash " in out
+    head_hash = re.search(r"head: seq 4 hash ([0-9a-f]{64})", out).group(1)
+    assert main(["verify", "--workspace", ws, "--anchor", f"4:{head_hash}"]) == 0
     capsys.readouterr()
     ledger = Ledger(ws)
     lines = ledger.path.read_bytes().splitlines(keepends=True)
@@ -282,6 +283,7 @@ def test_cli_show_prints_a_readable_manifest(project: Path, capsys: pytest.Captu
         "secret-looking: ONR_PASSWORD, api_token, cas_ticket",
         "method=GET",
         "tuonti_submitted",
+        "step 20-import-tuonti  attempt=1 rows=2 status=ok",
     ):
         assert expected in out, expected
     assert "hunter2" not in out
@@ -293,7 +295,7 @@ def test_cli_show_prints_a_readable_manifest(project: Path, capsys: pytest.Captu
     assert main(["prune", "--days", "0", "--workspace", ws]) == 0
     assert "pruned details of 2 entries" in capsys.readouterr().out
     assert main(["verify", "--workspace", ws]) == 0
-    assert "prune: seq 4" in capsys.readouterr().out
+    assert "prune: seq 5" in capsys.readouterr().out
     assert main(["show", "r1", "--workspace", ws]) == 0
     assert "pruned (retention)" in capsys.readouterr().out
 

@@ -20,7 +20,7 @@ record = st.fixed_dictionaries({
     "sukupuoli": st.sampled_from(["1", "2", None]),
     "sahkoposti": st.sampled_from([None, "a@example.fi", "b@example.fi"]),
 })
-SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def _frame(rows: list[dict]) -> pd.DataFrame:

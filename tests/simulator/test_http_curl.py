@@ -34,7 +34,7 @@ def test_readme_walkthrough_with_curl(simulator, tmp_path):
     assert sorted(r["tunniste"] for r in tuonti["henkilot"]) == ["readme-1", "readme-2"]
     assert all(r["henkilo"]["oid"].startswith("1.2.246.562.98.") for r in tuonti["henkilot"])
     # the change feed, paged one person at a time
-    pages = [json.loads(p) for p in sorted(tmp_path.glob("muuttuneet-*.json"))]
+    pages = [json.loads(p.read_text()) for p in sorted(tmp_path.glob("muuttuneet-*.json"))]
     assert [p["number"] for p in pages] == [1, 2]
     assert all(p["size"] == 1 and p["numberOfElements"] == 1 for p in pages)
     assert pages[0]["totalElements"] >= 2

@@ -233,21 +233,30 @@ def test_s21_failure_stops_and_restart_resumes(reg: Registry, monkeypatch: pytes
     assert reg.admin_state()["persons"] == 150
 
 
-def test_s22_s23_conflict_flag(reg: Registry) -> None:
+def test_s22_conflict_flag(reg: Registry) -> None:
     first = run_import(reg, KK1_USER, [row("a", hetu="180897-945K", etunimet="Matti Juhani",
                                            sukunimi="Virtanen")])
     second = run_import(reg, KK1_USER, [
         row("same", hetu="180897-945K", etunimet="Juhani", sukunimi="Virtanen"),
         row("other", hetu="180897-945K", etunimet="Pekka", sukunimi="Korhonen"),
     ])
-    assert "conflict" not in person_of(reg, KK1_USER, first, "a")
-    assert "conflict" not in person_of(reg, KK1_USER, second, "same")
+    assert person_of(reg, KK1_USER, first, "a")["conflict"] is False  # quirk §9.9
+    assert person_of(reg, KK1_USER, second, "same")["conflict"] is False
     assert person_of(reg, KK1_USER, second, "other")["conflict"] is True
     # nothing else changes: the stored names stay
     oid = person_of(reg, KK1_USER, second, "other")["henkilo"]["oid"]
     assert reg.get_henkilo(SUPER, oid)["sukunimi"] == "Virtanen"
     kooste = reg.tuontikooste(SUPER, {"id": second})["content"][0]
     assert kooste["conflicts"] == 1
+
+
+def test_s23_conflict_property_omitted_for_old_null_rows(reg: Registry) -> None:
+    tid = run_import(reg, KK1_USER, [row("old", passinumero="A"), row("new", passinumero="B",
+                                                                        etunimet="Zz", sukunimi="Yy")])
+    reg.world.conn.execute("UPDATE tuonti_rivi SET conflict = NULL WHERE tunniste = 'old'")
+    reg.world.conn.execute("UPDATE tuonti_rivi SET conflict = 1 WHERE tunniste = 'new'")
+    assert "conflict" not in person_of(reg, KK1_USER, tid, "old")
+    assert person_of(reg, KK1_USER, tid, "new")["conflict"] is True
 
 
 def test_s43_unknown_tuonti_is_404(reg: Registry) -> None:

@@ -1,0 +1,102 @@
+"""Merge/unlink request packages: content, formula neutralisation, the XLSX opens."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+
+from onrtools.request_packages import (
+    MERGE_COLUMNS, UNLINK_COLUMNS, neutralise, write_merge_requests, write_templates,
+    write_unlink_requests,
+)
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "data_templates" / "requests"
+
+
+def _records() -> pd.DataFrame:
+    return pd.DataFrame([
+        {"tunniste": "r1", "oid": "1.2.246.562.24.100", "etunimet": "Anna", "sukunimi": "Laine",
+         "syntymaaika": "1990-01-01", "hetu": "010190-9046"},
+        {"tunniste": "r2", "oid": "1.2.246.562.24.200", "etunimet": "=HYPERLINK(\"x\")",
+         "sukunimi": "+Laine", "syntymaaika": "1990-01-01", "hetu": None},
+        {"tunniste": "r3", "oid": "1.2.246.562.24.300", "etunimet": "Pekka", "sukunimi": "Aho",
+         "syntymaaika": "1980-01-01", "hetu": None},
+    ])
+
+
+def _reviewed() -> pd.DataFrame:
+    return pd.DataFrame({
+        "tunniste_l": ["r1", "r1"], "tunniste_r": ["r2", "r3"], "review_decision": ["same", "different"],
+        "explanation": ["same birth date; same surname", "different birth date"],
+        "reviewer": ["maija", "maija"], "decided_at": ["2026-11-27T10:00:00+00:00"] * 2,
+        "note": ["@checked passport", ""],
+    })
+
+
+def test_neutralise() -> None:
+    for bad in ("=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx"):
+        assert neutralise(bad) == "'" + bad
+    assert neutralise("Anna") == "Anna" and neutralise(5) == 5
+
+
+def test_merge_package(tmp_path: Path) -> None:
+    paths = write_merge_requests(tmp_path, _reviewed(), _records(), institution="Test University")
+    book = openpyxl.load_workbook(paths["xlsx"])
+    sheet = book["requests"]
+    header = [c.value for c in sheet[1]]
+    assert header == list(MERGE_COLUMNS)
+    rows = list(sheet.iter_rows(min_row=2, values_only=True))
+    assert len(rows) == 1
+    row = dict(zip(header, rows[0], strict=True))
+    assert row["suggested_master_oid"] == "1.2.246.562.24.100"  # the hetu-bearing record
+    assert row["other_oids"] == "1.2.246.562.24.200"
+    assert row["hetu_masked"] == "010190-**** | "
+    assert row["etunimet"].startswith("Anna | =HYPERLINK")  # joined text starts safely
+    assert row["note"] == "'@checked passport"
+    assert row["reviewer"] == "maija"
+    for cell in sheet[2]:
+        assert cell.data_type == "s" or cell.value is None or isinstance(cell.value, int)
+    with paths["csv"].open(encoding="utf-8-sig") as handle:
+        csv_rows = list(csv.DictReader(handle))
+    assert csv_rows[0]["note"] == "'@checked passport"
+    assert "010190-9046" not in paths["csv"].read_text(encoding="utf-8-sig")
+    summary = paths["summary"].read_text(encoding="utf-8")
+    assert "rows: 1" in summary and "Test University" in summary
+    assert "summary" in book.sheetnames
+
+
+def test_formula_cells_in_single_values(tmp_path: Path) -> None:
+    records = _records()
+    reviewed = _reviewed().iloc[:1].assign(note="=cmd|' /C calc'!A0")
+    paths = write_merge_requests(tmp_path, reviewed, records)
+    sheet = openpyxl.load_workbook(paths["xlsx"])["requests"]
+    values = [c.value for c in sheet[2]]
+    assert "'=cmd|' /C calc'!A0" in values
+    assert not any(isinstance(v, str) and v.startswith("=") for v in values)
+
+
+def test_unlink_package(tmp_path: Path) -> None:
+    persons = _records().drop(columns=["tunniste"])
+    flagged = pd.DataFrame({"masterOid": ["1.2.246.562.24.100"], "henkiloOid": ["1.2.246.562.24.300"],
+                            "reason": ["different birth dates"], "explanation": ["-"],
+                            "reviewer": ["pekka"], "decided_at": ["2026-11-27T11:00:00+00:00"],
+                            "note": [""]})
+    paths = write_unlink_requests(tmp_path, flagged, persons)
+    sheet = openpyxl.load_workbook(paths["xlsx"])["requests"]
+    header = [c.value for c in sheet[1]]
+    assert header == list(UNLINK_COLUMNS)
+    row = dict(zip(header, next(sheet.iter_rows(min_row=2, values_only=True)), strict=True))
+    assert row["slaveOid"] == "1.2.246.562.24.300"
+    assert row["hetu_masked"] == "010190-**** | "
+    assert row["evidence"] == "different birth dates; -"
+
+
+def test_templates_match_the_code(tmp_path: Path) -> None:
+    write_templates(tmp_path)
+    for stem, columns in (("merge_request", MERGE_COLUMNS), ("unlink_request", UNLINK_COLUMNS)):
+        shipped = openpyxl.load_workbook(TEMPLATES / f"{stem}.xlsx")["requests"]
+        assert [c.value for c in shipped[1]] == list(columns)
+        assert (TEMPLATES / f"{stem}.csv").read_text(encoding="utf-8-sig").strip() == ",".join(columns)

@@ -1,0 +1,165 @@
+"""Shared pieces of the reliability suites: the corpus, a pipeline driver, end-state snapshots.
+
+`drive_pipeline(...)` runs the pipeline's steps (validate → import → reconcile → change feed →
+audit) through `onrtools.steps`, the functions the notebooks call, so a fault or crash run
+takes seconds rather than a kernel start per notebook. `end_state(sim, run)` reduces a finished
+run to what must not differ between a clean run and a run under faults or crashes.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+BAD_DIR = REPO / "tests" / "data" / "bad"
+SIM_PASSWORD = "simulator"  # the simulator's documented synthetic password (its README)
+CALLER_ID = "1.2.246.562.10.00000000101.reliability"
+
+
+def load_corpus_module() -> Any:
+    sys.path.insert(0, str(BAD_DIR))
+    try:
+        import make_corpus
+    finally:
+        sys.path.remove(str(BAD_DIR))
+    return make_corpus
+
+
+@pytest.fixture(scope="session")
+def corpus() -> Any:
+    return load_corpus_module()
+
+
+@pytest.fixture(scope="module")
+def module_simulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    from onrtools.simulator.testing import running_simulator
+
+    with running_simulator(tmp_path_factory.mktemp("rel-sim"), seed=8, population=50) as sim:
+        yield sim
+
+
+def sim_settings(base_url: str, username: str = "palvelu-kk1", **overrides: Any) -> Any:
+    """Settings for a simulator user, blind to the developer's ONR_* environment."""
+    from onrtools.config import Settings
+
+    return Settings.from_env(environ={}, env_files=[], base_url=base_url, username=username,
+                             password=SIM_PASSWORD, caller_id=CALLER_ID, **overrides)
+
+
+def write_register(path: Path, rows: int, seed: int) -> Path:
+    """A synthetic register of `rows` valid people (test hetus), reproducible from `seed`."""
+    import random
+    from datetime import date, timedelta
+
+    from onrtools import hetu
+
+    rng = random.Random(seed)
+    first = ["Aino", "Eero", "Liisa", "Juhani", "Maria", "Ville", "Sanna", "Otto", "Helmi",
+             "Kalle", "Iida", "Onni", "Venla", "Leo", "Emma", "Aleksi"]
+    last = ["Virtanen", "Korhonen", "Mäkinen", "Nieminen", "Mäkelä", "Hämäläinen", "Laine",
+            "Heikkinen", "Koskinen", "Järvinen", "Lehtonen", "Saarinen"]
+    seen: set[str] = set()
+    records = []
+    while len(records) < rows:
+        birth = date(1970, 1, 1) + timedelta(days=rng.randrange(365 * 35))
+        h = hetu.generate(rng, birth_date=birth, new_signs=False)
+        if h in seen:
+            continue
+        seen.add(h)
+        names = rng.sample(first, 2)
+        n = len(records)
+        foreign = n % 10 == 7  # every tenth person without a hetu: a passport and a birth date
+        records.append({
+            "tunniste": f"rel-{seed}-{n:06d}", "hetu": "" if foreign else h,
+            "passinumero": f"RP{seed % 1000:03d}{n:06d}" if foreign else "",
+            "syntymaaika": birth.isoformat() if foreign else "",
+            "sukupuoli": hetu.sex(h) if foreign else "",
+            "etunimet": " ".join(names), "kutsumanimi": names[0],
+            "sukunimi": rng.choice(last), "kansalaisuus": "752" if foreign else "246",
+        })
+    pd.DataFrame(records).to_csv(path, index=False)
+    return path
+
+
+def drive_pipeline(
+    register: Path, base_url: str, workspace: Path, reports: Path, run_id: str, *,
+    batch_size: int = 100, poll_interval: float = 0.1, steps: tuple[str, ...] = (
+        "validate", "import", "reconcile", "changes", "audit"),
+) -> dict[str, Any]:
+    """The pipeline's steps in order, as the notebooks call them; returns what each produced."""
+    from onrtools import steps as st
+    from onrtools.rundir import RunDir
+
+    run = RunDir.open(run_id, workspace=workspace, reports_dir=reports)
+    settings = sim_settings(base_url)
+    out: dict[str, Any] = {"run": run}
+    if "validate" in steps:
+        out["validate"] = st.validate(run, str(register), target_env="local")
+    if "import" in steps:
+        out["import"] = st.import_rows(run, settings, batch_size=batch_size, progress=False,
+                                       poll_interval=poll_interval)
+    if "reconcile" in steps:
+        out["reconcile"] = st.reconcile_run(run, settings)
+    if "changes" in steps:
+        out["changes"] = st.change_feed(run, settings, since="2000-01-01T00:00:00Z")
+    if "audit" in steps:
+        out["audit"] = st.audit(run, environment="simulator")
+    return out
+
+
+def sim_query(sim: Any, sql: str) -> pd.DataFrame:
+    """A read-only query on the simulator's database (works in-process and for a subprocess)."""
+    import sqlite3
+
+    conn = sqlite3.connect(f"file:{sim.db_path}?mode=ro", uri=True, timeout=30)
+    try:
+        return pd.read_sql_query(sql, conn)
+    finally:
+        conn.close()
+
+
+def person_rows(sim: Any) -> pd.DataFrame:
+    """Every person the simulator holds, ordered by (hetu or passinumero, oid)."""
+    frame = sim_query(sim, "SELECT h.oid, COALESCE(h.hetu, (SELECT MIN(p.passinumero) FROM "
+                           "passinumero p WHERE p.henkilo_id = h.id), '') AS key, h.etunimet, "
+                           "h.sukunimi, h.passivoitu, h.duplicate FROM henkilo h")
+    return frame.sort_values(["key", "oid"], na_position="last").reset_index(drop=True)
+
+
+def end_state(sim: Any, run: Any) -> dict[str, Any]:
+    """What must be equal between a clean run and a faulty one (OIDs excluded: they are drawn
+    in order of arrival, which faults may change)."""
+    persons = person_rows(sim)
+    keys = persons.loc[persons["key"] != "", "key"]
+    results = run.load_frame("results")
+    by_hetu = dict(zip(persons["oid"], persons["key"], strict=True))
+    tuonti = sim_query(sim, "SELECT COUNT(*) AS n, COALESCE(SUM(kasiteltavia), 0) AS rows "
+                            "FROM tuonti")
+    actions = run.load_frame("actions")
+    feed = run.load_frame("feed")
+    return {
+        "persons": len(persons),
+        "keys_distinct": bool(keys.is_unique),
+        "person_keys": sorted(keys),
+        "tuontis": int(tuonti["n"][0]),
+        "tuonti_rows": int(tuonti["rows"][0]),
+        "results": sorted((str(t), str(by_hetu.get(o))) for t, o in
+                          zip(results["tunniste"], results["oid"], strict=True)),
+        "results_rows": len(results),
+        "actions": sorted(zip(actions["category"].astype(str),
+                              actions["tunniste"].fillna("").astype(str), strict=True)),
+        "feed_hetus": sorted(str(by_hetu.get(o)) for o in feed["oid"].astype(str)),
+        "feed_rows": len(feed),
+    }
+
+
+def admin_counts(sim: Any) -> dict[str, Any]:
+    state = sim.admin("GET", "/state")
+    return json.loads(json.dumps(state))
