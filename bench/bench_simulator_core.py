@@ -23,8 +23,11 @@ from onrtools import hetu  # noqa: E402
 from onrtools.simulator.state import Caller, Registry  # noqa: E402
 
 KK1 = "1.2.246.562.10.00000000101"
-USER = Caller("1.2.246.562.98.10000000017", "palvelu-kk1",
-              {"OPPIJOIDENTUONTI": frozenset([KK1]), "TUONTIDATA_READ": frozenset([KK1])})
+USER = Caller(
+    "1.2.246.562.98.10000000017",
+    "palvelu-kk1",
+    {"OPPIJOIDENTUONTI": frozenset([KK1]), "TUONTIDATA_READ": frozenset([KK1])},
+)
 
 
 def rss_mb() -> float:
@@ -39,9 +42,18 @@ def rows(n: int, rng: random.Random) -> list[dict]:
         if h in seen:
             continue
         seen.add(h)
-        out.append({"tunniste": f"r{len(out)}", "henkilo": {
-            "hetu": h, "etunimet": "Testi Henkilö", "kutsumanimi": "Testi",
-            "sukunimi": f"Suku{len(out) % 997}", "kansalaisuus": [{"koodi": "246"}]}})
+        out.append(
+            {
+                "tunniste": f"r{len(out)}",
+                "henkilo": {
+                    "hetu": h,
+                    "etunimet": "Testi Henkilö",
+                    "kutsumanimi": "Testi",
+                    "sukunimi": f"Suku{len(out) % 997}",
+                    "kansalaisuus": [{"koodi": "246"}],
+                },
+            }
+        )
     return out
 
 
@@ -64,13 +76,17 @@ def main() -> int:
         put_s = time.perf_counter() - t
         reg.process_all()
         total = time.perf_counter() - t
-        print(f"import {args.rows} rows in batches of {args.batch} "
-              f"(identification={args.identification}): PUTs {put_s:.2f} s, "
-              f"fully processed {total:.2f} s")
+        print(
+            f"import {args.rows} rows in batches of {args.batch} "
+            f"(identification={args.identification}): PUTs {put_s:.2f} s, "
+            f"fully processed {total:.2f} s"
+        )
         t = time.perf_counter()
         page = reg.muuttuneet(USER, {}, 1, 10_000)
-        print(f"muuttuneet page of {page['numberOfElements']} (total {page['totalElements']}): "
-              f"{time.perf_counter() - t:.3f} s")
+        print(
+            f"muuttuneet page of {page['numberOfElements']} (total {page['totalElements']}): "
+            f"{time.perf_counter() - t:.3f} s"
+        )
         t = time.perf_counter()
         page = reg.muuttuneet(USER, {}, 5, 10_000)
         print(f"muuttuneet page 5 of 10000: {time.perf_counter() - t:.3f} s")
@@ -79,24 +95,39 @@ def main() -> int:
             big = Registry(Path(tmp) / "big.db", identification="off")
             t = time.perf_counter()
             big.seed_population(args.persons, rng_seed=2)
-            print(f"seed_population({args.persons}): {time.perf_counter() - t:.1f} s, "
-                  f"RSS after {rss_mb():.0f} MB")
+            print(
+                f"seed_population({args.persons}): {time.perf_counter() - t:.1f} s, "
+                f"RSS after {rss_mb():.0f} MB"
+            )
             big.close()
             big = Registry(Path(tmp) / "big.db", identification="off")
             t = time.perf_counter()
             page = big.muuttuneet(USER, {}, 1, 10_000)
-            print(f"{args.persons} persons: muuttuneet page of {page['numberOfElements']} "
-                  f"(total {page['totalElements']}): {time.perf_counter() - t:.3f} s")
+            print(
+                f"{args.persons} persons: muuttuneet page of {page['numberOfElements']} "
+                f"(total {page['totalElements']}): {time.perf_counter() - t:.3f} s"
+            )
             t = time.perf_counter()
-            found = big.duplikaatit(USER, {"etunimet": "Matti", "kutsumanimi": "Matti",
-                                           "sukunimi": "Virtanen", "syntymaaika": "1990-01-01"})
-            print(f"{args.persons} persons: duplikaatit ({len(found)} candidates): "
-                  f"{time.perf_counter() - t:.3f} s")
+            found = big.duplikaatit(
+                USER,
+                {
+                    "etunimet": "Matti",
+                    "kutsumanimi": "Matti",
+                    "sukunimi": "Virtanen",
+                    "syntymaaika": "1990-01-01",
+                },
+            )
+            print(
+                f"{args.persons} persons: duplikaatit ({len(found)} candidates): "
+                f"{time.perf_counter() - t:.3f} s"
+            )
             big.put_oppija(USER, {"henkilot": data[:5000]})
             t = time.perf_counter()
             big.process_all()
-            print(f"{args.persons} persons: 5000 more rows processed in "
-                  f"{time.perf_counter() - t:.2f} s; process RSS {rss_mb():.0f} MB")
+            print(
+                f"{args.persons} persons: 5000 more rows processed in "
+                f"{time.perf_counter() - t:.2f} s; process RSS {rss_mb():.0f} MB"
+            )
             big.close()
     return 0
 

@@ -31,12 +31,16 @@ LAST = ["Virtanen", "Korhonen", "Mäkinen", "Nieminen", "Mäkelä", "Hämäläin
 def synthetic_csv(path: Path, rows: int, seed: int = 1) -> None:
     """A semicolon CSV like a Finnish export: Finnish headers, d.m.yyyy dates, test hetus."""
     rng = np.random.default_rng(seed)
-    days = rng.integers(np.datetime64("1950-01-01").astype(int), np.datetime64("2007-12-31").astype(int), rows)
+    # unique (birth date, individual number) pairs: a real register has no repeated hetus
+    first_day = np.datetime64("1950-01-01").astype(int)
+    span = np.datetime64("2007-12-31").astype(int) - first_day
+    pairs = rng.choice(span * 100, size=rows, replace=False)
+    days = first_day + pairs // 100
+    individual = 900 + pairs % 100
     born = days.astype("datetime64[D]")
     y = born.astype("datetime64[Y]").astype(int) + 1970
     m = born.astype("datetime64[M]").astype(int) % 12 + 1
     d = (born - born.astype("datetime64[M]")).astype(int) + 1
-    individual = rng.integers(900, 1000, rows)
     number = (d * 10000 + m * 100 + y % 100) * 1000 + individual
     check = np.frombuffer(hetu.CHECK_CHARS.encode(), dtype="S1")[number % 31].astype(str)
     sign = np.where(y >= 2000, rng.choice(list("ABCDEF"), rows), rng.choice(list("-YXWVU"), rows))
@@ -76,6 +80,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--keep", help="also keep the generated CSV at this path")
+    parser.add_argument("--repeat", type=int, default=3, help="runs; the best is reported")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(args.keep) if args.keep else Path(tmp) / "register.csv"
@@ -84,16 +89,26 @@ def main() -> None:
         size_mb = path.stat().st_size / 1e6
         print(f"generated {args.rows:,} rows ({size_mb:.1f} MB) in {time.perf_counter() - t0:.1f} s "
               f"(not timed); cores: {os.cpu_count()} (machine shared with other work)")
-        t0 = time.perf_counter()
-        reg = read_register(path)
-        t1 = time.perf_counter()
-        result = validate_register(reg, target_env="local")
-        t2 = time.perf_counter()
-        total = t2 - t0
-        print(f"read      {t1 - t0:6.2f} s  {args.rows / (t1 - t0):>12,.0f} rows/s")
-        print(f"validate  {t2 - t1:6.2f} s  {args.rows / (t2 - t1):>12,.0f} rows/s")
-        print(f"total     {total:6.2f} s  {args.rows / total:>12,.0f} rows/s  "
-              f"(target ≤ 5 s for 1,000,000 rows: {'met' if total <= 5 * args.rows / 1e6 else 'MISSED'})")
+        best: tuple[float, float, float, float] | None = None
+        for _ in range(args.repeat):
+            w0, c0 = time.perf_counter(), time.process_time()
+            reg = read_register(path)
+            w1, c1 = time.perf_counter(), time.process_time()
+            result = validate_register(reg, target_env="local")
+            w2, c2 = time.perf_counter(), time.process_time()
+            run = (w1 - w0, w2 - w1, c1 - c0, c2 - c1)
+            if best is None or sum(run[:2]) < sum(best[:2]):
+                best = run
+        assert best is not None
+        read_s, validate_s, read_cpu, validate_cpu = best
+        total = read_s + validate_s
+        print(f"best of {args.repeat} runs     wall                      CPU (all threads)")
+        print(f"read      {read_s:6.2f} s  {args.rows / read_s:>12,.0f} rows/s   {read_cpu:6.2f} s")
+        print(f"validate  {validate_s:6.2f} s  {args.rows / validate_s:>12,.0f} rows/s   "
+              f"{validate_cpu:6.2f} s")
+        print(f"total     {total:6.2f} s  {args.rows / total:>12,.0f} rows/s   "
+              f"{read_cpu + validate_cpu:6.2f} s   (target ≤ 5 s per 1,000,000 rows: "
+              f"{'met' if total <= 5 * args.rows / 1e6 else 'MISSED'})")
         print(f"valid rows {len(result.valid_rows):,}; problems {len(result.problems):,}")
         print(result.summary().to_string(index=False))
 

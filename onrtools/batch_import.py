@@ -26,6 +26,7 @@ import argparse
 import hashlib
 import json
 import math
+import re
 import sys
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -51,6 +52,7 @@ from onrtools.journal import RESULT_COLUMNS, Batch, ImportJournal, JournalMismat
 from onrtools.models import TuontiPerustiedot
 
 Api = Literal["oppija", "yleistunniste"]
+HETU_LIKE = re.compile(r"^\d{6}[-+A-FU-Y]\d{3}[0-9A-Y]$")
 CLOCK_SKEW_S = 300.0  # our clock vs ONR's when matching a kooste timestamp to a send
 FLAT_FIELDS = ("oid", "hetu", "passinumero", "sahkoposti", "etunimet", "kutsumanimi",
                "sukunimi", "syntymaaika")
@@ -103,7 +105,8 @@ def _clean(value: Any) -> Any:
 
 def prepare_rows(rows: Iterable[Mapping[str, Any]] | pd.DataFrame, *, api: Api = "oppija"
                  ) -> list[dict[str, Any]]:
-    """ONR import rows; every row needs its own non-empty ``tunniste`` (results join on it)."""
+    """ONR import rows; every row needs its own non-empty ``tunniste`` (results join on it),
+    and a tunniste must not be a hetu (the journal and ONR's import views keep tunnistes)."""
     if isinstance(rows, pd.DataFrame):
         records: Iterable[Mapping[str, Any]] = rows.to_dict("records")
     else:
@@ -117,13 +120,16 @@ def prepare_rows(rows: Iterable[Mapping[str, Any]] | pd.DataFrame, *, api: Api =
             problems.append({"row": i, "field": "tunniste", "problem": "missing"})
             continue
         r["tunniste"] = t = str(t)
+        if HETU_LIKE.match(t):  # tunnistes are journalled and shown by ONR: never a hetu
+            problems.append({"row": i, "field": "tunniste", "problem": "looks like a hetu"})
         if t in seen:
             problems.append({"row": i, "field": "tunniste",
                              "problem": f"repeats row {seen[t]}"})
         seen.setdefault(t, i)
     if problems:
         raise ValidationFailed(
-            f"{len(problems)} rows without a unique tunniste; the import joins results on it",
+            f"{len(problems)} rows without a usable tunniste (unique, not a hetu); the import "
+            "joins results on it",
             problems=problems,
         )
     return prepared

@@ -188,7 +188,7 @@ def run_demo(
     finally:
         sim.stop()
     sim.subprocess = True
-    if _port_free(port):
+    if port and _port_free(port):  # 0 or taken: the free port the handle found
         sim.port = port
     sim.start()
     timings["simulator"] = round(time.monotonic() - started, 1)

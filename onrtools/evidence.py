@@ -9,6 +9,7 @@ with a status; ``finish`` appends the run's *manifest* to the ledger::
     evidence.add_tuonti(tuonti.id)
     evidence.add_counts("validation", {"hetu.invalid": 3})
     evidence.event("tuonti_finished", tuonti_id=tuonti.id, rows=950)   # appended at once
+    evidence.step("20-import-tuonti", "ok", rows=950)                   # appended at once
     evidence.add_output("reports/run-1/30-reconcile.html")   # SHA-256, checked by verify
     manifest = evidence.finish("ok")
 

@@ -34,6 +34,7 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 from stdnum.util import clean  # stdnum's own Unicode look-alike map: same compaction
 
 CHECK_CHARS = "0123456789ABCDEFHJKLMNPRSTUVWXY"
@@ -74,6 +75,8 @@ class HetuInfo:
 
 def _compact(value: str) -> str:
     """stdnum's ``compact``: map Unicode look-alikes, upper-case, strip."""
+    if value.isascii():  # the map changes no ASCII character that can matter here
+        return value.upper().strip()
     return clean(value, "").upper().strip()
 
 
@@ -235,7 +238,6 @@ for _sign, _century in CENTURY_SIGNS.items():
     _SIGN_CENTURY[ord(_sign)] = _century
 _CHECK_BYTES = np.frombuffer(CHECK_CHARS.encode(), dtype=np.uint8)
 _MONTH_LEN = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int32)
-_FAST_RE = r"^[\x21-\x7e]{11}$"
 
 
 def _as_object(s: pd.Series) -> pd.Series:
@@ -262,26 +264,41 @@ def _byte_matrix(text: pd.Series) -> np.ndarray:
     return raw.view(np.uint8).reshape(-1, 11)
 
 
-def _fast_parts(s: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+def _fast_parts(s: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Split ``s`` into the ASCII fast path and the rest.
 
-    Returns (fast: bool mask over ``s``, bytes matrix (k, 11) of the fast rows, upper-cased).
-    Fast rows are 11 printable ASCII characters once ASCII whitespace is trimmed, where
-    stdnum's compaction is exactly trim + upper-case.
+    Returns (fast: bool mask over ``s``, bytes matrix (k, 11) of the fast rows, upper-cased,
+    and which of those k rows had lower case).
+    Fast rows are exactly 11 printable, non-space ASCII characters: for them stdnum's
+    compaction is just upper-casing. Everything else goes to the scalar path.
     """
-    text = s.astype("str").str.strip(_ASCII_WS)
-    fast = text.str.match(_FAST_RE).to_numpy(dtype=bool, na_value=False)
-    matrix = _byte_matrix(text[fast])
+    arr = pa.array(s.astype("str"))
+    n = len(arr)
+    candidate = pc.and_(pc.equal(pc.binary_length(arr), 11), pc.string_is_ascii(arr))
+    fast = np.asarray(pc.fill_null(candidate, False).to_numpy(zero_copy_only=False), dtype=bool)
+    if n and fast.any():
+        matrix = _byte_matrix(pd.Series(pc.filter(arr, pa.array(fast)), dtype="str"))
+        printable = ((matrix >= 0x21) & (matrix <= 0x7E)).all(axis=1)
+        if not printable.all():
+            positions = np.flatnonzero(fast)
+            fast[positions[~printable]] = False
+            matrix = matrix[printable]
+    else:
+        matrix = np.empty((0, 11), dtype=np.uint8)
     lower = (matrix >= 97) & (matrix <= 122)
-    if lower.any():
+    had_lower = lower.any(axis=1)
+    if had_lower.any():
         matrix = np.where(lower, matrix - 32, matrix).astype(np.uint8)
-    return fast, matrix
+    return fast, matrix, had_lower
 
 
 def _fast_decode(
     b: np.ndarray, allow_temporary: bool, *, want_days: bool = False
-) -> tuple[np.ndarray, np.ndarray | None]:
-    """Validate an (n, 11) uint8 matrix; return (ok, days since 1970 when asked)."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+    """Validate an (n, 11) uint8 matrix.
+
+    Returns (ok, individual number, DDMMYYNNN as an integer, days since 1970 when asked).
+    """
     d = b[:, [0, 1, 2, 3, 4, 5, 7, 8, 9]] - np.uint8(48)  # non-digits wrap to > 9
     ok = (d <= 9).all(axis=1)
     d = d.astype(np.int32)
@@ -302,10 +319,15 @@ def _fast_decode(
     number = (day.astype(np.int64) * 10000 + month * 100 + yy) * 1000 + individual
     ok &= _CHECK_BYTES[number % 31] == b[:, 10]
     if not want_days:
-        return ok, None
-    months = ((year - 1970) * 12 + (month - 1)).astype("datetime64[M]")
-    days = months.astype("datetime64[D]") + (day - 1).astype("timedelta64[D]")
-    return ok, days
+        return ok, individual, number, None
+    # days since 1970-01-01 by integer arithmetic (H. Hinnant's days_from_civil)
+    y = year - (month <= 2)
+    era = y // 400
+    yoe = y - era * 400
+    doy = (153 * np.where(month > 2, month - 3, month + 9) + 2) // 5 + day - 1
+    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
+    days = (era * 146097 + doe - 719468).astype("timedelta64[D]") + np.datetime64("1970-01-01")
+    return ok, individual, number, days
 
 
 @dataclass(frozen=True)
@@ -322,31 +344,26 @@ class HetuColumn:
 
 def analyse_series(s: pd.Series, *, allow_temporary: bool = True) -> HetuColumn:
     """Validate and decode a column at once (the fast path of :func:`valid_series` & co)."""
-    fast, b = _fast_parts(s)
+    fast, b, lowered = _fast_parts(s)
     n = len(s)
     valid = np.zeros(n, dtype=bool)
     individual = np.full(n, -1, dtype=np.int32)
     born = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
-    ok, days = _fast_decode(b, allow_temporary, want_days=True)
+    ok, fast_individual, number, days = _fast_decode(b, allow_temporary, want_days=True)
     assert days is not None
     good = np.flatnonzero(fast)[ok]
     valid[good] = True
-    sub = b[ok].astype(np.int32) - 48
-    individual[good] = sub[:, 7] * 100 + sub[:, 8] * 10 + sub[:, 9]
+    individual[good] = fast_individual[ok]
     born[good] = days[ok]
     key = np.full(n, -1, dtype=np.int64)
-    digits = sub[:, [0, 1, 2, 3, 4, 5, 7, 8, 9]].astype(np.int64)
-    powers = 10 ** np.arange(8, -1, -1, dtype=np.int64)
-    key[good] = (digits @ powers) * 256 + b[ok][:, 6]
+    key[good] = number[ok] * 256 + b[ok, 6]
     canonical = s.astype("str")
     changed = np.zeros(n, dtype=bool)
     updates: dict[int, str] = {}
-    if len(good):
-        raw_fast = canonical.iloc[good]
-        fixed = raw_fast.str.strip(_ASCII_WS).str.upper()
-        differs = (fixed != raw_fast).to_numpy(dtype=bool, na_value=False)
-        if differs.any():
-            updates.update(zip(good[differs].tolist(), fixed[differs].tolist(), strict=True))
+    had_lower = lowered[ok]
+    if had_lower.any():
+        fixed = [bytes(row).decode("ascii") for row in b[ok][had_lower]]
+        updates.update(zip(good[had_lower].tolist(), fixed, strict=True))
     slow = np.flatnonzero(~fast & s.notna().to_numpy(dtype=bool))
     if len(slow):
         values = _as_object(s).iloc[slow].tolist()
@@ -369,9 +386,9 @@ def analyse_series(s: pd.Series, *, allow_temporary: bool = True) -> HetuColumn:
 
 def valid_series(s: pd.Series, *, allow_temporary: bool = True) -> pd.Series:
     """Element-wise :func:`is_valid` as a bool Series (missing values are False)."""
-    fast, b = _fast_parts(s)
+    fast, b, _ = _fast_parts(s)
     out = np.zeros(len(s), dtype=bool)
-    ok, _ = _fast_decode(b, allow_temporary)
+    ok = _fast_decode(b, allow_temporary)[0]
     out[fast] = ok
     slow = ~fast & s.notna().to_numpy(dtype=bool)
     if slow.any():
@@ -382,9 +399,9 @@ def valid_series(s: pd.Series, *, allow_temporary: bool = True) -> pd.Series:
 
 def birth_date_series(s: pd.Series) -> pd.Series:
     """Element-wise birth date (``datetime64``), NaT where the hetu is invalid."""
-    fast, b = _fast_parts(s)
+    fast, b, _ = _fast_parts(s)
     out = np.full(len(s), np.datetime64("NaT"), dtype="datetime64[D]")
-    ok, days = _fast_decode(b, True, want_days=True)
+    ok, _, _, days = _fast_decode(b, True, want_days=True)
     assert days is not None
     out[np.flatnonzero(fast)[ok]] = days[ok]
     slow = ~fast & s.notna().to_numpy(dtype=bool)

@@ -25,7 +25,9 @@ Every input is optional and every column is optional: a KPI whose inputs are mis
                 ``tunniste``, ``oid``, ``local_hetu`` (masked is fine: only emptiness counts).
 ``imports``     import results per row: ``oppijanumero``; ``conflict`` (bool);
                 ``imported_at`` and ``identified_at`` (datetimes; NaT = not yet identified)
-                for the time from import to identification.
+                for the time from import to identification. Without them that KPI comes
+                from ``open_items`` history: people listed for manual identification in an
+                earlier run and identified since (resolution: one run interval).
 ``reviews``     duplicate candidates with the reviewer's ``decision``: empty/null, ``unsure``
                 or ``review`` = still open; anything else (``same``, ``different``...) = decided.
 ``validation``  validation problems, one row per problem: ``code`` and optional ``severity``
@@ -225,7 +227,9 @@ def compute_kpis(
     else:
         kpis["validation_errors"] = NAN
 
-    # time from import to identification
+    # time from import to identification: from the import's timestamps when given, else
+    # from the action-list history (listed for manual identification since run A, gone in
+    # this run B: B - A, one run interval of resolution)
     imported, identified = _col(imports, "imported_at"), _col(imports, "identified_at")
     kpis["import_to_identification_hours_median"] = NAN
     if imported is not None and identified is not None:
@@ -233,6 +237,14 @@ def compute_kpis(
         waited = waited[waited.notna() & (waited >= 0)]
         if len(waited):
             kpis["import_to_identification_hours_median"] = float(waited.median())
+    elif open_items is not None and "closed" in open_items.attrs:
+        waits = [
+            float(c["days_open"]) * 24
+            for c in open_items.attrs["closed"]
+            if c.get("category") in UNIDENTIFIED_CATEGORIES
+        ]
+        if waits:
+            kpis["import_to_identification_hours_median"] = float(np.median(waits))
 
     # change-feed lag
     modified = _col(changes, "muokattu")
@@ -258,9 +270,10 @@ def kpi_table(kpis: Mapping[str, Any]) -> pd.DataFrame:
 # --- open items and their age ------------------------------------------------------------------
 
 
-def _item_key(row: Mapping[str, Any]) -> str:
-    ident = str(row.get("tunniste") or "") or str(row.get("oid") or "")
-    return f"{row.get('category')}|{ident}"
+def _text(s: pd.Series | None, index: pd.Index) -> pd.Series:
+    if s is None:
+        return pd.Series("", index=index, dtype=object)
+    return s.astype("object").where(s.notna(), "").astype(str).str.strip()
 
 
 def track_open_items(
@@ -272,49 +285,54 @@ def track_open_items(
 ) -> pd.DataFrame:
     """Open items of this run with the date each was first seen, kept across runs.
 
-    State: ``<workspace>/kpi/open_items.json`` (category|tunniste -> first seen; no names or
-    hetus). An item missing from ``actions`` is closed and forgotten; if it comes back its age
-    starts again. Returns ``category``, ``tunniste``, ``oid``, ``hetuless``, ``first_seen``,
-    ``age_days``.
+    State: ``<workspace>/kpi/open_items.json`` (``category|tunniste`` -> first seen; no names
+    or hetus). An item missing from ``actions`` is closed and forgotten (if it comes back its
+    age starts again); the closed ones are in ``frame.attrs["closed"]`` (``category``,
+    ``days_open``), which :func:`compute_kpis` turns into the time to identification.
+    Returns ``category``, ``tunniste``, ``oid``, ``hetuless``, ``first_seen``, ``age_days``.
     """
     moment = _ts(now)
+    stamp = iso(moment.to_pydatetime())
     folder = Path(workspace) / "kpi"
     folder.mkdir(parents=True, exist_ok=True)
     state_file = folder / "open_items.json"
-    columns = ["category", "tunniste", "oid", "hetuless", "first_seen", "age_days"]
-    rows: list[dict[str, Any]] = []
     if actions is not None and "category" in actions.columns:
         current = actions[actions["category"].astype(str).isin(categories)]
-        hetu = _col(current, "local_hetu")
-        hetuless = ~_present(hetu) if hetu is not None else pd.Series(False, index=current.index)
-        for (_, row), no_hetu in zip(current.iterrows(), hetuless, strict=True):
-            rows.append(
-                {
-                    "category": str(row["category"]),
-                    "tunniste": str(row.get("tunniste") or ""),
-                    "oid": str(row.get("oid") or ""),
-                    "hetuless": bool(no_hetu),
-                }
-            )
+    else:
+        current = pd.DataFrame({"category": pd.Series(dtype=object)})
+    index = current.index
+    hetu = _col(current, "local_hetu")
+    frame = pd.DataFrame(
+        {
+            "category": current["category"].astype(str),
+            "tunniste": _text(_col(current, "tunniste"), index),
+            "oid": _text(_col(current, "oid"), index),
+            "hetuless": ~_present(hetu) if hetu is not None else False,
+        },
+        index=index,
+    ).reset_index(drop=True)
+    ident = frame["tunniste"].where(frame["tunniste"].ne(""), frame["oid"])
+    keys = (frame["category"] + "|" + ident).tolist()
     with FileLock(str(folder / "open_items.lock"), timeout=60):
         seen: dict[str, str] = (
             json.loads(state_file.read_text(encoding="utf-8")) if state_file.is_file() else {}
         )
-        fresh: dict[str, str] = {}
-        for row in rows:
-            key = _item_key(row)
-            fresh[key] = seen.get(key, iso(moment.to_pydatetime()))
-            row["first_seen"] = pd.Timestamp(fresh[key])
+        fresh = {key: seen.get(key, stamp) for key in keys}
         tmp = state_file.with_suffix(".tmp")
         tmp.write_text(json.dumps(fresh, sort_keys=True, indent=0), encoding="utf-8")
         os.replace(tmp, state_file)
-    frame = pd.DataFrame(rows, columns=columns)
-    if len(frame):
-        first = pd.to_datetime(frame["first_seen"], utc=True)
-        frame["first_seen"] = first
-        frame["age_days"] = (moment - first).dt.total_seconds() / 86400
-    else:
-        frame["age_days"] = pd.Series(dtype=float)
+    first = pd.to_datetime(pd.Series([fresh[k] for k in keys], dtype=object), utc=True)
+    frame["first_seen"] = first
+    frame["age_days"] = ((moment - first).dt.total_seconds() / 86400).astype(float)
+    closed = [
+        {
+            "category": key.split("|", 1)[0],
+            "days_open": max((moment - pd.Timestamp(since)).total_seconds() / 86400, 0.0),
+        }
+        for key, since in seen.items()
+        if key not in fresh
+    ]
+    frame.attrs["closed"] = closed
     return frame
 
 

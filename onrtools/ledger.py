@@ -114,6 +114,10 @@ def sha256_file(path: Path | str) -> str:
         return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
+def _hash_all(paths: list[str]) -> list[str | None]:
+    return [_hash_or_none(p) for p in paths]
+
+
 def _hash_or_none(path: str) -> str | None:
     """SHA-256 of a regular file, None when it is missing or not a file."""
     try:
@@ -281,6 +285,16 @@ class VerifyResult:
     def reason(self) -> str | None:
         """The first problem in words (None when ok)."""
         return str(self.first_bad) if self.first_bad else None
+
+    def __str__(self) -> str:
+        if self.ok:
+            return f"OK: {self.entries} entries, head seq {self.head_seq}"
+        return f"BROKEN ({len(self.problems)} problems), first: {self.first_bad}"
+
+    def raise_if_broken(self) -> None:
+        """Raise :class:`~onrtools.errors.LedgerError` naming the first bad entry."""
+        if not self.ok and self.first_bad is not None:
+            raise LedgerError(f"evidence ledger broken: {self.first_bad}", self.first_bad.seq)
 
     def summary(self) -> str:
         """A few readable lines (what ``onr audit verify`` prints)."""
@@ -488,8 +502,8 @@ class Ledger:
 
     def detail(self, record: Mapping[str, Any]) -> dict[str, Any] | None:
         """The detail of a record, or None when it has none or it was pruned."""
-        digest = record.get("detail_sha256")
-        if not digest:
+        digest = _detail_ref(record)
+        if digest is None:
             return None
         path = self.details_dir / f"{digest}.json"
         if not path.exists():
@@ -515,11 +529,11 @@ class Ledger:
             seq, prev = self._tail_for_append()
             entries = list(_parse_lines(self.path.read_bytes()))
             already = _pruned_seqs(entries)
-            old: list[int] = []
+            old: set[int] = set()
             keep: set[str] = set()
             released: list[int] = []
             for entry in entries:
-                digest = entry.record.get("detail_sha256")
+                digest = _detail_ref(entry.record)
                 is_old = _entry_time(entry) < cutoff
                 if is_old and entry.kind == "manifest" and release_outputs:
                     released.append(entry.seq)
@@ -527,12 +541,12 @@ class Ledger:
                     continue
                 if is_old:
                     if entry.seq not in already:
-                        old.append(entry.seq)
+                        old.add(entry.seq)
                 else:
                     keep.add(str(digest))
             removed = 0
             for entry in entries:
-                digest = entry.record.get("detail_sha256")
+                digest = _detail_ref(entry.record)
                 if entry.seq in old and digest and digest not in keep:
                     path = self.details_dir / f"{digest}.json"
                     if path.exists():
@@ -552,6 +566,12 @@ class Ledger:
 
 
 # --- helpers --------------------------------------------------------------------------------
+
+
+def _detail_ref(record: Mapping[str, Any]) -> str | None:
+    """The record's detail hash when it is one (64 hex digits; never a path)."""
+    digest = record.get("detail_sha256")
+    return digest if isinstance(digest, str) and _HEX64.match(digest) else None
 
 
 def _read_tail(path: Path) -> tuple[bytes | None, bytes]:
@@ -799,9 +819,14 @@ def verify_ledger(
         record = entry.record
         if record.get("run_id"):
             run_ids.add(str(record["run_id"]))
-        digest = record.get("detail_sha256")
-        if digest:
-            details.append((entry, str(digest)))
+        if "detail_sha256" in record:
+            digest = _detail_ref(record)
+            if digest is None:
+                problems.append(
+                    Problem(entry.line, entry.seq, "detail_changed", "detail reference invalid")
+                )
+            else:
+                details.append((entry, digest))
         if entry.kind == "manifest":
             result.manifests += 1
             for item in record.get("outputs") or []:
@@ -819,8 +844,9 @@ def verify_ledger(
     base = str(ledger.base_dir)
     paths = [os.path.join(details_dir, f"{d}.json") for _, d in details]
     paths += [os.path.join(base, rec) for _, _, rec in outputs]  # absolute rec wins in join
+    chunks = [paths[i : i + 256] for i in range(0, len(paths), 256)]
     with ThreadPoolExecutor(max_workers=min(8, 2 * (os.cpu_count() or 1))) as pool:
-        digests = list(pool.map(_hash_or_none, paths, chunksize=64))
+        digests = [d for part in pool.map(_hash_all, chunks) for d in part]
     for (entry, digest), found in zip(details, digests[: len(details)], strict=True):
         name = f"{digest}.json"
         if found is None:

@@ -298,6 +298,45 @@ class ChangePage(OnrPage[MasterHenkilo]):
     pass
 
 
+class FeedMaster(BaseModel):
+    """The change feed's master without the nested code objects (``sukupuoli``, ``aidinkieli``,
+    ``kotikunta``, ``kansalaisuus`` with their names in three languages): reading those costs
+    most of a page's parse time and reconciliation does not need them. Unknown fields ignored.
+    """
+
+    model_config = ConfigDict(extra="ignore", coerce_numbers_to_str=True)
+
+    oid: str
+    oppijanumero: str | None = None
+    luotu: int | None = None
+    muokattu: int | None = None
+    hetu: str | None = None
+    etunimet: str | None = None
+    kutsumanimi: str | None = None
+    sukunimi: str | None = None
+    syntymaaika: str | None = None
+    passivoitu: bool = False
+    linked: list[str] | None = None
+
+
+class FeedEntry(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    oid: str
+    master: FeedMaster
+
+
+class FeedPage(BaseModel):
+    """A muuttuneet page read the lean way (see FeedMaster)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    results: list[FeedEntry] = Field(default_factory=list)
+    numberOfElements: int = 0
+    totalElements: int = 0
+    number: int = 1
+
+
 class KoostePage(SpringPage[TuontiKooste]):
     pass
 

@@ -33,6 +33,7 @@ import time
 import tomllib
 import traceback
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -40,6 +41,8 @@ from typing import Any
 
 from onrtools.rundir import RunDir, check_run_id, new_run_id, project_root, resolve
 
+# the notebooks of this repository, in order (the runner discovers NN-*.ipynb; this is the
+# list the tests hold the folder to)
 STEPS: tuple[str, ...] = (
     "10-validate-register",
     "20-import-tuonti",
@@ -51,6 +54,7 @@ STEPS: tuple[str, ...] = (
 SECRET_NAME = re.compile(r"pass(word|wd)?|secret|token|ticket|cookie|credential|api_?key",
                          re.IGNORECASE)
 RUN_PARAMETERS = ("run_id", "workspace", "reports_dir")
+BARRIER_STEPS = ("90-audit-report",)  # read every earlier step's files: wait for their pages
 KERNEL_NAME = "python3"  # the kernel of the Python running us (the venv's own ipykernel)
 
 
@@ -135,6 +139,11 @@ def refuse_secrets(parameters: Mapping[str, Any]) -> None:
             "Set ONR_PASSWORD etc. in the environment or .secrets instead.")
 
 
+def discover_steps(notebooks_dir: Path) -> tuple[str, ...]:
+    """The pipeline's steps: ``NN-name.ipynb`` in the folder, in file-name order."""
+    return tuple(sorted(p.stem for p in notebooks_dir.glob("[0-9][0-9]-*.ipynb")))
+
+
 def declared_parameters(notebook: Path) -> dict[str, dict[str, Any]]:
     """The notebook's ``parameters`` cell as papermill reads it: name → {type, default, help}."""
     import papermill
@@ -154,19 +163,39 @@ def _html(executed: Path, target: Path) -> None:
     exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True,
                             exclude_output_prompt=True)
     body, _ = exporter.from_notebook_node(nb)
-    target.write_text(body, encoding="utf-8")
+    tmp = target.with_suffix(".tmp")
+    tmp.write_text(body, encoding="utf-8")
+    os.replace(tmp, target)  # the audit step hashes pages: never a half-written one
+
+
+def _kernel_manager(stderr_log: Path | None) -> type:
+    """A kernel manager whose kernel writes its own stderr (start-up chatter, crashes) to
+    ``stderr_log`` instead of our terminal; cell errors still come back through papermill."""
+    from jupyter_client.manager import AsyncKernelManager
+
+    if stderr_log is None:
+        return AsyncKernelManager
+
+    class LoggedKernelManager(AsyncKernelManager):  # type: ignore[misc]
+        async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
+            stderr_log.parent.mkdir(parents=True, exist_ok=True)
+            with stderr_log.open("ab") as log:
+                kw["stderr"] = log
+                await super()._async_launch_kernel(kernel_cmd, **kw)
+
+    return LoggedKernelManager
 
 
 def execute_notebook(source: Path, output: Path, parameters: Mapping[str, Any], *,
                      cwd: Path, kernel_name: str = KERNEL_NAME,
-                     timeout: int | None = None) -> None:
+                     timeout: int | None = None, stderr_log: Path | None = None) -> None:
     """papermill, quietly: raises papermill's PapermillExecutionError on a failing cell."""
     import papermill
 
     papermill.execute_notebook(
         str(source), str(output), parameters=dict(parameters), kernel_name=kernel_name,
         cwd=str(cwd), progress_bar=False, log_output=False, request_save_on_cell_execute=True,
-        execution_timeout=timeout,
+        execution_timeout=timeout, kernel_manager_class=_kernel_manager(stderr_log),
     )
 
 
@@ -184,7 +213,7 @@ def run_pipeline(
     run_id: str | None = None,
     parameters: Mapping[str, Any] | None = None,
     per_notebook: Mapping[str, Mapping[str, Any]] | None = None,
-    steps: Sequence[str] = STEPS,
+    steps: Sequence[str] | None = None,
     notebooks_dir: Path | None = None,
     workspace: str = "workspace",
     reports_dir: str = "reports",
@@ -202,6 +231,10 @@ def run_pipeline(
     for extra in per_notebook.values():
         refuse_secrets(extra)
     notebooks_dir = notebooks_dir or root / "notebooks"
+    steps = tuple(steps) if steps is not None else discover_steps(notebooks_dir)
+    missing = [name for name in steps if not (notebooks_dir / f"{name}.ipynb").is_file()]
+    if missing or not steps:
+        raise ValueError(f"no notebook for steps {missing or 'at all'} in {notebooks_dir}")
     run = RunDir.open(run_id, workspace=workspace, reports_dir=reports_dir)
     state_file = run.report_dir / "run.json"
     previous = (PipelineRun.from_json(json.loads(state_file.read_text(encoding="utf-8")))
@@ -217,6 +250,20 @@ def run_pipeline(
         tmp.write_text(json.dumps(pipeline.to_json(), indent=2), encoding="utf-8")
         os.replace(tmp, state_file)
 
+    # HTML pages are written in the background while the next notebook runs; steps that
+    # read the other steps' outputs (the audit hashes them) wait for every page first
+    pages: ThreadPoolExecutor = ThreadPoolExecutor(max_workers=1)
+    pending: dict[str, Future[None]] = {}
+
+    def settle_pages() -> None:
+        for name, future in list(pending.items()):
+            error = future.exception()
+            done_step = next(s for s in pipeline.steps if s.name == name)
+            if error is not None:  # a missing page must not hide the step's result
+                done_step.error = ((done_step.error or "")
+                                   + f" (HTML not written: {type(error).__name__})").strip()
+            del pending[name]
+
     failed = False
     for step in pipeline.steps:
         source = notebooks_dir / f"{step.name}.ipynb"
@@ -231,6 +278,8 @@ def run_pipeline(
             step.status = "skipped"
             echo(f"  {step.name}: already done in this run, skipped")
             continue
+        if step.name in BARRIER_STEPS:
+            settle_pages()
         declared = declared_parameters(source)
         given = {**common, **per_notebook.get(step.name, {}),
                  "run_id": run_id, "workspace": str(run.workspace),
@@ -242,20 +291,19 @@ def run_pipeline(
         started = time.monotonic()
         try:
             execute_notebook(source, executed, params, cwd=root, kernel_name=kernel_name,
-                             timeout=timeout)
+                             timeout=timeout, stderr_log=run.data_dir / "kernels.log")
             step.status = "ok"
         except Exception as exc:  # noqa: BLE001 - any failure is the step's, reported below
             step.status, step.error = "failed", _error_text(exc)
             failed = True
         step.duration_s = round(time.monotonic() - started, 2)
         if html and executed.is_file():
-            try:
-                _html(executed, page)
-            except Exception as exc:  # noqa: BLE001 - a missing page must not hide the result
-                step.error = (step.error or "") + f" (HTML not written: {type(exc).__name__})"
+            pending[step.name] = pages.submit(_html, executed, page)
         echo(f"  {step.name}: {step.status} in {step.duration_s:.1f} s"
              + (f" - {step.error}" if step.error else ""))
         save()
+    settle_pages()
+    pages.shutdown()
     pipeline.finished_at = _now()
     pipeline.status = "ok" if pipeline.ok else "failed"
     save()
@@ -324,10 +372,13 @@ def main(argv: list[str] | None = None) -> int:
         run_id = args.run_id or common.pop("run_id", None) or None
         workspace = args.workspace or common.pop("workspace", "workspace")
         reports_dir = args.reports_dir or common.pop("reports_dir", "reports")
-        steps = tuple(s.strip() for s in args.steps.split(",")) if args.steps else STEPS
-        unknown = [s for s in steps if s not in STEPS]
-        if unknown:
-            raise ValueError(f"unknown steps {unknown}; known: {', '.join(STEPS)}")
+        notebooks_dir = resolve(args.notebooks) if args.notebooks else project_root() / "notebooks"
+        known = discover_steps(notebooks_dir)
+        steps = tuple(s.strip() for s in args.steps.split(",")) if args.steps else known
+        unknown = [s for s in steps if s not in known]
+        if unknown or not steps:
+            raise ValueError(f"unknown steps {unknown}; known: {', '.join(known) or 'none'} "
+                             f"(in {notebooks_dir})")
         refuse_secrets(common)
     except (ValueError, OSError, tomllib.TOMLDecodeError) as exc:
         print(f"onr run: {exc}", file=sys.stderr)
@@ -336,7 +387,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         pipeline = run_pipeline(
             run_id=run_id, parameters=common, per_notebook=per_notebook, steps=steps,
-            notebooks_dir=resolve(args.notebooks) if args.notebooks else None,
+            notebooks_dir=notebooks_dir,
             workspace=workspace, reports_dir=reports_dir, kernel_name=args.kernel,
             html=not args.no_html, timeout=args.timeout)
     except Exception:  # noqa: BLE001 - the runner itself broke: show it, exit non-zero

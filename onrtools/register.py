@@ -342,7 +342,37 @@ def _read_xlsx(data: bytes, path: str, sheet: str | None) -> tuple[list[str], pd
 
 # --- both -------------------------------------------------------------------------------------
 
+_EDGE_BYTES = np.zeros(256, dtype=bool)
+_EDGE_BYTES[[0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x20]] = True
+_EDGE_BYTES[0x80:] = True  # a multi-byte character might be a non-breaking or zero-width space
+
+
+def string_buffers(s: pd.Series) -> tuple[np.ndarray, np.ndarray] | None:
+    """(offsets, UTF-8 bytes) of an Arrow-backed text column without nulls, zero-copy; else None.
+
+    Row i is ``data[offsets[i]:offsets[i + 1]]``.
+    """
+    arr = pa.array(s)
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    if arr.null_count or not len(arr) or arr.type not in (pa.large_string(), pa.string()):
+        return None
+    width = np.int64 if arr.type == pa.large_string() else np.int32
+    offsets = np.frombuffer(arr.buffers()[1], dtype=width)[arr.offset : arr.offset + len(arr) + 1]
+    data = arr.buffers()[2]
+    return offsets.astype(np.int64), (np.frombuffer(data, dtype=np.uint8) if data is not None
+                                      else np.empty(0, dtype=np.uint8))
+
+
 def _trim(s: pd.Series) -> pd.Series:
+    """Strip spaces (non-breaking and zero-width ones too); skips columns that need nothing."""
+    buffers = string_buffers(s)
+    if buffers is not None:
+        offsets, data = buffers
+        nonempty = offsets[1:] > offsets[:-1]
+        starts, ends = offsets[:-1][nonempty], offsets[1:][nonempty] - 1
+        if not (_EDGE_BYTES[data[starts]].any() or _EDGE_BYTES[data[ends]].any()):
+            return s
     return s.str.strip(_TRIM)
 
 

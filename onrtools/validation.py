@@ -35,7 +35,14 @@ import pyarrow.compute as pc
 
 from onrtools import codes, hetu, names, oid
 from onrtools.errors import RegisterReadError
-from onrtools.register import COLUMNS, PROBLEM_COLUMNS, RegisterFrame, parse_date, read_register
+from onrtools.register import (
+    COLUMNS,
+    PROBLEM_COLUMNS,
+    RegisterFrame,
+    parse_date,
+    read_register,
+    string_buffers,
+)
 
 TEST_ENVIRONMENTS = ("local", "testi", "untuva", "hahtuva")
 PRODUCTION = "prod"
@@ -258,19 +265,24 @@ def _render_many(problems: pd.DataFrame, language: str) -> pd.Series:
 
 
 def _duplicates(values: Any, present: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Later occurrences of a non-empty value, and the file row of each one's first occurrence."""
+    """Later occurrences of a non-empty value, and the file row of each one's first occurrence.
+
+    ``pd.factorize`` numbers values in order of first appearance, so a row repeats an earlier
+    value exactly when its code is not above every code before it: no sorting needed.
+    """
     n = len(values)
     if present.sum() < 2:
         return np.zeros(n, dtype=bool), np.empty(n, dtype=object)
-    if isinstance(values, np.ndarray):
-        _, codes_ = np.unique(values, return_inverse=True)
-    else:
-        codes_, _ = pd.factorize(values)
-    _, first_index = np.unique(codes_, return_index=True)
-    first_of_row = first_index[codes_]
-    dup = (first_of_row != np.arange(n)) & present
+    codes_, _ = pd.factorize(values)
+    running = np.maximum.accumulate(codes_)
+    first = np.empty(n, dtype=bool)
+    first[0] = True
+    first[1:] = codes_[1:] > running[:-1]
+    dup = ~first & present
     detail = np.empty(n, dtype=object)
-    detail[dup] = rows[first_of_row[dup]].astype(str)
+    if dup.any():
+        first_index = np.flatnonzero(first)  # position of code c's first row is first_index[c]
+        detail[dup] = rows[first_index[codes_[dup]]].astype(str)
     return dup, detail
 
 
@@ -354,16 +366,41 @@ def _check_target(target_env: str) -> str:
     return env
 
 
+_FORMULA_BYTES = np.zeros(256, dtype=bool)
+_FORMULA_BYTES[[ord(c) for c in "=+-@"]] = True
+_CONTROL_BYTES = np.zeros(256, dtype=bool)
+_CONTROL_BYTES[[*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F]] = True
+
+
+def _suspicious_rows(s: pd.Series) -> np.ndarray:
+    """Rows that may start like a formula, be too long or hold control/replacement characters.
+
+    A scan of the column's Arrow bytes; the few rows it returns are checked exactly later.
+    """
+    buffers = string_buffers(s)
+    if buffers is None:
+        return np.flatnonzero(s.str.contains(
+            rf"^[=+\-@]|{_BAD_CHARS}|^.{{{MAX_LENGTH + 1}}}", regex=True
+        ).to_numpy(dtype=bool, na_value=False))
+    offsets, data = buffers
+    starts, lengths = offsets[:-1], offsets[1:] - offsets[:-1]
+    flagged = lengths > MAX_LENGTH  # bytes ≥ characters: a superset, checked exactly later
+    nonempty = lengths > 0
+    flagged[nonempty] |= _FORMULA_BYTES[data[starts[nonempty]]]
+    window = data[offsets[0] : offsets[-1]]
+    bad = _CONTROL_BYTES[window]
+    lead = np.flatnonzero(window[:-2] == 0xEF)  # U+FFFD is EF BF BD in UTF-8
+    if len(lead):
+        bad[lead[(window[lead + 1] == 0xBF) & (window[lead + 2] == 0xBD)]] = True
+    positions = np.flatnonzero(bad) + offsets[0]
+    if len(positions):
+        flagged[np.searchsorted(offsets, positions, side="right") - 1] = True
+    return np.flatnonzero(flagged)
+
+
 def _hygiene(f: pd.DataFrame, p: _Problems) -> None:
-    """Formula-like, too long and control-character cells; one scan over all columns."""
-    arrays = [pa.array(f[c]) for c in COLUMNS]
-    joined = pc.binary_join_element_wise(*arrays, pa.scalar("\x1e", type=arrays[0].type))
-    pattern = rf"(?:^|\x1e)[=+\-@]|[\x00-\x08\x0b\x0c\x0e-\x1d\x1f\x7f\x{{fffd}}]"
-    flagged = np.asarray(pc.match_substring_regex(joined, pattern).to_numpy(zero_copy_only=False),
-                         dtype=bool)
-    long_rows = np.asarray(pc.greater(pc.binary_length(joined), MAX_LENGTH).to_numpy(
-        zero_copy_only=False), dtype=bool)
-    rows = np.flatnonzero(flagged | long_rows)
+    """Formula-like, too long and control-character cells (any column)."""
+    rows = np.unique(np.concatenate([_suspicious_rows(f[c]) for c in COLUMNS]))
     if not len(rows):
         return
     bad_char = re.compile(_BAD_CHARS)
@@ -446,22 +483,24 @@ def validate_register(
 
     # nationality and language: each distinct cell is looked at once
     nat_codes, nat_results = _per_value(f["kansalaisuus"], _nationality_cell)
-    unknown = _column(nat_results, nat_codes, 1)
-    converted = _column(nat_results, nat_codes, 2)
-    p.add(unknown != "", "kansalaisuus", "invalid.kansalaisuus", detail=unknown)
-    p.add(converted != "", "kansalaisuus", "kansalaisuus.normalized", "warning", converted)
+    for item, code, severity in ((1, "invalid.kansalaisuus", "error"),
+                                 (2, "kansalaisuus.normalized", "warning")):
+        hit = np.array([r[item] != "" for r in nat_results], dtype=bool)[nat_codes]
+        if hit.any():
+            p.add(hit, "kansalaisuus", code, severity, _column(nat_results, nat_codes, item))
     normalized["kansalaisuus"] = _text_column(nat_results, nat_codes, 0)
     finnish = _column(nat_results, nat_codes, 3, bool)
     p.add(finnish & ~present["hetu"], "hetu", "hetu.required.for.finnish")
     lang_codes, lang_results = _per_value(f["aidinkieli"], _language_cell)
-    lang_status = _column(lang_results, lang_codes, 1)
-    lang_out = _column(lang_results, lang_codes, 0)
-    p.add(lang_status == "bad", "aidinkieli", "invalid.aidinkieli", detail=f["aidinkieli"])
-    conv = lang_status == "converted"
-    conv_detail = np.full(n, "", dtype=object)
+    status = np.array([r[1] for r in lang_results], dtype=object)
+    p.add((status == "bad")[lang_codes], "aidinkieli", "invalid.aidinkieli",
+          detail=f["aidinkieli"])
+    conv = (status == "converted")[lang_codes]
     if conv.any():
-        conv_detail[conv] = f["aidinkieli"].to_numpy(dtype=object)[conv] + "→" + lang_out[conv]
-    p.add(conv, "aidinkieli", "aidinkieli.normalized", "warning", conv_detail)
+        pairs = np.array([f"{u}→{r[0]}" for u, r in zip(
+            pd.factorize(f["aidinkieli"], use_na_sentinel=False)[1], lang_results, strict=True)],
+            dtype=object)
+        p.add(conv, "aidinkieli", "aidinkieli.normalized", "warning", pairs[lang_codes])
     normalized["aidinkieli"] = _text_column(lang_results, lang_codes, 0)
 
     # sukupuoli
@@ -486,10 +525,12 @@ def validate_register(
     word = 0 if language == "fi" else 1
     both_words = (f"{_DETAIL_WORDS['syntymaaika'][word]} {_DETAIL_WORDS['and'][word]} "
                   f"{_DETAIL_WORDS['sukupuoli'][word]}")
-    detail = np.where(no_date & no_sex, both_words, np.where(
-        no_date, _DETAIL_WORDS["syntymaaika"][word], _DETAIL_WORDS["sukupuoli"][word])).astype(object)
-    p.add(~present["hetu"] & (no_date | no_sex), "hetu", "hetuless.details.missing", "warning",
-          detail)
+    hetuless = ~present["hetu"] & (no_date | no_sex)
+    detail = np.empty(n, dtype=object)
+    detail[hetuless & no_date & no_sex] = both_words
+    detail[hetuless & no_date & ~no_sex] = _DETAIL_WORDS["syntymaaika"][word]
+    detail[hetuless & ~no_date] = _DETAIL_WORDS["sukupuoli"][word]
+    p.add(hetuless, "hetu", "hetuless.details.missing", "warning", detail)
 
     # names, e-mail, oid
     both = present["kutsumanimi"] & present["etunimet"]

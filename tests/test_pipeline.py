@@ -57,7 +57,7 @@ def tiny(tmp_path: Path) -> Path:
         "from pathlib import Path\n"
         "print('before the failure')\n"
         "assert Path(flag).is_file(), 'the flag file is missing'\n"
-        "print('second done')"))
+        "print('second', 'done')"))
     return folder
 
 
@@ -99,7 +99,7 @@ def test_main_exit_codes_and_command_line(tiny: Path, tmp_path: Path, capsys) ->
     config.write_text('value = 3\n[notebook."20-second"]\nflag = "/nonexistent"\n')
     base = ["--notebooks", str(tiny), "--reports-dir", str(tmp_path / "reports"),
             "--workspace", str(tmp_path / "ws"), "--no-html"]
-    assert pipeline.main([*base, "--run-id", "m1", "--steps", "10-first"]) == 2  # not a step
+    assert pipeline.main([*base, "--run-id", "m1", "--steps", "15-nothing"]) == 2  # no such step
     code = pipeline.main([*base, "--config", str(config), "--run-id", "m2"])
     assert code == 1
     assert "FAILED: 20-second" in capsys.readouterr().out

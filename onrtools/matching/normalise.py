@@ -39,27 +39,47 @@ def exact_form(text: str) -> str:
     return _SEPARATORS.sub(" ", _DROP.sub("", text)).strip()
 
 
+_COMMON_ACCENTS = str.maketrans("äöåüéèáàóíúëïâêîôûçñ", "aoaueeaaoiueiaeiouçn".replace("ç", "c"))
+
+
 def fold_form(text: str) -> str:
     """:func:`exact_form` without accents: ``Meikäläinen`` and ``Meikalainen`` agree."""
-    decomposed = unicodedata.normalize("NFKD", exact_form(text).translate(_FOLD))
+    base = exact_form(text)
+    quick = base.translate(_COMMON_ACCENTS)
+    if quick.isascii():  # the common case: Finnish/Swedish letters only
+        return quick
+    decomposed = unicodedata.normalize("NFKD", quick.translate(_FOLD))
     return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())
 
 
 def _text(records: pd.DataFrame, column: str) -> pd.Series:
+    """The column as stripped text, "" where missing (vectorised string ops, no Python loop)."""
     if column not in records:
-        return pd.Series([""] * len(records), index=records.index, dtype=object)
-    s = records[column].astype(object)
-    return s.where(s.notna(), "").map(str).str.strip()
+        return pd.Series([""] * len(records), index=records.index, dtype="string")
+    return records[column].astype("string").fillna("").str.strip()
+
+
+def _codes(normalised: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(codes, uniques) of already normalised text; "" maps to code -1."""
+    codes, uniques = pd.factorize(normalised, sort=False)
+    uniques = np.asarray(pd.Series(uniques).to_numpy(dtype=object), dtype=object)
+    empty = np.flatnonzero(uniques == "")
+    codes = codes.astype(np.int64)
+    if len(empty):
+        codes = np.where(codes == empty[0], -1, codes)
+    return codes, uniques
 
 
 def _map_unique(s: pd.Series, func) -> tuple[np.ndarray, np.ndarray]:  # noqa: ANN001
     """(codes, uniques) with ``func`` applied once per distinct value; "" maps to code -1."""
     codes, uniques = pd.factorize(s, sort=False)
-    mapped = np.array([func(u) if u else "" for u in uniques], dtype=object)
+    raw = pd.Series(uniques).to_numpy(dtype=object)
+    mapped = np.array([func(u) if u else "" for u in raw], dtype=object)
     # merge distinct raw values that normalise alike
     new_codes, new_uniques = pd.factorize(mapped, sort=False)
     out = new_codes[codes] if len(codes) else np.empty(0, dtype=np.int64)
-    empty = np.flatnonzero(new_uniques == "")
+    out = np.where(codes < 0, -1, out)
+    empty = np.flatnonzero(np.asarray(new_uniques, dtype=object) == "")
     if len(empty):
         out = np.where(out == empty[0], -1, out)
     return out.astype(np.int64), np.asarray(new_uniques, dtype=object)
@@ -99,8 +119,8 @@ def _flag(records: pd.DataFrame, column: str) -> np.ndarray:
     s = records[column]
     if s.dtype == bool:
         return s.to_numpy()
-    text = s.astype(object).where(s.notna(), "").map(str).str.strip().str.lower()
-    return text.isin({"true", "1", "yes", "kylla", "kyllä"}).to_numpy()
+    text = s.astype("string").fillna("").str.strip().str.lower()
+    return text.isin({"true", "1", "yes", "kylla", "kyllä"}).to_numpy(dtype=bool)
 
 
 def prepare(records: pd.DataFrame) -> Prepared:
@@ -125,21 +145,23 @@ def prepare(records: pd.DataFrame) -> Prepared:
     suku_fold, values["suku_fold"] = _map_unique(suku_raw, fold_form)
 
     hetu_raw = _text(records, "hetu").str.upper().str.replace(r"\s", "", regex=True)
-    hetu_codes, values["hetu"] = _map_unique(hetu_raw, lambda t: t)
+    hetu_codes, values["hetu"] = _codes(hetu_raw)
     uniq = pd.Series(values["hetu"], dtype=object)
     uniq_valid = hetu_mod.valid_series(uniq).to_numpy(dtype=bool) if len(uniq) else uniq.to_numpy()
     uniq_birth = (hetu_mod.birth_date_series(uniq) if len(uniq) else pd.Series([], dtype="datetime64[s]"))
     uniq_birth_days = _days(uniq_birth)
-    uniq_sex = np.array([
-        (1 if int(h[7:10]) % 2 else 2) if ok else -1
-        for h, ok in zip(values["hetu"], uniq_valid, strict=True)
-    ], dtype=np.int64)
+    individual = pd.to_numeric(uniq.str.slice(7, 10), errors="coerce").fillna(0).to_numpy()
+    uniq_sex = np.where(uniq_valid, np.where(individual % 2 == 1, 1, 2), -1).astype(np.int64)
     has_hetu = hetu_codes >= 0
     safe = np.where(has_hetu, hetu_codes, 0)
     hetu_valid = has_hetu & (uniq_valid[safe] if len(uniq) else False)
 
-    birth = _days(pd.to_datetime(_text(records, "syntymaaika").replace("", None), errors="coerce",
-                                 format="mixed"))
+    birth_codes, birth_values = _codes(_text(records, "syntymaaika"))
+    parsed = pd.to_datetime(pd.Series(birth_values, dtype=object), format="ISO8601",
+                            errors="coerce")
+    birth_days = _days(parsed) if len(birth_values) else np.empty(0, dtype=np.int64)
+    birth = np.where(birth_codes >= 0, birth_days[np.maximum(birth_codes, 0)] if len(birth_days)
+                     else NO_DATE, NO_DATE)
     if len(uniq):
         from_hetu = np.where(hetu_valid, uniq_birth_days[safe], NO_DATE)
         birth = np.where(birth != NO_DATE, birth, from_hetu)
@@ -150,14 +172,14 @@ def prepare(records: pd.DataFrame) -> Prepared:
     if len(uniq):
         sex = np.where(sex > 0, sex, np.where(hetu_valid, uniq_sex[safe], -1))
 
-    passport, values["passport"] = _map_unique(
-        _text(records, "passinumero"), lambda t: re.sub(r"\W", "", t.upper()))
-    email, values["email"] = _map_unique(_text(records, "sahkoposti"), lambda t: t.lower())
+    passport, values["passport"] = _codes(
+        _text(records, "passinumero").str.upper().str.replace(r"\W", "", regex=True))
+    email, values["email"] = _codes(_text(records, "sahkoposti").str.lower())
     street = _text(records, "katuosoite")
     postal = _text(records, "postinumero")
     address_raw = (street + "|" + postal).where((street != "") & (postal != ""), "")
     address, values["address"] = _map_unique(address_raw, fold_form)
-    nationality, values["nationality"] = _map_unique(_text(records, "kansalaisuus"), str.upper)
+    nationality, values["nationality"] = _codes(_text(records, "kansalaisuus").str.upper())
     vtj = _flag(records, "yksiloityVTJ")
     identified = has_hetu | vtj | _flag(records, "yksiloity") | _flag(records, "yksiloityEidas")
     return Prepared(

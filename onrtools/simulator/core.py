@@ -31,9 +31,7 @@ class Caller:
 
     @property
     def is_read_all(self) -> bool:
-        return self.is_superuser or ROOT_ORG in self.roles.get(
-            "REKISTERINPITAJA_READ", frozenset()
-        )
+        return self.is_superuser or ROOT_ORG in self.roles.get("REKISTERINPITAJA_READ", frozenset())
 
     def has(self, *roles: str) -> bool:
         """True if the caller holds any of these roles (for any organisation)."""
@@ -90,7 +88,9 @@ BEAN_VALIDATION = "org.springframework.web.bind.MethodArgumentNotValidException"
 
 
 def unauthorized() -> SimError:
-    return SimError(401, "Access Denied", exception="org.springframework.security.access.AccessDeniedException")
+    return SimError(
+        401, "Access Denied", exception="org.springframework.security.access.AccessDeniedException"
+    )
 
 
 def require_role(caller: Caller, *roles: str) -> None:

@@ -117,8 +117,27 @@ def oppija_dto_tuple(t: tuple[Any, ...]) -> dict[str, Any]:
 
     The nested code dicts are shared between entries: serialise, do not modify them.
     """
-    (hid, oid, created, modified, hetu, etunimet, kutsumanimi, sukunimi, syntymaaika, sukupuoli,
-     aidinkieli, kotikunta, turvakielto, kansalaisuus, yhteys, passivoitu, y, yv, ye) = t
+    (
+        hid,
+        oid,
+        created,
+        modified,
+        hetu,
+        etunimet,
+        kutsumanimi,
+        sukunimi,
+        syntymaaika,
+        sukupuoli,
+        aidinkieli,
+        kotikunta,
+        turvakielto,
+        kansalaisuus,
+        yhteys,
+        passivoitu,
+        y,
+        yv,
+        ye,
+    ) = t
     return {
         "oid": oid,
         "oppijanumero": oid if (y or yv or ye) else None,
@@ -133,9 +152,11 @@ def oppija_dto_tuple(t: tuple[Any, ...]) -> dict[str, Any]:
         "aidinkieli": _shared_koodi(aidinkieli.upper(), LANGUAGE_NAMES) if aidinkieli else None,
         "kotikunta": None if turvakielto or not kotikunta else {"koodi": kotikunta, "nimi": {}},
         "kansalaisuus": [_shared_koodi(c, COUNTRY_NAMES) for c in kansalaisuus.split(",") if c]
-        if kansalaisuus else [],
+        if kansalaisuus
+        else [],
         "yhteystiedotRyhma": yhteystiedot({"yhteystiedot": yhteys, "turvakielto": turvakielto})
-        if yhteys else [],
+        if yhteys
+        else [],
         "passivoitu": bool(passivoitu),
     }
 
@@ -151,8 +172,12 @@ def encode_vtj_address(group_id: int, osoite: dict[str, Any] | None) -> str | No
     """The VTJ permanent address group in a compact stored form (JSON is slow to read back)."""
     if not osoite:
         return None
-    parts = (str(group_id), osoite.get("katuosoite") or "", osoite.get("postinumero") or "",
-             osoite.get("kaupunki") or "")
+    parts = (
+        str(group_id),
+        osoite.get("katuosoite") or "",
+        osoite.get("postinumero") or "",
+        osoite.get("kaupunki") or "",
+    )
     return VTJ_MARK + "\x1f".join(parts)
 
 
@@ -164,18 +189,23 @@ def yhteystiedot(row: Any) -> list[dict[str, Any]]:
     if raw.startswith(VTJ_MARK):
         if row["turvakielto"]:
             return []
-        gid, katu, postinumero, kaupunki = raw[len(VTJ_MARK):].split("\x1f")
-        return [{
-            "id": int(gid),
-            "ryhmaKuvaus": "yhteystietotyyppi4",
-            "ryhmaAlkuperaTieto": "alkupera1",
-            "readOnly": True,
-            "yhteystieto": [
-                {"yhteystietoTyyppi": "YHTEYSTIETO_KATUOSOITE", "yhteystietoArvo": katu},
-                {"yhteystietoTyyppi": "YHTEYSTIETO_POSTINUMERO", "yhteystietoArvo": postinumero},
-                {"yhteystietoTyyppi": "YHTEYSTIETO_KAUPUNKI", "yhteystietoArvo": kaupunki},
-            ],
-        }]
+        gid, katu, postinumero, kaupunki = raw[len(VTJ_MARK) :].split("\x1f")
+        return [
+            {
+                "id": int(gid),
+                "ryhmaKuvaus": "yhteystietotyyppi4",
+                "ryhmaAlkuperaTieto": "alkupera1",
+                "readOnly": True,
+                "yhteystieto": [
+                    {"yhteystietoTyyppi": "YHTEYSTIETO_KATUOSOITE", "yhteystietoArvo": katu},
+                    {
+                        "yhteystietoTyyppi": "YHTEYSTIETO_POSTINUMERO",
+                        "yhteystietoArvo": postinumero,
+                    },
+                    {"yhteystietoTyyppi": "YHTEYSTIETO_KAUPUNKI", "yhteystietoArvo": kaupunki},
+                ],
+            }
+        ]
     groups: list[dict[str, Any]] = json.loads(raw)
     if row["turvakielto"]:
         groups = [g for g in groups if g.get("ryhmaAlkuperaTieto") != "alkupera1"]
@@ -187,12 +217,14 @@ def henkilo_dto(world: World, row: sqlite3.Row) -> dict[str, Any]:
     hid = int(row["id"])
     conn = world.conn
     kaikki = [
-        r[0] for r in conn.execute(
+        r[0]
+        for r in conn.execute(
             "SELECT hetu FROM henkilo_hetu WHERE henkilo_id = ? ORDER BY hetu", (hid,)
         )
     ]
     passit = [
-        r[0] for r in conn.execute(
+        r[0]
+        for r in conn.execute(
             "SELECT passinumero FROM passinumero WHERE henkilo_id = ? ORDER BY passinumero", (hid,)
         )
     ]
@@ -299,7 +331,8 @@ def perustieto_dto(world: World, row: sqlite3.Row) -> dict[str, Any]:
 def duplicate_dto(world: World, row: sqlite3.Row) -> dict[str, Any]:
     """HenkiloDuplicateDto (keys as in fixtures/henkilo/__oid__/duplicates/GET.json)."""
     passit = [
-        r[0] for r in world.conn.execute(
+        r[0]
+        for r in world.conn.execute(
             "SELECT passinumero FROM passinumero WHERE henkilo_id = ?", (row["id"],)
         )
     ]
@@ -319,9 +352,7 @@ def duplicate_dto(world: World, row: sqlite3.Row) -> dict[str, Any]:
         "aidinkieli": kielisyys(row["aidinkieli"]),
         "asiointiKieli": kielisyys(row["asiointikieli"]),
         "hakemukset": [],
-        "kansalaisuus": [
-            {"id": i + 1, "kansalaisuusKoodi": c} for i, c in enumerate(codes(row))
-        ],
+        "kansalaisuus": [{"id": i + 1, "kansalaisuusKoodi": c} for i, c in enumerate(codes(row))],
         "passinumerot": passit,
         "emails": [],
     }

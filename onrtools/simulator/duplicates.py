@@ -76,8 +76,8 @@ def find_candidates(
     """Live, non-duplicate persons with similarity ≥ 0.5, most similar first.
 
     The similarity is exact; the candidate set is prefiltered through indexed keys (same birth
-    date, same normalised surname or same first first name) so that a store of a million
-    persons answers fast. A pair sharing none of those keys is not found (documented).
+    date, or same normalised surname and first first name) so that a store of a million
+    persons answers fast. A pair sharing neither is not found (documented in BEHAVIOUR.md).
     """
     query = search_string(etunimet, kutsumanimi, sukunimi, syntymaaika)
     qt = trigrams(query)
@@ -86,7 +86,7 @@ def find_candidates(
     _, sk, ek = search_keys(etunimet, kutsumanimi, sukunimi, syntymaaika)
     rows = world.conn.execute(
         "SELECT * FROM henkilo WHERE passivoitu = 0 AND duplicate = 0 AND "
-        "(sukunimi_key = ? OR etunimi_key = ? OR (? IS NOT NULL AND syntymaaika = ?))",
+        "((sukunimi_key = ? AND etunimi_key = ?) OR (? IS NOT NULL AND syntymaaika = ?))",
         (sk, ek, syntymaaika, syntymaaika),
     ).fetchall()
     scored: list[tuple[float, sqlite3.Row]] = []
@@ -179,9 +179,10 @@ def link_rows(
             _merge_hetuless(world, master_id, slave)
         saved.append(sid)
     world.touch(saved, kasittelija)
-    return world.oids_of([int(s["id"]) for s in slaves] + [
-        s for s in slave_ids if s not in {int(x["id"]) for x in slaves}
-    ])
+    return world.oids_of(
+        [int(s["id"]) for s in slaves]
+        + [s for s in slave_ids if s not in {int(x["id"]) for x in slaves}]
+    )
 
 
 def _merge_hetuless(world: World, master_id: int, slave: sqlite3.Row) -> None:

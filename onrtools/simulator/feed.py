@@ -42,9 +42,12 @@ def parse_datetime(value: Any) -> int:
     try:
         return int(text)
     except ValueError:
-        raise SimError(400, f"Failed to convert value {text!r} to DateTime",
-                       exception="org.springframework.web.method.annotation."
-                       "MethodArgumentTypeMismatchException") from None
+        raise SimError(
+            400,
+            f"Failed to convert value {text!r} to DateTime",
+            exception="org.springframework.web.method.annotation."
+            "MethodArgumentTypeMismatchException",
+        ) from None
 
 
 def _bool(value: Any) -> bool:
@@ -148,7 +151,9 @@ def _paging(page: Any, count: Any, *, max_count: int | None) -> tuple[int, int]:
         raise SimError(400, "page and count must be integers") from None
     if p < 1 or c < 1 or (max_count is not None and c > max_count):
         raise SimError(
-            400, "must be greater than or equal to 1" if p < 1 or c < 1
+            400,
+            "must be greater than or equal to 1"
+            if p < 1 or c < 1
             else f"must be less than or equal to {max_count}",
             exception="jakarta.validation.ConstraintViolationException",
         )
@@ -160,16 +165,30 @@ def muuttuneet(
 ) -> dict[str, Any]:
     p, c = _paging(page, count, max_count=10000)
     clause, params = where(world, caller, criteria)
-    total = int(world.conn.execute(
-        f"SELECT COUNT(*) FROM henkilo h WHERE {clause}", params
-    ).fetchone()[0])
+    total = world.cached_count(f"SELECT COUNT(*) FROM henkilo h WHERE {clause}", params)
     cur = world.conn.cursor()
     cur.row_factory = None  # plain tuples: the feed page is the hot path
     cols = ", ".join(f"h.{c.strip()}" for c in FEED_COLUMNS.split(","))
-    rows = cur.execute(
-        f"SELECT {cols} FROM henkilo h WHERE {clause} ORDER BY h.modified, h.id LIMIT ? OFFSET ?",
-        (*params, c, (p - 1) * c),
-    ).fetchall()
+    # Offset paging as ONR; while nothing was written, page p+1 continues after the last row of
+    # page p (same rows, without re-scanning the offset).
+    key = (world.generation, clause, tuple(params), c)
+    after = world.page_ends.get((*key, p - 1)) if p > 1 else None
+    if after is not None:
+        rows = cur.execute(
+            f"SELECT {cols} FROM henkilo h WHERE {clause} AND (h.modified, h.id) > (?, ?) "
+            "ORDER BY h.modified, h.id LIMIT ?",
+            (*params, *after, c),
+        ).fetchall()
+    else:
+        rows = cur.execute(
+            f"SELECT {cols} FROM henkilo h WHERE {clause} ORDER BY h.modified, h.id "
+            "LIMIT ? OFFSET ?",
+            (*params, c, (p - 1) * c),
+        ).fetchall()
+    if rows:
+        if len(world.page_ends) > 256 or any(k[0] != world.generation for k in world.page_ends):
+            world.page_ends.clear()
+        world.page_ends[(*key, p)] = (rows[-1][3], rows[-1][0])
     ids = [r[0] for r in rows]
     masters = {
         int(r["slave_id"]): int(r["master_id"])
@@ -205,15 +224,20 @@ def yhteenveto(world: World, caller: Caller, criteria: Mapping[str, Any]) -> dic
         params,
     ).fetchone()
     ok, err, pending = (int(v or 0) for v in row)
-    return {"onnistuneet": ok, "virheet": err, "keskeneraiset": pending,
-            "yhteensa": ok + err + pending}
+    return {
+        "onnistuneet": ok,
+        "virheet": err,
+        "keskeneraiset": pending,
+        "yhteensa": ok + err + pending,
+    }
 
 
 def _author_names(world: World, oids: list[str]) -> dict[str, str]:
     return {
         r["oid"]: f"{r['sukunimi']}, {r['etunimet']}"
         for r in select_in(
-            world.conn, "SELECT oid, etunimet, sukunimi FROM henkilo WHERE oid IN ({in})",
+            world.conn,
+            "SELECT oid, etunimet, sukunimi FROM henkilo WHERE oid IN ({in})",
             sorted(set(o for o in oids if o)),
         )
     }
@@ -226,9 +250,9 @@ def virheet(
     p, c = _paging(page, count, max_count=None)
     crit = {**criteria, "vainVirheet": True}
     clause, params = where(world, caller, crit)
-    total = int(world.conn.execute(
-        f"SELECT COUNT(*) FROM henkilo h WHERE {clause}", params
-    ).fetchone()[0])
+    total = int(
+        world.conn.execute(f"SELECT COUNT(*) FROM henkilo h WHERE {clause}", params).fetchone()[0]
+    )
     rows = world.conn.execute(
         f"SELECT h.* FROM henkilo h WHERE {clause} ORDER BY h.id DESC LIMIT ? OFFSET ?",
         (*params, c, (p - 1) * c),
@@ -236,10 +260,15 @@ def virheet(
     authors = _author_names(world, [r["first_importer"] for r in rows])
     results = [
         {
-            "oid": r["oid"], "oppijanumero": oppijanumero(r), "luotu": r["created"],
-            "muokattu": r["modified"], "syntymaaika": r["syntymaaika"],
-            "etunimet": r["etunimet"], "kutsumanimi": r["kutsumanimi"],
-            "sukunimi": r["sukunimi"], "yksilointiTila": yksilointi_tila(r),
+            "oid": r["oid"],
+            "oppijanumero": oppijanumero(r),
+            "luotu": r["created"],
+            "muokattu": r["modified"],
+            "syntymaaika": r["syntymaaika"],
+            "etunimet": r["etunimet"],
+            "kutsumanimi": r["kutsumanimi"],
+            "sukunimi": r["sukunimi"],
+            "yksilointiTila": yksilointi_tila(r),
             "serviceUserOid": r["first_importer"],
             "serviceUserName": authors.get(r["first_importer"] or ""),
         }
@@ -249,8 +278,14 @@ def virheet(
 
 
 KOOSTE_FIELDS = {
-    "id": "id", "timestamp": "timestamp", "oid": "oid", "author": "author", "total": "total",
-    "successful": "successful", "failures": "failures", "inProgress": "inProgress",
+    "id": "id",
+    "timestamp": "timestamp",
+    "oid": "oid",
+    "author": "author",
+    "total": "total",
+    "successful": "successful",
+    "failures": "failures",
+    "inProgress": "inProgress",
     "conflicts": "conflicts",
 }
 
@@ -286,7 +321,8 @@ def tuontikooste(world: World, caller: Caller, params: Mapping[str, Any]) -> dic
         " OR h.yksiloity_vtj = 1)) AS successful, "
         "(SELECT COUNT(*) FROM tuonti_rivi r WHERE r.tuonti_id = t.id AND r.conflict = 1) "
         " AS conflicts "
-        f"FROM tuonti t LEFT JOIN henkilo a ON a.oid = t.kasittelija_oid WHERE {' AND '.join(clauses)}"
+        "FROM tuonti t LEFT JOIN henkilo a ON a.oid = t.kasittelija_oid "
+        f"WHERE {' AND '.join(clauses)}"
     )
     outer_where = ""
     if params.get("author"):
@@ -294,18 +330,23 @@ def tuontikooste(world: World, caller: Caller, params: Mapping[str, Any]) -> dic
         args.append(f"%{str(params['author']).lower()}%")
     nulls = "NULLS LAST" if sort == "ASC" else "NULLS FIRST"
     order = f"ORDER BY {KOOSTE_FIELDS[field]} {sort} {nulls}, id {sort}"
-    sql = (
-        f"SELECT *, total - successful AS failures FROM ({base}) {outer_where}"
-    )
+    sql = f"SELECT *, total - successful AS failures FROM ({base}) {outer_where}"
     total = int(world.conn.execute(f"SELECT COUNT(*) FROM ({sql})", args).fetchone()[0])
     rows = world.conn.execute(
         f"SELECT * FROM ({sql}) {order} LIMIT ? OFFSET ?", (*args, size, (page - 1) * size)
     ).fetchall()
     content = [
         {
-            "id": r["id"], "oid": r["oid"], "author": r["author"], "timestamp": r["timestamp"],
-            "total": r["total"], "successful": r["successful"], "failures": r["failures"],
-            "inProgress": r["inProgress"], "conflicts": r["conflicts"], "api": r["api"],
+            "id": r["id"],
+            "oid": r["oid"],
+            "author": r["author"],
+            "timestamp": r["timestamp"],
+            "total": r["total"],
+            "successful": r["successful"],
+            "failures": r["failures"],
+            "inProgress": r["inProgress"],
+            "conflicts": r["conflicts"],
+            "api": r["api"],
         }
         for r in rows
     ]
@@ -318,8 +359,14 @@ def spring_page(content: list[Any], total: int, number: int, size: int) -> dict[
     sort = {"sorted": True, "unsorted": False, "empty": False}
     return {
         "content": content,
-        "pageable": {"sort": sort, "pageNumber": number, "pageSize": size,
-                     "offset": number * size, "paged": True, "unpaged": False},
+        "pageable": {
+            "sort": sort,
+            "pageNumber": number,
+            "pageSize": size,
+            "offset": number * size,
+            "paged": True,
+            "unpaged": False,
+        },
         "totalPages": pages,
         "totalElements": total,
         "last": number + 1 >= pages,

@@ -50,19 +50,28 @@ def record_error(world: World, henkilo_id: int, tila: str, message: str) -> None
     world.conn.execute(
         "INSERT OR REPLACE INTO yksilointivirhe(henkilo_id, tila, aikaleima, exception, message, "
         "retry_count, retry_time) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (henkilo_id, tila, now, "fi.vm.sade.oppijanumerorekisteri.exceptions.SuspendableIdentificationException"
-         if tila in TERMINAL else "java.lang.RuntimeException", message, count, retry),
+        (
+            henkilo_id,
+            tila,
+            now,
+            "fi.vm.sade.oppijanumerorekisteri.exceptions.SuspendableIdentificationException"
+            if tila in TERMINAL
+            else "java.lang.RuntimeException",
+            message,
+            count,
+            retry,
+        ),
     )
-    world.conn.execute(
-        "UPDATE henkilo SET yksilointi_yritetty = 1 WHERE id = ?", (henkilo_id,)
-    )
+    world.conn.execute("UPDATE henkilo SET yksilointi_yritetty = 1 WHERE id = ?", (henkilo_id,))
 
 
 def names_ok(person: sqlite3.Row, record: dict[str, Any]) -> bool:
     """§2.3: lenient check (former surnames, swapped fields, blank ONR names match)."""
-    if person["hetu"] and not (person["sukunimi"] or "").strip() and not (
-        person["etunimet"] or ""
-    ).strip():
+    if (
+        person["hetu"]
+        and not (person["sukunimi"] or "").strip()
+        and not (person["etunimet"] or "").strip()
+    ):
         return True
     surnames = [record.get("sukunimi") or ""] + list(record.get("entisetSukunimet") or [])
     vtj_first = record.get("etunimet") or ""
@@ -97,7 +106,8 @@ def _candidates_in(world: World, sql: str, ids: Sequence[int], now: int) -> list
     for s in range(0, len(ids), 900):
         part = ids[s : s + 900]
         out.extend(
-            int(r[0]) for r in world.conn.execute(
+            int(r[0])
+            for r in world.conn.execute(
                 sql + f" AND h.id IN ({','.join('?' * len(part))})", (now, *part)
             )
         )
@@ -132,7 +142,9 @@ def identify_many(world: World, ids: Sequence[int], kasittelija: str | None = No
 
 
 def _prepare(
-    world: World, p: sqlite3.Row, raw: dict[str, Any] | None,
+    world: World,
+    p: sqlite3.Row,
+    raw: dict[str, Any] | None,
     errors: list[tuple[int, str, str]],
 ) -> dict[str, Any] | None:
     """Steps 1–5 of §2.2; returns the VTJ record when the names match, else None."""
@@ -145,10 +157,10 @@ def _prepare(
         return None
     try:
         record = vtj.resolve(raw, world)
-    except vtj.VtjNotFound:
+    except vtj.VtjNotFoundError:
         errors.append((hid, "HETU_EI_VTJ", "Hetu not found from VTJ"))
         return None
-    except vtj.VtjPassivated:
+    except vtj.VtjPassivatedError:
         errors.append((hid, "HETU_PASSIVOITU", "Hetu passivated in VTJ"))
         return None
     world.conn.execute("DELETE FROM yksilointivirhe WHERE henkilo_id = ?", (hid,))
@@ -167,7 +179,7 @@ def _vtj_values(p: sqlite3.Row, record: dict[str, Any], now: int) -> dict[str, A
     etunimet = record.get("etunimet") or p["etunimet"]
     kutsumanimi = p["kutsumanimi"]
     vk = record.get("kutsumanimi")
-    if vk and vk != kutsumanimi:
+    if vk and vk.strip() and vk != kutsumanimi:  # blank counts as missing (decision)
         kutsumanimi = vk
     if not names.kutsumanimi_valid(kutsumanimi, etunimet):
         kutsumanimi = etunimet
@@ -202,11 +214,25 @@ def _apply_simple(
     for hid, p, record in items:
         v = _vtj_values(p, record, now)
         s, sk, ek = search_keys(v["etunimet"], v["kutsumanimi"], v["sukunimi"], v["syntymaaika"])
-        updates.append((
-            v["etunimet"], v["kutsumanimi"], v["sukunimi"], v["aidinkieli"], v["turvakielto"],
-            v["kansalaisuus"], v["sukupuoli"], v["syntymaaika"], v["kotikunta"], v["yhteystiedot"],
-            now, s, sk, ek, hid,
-        ))
+        updates.append(
+            (
+                v["etunimet"],
+                v["kutsumanimi"],
+                v["sukunimi"],
+                v["aidinkieli"],
+                v["turvakielto"],
+                v["kansalaisuus"],
+                v["sukupuoli"],
+                v["syntymaaika"],
+                v["kotikunta"],
+                v["yhteystiedot"],
+                now,
+                s,
+                sk,
+                ek,
+                hid,
+            )
+        )
     world.conn.executemany(
         "UPDATE henkilo SET etunimet=?, kutsumanimi=?, sukunimi=?, aidinkieli=?, turvakielto=?, "
         "kansalaisuus=?, sukupuoli=?, syntymaaika=?, kotikunta=?, yhteystiedot=?, vtjsynced=?, "
@@ -231,7 +257,8 @@ def _holder(world: World, hetu: str, exclude: int) -> sqlite3.Row | None:
     """The other holder of a hetu: historical hetus first, then current (§2.4)."""
     row = world.conn.execute(
         "SELECT h.* FROM henkilo_hetu x JOIN henkilo h ON h.id = x.henkilo_id "
-        "WHERE x.hetu = ? AND h.id != ?", (hetu, exclude),
+        "WHERE x.hetu = ? AND h.id != ?",
+        (hetu, exclude),
     ).fetchone()
     if row is None:
         row = world.conn.execute(
@@ -255,7 +282,9 @@ def identify_with_hetu_change(
     if other is None:
         conn.execute("UPDATE henkilo SET hetu = ? WHERE id = ?", (new, hid))
         _apply_simple(world, [(hid, world.person_by_id(hid), record)], kasittelija)  # type: ignore[list-item]
-        conn.execute("INSERT OR IGNORE INTO henkilo_hetu(hetu, henkilo_id) VALUES (?, ?)", (old, hid))
+        conn.execute(
+            "INSERT OR IGNORE INTO henkilo_hetu(hetu, henkilo_id) VALUES (?, ?)", (old, hid)
+        )
         return 1
     if other["yksiloity_vtj"] and _identified(p):
         record_error(world, hid, RETRYABLE, "Both persons are identified")
@@ -263,7 +292,12 @@ def identify_with_hetu_change(
     master, slave = (other, p) if other["yksiloity_vtj"] else (p, other)
     mid, sid = int(master["id"]), int(slave["id"])
     history = {h for h in (old, new, master["hetu"]) if h}
-    history |= {r[0] for r in conn.execute("SELECT hetu FROM henkilo_hetu WHERE henkilo_id IN (?, ?)", (mid, sid))}
+    history |= {
+        r[0]
+        for r in conn.execute(
+            "SELECT hetu FROM henkilo_hetu WHERE henkilo_id IN (?, ?)", (mid, sid)
+        )
+    }
     conn.execute("DELETE FROM henkilo_hetu WHERE henkilo_id IN (?, ?)", (mid, sid))
     conn.execute("UPDATE henkilo SET hetu = NULL WHERE id = ?", (sid,))
     conn.execute("UPDATE henkilo SET hetu = ? WHERE id = ?", (new, mid))

@@ -12,7 +12,8 @@ BODY = (
     '<a href="{base}/henkilo-ui/oppijoidentuonti">{base}/henkilo-ui/oppijoidentuonti</a>.</p>'
 )
 FAILED = (
-    "h.yksilointi_yritetty = 1 AND h.yksiloity = 0 AND h.yksiloity_vtj = 0 AND h.yksiloity_eidas = 0"
+    "h.yksilointi_yritetty = 1 AND h.yksiloity = 0 AND h.yksiloity_vtj = 0 "
+    "AND h.yksiloity_eidas = 0"
 )
 
 
@@ -33,9 +34,12 @@ def run(world: World, base_url: str = "https://virkailija.testiopintopolku.fi") 
         )
     also = conn.execute(
         f"SELECT t.id FROM tuonti t WHERE {done} AND EXISTS (SELECT 1 FROM tuonti_rivi r "
-        "JOIN henkilo h ON h.id = r.henkilo_id WHERE r.tuonti_id = t.id AND h.yksilointi_yritetty = 1 "
-        "AND (h.yksiloity = 1 OR h.yksiloity_vtj = 1 OR h.yksiloity_eidas = 1 OR t.sahkoposti IS NULL))"
+        "JOIN henkilo h ON h.id = r.henkilo_id WHERE r.tuonti_id = t.id "
+        "AND h.yksilointi_yritetty = 1 AND (h.yksiloity = 1 OR h.yksiloity_vtj = 1 "
+        "OR h.yksiloity_eidas = 1 OR t.sahkoposti IS NULL))"
     ).fetchall()
     ids = {int(r["id"]) for r in needing} | {int(r["id"]) for r in also}
-    conn.executemany("UPDATE tuonti SET ilmoitustarve_kasitelty = 1 WHERE id = ?", [(i,) for i in ids])
+    conn.executemany(
+        "UPDATE tuonti SET ilmoitustarve_kasitelty = 1 WHERE id = ?", [(i,) for i in ids]
+    )
     return len(recipients)

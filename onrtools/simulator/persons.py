@@ -1,4 +1,4 @@
-"""Single-person endpoints: reads, organisations, identifications, creates, yleistunniste (§5, §6)."""
+"""Single-person endpoints: reads, identifications, creates, yleistunniste (§5, §6)."""
 
 from __future__ import annotations
 
@@ -36,11 +36,14 @@ def attached(world: World, caller: Caller, henkilo_id: int) -> bool:
     orgs = sorted(world.with_children(caller.orgs("OPPIJOIDENTUONTI")))
     if not orgs:
         return False
-    return world.conn.execute(
-        f"SELECT 1 FROM henkilo_organisaatio WHERE henkilo_id = ? AND org IN "
-        f"({','.join('?' * len(orgs))}) LIMIT 1",
-        (henkilo_id, *orgs),
-    ).fetchone() is not None
+    return (
+        world.conn.execute(
+            f"SELECT 1 FROM henkilo_organisaatio WHERE henkilo_id = ? AND org IN "
+            f"({','.join('?' * len(orgs))}) LIMIT 1",
+            (henkilo_id, *orgs),
+        ).fetchone()
+        is not None
+    )
 
 
 def can_read(world: World, caller: Caller, row: sqlite3.Row | None) -> bool:
@@ -110,8 +113,9 @@ def bulk_guard(values: Any) -> list[str]:
     if not isinstance(values, list):
         raise SimError(400, "Body must be a JSON array")
     if len(values) > MAX_BULK:
-        raise SimError(400, f"Maximum list size is {MAX_BULK}",
-                       exception="java.lang.IllegalArgumentException")
+        raise SimError(
+            400, f"Maximum list size is {MAX_BULK}", exception="java.lang.IllegalArgumentException"
+        )
     return [str(v) for v in values]
 
 
@@ -127,8 +131,13 @@ def yksilointitiedot(world: World, row: sqlite3.Row) -> dict[str, Any]:
         "SELECT data FROM yksilointitieto WHERE henkilo_id = ?", (row["id"],)
     ).fetchone()
     if found is None:
-        return {"etunimet": None, "sukunimi": None, "kutsumanimi": None, "sukupuoli": None,
-                "yhteystiedot": None}
+        return {
+            "etunimet": None,
+            "sukunimi": None,
+            "kutsumanimi": None,
+            "sukupuoli": None,
+            "yhteystiedot": None,
+        }
     data = json.loads(found[0])
     return {
         "etunimet": data.get("etunimet"),
@@ -142,7 +151,9 @@ def yksilointitiedot(world: World, row: sqlite3.Row) -> dict[str, Any]:
 # --- yleistunniste / existence --------------------------------------------------------------
 
 
-def _existence(world: World, body: dict[str, Any]) -> tuple[sqlite3.Row | None, dict[str, Any] | None]:
+def _existence(
+    world: World, body: dict[str, Any]
+) -> tuple[sqlite3.Row | None, dict[str, Any] | None]:
     """§5.1 steps 2–3: (ONR person, None) or (None, VTJ record); 404/409 otherwise."""
     etu, suku = body["etunimet"], body["sukunimi"]
     row = world.conn.execute("SELECT * FROM henkilo WHERE hetu = ?", (body["hetu"],)).fetchone()
@@ -152,9 +163,9 @@ def _existence(world: World, body: dict[str, Any]) -> tuple[sqlite3.Row | None, 
         return row, None
     try:
         record = vtj.query(world, body["hetu"])
-    except vtj.VtjNotFound:
+    except vtj.VtjNotFoundError:
         raise SimError(404, "Henkilöä ei löytynyt") from None
-    except vtj.VtjPassivated:
+    except vtj.VtjPassivatedError:
         record = {"etunimet": "", "sukunimi": ""}
     if not names.names_match(etu, suku, record.get("etunimet"), record.get("sukunimi")):
         raise SimError(409, "Nimet eivät täsmää VTJ:n tietoihin")
@@ -168,15 +179,25 @@ def yleistunniste_hae(world: World, caller: Caller, body: Any) -> dict[str, Any]
     if row is not None:
         world.add_orgs([int(row["id"])], orgs)  # no `modified` bump (§4.2)
         return {"oid": row["oid"], "oppijanumero": oppijanumero(master_row(world, row))}
-    if world.conn.execute(
-        "SELECT 1 FROM henkilo_hetu WHERE hetu = ?", (body["hetu"],)
-    ).fetchone() is not None:  # quirk §9.6: historical hetu → 400 on creation
-        raise SimError(400, "socialsecuritynr.already.exists", exception=UNPROCESSABLE,
-                       field_errors=[field_error("hetu", "socialsecuritynr.already.exists",
-                                                 "Hetu already exists", None)])
+    if (
+        world.conn.execute("SELECT 1 FROM henkilo_hetu WHERE hetu = ?", (body["hetu"],)).fetchone()
+        is not None
+    ):  # quirk §9.6: historical hetu → 400 on creation
+        raise SimError(
+            400,
+            "socialsecuritynr.already.exists",
+            exception=UNPROCESSABLE,
+            field_errors=[
+                field_error("hetu", "socialsecuritynr.already.exists", "Hetu already exists", None)
+            ],
+        )
     hid = world.insert_person(
-        hetu=body["hetu"], etunimet=body["etunimet"], kutsumanimi=body["kutsumanimi"],
-        sukunimi=body["sukunimi"], orgs=orgs, kasittelija=caller.oid,
+        hetu=body["hetu"],
+        etunimet=body["etunimet"],
+        kutsumanimi=body["kutsumanimi"],
+        sukunimi=body["sukunimi"],
+        orgs=orgs,
+        kasittelija=caller.oid,
     )
     oid = world.oids_of([hid])[0]
     return {"oid": oid, "oppijanumero": oid}
@@ -226,8 +247,12 @@ def post_oppija(world: World, caller: Caller, body: Any) -> str:
     p.raise_bean()
     sexes, languages, nationalities = _code_sets()
     if not names.kutsumanimi_valid(body["kutsumanimi"], body["etunimet"]):
-        p.add_post("kutsumanimi", "kutsumanimi.must.exist.in.etunimet",
-                   "Kutsumanimi must exist in etunimet", body["kutsumanimi"])
+        p.add_post(
+            "kutsumanimi",
+            "kutsumanimi.must.exist.in.etunimet",
+            "Kutsumanimi must exist in etunimet",
+            body["kutsumanimi"],
+        )
     if body["sukupuoli"] not in sexes:
         p.add_post("sukupuoli", "invalid.sukupuoli", "Invalid sukupuoli", body["sukupuoli"])
     lang = (body.get("aidinkieli") or {}).get("kieliKoodi")
@@ -239,10 +264,16 @@ def post_oppija(world: World, caller: Caller, body: Any) -> str:
         p.add_post("kansalaisuus", "invalid.kansalaisuusKoodi", "Invalid kansalaisuusKoodi", bad)
     p.raise_post()
     hid = world.insert_person(
-        etunimet=body["etunimet"], kutsumanimi=body["kutsumanimi"], sukunimi=body["sukunimi"],
-        syntymaaika=str(body["syntymaaika"]), sukupuoli=body["sukupuoli"], aidinkieli=lang,
-        kansalaisuus=[str(c) for c in codes], passinumerot=body.get("passinumerot") or [],
-        orgs=sorted(caller.orgs(*IMPORT_ROLES)), kasittelija=caller.oid,
+        etunimet=body["etunimet"],
+        kutsumanimi=body["kutsumanimi"],
+        sukunimi=body["sukunimi"],
+        syntymaaika=str(body["syntymaaika"]),
+        sukupuoli=body["sukupuoli"],
+        aidinkieli=lang,
+        kansalaisuus=[str(c) for c in codes],
+        passinumerot=body.get("passinumerot") or [],
+        orgs=sorted(caller.orgs(*IMPORT_ROLES)),
+        kasittelija=caller.oid,
         yksiloity=bool(body.get("yksiloity")),
     )
     return world.oids_of([hid])[0]
@@ -262,39 +293,55 @@ def create_henkilo(world: World, caller: Caller, body: Any) -> str:
     if hetu and by_hetu(world, hetu) is not None:
         p.add_post("hetu", "socialsecuritynr.already.exists", "Hetu already exists", hetu)
     if not names.kutsumanimi_valid(body["kutsumanimi"], body["etunimet"]):
-        p.add_post("kutsumanimi", "kutsumanimi.must.exist.in.etunimet",
-                   "Kutsumanimi must exist in etunimet", body["kutsumanimi"])
+        p.add_post(
+            "kutsumanimi",
+            "kutsumanimi.must.exist.in.etunimet",
+            "Kutsumanimi must exist in etunimet",
+            body["kutsumanimi"],
+        )
     if body.get("sukupuoli") is not None and body["sukupuoli"] not in sexes:
         p.add_post("sukupuoli", "invalid.sukupuoli", "Invalid sukupuoli", body["sukupuoli"])
-    codes = [k.get("kansalaisuusKoodi") for k in body.get("kansalaisuus") or [] if isinstance(k, dict)]
+    codes = [
+        k.get("kansalaisuusKoodi") for k in body.get("kansalaisuus") or [] if isinstance(k, dict)
+    ]
     if [c for c in codes if c not in nationalities]:
         p.add_post("kansalaisuus", "invalid.kansalaisuusKoodi", "Invalid kansalaisuusKoodi", codes)
     if body.get("yksiloity") and hetu:
         p.add_post("yksiloity", "yksiloity.with.hetu", "yksiloity not allowed with hetu", True)
     passit = [x for x in body.get("passinumerot") or [] if isinstance(x, str) and x.strip()]
-    if passit and select_in(world.conn, "SELECT 1 FROM passinumero WHERE passinumero IN ({in})", passit):
+    if passit and select_in(
+        world.conn, "SELECT 1 FROM passinumero WHERE passinumero IN ({in})", passit
+    ):
         p.add_post("passinumerot", "passinumero.already.exists", "Passport number exists", passit)
     p.raise_post()
     lang = (body.get("aidinkieli") or {}).get("kieliKoodi")
     asiointi = (body.get("asiointiKieli") or {}).get("kieliKoodi")
     hid = world.insert_person(
-        hetu=hetu, etunimet=body["etunimet"], kutsumanimi=body["kutsumanimi"],
-        sukunimi=body["sukunimi"], syntymaaika=body.get("syntymaaika") or None,
-        sukupuoli=body.get("sukupuoli"), aidinkieli=lang, asiointikieli=asiointi,
-        kansalaisuus=codes, passinumerot=passit, kasittelija=caller.oid,
-        yksiloity=bool(body.get("yksiloity")), turvakielto=bool(body.get("turvakielto")),
+        hetu=hetu,
+        etunimet=body["etunimet"],
+        kutsumanimi=body["kutsumanimi"],
+        sukunimi=body["sukunimi"],
+        syntymaaika=body.get("syntymaaika") or None,
+        sukupuoli=body.get("sukupuoli"),
+        aidinkieli=lang,
+        asiointikieli=asiointi,
+        kansalaisuus=codes,
+        passinumerot=passit,
+        kasittelija=caller.oid,
+        yksiloity=bool(body.get("yksiloity")),
+        turvakielto=bool(body.get("turvakielto")),
         kotikunta=body.get("kotikunta"),
     )
     row = world.person_by_id(hid)
     assert row is not None
-    complete = (
-        not hetu and row["sukupuoli"] and row["syntymaaika"] and row["aidinkieli"] and codes
-    )
+    complete = not hetu and row["sukupuoli"] and row["syntymaaika"] and row["aidinkieli"] and codes
     if complete:
         found = [
-            c for _, c in duplicates.find_candidates(
+            c
+            for _, c in duplicates.find_candidates(
                 world, row["etunimet"], row["kutsumanimi"], row["sukunimi"], row["syntymaaika"]
-            ) if c["id"] != hid
+            )
+            if c["id"] != hid
         ]
         if not found:
             world.conn.execute("UPDATE henkilo SET yksiloity = 1 WHERE id = ?", (hid,))
@@ -358,7 +405,9 @@ def yliaja_yksiloimaton(world: World, caller: Caller, oid: str) -> None:
     if found is None:
         raise SimError(400, "Ei yksilöintitietoja")
     record = json.loads(found[0])
-    if record["hetu"] != row["hetu"] or identification._holder(world, record["hetu"], int(row["id"])):
+    if record["hetu"] != row["hetu"] or identification._holder(
+        world, record["hetu"], int(row["id"])
+    ):
         identification.identify_with_hetu_change(world, row, record, caller.oid)
     else:
         identification._apply_simple(world, [(int(row["id"]), row, record)], caller.oid)
@@ -376,9 +425,19 @@ def update_henkilo(world: World, caller: Caller, body: Any) -> str:
     sukunimi = row["sukunimi"] if vtj_locked or body.get("sukunimi") is None else body["sukunimi"]
     kutsumanimi = body.get("kutsumanimi") or row["kutsumanimi"]
     if not names.kutsumanimi_valid(kutsumanimi, etunimet):
-        raise SimError(400, "Kutsumanimi must exist in etunimet", exception=UNPROCESSABLE,
-                       field_errors=[field_error("kutsumanimi", "kutsumanimi.must.exist.in.etunimet",
-                                                 "Kutsumanimi must exist in etunimet", kutsumanimi)])
+        raise SimError(
+            400,
+            "Kutsumanimi must exist in etunimet",
+            exception=UNPROCESSABLE,
+            field_errors=[
+                field_error(
+                    "kutsumanimi",
+                    "kutsumanimi.must.exist.in.etunimet",
+                    "Kutsumanimi must exist in etunimet",
+                    kutsumanimi,
+                )
+            ],
+        )
     world.conn.execute(
         "UPDATE henkilo SET etunimet = ?, sukunimi = ?, kutsumanimi = ? WHERE id = ?",
         (etunimet, sukunimi, kutsumanimi, hid),
@@ -391,8 +450,9 @@ def update_henkilo(world: World, caller: Caller, body: Any) -> str:
             other = by_hetu(world, new) if new else None
             if other is not None and other["id"] != hid:
                 raise SimError(400, "socialsecuritynr.already.exists")
-            world.conn.execute("UPDATE henkilo SET hetu = ?, yksilointi_yritetty = 0 WHERE id = ?",
-                               (new, hid))
+            world.conn.execute(
+                "UPDATE henkilo SET hetu = ?, yksilointi_yritetty = 0 WHERE id = ?", (new, hid)
+            )
             world.conn.execute("DELETE FROM yksilointivirhe WHERE henkilo_id = ?", (hid,))
             world.conn.execute("DELETE FROM yksilointitieto WHERE henkilo_id = ?", (hid,))
     world.rederive(hid)

@@ -67,7 +67,9 @@ class Seeder:
         self.world = world
         self.rng = random.Random(rng_seed)
         self.now = world.clock.now_ms()
-        self.next_id = int(world.conn.execute("SELECT COALESCE(MAX(id), 0) FROM henkilo").fetchone()[0]) + 1
+        self.next_id = (
+            int(world.conn.execute("SELECT COALESCE(MAX(id), 0) FROM henkilo").fetchone()[0]) + 1
+        )
         self.used_hetus: set[str] = set()
         self.used_oids: set[str] = set()
         self.batch = Batch()
@@ -93,7 +95,9 @@ class Seeder:
                 return o
 
     # -- records -----------------------------------------------------------------------------
-    def vtj_record(self, h: str, names: dict[str, Any], sex: str, kunta: str, **extra: Any) -> dict[str, Any]:
+    def vtj_record(
+        self, h: str, names: dict[str, Any], sex: str, kunta: str, **extra: Any
+    ) -> dict[str, Any]:
         return {
             "hetu": h,
             "etunimet": names["etunimet"],
@@ -135,18 +139,42 @@ class Seeder:
         created = self.now - self.rng.randint(30, 900) * DAY - self.rng.randint(0, DAY)
         modified = min(self.now - 1000, created + self.rng.randint(0, 400) * DAY)
         syntymaaika = born.isoformat()
-        s, sk, ek = search_keys(names["etunimet"], names["kutsumanimi"], names["sukunimi"], syntymaaika)
+        s, sk, ek = search_keys(
+            names["etunimet"], names["kutsumanimi"], names["sukunimi"], syntymaaika
+        )
         yhteys = None
         if vtj_ok and record is not None:
             yhteys = encode_vtj_address(hid * 10 + 4, record.get("osoite"))
         lang = names.get("aidinkieli")
-        self.batch.henkilo.append((
-            hid, self.oid(), hetu, names["etunimet"], names["kutsumanimi"], names["sukunimi"],
-            syntymaaika, sex, lang.lower() if lang else None, ",".join(names.get("kansalaisuus", ["246"])),
-            kunta if vtj_ok else None, int(turvakielto and vtj_ok), int(passive or duplicate),
-            int(duplicate), int(yksiloity), int(vtj_ok), int(vtj_ok), "seed", created, modified,
-            modified if vtj_ok else None, s, sk, ek, yhteys,
-        ))
+        self.batch.henkilo.append(
+            (
+                hid,
+                self.oid(),
+                hetu,
+                names["etunimet"],
+                names["kutsumanimi"],
+                names["sukunimi"],
+                syntymaaika,
+                sex,
+                lang.lower() if lang else None,
+                ",".join(names.get("kansalaisuus", ["246"])),
+                kunta if vtj_ok else None,
+                int(turvakielto and vtj_ok),
+                int(passive or duplicate),
+                int(duplicate),
+                int(yksiloity),
+                int(vtj_ok),
+                int(vtj_ok),
+                "seed",
+                created,
+                modified,
+                modified if vtj_ok else None,
+                s,
+                sk,
+                ek,
+                yhteys,
+            )
+        )
         for h in history or ([hetu] if vtj_ok and hetu else []):
             self.batch.hetu_history.append((h, hid))
         if passport:
@@ -208,13 +236,24 @@ class Seeder:
         self.batch.vtj.append((h, dumps(record)))
         identified = roll < 0.80
         if not identified and rng.random() < 0.06:  # will mismatch VTJ on identification
-            onr_names = {**onr_names, "etunimet": rng.choice(pop.FI_MALE if sex == "1" else pop.FI_FEMALE)}
+            onr_names = {
+                **onr_names,
+                "etunimet": rng.choice(pop.FI_MALE if sex == "1" else pop.FI_FEMALE),
+            }
             onr_names["kutsumanimi"] = onr_names["etunimet"]
             onr_names["sukunimi"] = rng.choice(pop.FI_SURNAMES)
         hid = self.person(
-            names=onr_names if not identified else names, hetu=h, born=born, sex=sex,
-            vtj_ok=identified, kunta=kunta, turvakielto=turvakielto, record=record,
-            history=history, orgs=orgs, passive=rng.random() < 0.005,
+            names=onr_names if not identified else names,
+            hetu=h,
+            born=born,
+            sex=sex,
+            vtj_ok=identified,
+            kunta=kunta,
+            turvakielto=turvakielto,
+            record=record,
+            history=history,
+            orgs=orgs,
+            passive=rng.random() < 0.005,
         )
         self.import_row(hid, orgs, self._row(onr_names, h, born, sex))
         if identified and rng.random() < 0.05:  # a hetu-less twin: a duplicate candidate
@@ -226,13 +265,21 @@ class Seeder:
             merged = rng.random() < 0.4
             email = f"{twin_names['kutsumanimi'].lower()}.{hid}@example.org"
             tid = self.person(
-                names={**twin_names, "kansalaisuus": ["999"]}, hetu=None, born=born, sex=sex,
-                email=email, orgs=twin_orgs, duplicate=merged,
+                names={**twin_names, "kansalaisuus": ["999"]},
+                hetu=None,
+                born=born,
+                sex=sex,
+                email=email,
+                orgs=twin_orgs,
+                duplicate=merged,
             )
             if merged:
                 self.batch.links.append((tid, hid))
-            self.import_row(tid, twin_orgs, self._row(twin_names, None, born, sex, email=email,
-                                                       kansalaisuus="999"))
+            self.import_row(
+                tid,
+                twin_orgs,
+                self._row(twin_names, None, born, sex, email=email, kansalaisuus="999"),
+            )
 
     def foreigner(self) -> None:
         rng = self.rng
@@ -240,31 +287,61 @@ class Seeder:
         born = pop.birth_date(rng)
         names = pop.foreign_names(rng, sex)
         self.passport_counter += 1
-        passport = f"{names['kansalaisuus'][0]}P{rng.randint(1000000, 9999999)}{self.passport_counter}"
+        passport = (
+            f"{names['kansalaisuus'][0]}P{rng.randint(1000000, 9999999)}{self.passport_counter}"
+        )
         email = None
         if rng.random() < 0.5:
-            email = f"{names['etunimet'].lower()}.{names['sukunimi'].lower()}{self.passport_counter}@example.com"
+            local = f"{names['etunimet']}.{names['sukunimi']}{self.passport_counter}".lower()
+            email = f"{local}@example.com"
         use_passport = email is None or rng.random() < 0.6
         orgs = self.pick_orgs() or [self.rng.choice(self.org_list)] if self.org_list else []
         hid = self.person(
-            names=names, hetu=None, born=born, sex=sex, yksiloity=rng.random() < 0.3,
-            passport=passport if use_passport else None, email=email, orgs=orgs,
+            names=names,
+            hetu=None,
+            born=born,
+            sex=sex,
+            yksiloity=rng.random() < 0.3,
+            passport=passport if use_passport else None,
+            email=email,
+            orgs=orgs,
             passive=rng.random() < 0.005,
         )
-        self.import_row(hid, orgs, self._row(
-            names, None, born, sex, passport=passport if use_passport else None, email=email,
-            kansalaisuus=names["kansalaisuus"][0],
-        ))
+        self.import_row(
+            hid,
+            orgs,
+            self._row(
+                names,
+                None,
+                born,
+                sex,
+                passport=passport if use_passport else None,
+                email=email,
+                kansalaisuus=names["kansalaisuus"][0],
+            ),
+        )
 
     @staticmethod
-    def _row(names: dict[str, Any], hetu: str | None, born: date, sex: str, *,
-             passport: str | None = None, email: str | None = None,
-             kansalaisuus: str = "246") -> dict[str, Any]:
+    def _row(
+        names: dict[str, Any],
+        hetu: str | None,
+        born: date,
+        sex: str,
+        *,
+        passport: str | None = None,
+        email: str | None = None,
+        kansalaisuus: str = "246",
+    ) -> dict[str, Any]:
         h: dict[str, Any] = {
-            "hetu": hetu, "passinumero": passport, "sahkoposti": email,
-            "etunimet": names["etunimet"], "kutsumanimi": names["kutsumanimi"],
-            "sukunimi": names["sukunimi"], "syntymaaika": born.isoformat(),
-            "sukupuoli": {"koodi": sex}, "kansalaisuus": [{"koodi": kansalaisuus}],
+            "hetu": hetu,
+            "passinumero": passport,
+            "sahkoposti": email,
+            "etunimet": names["etunimet"],
+            "kutsumanimi": names["kutsumanimi"],
+            "sukunimi": names["sukunimi"],
+            "syntymaaika": born.isoformat(),
+            "sukupuoli": {"koodi": sex},
+            "kansalaisuus": [{"koodi": kansalaisuus}],
         }
         return {"henkilo": {k: v for k, v in h.items() if v is not None}}
 
@@ -281,11 +358,21 @@ class Seeder:
             "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             b.henkilo,
         )
-        conn.executemany("INSERT OR IGNORE INTO henkilo_hetu(hetu, henkilo_id) VALUES (?, ?)", b.hetu_history)
-        conn.executemany("INSERT OR IGNORE INTO passinumero(passinumero, henkilo_id) VALUES (?, ?)", b.passports)
-        conn.executemany("INSERT INTO identification(henkilo_id, idp, identifier) VALUES (?, ?, ?)", b.idents)
-        conn.executemany("INSERT OR IGNORE INTO henkilo_organisaatio(henkilo_id, org) VALUES (?, ?)", b.orgs)
-        conn.executemany("INSERT OR REPLACE INTO henkiloviite(slave_id, master_id) VALUES (?, ?)", b.links)
+        conn.executemany(
+            "INSERT OR IGNORE INTO henkilo_hetu(hetu, henkilo_id) VALUES (?, ?)", b.hetu_history
+        )
+        conn.executemany(
+            "INSERT OR IGNORE INTO passinumero(passinumero, henkilo_id) VALUES (?, ?)", b.passports
+        )
+        conn.executemany(
+            "INSERT INTO identification(henkilo_id, idp, identifier) VALUES (?, ?, ?)", b.idents
+        )
+        conn.executemany(
+            "INSERT OR IGNORE INTO henkilo_organisaatio(henkilo_id, org) VALUES (?, ?)", b.orgs
+        )
+        conn.executemany(
+            "INSERT OR REPLACE INTO henkiloviite(slave_id, master_id) VALUES (?, ?)", b.links
+        )
         conn.executemany("INSERT OR IGNORE INTO vtj(hetu, data) VALUES (?, ?)", b.vtj)
         self._seed_tuontis()
 
@@ -295,8 +382,13 @@ class Seeder:
         oids = [r[1] for r in self.batch.henkilo]
         taken = {r[0] for r in select_in(conn, "SELECT oid FROM henkilo WHERE oid IN ({in})", oids)}
         hetus = [r[2] for r in self.batch.henkilo if r[2]]
-        taken_h = {r[0] for r in select_in(conn, "SELECT hetu FROM henkilo WHERE hetu IN ({in})", hetus)}
-        taken_h |= {r[0] for r in select_in(conn, "SELECT hetu FROM henkilo_hetu WHERE hetu IN ({in})", hetus)}
+        taken_h = {
+            r[0] for r in select_in(conn, "SELECT hetu FROM henkilo WHERE hetu IN ({in})", hetus)
+        }
+        taken_h |= {
+            r[0]
+            for r in select_in(conn, "SELECT hetu FROM henkilo_hetu WHERE hetu IN ({in})", hetus)
+        }
         if not taken and not taken_h:
             return
         rows = []
@@ -323,22 +415,26 @@ class Seeder:
                     henkilot.append({"tunniste": f"seed-{org[-3:]}-{start + n + 1}", **row})
                 data = json.dumps({"sahkoposti": None, "henkilot": henkilot}, ensure_ascii=False)
                 cur = conn.execute(
-                    "INSERT INTO tuonti(kasittelija_oid, sahkoposti, kasiteltavia, kasiteltyja, api, "
-                    "aikaleima, ilmoitustarve_kasitelty, runnable, data) "
+                    "INSERT INTO tuonti(kasittelija_oid, sahkoposti, kasiteltavia, kasiteltyja, "
+                    "api, aikaleima, ilmoitustarve_kasitelty, runnable, data) "
                     "VALUES (?, NULL, ?, ?, 'OPPIJA', ?, 1, 1, ?)",
                     (kasittelija, len(part), len(part), stamp, data.encode()),
                 )
                 tid = int(cur.lastrowid or 0)
-                conn.execute("INSERT INTO tuonti_organisaatio(tuonti_id, org) VALUES (?, ?)", (tid, org))
+                conn.execute(
+                    "INSERT INTO tuonti_organisaatio(tuonti_id, org) VALUES (?, ?)", (tid, org)
+                )
                 conn.executemany(
-                    "INSERT INTO tuonti_rivi(tuonti_id, henkilo_id, tunniste, conflict) VALUES (?, ?, ?, 0)",
-                    [(tid, hid, h["tunniste"]) for (hid, _), h in zip(part, henkilot)],
+                    "INSERT INTO tuonti_rivi(tuonti_id, henkilo_id, tunniste, conflict) "
+                    "VALUES (?, ?, ?, 0)",
+                    [(tid, hid, h["tunniste"]) for (hid, _), h in zip(part, henkilot, strict=True)],
                 )
                 ids = [hid for hid, _ in part]
                 for s in range(0, len(ids), 900):
                     sub = ids[s : s + 900]
                     conn.execute(
-                        f"UPDATE henkilo SET imported = 1, first_importer = COALESCE(first_importer, ?) "
+                        "UPDATE henkilo SET imported = 1, "
+                        "first_importer = COALESCE(first_importer, ?) "
                         f"WHERE id IN ({','.join('?' * len(sub))})",
                         (kasittelija, *sub),
                     )
@@ -366,7 +462,9 @@ def seed_population(world: World, n: int, *, rng_seed: int) -> None:
     """About n ONR persons (plus their VTJ records and ~9 % VTJ-only people)."""
     seeder = Seeder(world, rng_seed)
     seeder.service_users()
-    seeder.next_id = int(world.conn.execute("SELECT COALESCE(MAX(id), 0) FROM henkilo").fetchone()[0]) + 1
+    seeder.next_id = (
+        int(world.conn.execute("SELECT COALESCE(MAX(id), 0) FROM henkilo").fetchone()[0]) + 1
+    )
     made = 0
     while made < n:
         before = len(seeder.batch.henkilo)

@@ -97,6 +97,7 @@ class Registry:
                 raise
             else:
                 conn.execute("COMMIT")
+                self.world.generation += 1
 
     def close(self) -> None:
         with self._lock:
@@ -196,7 +197,8 @@ class Registry:
         with self._tx() as w:
             row = persons.existing(w, oid)
             w.conn.execute(
-                "DELETE FROM henkilo_organisaatio WHERE henkilo_id = ? AND org = ?", (row["id"], org)
+                "DELETE FROM henkilo_organisaatio WHERE henkilo_id = ? AND org = ?",
+                (row["id"], org),
             )
             w.touch([int(row["id"])], caller.oid)
 
@@ -261,8 +263,11 @@ class Registry:
             raise SimError(400, f"Required parameter {missing[0]} is missing")
         with self._lock:
             found = duplicates.find_candidates(
-                self.world, criteria.get("etunimet"), criteria.get("kutsumanimi"),
-                criteria.get("sukunimi"), criteria.get("syntymaaika") or None,
+                self.world,
+                criteria.get("etunimet"),
+                criteria.get("kutsumanimi"),
+                criteria.get("sukunimi"),
+                criteria.get("syntymaaika") or None,
             )
             rows = [r for _, r in found if r["oid"] != caller.oid]
             return persons.duplicate_dtos(self.world, rows)
@@ -344,8 +349,9 @@ class Registry:
         with self._lock:
             found = persons.rows_by_oids(self.world, wanted)
             rows = [found[o] for o in dict.fromkeys(wanted) if o in found]
-            return [henkilo_dto(self.world, r) for r in rows
-                    if persons.can_read(self.world, caller, r)]
+            return [
+                henkilo_dto(self.world, r) for r in rows if persons.can_read(self.world, caller, r)
+            ]
 
     def masters_by_oids(self, caller: Caller, oids: list[str]) -> dict[str, Any]:
         require_role(caller, "REKISTERINPITAJA", "REKISTERINPITAJA_READ", "HENKILON_RU")
@@ -406,7 +412,8 @@ class Registry:
         since = feed.parse_datetime(at)
         with self._lock:
             rows = self.world.conn.execute(
-                "SELECT oid FROM henkilo WHERE modified >= ? ORDER BY modified, id LIMIT ? OFFSET ?",
+                "SELECT oid FROM henkilo WHERE modified >= ? ORDER BY modified, id "
+                "LIMIT ? OFFSET ?",
                 (since, -1 if amount is None else int(amount), int(offset or 0)),
             ).fetchall()
             return [r[0] for r in rows]
@@ -481,7 +488,8 @@ class Registry:
         """The "person modified" event log (SNS topic in ONR): [{id, aikaleima, kind, oid}]."""
         with self._lock:
             return [
-                dict(r) for r in self.world.conn.execute(
+                dict(r)
+                for r in self.world.conn.execute(
                     "SELECT * FROM event WHERE id > ? ORDER BY id", (since_id,)
                 )
             ]

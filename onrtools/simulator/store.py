@@ -1,4 +1,4 @@
-"""SQLite schema and low-level IO of the simulator (one connection, guarded by the Registry lock)."""
+"""SQLite schema and low-level IO of the simulator (one connection, guarded by one lock)."""
 
 from __future__ import annotations
 
@@ -48,8 +48,7 @@ CREATE TABLE IF NOT EXISTS henkilo (
 CREATE INDEX IF NOT EXISTS ix_henkilo_feed ON henkilo(modified, id) WHERE imported = 1;
 CREATE INDEX IF NOT EXISTS ix_henkilo_modified ON henkilo(modified, id);
 CREATE INDEX IF NOT EXISTS ix_henkilo_syntymaaika ON henkilo(syntymaaika);
-CREATE INDEX IF NOT EXISTS ix_henkilo_sukunimi_key ON henkilo(sukunimi_key);
-CREATE INDEX IF NOT EXISTS ix_henkilo_etunimi_key ON henkilo(etunimi_key);
+CREATE INDEX IF NOT EXISTS ix_henkilo_name_keys ON henkilo(sukunimi_key, etunimi_key);
 CREATE TABLE IF NOT EXISTS henkilo_hetu (
     hetu TEXT PRIMARY KEY, henkilo_id INTEGER NOT NULL) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS ix_henkilo_hetu_h ON henkilo_hetu(henkilo_id);
@@ -57,7 +56,8 @@ CREATE TABLE IF NOT EXISTS passinumero (
     passinumero TEXT PRIMARY KEY, henkilo_id INTEGER NOT NULL) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS ix_passinumero_h ON passinumero(henkilo_id);
 CREATE TABLE IF NOT EXISTS identification (
-    id INTEGER PRIMARY KEY, henkilo_id INTEGER NOT NULL, idp TEXT NOT NULL, identifier TEXT NOT NULL);
+    id INTEGER PRIMARY KEY, henkilo_id INTEGER NOT NULL, idp TEXT NOT NULL,
+    identifier TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS ix_identification_v ON identification(idp, identifier);
 CREATE INDEX IF NOT EXISTS ix_identification_h ON identification(henkilo_id);
 CREATE TABLE IF NOT EXISTS henkilo_organisaatio (
@@ -114,7 +114,8 @@ def connect(db_path: Path | str) -> sqlite3.Connection:
     conn.execute("PRAGMA cache_size=-65536")
     conn.executescript(SCHEMA)
     conn.execute(
-        "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
+        "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', ?)",
+        (str(SCHEMA_VERSION),),
     )
     return conn
 

@@ -44,8 +44,7 @@ def time_passes(world: World, days: float = 1.0, *, rng_seed: int | None = None)
     world.clock.advance(int(days * DAY))
     conn = world.conn
     n = int(conn.execute("SELECT COUNT(*) FROM henkilo").fetchone()[0])
-    counts = {"name_changes": 0, "moves": 0, "hetu_changes": 0, "identifications": 0,
-              "merges": 0}
+    counts = {"name_changes": 0, "moves": 0, "hetu_changes": 0, "identifications": 0, "merges": 0}
     live_vtj = "yksiloity_vtj = 1 AND duplicate = 0 AND passivoitu = 0 AND hetu IS NOT NULL"
 
     for row in _sample(world, rng, _count(n, days, 0.0015, rng), live_vtj):
@@ -58,8 +57,10 @@ def time_passes(world: World, days: float = 1.0, *, rng_seed: int | None = None)
         record["entisetSukunimet"] = [*record.get("entisetSukunimet", []), record["sukunimi"]]
         record["sukunimi"] = new_surname
         vtj.put(world, [record])
-        conn.execute("UPDATE henkilo SET sukunimi = ?, vtjsynced = ? WHERE id = ?",
-                     (new_surname, world.clock.now_ms(), row["id"]))
+        conn.execute(
+            "UPDATE henkilo SET sukunimi = ?, vtjsynced = ? WHERE id = ?",
+            (new_surname, world.clock.now_ms(), row["id"]),
+        )
         world.refresh_search(int(row["id"]))
         world.touch([int(row["id"])], None)
         counts["name_changes"] += 1
@@ -72,8 +73,10 @@ def time_passes(world: World, days: float = 1.0, *, rng_seed: int | None = None)
         record["kotikunta"] = kunta
         record["osoite"] = pop.address(rng, kunta)
         vtj.put(world, [record])
-        conn.execute("UPDATE henkilo SET kotikunta = ?, vtjsynced = ? WHERE id = ?",
-                     (kunta, world.clock.now_ms(), row["id"]))
+        conn.execute(
+            "UPDATE henkilo SET kotikunta = ?, vtjsynced = ? WHERE id = ?",
+            (kunta, world.clock.now_ms(), row["id"]),
+        )
         world.touch([int(row["id"])], None)
         counts["moves"] += 1
 
@@ -82,19 +85,33 @@ def time_passes(world: World, days: float = 1.0, *, rng_seed: int | None = None)
 
     if world.identification != "off":
         pending = _sample(
-            world, rng, _count(n, days, 0.01, rng),
+            world,
+            rng,
+            _count(n, days, 0.01, rng),
             "yksiloity_vtj = 0 AND hetu IS NOT NULL AND yksilointi_yritetty = 0",
         )
         ids = identification.candidates(world, [int(r["id"]) for r in pending])
         counts["identifications"] = identification.identify_many(world, ids, None)
 
-    for twin in _sample(world, rng, _count(n, days, 0.0005, rng),
-                        "hetu IS NULL AND duplicate = 0 AND passivoitu = 0 AND yksiloity = 0"):
+    for twin in _sample(
+        world,
+        rng,
+        _count(n, days, 0.0005, rng),
+        "hetu IS NULL AND duplicate = 0 AND passivoitu = 0 AND yksiloity = 0",
+    ):
         found = duplicates.find_candidates(
             world, twin["etunimet"], twin["kutsumanimi"], twin["sukunimi"], twin["syntymaaika"]
         )
-        target = next((c for _, c in found if c["id"] != twin["id"] and c["yksiloity_vtj"]
-                       and c["syntymaaika"] == twin["syntymaaika"]), None)
+        target = next(
+            (
+                c
+                for _, c in found
+                if c["id"] != twin["id"]
+                and c["yksiloity_vtj"]
+                and c["syntymaaika"] == twin["syntymaaika"]
+            ),
+            None,
+        )
         if target is None:
             continue
         duplicates.link(world, str(target["oid"]), [str(twin["oid"])], OFFICIAL)
@@ -117,19 +134,25 @@ def _hetu_change(world: World, rng: random.Random, row: sqlite3.Row) -> int:
         new = hetu_mod.generate(rng, birth_date=born, sex=row["sukupuoli"] or None, test=True)
         taken = world.conn.execute(
             "SELECT 1 FROM vtj WHERE hetu = ? UNION SELECT 1 FROM henkilo WHERE hetu = ? "
-            "UNION SELECT 1 FROM henkilo_hetu WHERE hetu = ?", (new, new, new)
+            "UNION SELECT 1 FROM henkilo_hetu WHERE hetu = ?",
+            (new, new, new),
         ).fetchone()
         if not taken:
             break
     else:
         return 0
-    vtj.put(world, [{**record, "hetu": new, "korvaavaHetu": None},
-                    {**record, "hetu": old, "korvaavaHetu": new}])
+    vtj.put(
+        world,
+        [
+            {**record, "hetu": new, "korvaavaHetu": None},
+            {**record, "hetu": old, "korvaavaHetu": new},
+        ],
+    )
     world.conn.execute("UPDATE henkilo SET hetu = ? WHERE id = ?", (new, row["id"]))
-    world.conn.executemany("INSERT OR IGNORE INTO henkilo_hetu(hetu, henkilo_id) VALUES (?, ?)",
-                           [(old, row["id"]), (new, row["id"])])
+    world.conn.executemany(
+        "INSERT OR IGNORE INTO henkilo_hetu(hetu, henkilo_id) VALUES (?, ?)",
+        [(old, row["id"]), (new, row["id"])],
+    )
     world.rederive(int(row["id"]))
     world.touch([int(row["id"])], None)
     return 1
-
-

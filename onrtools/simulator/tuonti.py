@@ -68,7 +68,9 @@ class RowCache:
     def rows(self, world: World, tuonti_id: int) -> list[dict[str, Any]]:
         cached = self._rows.get(tuonti_id)
         if cached is None:
-            raw = world.conn.execute("SELECT data FROM tuonti WHERE id = ?", (tuonti_id,)).fetchone()
+            raw = world.conn.execute(
+                "SELECT data FROM tuonti WHERE id = ?", (tuonti_id,)
+            ).fetchone()
             cached = json.loads(bytes(raw[0]))["henkilot"]
             self._rows[tuonti_id] = cached
         return cached
@@ -101,7 +103,8 @@ def _lookup(world: World, rows: Sequence[dict[str, Any]]) -> dict[tuple[str, str
     ):
         found[("hetu", r["hetu"])] = int(r["henkilo_id"])
     for r in select_in(
-        conn, "SELECT henkilo_id, passinumero FROM passinumero WHERE passinumero IN ({in})",
+        conn,
+        "SELECT henkilo_id, passinumero FROM passinumero WHERE passinumero IN ({in})",
         sorted(passit),
     ):
         found[("passinumero", r["passinumero"])] = int(r["henkilo_id"])
@@ -132,14 +135,18 @@ def process_chunk(world: World, cache: RowCache, tuonti: sqlite3.Row) -> list[in
     chunk = all_rows[start:end]
     conn = world.conn
     orgs = [
-        r[0] for r in conn.execute("SELECT org FROM tuonti_organisaatio WHERE tuonti_id = ?", (tuonti_id,))
+        r[0]
+        for r in conn.execute(
+            "SELECT org FROM tuonti_organisaatio WHERE tuonti_id = ?", (tuonti_id,)
+        )
     ]
     kasittelija = tuonti["kasittelija_oid"]
     memo = _lookup(world, chunk)
     stored_names: dict[int, tuple[str, str]] = {
         int(r["id"]): (r["etunimet"], r["sukunimi"])
         for r in select_in(
-            conn, "SELECT id, etunimet, sukunimi FROM henkilo WHERE id IN ({in})",
+            conn,
+            "SELECT id, etunimet, sukunimi FROM henkilo WHERE id IN ({in})",
             sorted(set(memo.values())),
         )
     }
@@ -160,20 +167,24 @@ def process_chunk(world: World, cache: RowCache, tuonti: sqlite3.Row) -> list[in
         if person is None:
             lang = (h.get("aidinkieli") or {}).get("koodi")
             person = next_id + len(new_people)
-            new_people.append({
-                "hetu": h.get("hetu") or None,
-                "etunimet": h["etunimet"],
-                "kutsumanimi": h["kutsumanimi"],
-                "sukunimi": h["sukunimi"],
-                "syntymaaika": (str(h["syntymaaika"]).strip() or None) if h.get("syntymaaika") else None,
-                "sukupuoli": (h.get("sukupuoli") or {}).get("koodi"),
-                "aidinkieli": lang.lower() if lang else None,
-                "kansalaisuus": [k["koodi"] for k in h.get("kansalaisuus") or []],
-                "passinumerot": [h["passinumero"]] if h.get("passinumero") else [],
-                "emails": [h["sahkoposti"]] if h.get("sahkoposti") else [],
-                "orgs": orgs,
-                "kasittelija": kasittelija,
-            })
+            new_people.append(
+                {
+                    "hetu": h.get("hetu") or None,
+                    "etunimet": h["etunimet"],
+                    "kutsumanimi": h["kutsumanimi"],
+                    "sukunimi": h["sukunimi"],
+                    "syntymaaika": (str(h["syntymaaika"]).strip() or None)
+                    if h.get("syntymaaika")
+                    else None,
+                    "sukupuoli": (h.get("sukupuoli") or {}).get("koodi"),
+                    "aidinkieli": lang.lower() if lang else None,
+                    "kansalaisuus": [k["koodi"] for k in h.get("kansalaisuus") or []],
+                    "passinumerot": [h["passinumero"]] if h.get("passinumero") else [],
+                    "emails": [h["sahkoposti"]] if h.get("sahkoposti") else [],
+                    "orgs": orgs,
+                    "kasittelija": kasittelija,
+                }
+            )
             stored_names[person] = (h["etunimet"], h["sukunimi"])
             conflict = False  # a person created from this very row has the row's names
         else:
@@ -214,7 +225,9 @@ def process_chunk(world: World, cache: RowCache, tuonti: sqlite3.Row) -> list[in
 
 
 def get_tuonti_row(world: World, tuonti_id: int) -> sqlite3.Row:
-    row = world.conn.execute(f"SELECT {TUONTI_COLUMNS} FROM tuonti WHERE id = ?", (tuonti_id,)).fetchone()
+    row = world.conn.execute(
+        f"SELECT {TUONTI_COLUMNS} FROM tuonti WHERE id = ?", (tuonti_id,)
+    ).fetchone()
     if row is None:
         raise SimError(404, f"Tuonti not found: {tuonti_id}")
     return row
@@ -223,21 +236,28 @@ def get_tuonti_row(world: World, tuonti_id: int) -> sqlite3.Row:
 def _visible(world: World, caller: Caller, tuonti_id: int) -> bool:
     """§1.12: at least one row whose person is attached to a direct row-role organisation."""
     if caller.is_read_all:
-        return world.conn.execute(
-            "SELECT 1 FROM tuonti_rivi WHERE tuonti_id = ? LIMIT 1", (tuonti_id,)
-        ).fetchone() is not None
+        return (
+            world.conn.execute(
+                "SELECT 1 FROM tuonti_rivi WHERE tuonti_id = ? LIMIT 1", (tuonti_id,)
+            ).fetchone()
+            is not None
+        )
     orgs = sorted(caller.orgs(*ROW_ROLES))
     if not orgs:
         return False
-    return world.conn.execute(
-        f"SELECT 1 FROM tuonti_rivi r JOIN henkilo_organisaatio o ON o.henkilo_id = r.henkilo_id "
-        f"WHERE r.tuonti_id = ? AND o.org IN ({','.join('?' * len(orgs))}) LIMIT 1",
-        (tuonti_id, *orgs),
-    ).fetchone() is not None
+    return (
+        world.conn.execute(
+            "SELECT 1 FROM tuonti_rivi r "
+            "JOIN henkilo_organisaatio o ON o.henkilo_id = r.henkilo_id "
+            f"WHERE r.tuonti_id = ? AND o.org IN ({','.join('?' * len(orgs))}) LIMIT 1",
+            (tuonti_id, *orgs),
+        ).fetchone()
+        is not None
+    )
 
 
 def read_tuonti(world: World, caller: Caller, tuonti_id: int, api: str) -> dict[str, Any]:
-    """GET /oppija/tuonti={id} (OppijaTuontiReadDto) or /yleistunniste/tuonti={id} (FilteredResult)."""
+    """GET /oppija/tuonti={id} (OppijaTuontiReadDto) or /yleistunniste/… (FilteredResult)."""
     tuonti = get_tuonti_row(world, tuonti_id)
     if not _visible(world, caller, tuonti_id):
         raise SimError(403, "Ei oikeuksia tuonnin tietoihin")
@@ -255,7 +275,9 @@ def read_tuonti(world: World, caller: Caller, tuonti_id: int, api: str) -> dict[
         num = oppijanumero(p) or master_oid  # §1.12 link-based filling
         if api == "YLEISTUNNISTE":
             henkilo: dict[str, Any] = {
-                "oid": p["oid"], "oppijanumero": num, "passivoitu": bool(p["passivoitu"]),
+                "oid": p["oid"],
+                "oppijanumero": num,
+                "passivoitu": bool(p["passivoitu"]),
                 "linked": linked,
             }
         else:
@@ -287,20 +309,24 @@ def _link_rows_big(world: World, ids: list[int]) -> list[sqlite3.Row]:
     for s in range(0, len(ids), 400):
         part = ids[s : s + 400]
         q = ",".join("?" * len(part))
-        out.extend(world.conn.execute(
-            f"SELECT slave_id, master_id FROM henkiloviite WHERE slave_id IN ({q}) OR master_id IN ({q})",
-            (*part, *part),
-        ))
+        out.extend(
+            world.conn.execute(
+                "SELECT slave_id, master_id FROM henkiloviite "
+                f"WHERE slave_id IN ({q}) OR master_id IN ({q})",
+                (*part, *part),
+            )
+        )
     return out
 
 
 def tuontidata(world: World, caller: Caller, tuonti_id: int) -> list[dict[str, Any]]:
     """GET /oppija/tuontidata/{id}: raw rows, hetu masked, joined by tunniste (§1.3)."""
-    tuonti = get_tuonti_row(world, tuonti_id)
+    get_tuonti_row(world, tuonti_id)  # 404 first
     if not caller.is_read_all:
         mine = world.with_children(caller.orgs("TUONTIDATA_READ"))
         theirs = {
-            r[0] for r in world.conn.execute(
+            r[0]
+            for r in world.conn.execute(
                 "SELECT org FROM tuonti_organisaatio WHERE tuonti_id = ?", (tuonti_id,)
             )
         }

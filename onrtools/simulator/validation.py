@@ -32,9 +32,11 @@ def _code_sets() -> tuple[set[str], set[str], set[str]]:
     except (ImportError, AttributeError):
         from .dto import COUNTRY_NAMES, LANGUAGE_NAMES
 
-        return {"1", "2"}, {c.upper() for c in LANGUAGE_NAMES}, set(COUNTRY_NAMES) | {
-            "123", "456", "616"
-        }
+        return (
+            {"1", "2"},
+            {c.upper() for c in LANGUAGE_NAMES},
+            set(COUNTRY_NAMES) | {"123", "456", "616"},
+        )
 
 
 class Problems:
@@ -86,8 +88,11 @@ def validate_oppija_tuonti(body: Any) -> list[dict[str, Any]]:
     """PUT /oppija body → its rows; SimError(400) with ONR's field paths otherwise."""
     p = Problems()
     if not isinstance(body, dict):
-        raise SimError(400, "Required request body is missing",
-                       exception="org.springframework.http.converter.HttpMessageNotReadableException")
+        raise SimError(
+            400,
+            "Required request body is missing",
+            exception="org.springframework.http.converter.HttpMessageNotReadableException",
+        )
     if "sahkoposti" in body and body["sahkoposti"] is not None:
         s = body["sahkoposti"]
         if not isinstance(s, str) or len(s) < 1:
@@ -107,8 +112,12 @@ def validate_oppija_tuonti(body: Any) -> list[dict[str, Any]]:
             p.add(base, "NotNull", "must not be null", None)
             continue
         if all(h.get(k) is None for k in ("oid", "hetu", "passinumero", "sahkoposti")):
-            p.add(base, "ValidateAtLeastOneNotNull",
-                  "Ainakin yksi kentistä oid/hetu/passinumero/sahkoposti on annettava", None)
+            p.add(
+                base,
+                "ValidateAtLeastOneNotNull",
+                "Ainakin yksi kentistä oid/hetu/passinumero/sahkoposti on annettava",
+                None,
+            )
         for key in ("oid", "passinumero"):
             v = h.get(key)
             if v is not None and (not isinstance(v, str) or len(v) < 1):
@@ -130,7 +139,8 @@ def validate_oppija_tuonti(body: Any) -> list[dict[str, Any]]:
                 date.fromisoformat(str(syntymaaika).strip())
             except ValueError:
                 raise SimError(
-                    400, f"JSON parse error: cannot deserialize LocalDate from {syntymaaika!r}",
+                    400,
+                    f"JSON parse error: cannot deserialize LocalDate from {syntymaaika!r}",
                     exception="org.springframework.http.converter.HttpMessageNotReadableException",
                 ) from None
         kansalaisuus = h.get("kansalaisuus")
@@ -151,14 +161,24 @@ def validate_oppija_tuonti(body: Any) -> list[dict[str, Any]]:
         if sex is not None and sex not in sexes:
             p.add_post(f"{base}.sukupuoli", "invalid.sukupuoli", f"Invalid sukupuoli {sex}", sex)
         if lang is not None and lang not in languages:
-            p.add_post(f"{base}.aidinkieli", "invalid.aidinkieli", f"Invalid aidinkieli {lang}", lang)
+            p.add_post(
+                f"{base}.aidinkieli", "invalid.aidinkieli", f"Invalid aidinkieli {lang}", lang
+            )
         unknown = [c for c in codes if c not in nationalities]
         if unknown:
-            p.add_post(f"{base}.kansalaisuus", "invalid.kansalaisuus",
-                       f"Invalid kansalaisuus {', '.join(unknown)}", unknown)
+            p.add_post(
+                f"{base}.kansalaisuus",
+                "invalid.kansalaisuus",
+                f"Invalid kansalaisuus {', '.join(unknown)}",
+                unknown,
+            )
         if "246" in codes and not h.get("hetu"):
-            p.add_post(f"{base}.hetu", "hetu.required.for.finnish",
-                       "Hetu is required for Finnish citizens", None)
+            p.add_post(
+                f"{base}.hetu",
+                "hetu.required.for.finnish",
+                "Hetu is required for Finnish citizens",
+                None,
+            )
     p.raise_bean()
     p.raise_post()
     return rows
@@ -175,19 +195,28 @@ def existence_problems(p: Problems, base: str, h: Any) -> None:
         if not v:
             p.add(f"{prefix}{key}", "NotEmpty", "Cannot be empty", v)
         elif not isinstance(v, str) or not names.name_format_valid(v):
-            p.add(f"{prefix}{key}", "Pattern",
-                  "Invalid pattern. Must contain an alphabetic character", v)
+            p.add(
+                f"{prefix}{key}",
+                "Pattern",
+                "Invalid pattern. Must contain an alphabetic character",
+                v,
+            )
     k = h.get("kutsumanimi")
     if not k:
         p.add(f"{prefix}kutsumanimi", "NotEmpty", "Cannot be empty", k)
     elif not isinstance(k, str) or " " in k or not names.name_format_valid(k):
-        p.add(f"{prefix}kutsumanimi", "Pattern",
-              "Invalid pattern. Must contain an alphabetic character", k)
+        p.add(
+            f"{prefix}kutsumanimi",
+            "Pattern",
+            "Invalid pattern. Must contain an alphabetic character",
+            k,
+        )
     elif isinstance(h.get("etunimet"), str) and not names.kutsumanimi_valid_single(
         k, h["etunimet"]
     ):
-        p.add(base or "henkilo", "ValidateKutsumanimi",
-              "Nick name must be one of the first names", k)
+        p.add(
+            base or "henkilo", "ValidateKutsumanimi", "Nick name must be one of the first names", k
+        )
     hetu = h.get("hetu")
     if not hetu:
         p.add(f"{prefix}hetu", "NotEmpty", "Cannot be empty", hetu)
@@ -207,16 +236,24 @@ def validate_yleistunniste_tuonti(body: Any) -> list[dict[str, Any]]:
     """PUT /yleistunniste → converted /oppija rows with nationality 999 (§1.10)."""
     p = Problems()
     if not isinstance(body, dict):
-        raise SimError(400, "Required request body is missing",
-                       exception="org.springframework.http.converter.HttpMessageNotReadableException")
+        raise SimError(
+            400,
+            "Required request body is missing",
+            exception="org.springframework.http.converter.HttpMessageNotReadableException",
+        )
     s = body.get("sahkoposti")
     if s is not None and s != "" and not email_valid(s):
         p.add("sahkoposti", "Email", "must be a well-formed email address", s)
     rows = body.get("henkilot")
     if not isinstance(rows, list) or not rows:
-        p.add("henkilot", "Size" if isinstance(rows, list) else "NotNull",
-              "size must be between 1 and 2147483647" if isinstance(rows, list)
-              else "must not be null", rows)
+        p.add(
+            "henkilot",
+            "Size" if isinstance(rows, list) else "NotNull",
+            "size must be between 1 and 2147483647"
+            if isinstance(rows, list)
+            else "must not be null",
+            rows,
+        )
         p.raise_bean()
         return []
     out: list[dict[str, Any]] = []
@@ -230,15 +267,17 @@ def validate_yleistunniste_tuonti(body: Any) -> list[dict[str, Any]]:
         existence_problems(p, f"henkilot[{i}].henkilo", row.get("henkilo"))
         h = row.get("henkilo") or {}
         if isinstance(h, dict):
-            out.append({
-                "tunniste": t,
-                "henkilo": {
-                    "hetu": h.get("hetu"),
-                    "etunimet": h.get("etunimet"),
-                    "kutsumanimi": h.get("kutsumanimi"),
-                    "sukunimi": h.get("sukunimi"),
-                    "kansalaisuus": [{"koodi": "999"}],
-                },
-            })
+            out.append(
+                {
+                    "tunniste": t,
+                    "henkilo": {
+                        "hetu": h.get("hetu"),
+                        "etunimet": h.get("etunimet"),
+                        "kutsumanimi": h.get("kutsumanimi"),
+                        "sukunimi": h.get("sukunimi"),
+                        "kansalaisuus": [{"koodi": "999"}],
+                    },
+                }
+            )
     p.raise_bean()
     return out

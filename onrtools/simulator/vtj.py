@@ -15,11 +15,11 @@ from .store import dumps, select_in
 from .world import World
 
 
-class VtjNotFound(Exception):
+class VtjNotFoundError(Exception):
     """VTJ codes 0001/0006: no such hetu."""
 
 
-class VtjPassivated(Exception):
+class VtjPassivatedError(Exception):
     """VTJ code 0002 without an active successor."""
 
 
@@ -45,15 +45,15 @@ def get_many(world: World, hetus: Sequence[str]) -> dict[str, dict[str, Any]]:
 def resolve(record: dict[str, Any] | None, world: World) -> dict[str, Any]:
     """Follow one replacement (code 0002) as ONR does; raise for unknown/passivated hetus."""
     if record is None:
-        raise VtjNotFound()
+        raise VtjNotFoundError()
     successor = record.get("korvaavaHetu")
     if successor:
         newer = get_raw(world, successor)
         if newer is None:
-            raise VtjPassivated()
+            raise VtjPassivatedError()
         return newer
     if record.get("passivoitu"):
-        raise VtjPassivated()
+        raise VtjPassivatedError()
     return record
 
 

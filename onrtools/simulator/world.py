@@ -65,6 +65,19 @@ class World:
     identification: str = "immediate"
     vtj_accepts_test_hetus: bool = True
     org_children: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    generation: int = 0  # bumped on every committed write transaction (caches key on it)
+    counts: dict[tuple[Any, ...], int] = field(default_factory=dict)
+    page_ends: dict[tuple[Any, ...], tuple[int, int]] = field(default_factory=dict)
+
+    def cached_count(self, sql: str, params: Sequence[Any]) -> int:
+        """COUNT(*) result, reused while nothing was written (feed paging repeats it)."""
+        key = (self.generation, sql, tuple(params))
+        found = self.counts.get(key)
+        if found is None:
+            if len(self.counts) > 64 or any(k[0] != self.generation for k in self.counts):
+                self.counts.clear()
+            found = self.counts[key] = int(self.conn.execute(sql, params).fetchone()[0])
+        return found
 
     # -- organisations -----------------------------------------------------------------------
     def with_children(self, orgs: Iterable[str]) -> set[str]:
@@ -145,7 +158,8 @@ class World:
             all_ids.extend(
                 int(r[0])
                 for r in self.conn.execute(
-                    f"SELECT slave_id FROM henkiloviite WHERE master_id IN ({placeholders(len(part))})",
+                    "SELECT slave_id FROM henkiloviite "
+                    f"WHERE master_id IN ({placeholders(len(part))})",
                     part,
                 )
             )
@@ -202,7 +216,9 @@ class World:
         """Create one person (no validation here: callers validate as their ONR path does)."""
         return self.insert_people([fields], now=fields.pop("now", None))[0]
 
-    def insert_people(self, people: Sequence[Mapping[str, Any]], *, now: int | None = None) -> list[int]:
+    def insert_people(
+        self, people: Sequence[Mapping[str, Any]], *, now: int | None = None
+    ) -> list[int]:
         """Create persons in bulk; each mapping takes the keyword fields of `insert_person`.
 
         Fields: etunimet, kutsumanimi, sukunimi (required); hetu, syntymaaika, sukupuoli,
@@ -214,7 +230,9 @@ class World:
         if not people:
             return []
         now = now or self.clock.now_ms()
-        first_id = int(self.conn.execute("SELECT COALESCE(MAX(id), 0) FROM henkilo").fetchone()[0]) + 1
+        first_id = (
+            int(self.conn.execute("SELECT COALESCE(MAX(id), 0) FROM henkilo").fetchone()[0]) + 1
+        )
         oids = self._fresh_oids(sum(1 for p in people if not p.get("oid")))
         rows: list[tuple[Any, ...]] = []
         passports: list[tuple[str, int]] = []
@@ -234,14 +252,32 @@ class World:
             kutsumanimi = p.get("kutsumanimi") or etunimet  # empty copies etunimet (§0)
             oid = p.get("oid") or oids.pop()
             s, sk, ek = search_keys(etunimet, kutsumanimi, p["sukunimi"], syntymaaika)
-            rows.append((
-                hid, oid, hetu, etunimet, kutsumanimi, p["sukunimi"], syntymaaika, sukupuoli,
-                p.get("aidinkieli"), p.get("asiointikieli"),
-                ",".join(dict.fromkeys(p.get("kansalaisuus") or ())), p.get("kotikunta"),
-                int(bool(p.get("turvakielto"))), int(bool(p.get("yksiloity"))),
-                int(bool(p.get("yksiloity_vtj"))), int(bool(p.get("yksilointi_yritetty"))),
-                p.get("kasittelija"), now, now, s, sk, ek,
-            ))
+            rows.append(
+                (
+                    hid,
+                    oid,
+                    hetu,
+                    etunimet,
+                    kutsumanimi,
+                    p["sukunimi"],
+                    syntymaaika,
+                    sukupuoli,
+                    p.get("aidinkieli"),
+                    p.get("asiointikieli"),
+                    ",".join(dict.fromkeys(p.get("kansalaisuus") or ())),
+                    p.get("kotikunta"),
+                    int(bool(p.get("turvakielto"))),
+                    int(bool(p.get("yksiloity"))),
+                    int(bool(p.get("yksiloity_vtj"))),
+                    int(bool(p.get("yksilointi_yritetty"))),
+                    p.get("kasittelija"),
+                    now,
+                    now,
+                    s,
+                    sk,
+                    ek,
+                )
+            )
             passports.extend((x, hid) for x in p.get("passinumerot") or () if x and x.strip())
             emails.extend((hid, e) for e in p.get("emails") or ())
             orgs.extend((hid, o) for o in p.get("orgs") or ())
@@ -270,9 +306,12 @@ class World:
         """n new OIDs, none already stored; a collision is regenerated (as ONR does)."""
         out: list[str] = []
         while len(out) < n:
-            wanted = [generate_person_oid(self.rng, node=self.oid_node) for _ in range(n - len(out))]
+            wanted = [
+                generate_person_oid(self.rng, node=self.oid_node) for _ in range(n - len(out))
+            ]
             taken = {
-                r[0] for r in select_in(self.conn, "SELECT oid FROM henkilo WHERE oid IN ({in})", wanted)
+                r[0]
+                for r in select_in(self.conn, "SELECT oid FROM henkilo WHERE oid IN ({in})", wanted)
             }
             for oid in wanted:
                 if oid not in taken and oid not in out:

@@ -162,6 +162,9 @@ def test_decisions_survive_kernel_restart(lab: tuple[str, Path]) -> None:
         expect(page.locator(".onr-progress")).to_contain_text(
             "Pair 4 of 5 · decided 3 of 5", timeout=60_000)
         expect(page.locator(".onr-pair-view")).to_contain_text("Mäki")  # pair g/h
+        # the new kernel's widgets must be live (not the restart's disconnected views)
+        page.locator(".onr-pair-view:not(.jupyter-widgets-disconnected)").wait_for()
+        _wait_idle(page)
         page.get_by_role("button", name="◀ previous").click()
         expect(page.locator(".onr-pair-view")).to_contain_text("saved decision: unsure")
         page.get_by_role("button", name="◀ previous").click()

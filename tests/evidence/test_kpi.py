@@ -155,11 +155,24 @@ def test_open_items_keep_their_first_seen_date_across_runs(tmp_path: Path) -> No
     kpis = compute_kpis(actions=later, open_items=items, now=NOW)
     assert kpis["unidentified_oldest_days"] == pytest.approx(40)
     assert kpis["hetuless_oldest_days"] == pytest.approx(40)  # t3 has no hetu
+    # t2 waited 40 days for identification: the history gives the time to identification
+    assert items.attrs["closed"] == [{"category": "manual_identification", "days_open": 40.0}]
+    assert kpis["import_to_identification_hours_median"] == pytest.approx(40 * 24)
     # t2 comes back: its age starts again
     again = track_open_items(tmp_path, actions, now=NOW + timedelta(days=1))
     assert dict(zip(again["tunniste"], again["age_days"], strict=True))["t2"] == 0
     state = (tmp_path / "kpi" / "open_items.json").read_text()
     assert "010594Y" not in state  # only category|tunniste and a time
+    empty = track_open_items(tmp_path, pd.DataFrame(columns=["category"]), now=NOW)
+    assert empty.empty and list(empty.columns) == [
+        "category",
+        "tunniste",
+        "oid",
+        "hetuless",
+        "first_seen",
+        "age_days",
+    ]
+    assert len(empty.attrs["closed"]) == 5  # everything closed
 
 
 def test_open_items_by_age_bands(tmp_path: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+import random
 import signal
 import subprocess
 import sys
@@ -49,6 +50,8 @@ def test_fresh_chain_verifies(tmp_path: Path) -> None:
     for o in objs:
         assert o["hash"] == entry_hash(o["seq"], o["prev_hash"], o["record"])
     assert result.details_checked == 3
+    assert str(result) == "OK: 6 entries, head seq 6"
+    result.raise_if_broken()  # nothing to raise
 
 
 def test_empty_or_missing_ledger_is_ok_but_empty(tmp_path: Path) -> None:
@@ -89,6 +92,10 @@ def test_an_edited_value_is_a_hash_mismatch_named_by_seq(tmp_path: Path) -> None
     assert result.first_bad.kind == "hash_mismatch"
     assert (result.first_bad.line, result.first_bad.seq) == (3, 3)
     assert "line 3, seq 3" in result.reason and "altered" in result.reason
+    assert str(result).startswith("BROKEN (1 problems), first: line 3, seq 3")
+    with pytest.raises(LedgerError) as caught:
+        result.raise_if_broken()
+    assert caught.value.entry == 3
 
 
 def test_deleting_an_entry_is_detected_and_the_gap_named(tmp_path: Path) -> None:
@@ -197,34 +204,45 @@ def test_records_need_a_kind(tmp_path: Path) -> None:
         Ledger(tmp_path).append({"event": "x"})
 
 
-def test_sigkill_while_appending_leaves_a_verifiable_or_torn_ledger(tmp_path: Path) -> None:
-    ledger = Ledger(tmp_path)
+def kill_writers(workspace: Path, rounds: int, rng: random.Random) -> list[bool]:
+    """Start a writer appending in a loop, SIGKILL it at a random moment, check, repeat."""
+    ledger = Ledger(workspace)
     outcomes = []
-    for round_ in range(3):
+    for round_ in range(rounds):
         proc = subprocess.Popen(
-            [sys.executable, "-m", "tests.evidence._workers", str(tmp_path)], cwd=REPO
+            [sys.executable, "-m", "tests.evidence._workers", str(workspace)], cwd=REPO
         )
         try:
-            deadline = time.monotonic() + 30
-            target = 5 * (round_ + 1)
+            deadline = time.monotonic() + 60
+            target = (ledger.path.stat().st_size if ledger.path.exists() else 0) + 1_000_000
             while time.monotonic() < deadline:
-                if ledger.path.exists() and ledger.path.stat().st_size > target * 200_000:
+                if ledger.path.exists() and ledger.path.stat().st_size > target:
                     break
-                time.sleep(0.01)
+                time.sleep(0.005)
             else:
                 raise AssertionError("writer made no progress")
+            time.sleep(rng.random() * 0.02)
         finally:
             os.kill(proc.pid, signal.SIGKILL)
             proc.wait()
-        result = verify_ledger(tmp_path)
+        result = verify_ledger(workspace)
         kinds = {p.kind for p in result.problems}
         assert kinds <= {"truncated"}, result.summary()  # only ever a torn *last* record
         if not result.ok:
             assert result.first_bad.line == result.entries + 1
         outcomes.append(result.ok)
         ledger.append({"kind": "event", "event": "restart", "round": round_})
-        assert verify_ledger(tmp_path).ok
-    assert len(outcomes) == 3
+        assert verify_ledger(workspace).ok
+    return outcomes
+
+
+def test_sigkill_while_appending_leaves_a_verifiable_or_torn_ledger(tmp_path: Path) -> None:
+    assert len(kill_writers(tmp_path, 3, random.Random(1))) == 3
+
+
+@pytest.mark.slow
+def test_sigkill_many_times(tmp_path: Path) -> None:
+    assert len(kill_writers(tmp_path, 25, random.Random(2))) == 25
 
 
 def test_two_processes_appending_at_once_keep_one_valid_chain(tmp_path: Path) -> None:
@@ -333,3 +351,24 @@ def test_a_ledger_locked_too_long_is_a_ledger_error(
         with pytest.raises(LedgerError, match="locked"):
             impatient.append({"kind": "event"})
     assert impatient.append({"kind": "event"}).seq == 2
+
+
+def test_a_detail_reference_is_never_a_path(tmp_path: Path) -> None:
+    ledger = fill(tmp_path, 1)
+    victim = tmp_path / "victim.json"
+    victim.write_text("{}")
+    last = json.loads(lines_of(ledger)[-1])
+    record = {"kind": "event", "time": "2000-01-01T00:00:00Z", "detail_sha256": "../../victim"}
+    forged = {
+        "seq": 2,
+        "prev_hash": last["hash"],
+        "record": record,
+        "hash": entry_hash(2, last["hash"], record),
+    }
+    with ledger.path.open("ab") as fh:
+        fh.write(json.dumps(forged, sort_keys=True, separators=(",", ":")).encode() + b"\n")
+    result = verify_ledger(tmp_path)
+    assert result.first_bad.seq == 2 and "detail reference invalid" in result.reason
+    ledger.prune(1)
+    assert victim.exists()
+    assert ledger.detail(record) is None

@@ -163,3 +163,40 @@ def end_state(sim: Any, run: Any) -> dict[str, Any]:
 def admin_counts(sim: Any) -> dict[str, Any]:
     state = sim.admin("GET", "/state")
     return json.loads(json.dumps(state))
+
+
+def users_file_with_password(target: Path, password: str) -> Path:
+    """The simulator's packaged users, every password replaced (so a scan can look for it)."""
+    import re
+
+    from onrtools.simulator import server
+
+    packaged = Path(server.__file__).with_name("users.toml").read_text(encoding="utf-8")
+    target.write_text(re.sub(r'(?m)^password = ".*"$', f'password = "{password}"', packaged),
+                      encoding="utf-8")
+    return target
+
+
+def secret_simulator(workdir: Path, password: str, **kwargs: Any) -> Any:
+    """`running_simulator`, but every user's password is `password` (a unique test secret)."""
+    from onrtools.simulator.faults import FaultConfig
+    from onrtools.simulator.server import SimulatorConfig, SimulatorServer
+    from onrtools.simulator.testing import SimHandle
+
+    Path(workdir).mkdir(parents=True, exist_ok=True)
+    users = users_file_with_password(Path(workdir) / "users.toml", password)
+
+    class _Handle(SimHandle):
+        def start(self) -> SimHandle:
+            self._server = SimulatorServer(SimulatorConfig(
+                port=self.port, db_path=self.db_path, seed=self.seed,
+                population=self.population, identification=self.identification,
+                strict_caller_id=self.strict_caller_id, users_file=users,
+                faults=FaultConfig.from_dict(self.faults)))
+            self._server.start()
+            return self
+
+    handle = _Handle(workdir, seed=kwargs.get("seed", 1), population=kwargs.get("population", 50),
+                     identification="immediate", faults=kwargs.get("faults"),
+                     strict_caller_id=False, subprocess=False)
+    return handle

@@ -27,16 +27,31 @@ SMALL = CORPUS.corpus()
 BIG = CORPUS.big_corpus()
 # Gaps found by this corpus, still open in onrtools.register/validation (see the report of
 # issue 8): strict xfails, so the day they are fixed the marker must go.
-KNOWN_GAPS: dict[str, str] = {}
+VALIDATION_GAPS: dict[str, str] = {
+    "bidi_override.csv": "validation accepts U+202E (bidi override) inside names",
+    "newline_in_name.csv": "validation accepts a line break inside a name",
+    "mixed_encoding_names.csv": "a file mixing UTF-8 and Windows-1252 is read as Windows-1252: "
+                                "every UTF-8 name turns to mojibake (MÃ¤kinen) and is sent",
+}
+PIPELINE_GAPS: dict[str, str] = {
+    **VALIDATION_GAPS,
+    "tunniste_path_traversal.csv": "steps.validate crashes writing problems.xlsx "
+                                   "(openpyxl IllegalCharacterError: a NUL in the tunniste)",
+}
+SLOW_IN_PIPELINE = {"empty_rows_100k.csv"}  # ~30 s: 100,000 problem rows written to XLSX
 
 
 def _expect(name: str) -> tuple[Any, ...]:
     return SMALL[name][1] if name in SMALL else BIG[name][1]
 
 
-def _params(names: list[str]) -> list[Any]:
-    return [pytest.param(n, marks=pytest.mark.xfail(strict=True, reason=KNOWN_GAPS[n]))
-            if n in KNOWN_GAPS else n for n in names]
+def _params(names: list[str], gaps: dict[str, str], slow: set[str] = frozenset()) -> list[Any]:
+    out = []
+    for n in names:
+        marks = [pytest.mark.xfail(strict=True, reason=gaps[n])] if n in gaps else []
+        marks += [pytest.mark.slow] if n in slow else []
+        out.append(pytest.param(n, marks=marks))
+    return out
 
 
 @pytest.fixture(scope="module")
@@ -71,7 +86,7 @@ def _problems(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(fh, delimiter=";"))
 
 
-@pytest.mark.parametrize("name", _params(sorted([*SMALL, *BIG])))
+@pytest.mark.parametrize("name", _params(sorted([*SMALL, *BIG]), VALIDATION_GAPS))
 def test_validate_ends_with_a_clear_message(
     name: str, big_files: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str],
 ) -> None:
@@ -107,8 +122,7 @@ def test_validate_ends_with_a_clear_message(
     assert all(p["message"] for p in problems), "every problem carries a message for people"
 
 
-SUBPROCESS_SAMPLE = ["empty.csv", "binary_garbage.csv", "truncated.xlsx", "emoji_hetu.csv",
-                     "formula_cells.xlsx", "empty_rows_100k.csv"]
+SUBPROCESS_SAMPLE = ["binary_garbage.csv", "emoji_hetu.csv", "empty_rows_100k.csv"]
 
 
 @pytest.mark.parametrize("name", SUBPROCESS_SAMPLE)
@@ -121,7 +135,8 @@ def test_onr_validate_command_has_no_traceback(name: str, big_files: dict[str, P
     assert (proc.stderr if proc.returncode == 2 else proc.stdout).strip()
 
 
-@pytest.mark.parametrize("name", _params(sorted([*SMALL, *BIG])))
+@pytest.mark.parametrize("name", _params(sorted([*SMALL, *BIG]), PIPELINE_GAPS,
+                                         SLOW_IN_PIPELINE))
 def test_nothing_reaches_the_simulator(
     name: str, big_files: dict[str, Path], module_simulator: Any, tmp_path: Path,
 ) -> None:

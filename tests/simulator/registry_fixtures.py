@@ -16,17 +16,26 @@ KK1 = "1.2.246.562.10.00000000101"
 KK2 = "1.2.246.562.10.00000000102"
 
 KK1_USER = Caller(
-    "1.2.246.562.98.10000000017", "palvelu-kk1",
-    {"OPPIJOIDENTUONTI": frozenset([KK1]), "YLEISTUNNISTE_LUONTI": frozenset([KK1]),
-     "TUONTIDATA_READ": frozenset([KK1])},
+    "1.2.246.562.98.10000000017",
+    "palvelu-kk1",
+    {
+        "OPPIJOIDENTUONTI": frozenset([KK1]),
+        "YLEISTUNNISTE_LUONTI": frozenset([KK1]),
+        "TUONTIDATA_READ": frozenset([KK1]),
+    },
 )
 KK2_USER = Caller(
-    "1.2.246.562.98.10000000025", "palvelu-kk2",
-    {"OPPIJOIDENTUONTI": frozenset([KK2]), "YLEISTUNNISTE_LUONTI": frozenset([KK2]),
-     "TUONTIDATA_READ": frozenset([KK2])},
+    "1.2.246.562.98.10000000025",
+    "palvelu-kk2",
+    {
+        "OPPIJOIDENTUONTI": frozenset([KK2]),
+        "YLEISTUNNISTE_LUONTI": frozenset([KK2]),
+        "TUONTIDATA_READ": frozenset([KK2]),
+    },
 )
 SUPER = Caller(
-    "1.2.246.562.98.10000000033", "rekisterinpitaja",
+    "1.2.246.562.98.10000000033",
+    "rekisterinpitaja",
     {"REKISTERINPITAJA": frozenset([ROOT]), "REKISTERINPITAJA_READ": frozenset([ROOT])},
 )
 NOBODY = Caller("1.2.246.562.98.10000000041", "nobody", {})
@@ -49,11 +58,20 @@ def row(tunniste: str | None = None, **henkilo: Any) -> dict[str, Any]:
 
 def vtj_person(hetu: str, etunimet: str, sukunimi: str, **extra: Any) -> dict[str, Any]:
     return {
-        "hetu": hetu, "etunimet": etunimet, "sukunimi": sukunimi,
+        "hetu": hetu,
+        "etunimet": etunimet,
+        "sukunimi": sukunimi,
         "kutsumanimi": extra.pop("kutsumanimi", etunimet.split()[0]),
-        "sukupuoli": extra.pop("sukupuoli", None), "aidinkieli": "FI", "kansalaisuus": ["246"],
-        "turvakielto": False, "kotikunta": "091", "entisetSukunimet": [], "korvaavaHetu": None,
-        "passivoitu": False, "osoite": None, **extra,
+        "sukupuoli": extra.pop("sukupuoli", None),
+        "aidinkieli": "FI",
+        "kansalaisuus": ["246"],
+        "turvakielto": False,
+        "kotikunta": "091",
+        "entisetSukunimet": [],
+        "korvaavaHetu": None,
+        "passivoitu": False,
+        "osoite": None,
+        **extra,
     }
 
 

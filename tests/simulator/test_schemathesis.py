@@ -56,7 +56,7 @@ def check(case, onr_api) -> None:
 
 
 @schema.parametrize()
-@settings(max_examples=4, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=3, deadline=None, suppress_health_check=list(HealthCheck))
 def test_no_server_errors(case, onr_api):
     check(case, onr_api)
 

@@ -7,17 +7,19 @@ import pytest
 from onrtools.simulator.duplicates import search_string, similarity
 from onrtools.simulator.state import Caller, Registry, SimError
 
-from .registry_fixtures import (  # noqa: F401 - fixtures
+from . import registry_fixtures
+from .registry_fixtures import (
     KK1,
     KK1_USER,
     KK2_USER,
     SUPER,
-    make_registry,
-    reg,
     row,
     run_import,
     vtj_person,
 )
+
+make_registry = registry_fixtures.make_registry  # fixtures
+reg = registry_fixtures.reg
 
 
 def _people(reg: Registry, **rows: dict) -> dict[str, str]:
@@ -43,36 +45,53 @@ def test_trigram_similarity_reference_values() -> None:
 
 def test_search_string_unaccents_and_lowercases() -> None:
     assert search_string("Äijä Öljy", "Äijä", "Ström-Øberg", "2001-02-03") == (
-        "aija oljy aija strom-oberg 2001-02-03")
+        "aija oljy aija strom-oberg 2001-02-03"
+    )
     assert search_string("A", None, "B", None) == "a b "
 
 
 def test_s77_duplicates_of_a_person(reg: Registry) -> None:
-    o = _people(reg, a={"passinumero": "A", "etunimet": "Eino Ilmari", "sukunimi": "Testiäinen",
-                        "syntymaaika": "1911-11-11"},
-                b={"passinumero": "B", "etunimet": "Eino", "sukunimi": "Testiainen",
-                   "syntymaaika": "1911-11-12"},
-                c={"passinumero": "C", "etunimet": "Pekka", "sukunimi": "Muu",
-                   "syntymaaika": "1911-11-11"})
+    o = _people(
+        reg,
+        a={
+            "passinumero": "A",
+            "etunimet": "Eino Ilmari",
+            "sukunimi": "Testiäinen",
+            "syntymaaika": "1911-11-11",
+        },
+        b={
+            "passinumero": "B",
+            "etunimet": "Eino",
+            "sukunimi": "Testiainen",
+            "syntymaaika": "1911-11-12",
+        },
+        c={"passinumero": "C", "etunimet": "Pekka", "sukunimi": "Muu", "syntymaaika": "1911-11-11"},
+    )
     found = [d["oidHenkilo"] for d in reg.get_duplicates(KK1_USER, o["a"])]
     assert found == [o["b"]]
     reg.link(SUPER, o["a"], [o["b"]])
     assert reg.get_duplicates(KK1_USER, o["b"]) == []  # its master is excluded; b itself too
-    raw = reg.duplikaatit(KK1_USER, {"etunimet": "Eino", "kutsumanimi": "Eino",
-                                     "sukunimi": "Testiainen"})
+    raw = reg.duplikaatit(
+        KK1_USER, {"etunimet": "Eino", "kutsumanimi": "Eino", "sukunimi": "Testiainen"}
+    )
     assert [d["oidHenkilo"] for d in raw] == [o["a"]]  # slaves (duplicate) are excluded
     as_a = Caller(o["a"], "self", {"OPPIJOIDENTUONTI": frozenset([KK1])})
-    assert reg.duplikaatit(as_a, {"etunimet": "Eino", "kutsumanimi": "Eino",
-                                  "sukunimi": "Testiainen"}) == []  # own OID never returned
+    assert (
+        reg.duplikaatit(as_a, {"etunimet": "Eino", "kutsumanimi": "Eino", "sukunimi": "Testiainen"})
+        == []
+    )  # own OID never returned
     keys = set(raw[0])
     assert {"oidHenkilo", "hakemukset", "emails", "yksiloity", "kansalaisuus"} <= keys
 
 
-def test_s69_forcelink_identified_and_hetuless(make_registry) -> None:  # noqa: F811
+def test_s69_forcelink_identified_and_hetuless(make_registry) -> None:
     reg = make_registry(identification="scheduled")
     reg.add_vtj([vtj_person("010101-123N", "Maija", "Meikäläinen")])
-    o = _people(reg, maija={"hetu": "010101-123N", "etunimet": "Maija", "sukunimi": "Meikäläinen"},
-                matti={"passinumero": "M", "etunimet": "Matti", "sukunimi": "Meikäläinen"})
+    o = _people(
+        reg,
+        maija={"hetu": "010101-123N", "etunimet": "Maija", "sukunimi": "Meikäläinen"},
+        matti={"passinumero": "M", "etunimet": "Matti", "sukunimi": "Meikäläinen"},
+    )
     reg.run_identification()
     assert reg.forcelink(SUPER, o["maija"], [o["matti"]]) == [o["matti"]]
     assert reg.get_henkilo(SUPER, o["matti"])["duplicate"] is True
@@ -95,8 +114,7 @@ def test_s70_unlink(reg: Registry) -> None:
 
 
 def test_s71_s75_forcelink_refuses_hetu_or_vtj_slaves(reg: Registry) -> None:
-    o = _people(reg, a={"hetu": "180897-945K"}, b={"hetu": "170897-935L"},
-                c={"passinumero": "C"})
+    o = _people(reg, a={"hetu": "180897-945K"}, b={"hetu": "170897-935L"}, c={"passinumero": "C"})
     with pytest.raises(SimError) as err:
         reg.forcelink(SUPER, o["a"], [o["b"]])
     assert err.value.status == 400
@@ -106,8 +124,7 @@ def test_s71_s75_forcelink_refuses_hetu_or_vtj_slaves(reg: Registry) -> None:
 
 
 def test_link_refuses_two_identified_and_picks_identified_master(reg: Registry) -> None:
-    o = _people(reg, a={"hetu": "180897-945K"}, b={"hetu": "170897-935L"},
-                c={"passinumero": "C"})
+    o = _people(reg, a={"hetu": "180897-945K"}, b={"hetu": "170897-935L"}, c={"passinumero": "C"})
     with pytest.raises(SimError) as err:
         reg.link(SUPER, o["a"], [o["b"]])
     assert err.value.status == 403
@@ -125,10 +142,15 @@ def test_s72_slave_cannot_be_link_target(reg: Registry) -> None:
 
 
 def test_s73_s74_hetuless_merge_moves_identifications(reg: Registry) -> None:
-    o = _people(reg,
-                m={"sahkoposti": "m@x.fi", "kansalaisuus": [{"koodi": "752"}]},
-                s={"sahkoposti": "s@x.fi", "kansalaisuus": [{"koodi": "233"}],
-                   "aidinkieli": {"koodi": "ET"}})
+    o = _people(
+        reg,
+        m={"sahkoposti": "m@x.fi", "kansalaisuus": [{"koodi": "752"}]},
+        s={
+            "sahkoposti": "s@x.fi",
+            "kansalaisuus": [{"koodi": "233"}],
+            "aidinkieli": {"koodi": "ET"},
+        },
+    )
     reg.link(SUPER, o["m"], [o["s"]])
     assert [i["identifier"] for i in reg.get_identifications(SUPER, o["m"])] == ["m@x.fi", "s@x.fi"]
     assert reg.get_identifications(SUPER, o["s"]) == []
@@ -148,12 +170,18 @@ def test_s76_master_save_bumps_slaves(reg: Registry) -> None:
 
 
 def test_s79_new_master_takes_previous_master_along(reg: Registry) -> None:
-    o = _people(reg, root={"passinumero": "R"}, c1={"passinumero": "C1"}, c2={"passinumero": "C2"},
-                new={"hetu": "180897-945K"})
+    o = _people(
+        reg,
+        root={"passinumero": "R"},
+        c1={"passinumero": "C1"},
+        c2={"passinumero": "C2"},
+        new={"hetu": "180897-945K"},
+    )
     reg.link(SUPER, o["root"], [o["c1"], o["c2"]])
     reg.link(SUPER, o["new"], [o["root"]])
     assert sorted(s["oidHenkilo"] for s in reg.get_slaves(SUPER, o["new"])) == sorted(
-        [o["root"], o["c1"], o["c2"]])
+        [o["root"], o["c1"], o["c2"]]
+    )
     assert reg.get_slaves(SUPER, o["root"]) == []
 
 

@@ -7,16 +7,18 @@ import pytest
 from onrtools.simulator import identification
 from onrtools.simulator.state import Registry, SimError
 
-from .registry_fixtures import (  # noqa: F401 - fixtures
+from . import registry_fixtures
+from .registry_fixtures import (
     KK1_USER,
     SUPER,
-    make_registry,
     person_of,
-    reg,
     row,
     run_import,
     vtj_person,
 )
+
+make_registry = registry_fixtures.make_registry  # fixtures
+reg = registry_fixtures.reg
 
 
 def _import_one(reg: Registry, **henkilo: object) -> str:
@@ -24,9 +26,12 @@ def _import_one(reg: Registry, **henkilo: object) -> str:
     return str(person_of(reg, KK1_USER, tid, "x")["henkilo"]["oid"])
 
 
-def test_modes_immediate_scheduled_off(make_registry, tmp_path) -> None:  # noqa: F811
-    for mode, after_import, after_job in (("immediate", True, True), ("scheduled", False, True),
-                                          ("off", False, False)):
+def test_modes_immediate_scheduled_off(make_registry, tmp_path) -> None:
+    for mode, after_import, after_job in (
+        ("immediate", True, True),
+        ("scheduled", False, True),
+        ("off", False, False),
+    ):
         reg = make_registry(identification=mode, db_path=tmp_path / f"{mode}.db")
         reg.add_vtj([vtj_person("010101-123N", "Testi", "Henkilö")])
         oid = _import_one(reg, hetu="010101-123N", etunimet="Testi", sukunimi="Henkilö")
@@ -37,12 +42,29 @@ def test_modes_immediate_scheduled_off(make_registry, tmp_path) -> None:  # noqa
         assert (person["oppijanumero"] == oid) is after_job
 
 
-def test_s55_identified_from_vtj(make_registry) -> None:  # noqa: F811
+def test_s55_identified_from_vtj(make_registry) -> None:
     reg = make_registry(identification="scheduled")
-    reg.add_vtj([vtj_person("010101-123N", "Teppo Taneli", "Testinen", kutsumanimi="Taneli",
-                            sukupuoli="2", turvakielto=True, kotikunta="091")])
-    oid = _import_one(reg, hetu="010101-123N", etunimet="Teppo", kutsumanimi="Teppo",
-                      sukunimi="Testinen", aidinkieli={"koodi": "SV"})
+    reg.add_vtj(
+        [
+            vtj_person(
+                "010101-123N",
+                "Teppo Taneli",
+                "Testinen",
+                kutsumanimi="Taneli",
+                sukupuoli="2",
+                turvakielto=True,
+                kotikunta="091",
+            )
+        ]
+    )
+    oid = _import_one(
+        reg,
+        hetu="010101-123N",
+        etunimet="Teppo",
+        kutsumanimi="Teppo",
+        sukunimi="Testinen",
+        aidinkieli={"koodi": "SV"},
+    )
     assert reg.run_identification() == 1
     p = reg.get_henkilo(SUPER, oid)
     assert (p["yksiloityVTJ"], p["yksiloity"], p["yksilointiYritetty"]) == (True, False, True)
@@ -53,7 +75,7 @@ def test_s55_identified_from_vtj(make_registry) -> None:  # noqa: F811
     assert p["kaikkiHetut"] == ["010101-123N"] and p["vtjsynced"] is not None
 
 
-def test_s56_blank_names_identify(make_registry) -> None:  # noqa: F811
+def test_s56_blank_names_identify(make_registry) -> None:
     reg = make_registry(identification="scheduled")
     reg.add_vtj([vtj_person("010101-123N", "Testi", "Henkilö")])
     hid = reg.world.insert_person(etunimet=" ", kutsumanimi=" ", sukunimi=" ", hetu="010101-123N")
@@ -63,7 +85,7 @@ def test_s56_blank_names_identify(make_registry) -> None:  # noqa: F811
     assert reg.world.conn.execute("SELECT COUNT(*) FROM yksilointitieto").fetchone()[0] == 0
 
 
-def test_s57_name_mismatch_stores_vtj_data(make_registry) -> None:  # noqa: F811
+def test_s57_name_mismatch_stores_vtj_data(make_registry) -> None:
     reg = make_registry(identification="scheduled")
     reg.add_vtj([vtj_person("010101-123N", "Liisa", "Virtanen")])
     oid = _import_one(reg, hetu="010101-123N", etunimet="Pekka", sukunimi="Korhonen")
@@ -78,15 +100,20 @@ def test_s57_name_mismatch_stores_vtj_data(make_registry) -> None:  # noqa: F811
     assert reg.get_henkilo(SUPER, oid)["modified"] == p["modified"]
 
 
-def test_s58_s59_errors(make_registry) -> None:  # noqa: F811
+def test_s58_s59_errors(make_registry) -> None:
     reg = make_registry(identification="scheduled")
     reg.vtj_accepts_test_hetus = False
     reg.add_vtj([vtj_person("010101-123N", "Known", "Person")])
-    tid = run_import(reg, KK1_USER, [
-        row("fake", hetu="111111-985K"), row("u1", hetu="170925-097T"),
-        row("u2", hetu="080274-0084"), row("ok", hetu="010101-123N", etunimet="Known",
-                                             sukunimi="Person"),
-    ])
+    tid = run_import(
+        reg,
+        KK1_USER,
+        [
+            row("fake", hetu="111111-985K"),
+            row("u1", hetu="170925-097T"),
+            row("u2", hetu="080274-0084"),
+            row("ok", hetu="010101-123N", etunimet="Known", sukunimi="Person"),
+        ],
+    )
     oids = {r["tunniste"]: r["henkilo"]["oid"] for r in reg.get_tuonti(KK1_USER, tid)["henkilot"]}
     events = len(reg.events())
     assert reg.run_identification() == 1
@@ -94,7 +121,9 @@ def test_s58_s59_errors(make_registry) -> None:  # noqa: F811
     for key, tila in (("fake", "HETU_EI_OIKEA"), ("u1", "HETU_EI_VTJ"), ("u2", "HETU_EI_VTJ")):
         p = reg.get_henkilo(SUPER, oids[key])
         assert p["yksilointiYritetty"] is True
-        assert p["yksilointivirheet"] == [{"yksilointivirheTila": tila, "uudelleenyritysAikaleima": None}]
+        assert p["yksilointivirheet"] == [
+            {"yksilointivirheTila": tila, "uudelleenyritysAikaleima": None}
+        ]
         assert reg.get_yksilointitiedot(SUPER, oids[key])["etunimet"] is None
     reg.vtj_accepts_test_hetus = True  # our synthetic people: VTJ knows its own test range
     reg.add_vtj([vtj_person("111111-985K", "Etu", "Suku")])
@@ -108,11 +137,15 @@ def test_s60_retry_schedule(reg: Registry) -> None:
     for expected_count, minutes in ((0, 10), (1, 11), (2, 42), (3, 253)):
         now = reg.clock.now_ms()
         identification.record_error(reg.world, hid, identification.RETRYABLE, "x")
-        v = reg.world.conn.execute("SELECT * FROM yksilointivirhe WHERE henkilo_id = ?", (hid,)).fetchone()
+        v = reg.world.conn.execute(
+            "SELECT * FROM yksilointivirhe WHERE henkilo_id = ?", (hid,)
+        ).fetchone()
         assert v["retry_count"] == expected_count
         assert now + minutes * minute <= v["retry_time"] <= now + minutes * minute + 10
     identification.record_error(reg.world, hid, "HETU_EI_VTJ", "x")
-    v = reg.world.conn.execute("SELECT * FROM yksilointivirhe WHERE henkilo_id = ?", (hid,)).fetchone()
+    v = reg.world.conn.execute(
+        "SELECT * FROM yksilointivirhe WHERE henkilo_id = ?", (hid,)
+    ).fetchone()
     assert (v["retry_count"], v["retry_time"]) == (None, None)
 
 
@@ -132,7 +165,7 @@ def test_s61_hetuless_manual_identification_and_undo(reg: Registry) -> None:
     assert err.value.status == 400
 
 
-def test_s62_override_with_vtj_data(make_registry) -> None:  # noqa: F811
+def test_s62_override_with_vtj_data(make_registry) -> None:
     reg = make_registry(identification="scheduled")
     reg.add_vtj([vtj_person("010101-123N", "Liisa", "Virtanen")])
     oid = _import_one(reg, hetu="010101-123N", etunimet="Pekka", sukunimi="Korhonen")
@@ -141,7 +174,11 @@ def test_s62_override_with_vtj_data(make_registry) -> None:  # noqa: F811
     reg.yliaja_yksiloimaton(SUPER, oid)
     p = reg.get_henkilo(SUPER, oid)
     assert (p["etunimet"], p["sukunimi"], p["yksiloityVTJ"], p["yksiloity"]) == (
-        "Liisa", "Virtanen", True, False)
+        "Liisa",
+        "Virtanen",
+        True,
+        False,
+    )
     assert p["modified"] > before
     assert reg.get_yksilointitiedot(SUPER, oid)["etunimet"] is None
     with pytest.raises(SimError):
@@ -150,13 +187,15 @@ def test_s62_override_with_vtj_data(make_registry) -> None:  # noqa: F811
 
 def _hetu_change_world(reg: Registry) -> None:
     """VTJ: old hetu 180897-787F replaced by 010101-123N."""
-    reg.add_vtj([
-        vtj_person("010101-123N", "Aino", "Vaihtaja"),
-        vtj_person("180897-787F", "Aino", "Vaihtaja", korvaavaHetu="010101-123N"),
-    ])
+    reg.add_vtj(
+        [
+            vtj_person("010101-123N", "Aino", "Vaihtaja"),
+            vtj_person("180897-787F", "Aino", "Vaihtaja", korvaavaHetu="010101-123N"),
+        ]
+    )
 
 
-def test_s63_old_hetu_holder_becomes_slave_of_identified(make_registry) -> None:  # noqa: F811
+def test_s63_old_hetu_holder_becomes_slave_of_identified(make_registry) -> None:
     reg = make_registry(identification="scheduled")
     _hetu_change_world(reg)
     a = _import_one(reg, hetu="010101-123N", etunimet="Aino", sukunimi="Vaihtaja")
@@ -166,14 +205,21 @@ def test_s63_old_hetu_holder_becomes_slave_of_identified(make_registry) -> None:
     reg.run_identification()
     pa, pb = reg.get_henkilo(SUPER, a), reg.get_henkilo(SUPER, b)
     assert (pb["hetu"], pb["duplicate"], pb["yksiloityVTJ"], pb["yksilointiYritetty"]) == (
-        None, True, False, True)
+        None,
+        True,
+        False,
+        True,
+    )
     assert pb["kaikkiHetut"] == []
-    assert pa["hetu"] == "010101-123N" and sorted(pa["kaikkiHetut"]) == ["010101-123N", "180897-787F"]
+    assert pa["hetu"] == "010101-123N" and sorted(pa["kaikkiHetut"]) == [
+        "010101-123N",
+        "180897-787F",
+    ]
     assert reg.get_master(SUPER, b)["oidHenkilo"] == a
     assert {e["oid"] for e in reg.events()[events:]} == {a, b}
 
 
-def test_s64_identified_old_holder_becomes_master(make_registry) -> None:  # noqa: F811
+def test_s64_identified_old_holder_becomes_master(make_registry) -> None:
     reg = make_registry(identification="scheduled")
     _hetu_change_world(reg)
     a = _import_one(reg, hetu="010101-123N", etunimet="Aino", sukunimi="Vaihtaja")
@@ -188,10 +234,14 @@ def test_s64_identified_old_holder_becomes_master(make_registry) -> None:  # noq
     assert len(reg.events()) == events
 
 
-def test_s65_vtj_identified_holder_stays_master(make_registry) -> None:  # noqa: F811
+def test_s65_vtj_identified_holder_stays_master(make_registry) -> None:
     reg = make_registry(identification="scheduled")
-    reg.add_vtj([vtj_person("010101-123N", "Aino", "Vaihtaja"),
-                 vtj_person("170925-097T", "Aino", "Vaihtaja", korvaavaHetu="010101-123N")])
+    reg.add_vtj(
+        [
+            vtj_person("010101-123N", "Aino", "Vaihtaja"),
+            vtj_person("170925-097T", "Aino", "Vaihtaja", korvaavaHetu="010101-123N"),
+        ]
+    )
     holder = _import_one(reg, hetu="010101-123N", etunimet="Aino", sukunimi="Vaihtaja")
     reg.run_identification()
     other = _import_one(reg, hetu="170925-097T", etunimet="Aino", sukunimi="Vaihtaja")
@@ -201,7 +251,7 @@ def test_s65_vtj_identified_holder_stays_master(make_registry) -> None:  # noqa:
     assert (po["hetu"], po["duplicate"], po["passivoitu"]) == (None, True, True)
 
 
-def test_s67_hetu_update_resets_errors(make_registry) -> None:  # noqa: F811
+def test_s67_hetu_update_resets_errors(make_registry) -> None:
     reg = make_registry(identification="scheduled")
     oid = _import_one(reg, hetu="170925-097T")
     reg.run_identification()
@@ -210,11 +260,15 @@ def test_s67_hetu_update_resets_errors(make_registry) -> None:  # noqa: F811
     assert reg.get_henkilo(SUPER, oid)["yksilointiYritetty"] is True
     reg.update_henkilo(SUPER, {"oidHenkilo": oid, "hetu": "080274-0084"})
     p = reg.get_henkilo(SUPER, oid)
-    assert (p["yksilointivirheet"], p["yksilointiYritetty"], p["hetu"]) == ([], False, "080274-0084")
+    assert (p["yksilointivirheet"], p["yksilointiYritetty"], p["hetu"]) == (
+        [],
+        False,
+        "080274-0084",
+    )
     assert p["syntymaaika"] == "1974-02-08"
 
 
-def test_s54_kutsumanimi_update_rules(make_registry) -> None:  # noqa: F811
+def test_s54_kutsumanimi_update_rules(make_registry) -> None:
     reg = make_registry(identification="scheduled")
     reg.add_vtj([vtj_person("010101-123N", "Teppo Taneli", "Testinen")])
     oid = _import_one(reg, hetu="010101-123N", etunimet="Teppo Taneli", sukunimi="Testinen")
@@ -227,7 +281,7 @@ def test_s54_kutsumanimi_update_rules(make_registry) -> None:  # noqa: F811
     assert err.value.status == 400 and len(reg.events()) == events
 
 
-def test_s68_identification_shows_in_feed(make_registry) -> None:  # noqa: F811
+def test_s68_identification_shows_in_feed(make_registry) -> None:
     reg = make_registry(identification="scheduled")
     reg.add_vtj([vtj_person("010101-123N", "Testi", "Henkilö")])
     oid = _import_one(reg, hetu="010101-123N", etunimet="Testi", sukunimi="Henkilö")
@@ -238,15 +292,21 @@ def test_s68_identification_shows_in_feed(make_registry) -> None:  # noqa: F811
     assert later[0]["master"]["oppijanumero"] == oid
 
 
-def test_s24_s25_notification_email(make_registry) -> None:  # noqa: F811
+def test_s24_s25_notification_email(make_registry) -> None:
     reg = make_registry(identification="scheduled")
     for i, address in enumerate(["a@x.fi", "b@x.fi", "c@x.fi", None]):
-        body = {"henkilot": [row(str(i), hetu=h) for h in [("170925-097T", "080274-0084",
-                                                              "131161-3476", "300146-042C")[i]]]}
+        body = {
+            "henkilot": [
+                row(str(i), hetu=h)
+                for h in [("170925-097T", "080274-0084", "131161-3476", "300146-042C")[i]]
+            ]
+        }
         if address:
             body["sahkoposti"] = address
         reg.put_oppija(KK1_USER, body)
-    hetuless = reg.put_oppija(KK1_USER, {"sahkoposti": "d@x.fi", "henkilot": [row("h", passinumero="P")]})
+    hetuless = reg.put_oppija(
+        KK1_USER, {"sahkoposti": "d@x.fi", "henkilot": [row("h", passinumero="P")]}
+    )
     reg.process_all()
     reg.run_identification()
     sent = reg.notifications()
@@ -255,8 +315,39 @@ def test_s24_s25_notification_email(make_registry) -> None:  # noqa: F811
 
     assert json.loads(sent[0]["recipients"]) == ["a@x.fi", "b@x.fi", "c@x.fi"]
     assert "/henkilo-ui/oppijoidentuonti" in sent[0]["body"]
-    flagged = {r[0] for r in reg.world.conn.execute(
-        "SELECT id FROM tuonti WHERE ilmoitustarve_kasitelty = 1")}
+    flagged = {
+        r[0]
+        for r in reg.world.conn.execute("SELECT id FROM tuonti WHERE ilmoitustarve_kasitelty = 1")
+    }
     assert flagged == {1, 2, 3, 4} and hetuless["id"] not in flagged
     reg.run_identification()
     assert len(reg.notifications()) == 1  # each tuonti causes at most one e-mail
+
+
+@pytest.mark.parametrize(
+    ("onr", "vtj", "expected"),
+    [
+        # (ONR etunimet, sukunimi), (VTJ etunimet, sukunimi, former surnames)
+        (("Krista Johanna", "Virtanen"), ("Liisa Johanna", "Virtanen", []), True),  # one shared
+        (("Anna", "Korhonen"), ("Anna", "Virtanen", ["Korhonen"]), True),  # a former surname
+        (("Virtanen", "Anna"), ("Anna", "Virtanen", []), True),  # fields swapped
+        (("Renée Zoë", "Nöel"), ("Renee Zoe", "Noel", []), True),  # accents do not matter
+        (("Pekka", "Virtanen"), ("Anna", "Virtanen", []), False),
+        (("Anna", "Korhonen"), ("Anna", "Virtanen", []), False),
+    ],
+)
+def test_s51_identification_name_check(onr: tuple, vtj: tuple, expected: bool) -> None:
+    person = {"hetu": "010101-123N", "etunimet": onr[0], "sukunimi": onr[1]}
+    record = {"etunimet": vtj[0], "sukunimi": vtj[1], "entisetSukunimet": vtj[2]}
+    assert identification.names_ok(person, record) is expected  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("kutsumanimi", [None, "", " "])
+def test_s47_vtj_kutsumanimi_irrelevant_to_matching(make_registry, kutsumanimi) -> None:
+    reg = make_registry(identification="scheduled")
+    reg.add_vtj([vtj_person("010101-123N", "Teppo Taneli", "Testinen", kutsumanimi=kutsumanimi)])
+    oid = _import_one(
+        reg, hetu="010101-123N", etunimet="Teppo", kutsumanimi="Teppo", sukunimi="Testinen"
+    )
+    assert reg.run_identification() == 1
+    assert reg.get_henkilo(SUPER, oid)["kutsumanimi"] == "Teppo"  # kept when VTJ lacks one

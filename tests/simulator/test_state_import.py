@@ -8,17 +8,19 @@ import pytest
 
 from onrtools.simulator.state import Registry, SimError
 
-from .registry_fixtures import (  # noqa: F401 - fixtures
+from . import registry_fixtures
+from .registry_fixtures import (
     KK1,
     KK1_USER,
     NOBODY,
     SUPER,
-    make_registry,
     person_of,
-    reg,
     row,
     run_import,
 )
+
+make_registry = registry_fixtures.make_registry  # fixtures
+reg = registry_fixtures.reg
 
 
 def _events(reg: Registry, kind: str | None = None) -> list[dict[str, Any]]:
@@ -26,14 +28,30 @@ def _events(reg: Registry, kind: str | None = None) -> list[dict[str, Any]]:
 
 
 def test_s01_unknown_oid_creates_new_person_with_fresh_oid(reg: Registry) -> None:
-    tid = run_import(reg, KK1_USER, [row("tunniste1", oid="oid1", hetu="180897-945K",
-                                         etunimet="etu", kutsumanimi="etu", sukunimi="suku")])
+    tid = run_import(
+        reg,
+        KK1_USER,
+        [
+            row(
+                "tunniste1",
+                oid="oid1",
+                hetu="180897-945K",
+                etunimet="etu",
+                kutsumanimi="etu",
+                sukunimi="suku",
+            )
+        ],
+    )
     item = person_of(reg, KK1_USER, tid, "tunniste1")
     oid = item["henkilo"]["oid"]
     assert oid != "oid1" and oid.startswith("1.2.246.562.98.")
     assert reg.admin_state()["persons"] == 1
     person = reg.get_henkilo(SUPER, oid)
-    assert (person["hetu"], person["etunimet"], person["sukunimi"]) == ("180897-945K", "etu", "suku")
+    assert (person["hetu"], person["etunimet"], person["sukunimi"]) == (
+        "180897-945K",
+        "etu",
+        "suku",
+    )
     assert person["syntymaaika"] == "1997-08-18" and person["sukupuoli"] == "1"
     assert [e["oid"] for e in _events(reg)] == [oid]
 
@@ -48,8 +66,11 @@ def test_s02_same_hetu_twice_in_a_batch_is_one_person(reg: Registry) -> None:
 
 
 def test_s03_s04_passport_and_email_only_rows(reg: Registry) -> None:
-    tid = run_import(reg, KK1_USER, [row("p", passinumero="passi123"),
-                                     row("e", sahkoposti="example@example.com")])
+    tid = run_import(
+        reg,
+        KK1_USER,
+        [row("p", passinumero="passi123"), row("e", sahkoposti="example@example.com")],
+    )
     p = person_of(reg, KK1_USER, tid, "p")["henkilo"]["oid"]
     e = person_of(reg, KK1_USER, tid, "e")["henkilo"]["oid"]
     assert reg.get_henkilo(SUPER, p)["passinumerot"] == ["passi123"]
@@ -60,10 +81,19 @@ def test_s03_s04_passport_and_email_only_rows(reg: Registry) -> None:
 
 
 def test_s05_s06_s07_codes_are_stored(reg: Registry) -> None:
-    tid = run_import(reg, KK1_USER, [row(
-        "x", passinumero="P1", sukupuoli={"koodi": "1"}, aidinkieli={"koodi": "SV"},
-        kansalaisuus=[{"koodi": "752"}, {"koodi": "233"}],
-    )])
+    tid = run_import(
+        reg,
+        KK1_USER,
+        [
+            row(
+                "x",
+                passinumero="P1",
+                sukupuoli={"koodi": "1"},
+                aidinkieli={"koodi": "SV"},
+                kansalaisuus=[{"koodi": "752"}, {"koodi": "233"}],
+            )
+        ],
+    )
     person = reg.get_henkilo(SUPER, person_of(reg, KK1_USER, tid, "x")["henkilo"]["oid"])
     assert person["sukupuoli"] == "1"
     assert person["aidinkieli"]["kieliKoodi"] == "sv"
@@ -85,7 +115,8 @@ def test_s09_s10_current_and_historical_hetu_match(reg: Registry) -> None:
     first = run_import(reg, KK1_USER, [row("a", hetu="180897-945K")])
     oid = person_of(reg, KK1_USER, first, "a")["henkilo"]["oid"]
     reg.world.conn.execute(
-        "INSERT INTO henkilo_hetu(hetu, henkilo_id) SELECT '180897-787F', id FROM henkilo WHERE oid = ?",
+        "INSERT INTO henkilo_hetu(hetu, henkilo_id) "
+        "SELECT '180897-787F', id FROM henkilo WHERE oid = ?",
         (oid,),
     )
     second = run_import(reg, KK1_USER, [row("b", hetu="180897-945K"), row("c", hetu="180897-787F")])
@@ -95,13 +126,21 @@ def test_s09_s10_current_and_historical_hetu_match(reg: Registry) -> None:
 
 
 def test_s11_s12_passport_and_email_match(reg: Registry) -> None:
-    first = run_import(reg, KK1_USER, [row("p", passinumero="passi123"),
-                                       row("e", sahkoposti="example@example.com")])
-    second = run_import(reg, KK1_USER, [row("p2", passinumero="passi123"),
-                                        row("e2", sahkoposti="example@example.com")])
+    first = run_import(
+        reg,
+        KK1_USER,
+        [row("p", passinumero="passi123"), row("e", sahkoposti="example@example.com")],
+    )
+    second = run_import(
+        reg,
+        KK1_USER,
+        [row("p2", passinumero="passi123"), row("e2", sahkoposti="example@example.com")],
+    )
     for a, b in (("p", "p2"), ("e", "e2")):
-        assert (person_of(reg, KK1_USER, first, a)["henkilo"]["oid"]
-                == person_of(reg, KK1_USER, second, b)["henkilo"]["oid"])
+        assert (
+            person_of(reg, KK1_USER, first, a)["henkilo"]["oid"]
+            == person_of(reg, KK1_USER, second, b)["henkilo"]["oid"]
+        )
     assert reg.admin_state()["persons"] == 2
 
 
@@ -110,14 +149,16 @@ def test_precedence_oid_over_hetu_and_memo_within_chunk(reg: Registry) -> None:
     first = run_import(reg, KK1_USER, [row("a", passinumero="A"), row("b", hetu="180897-945K")])
     a = person_of(reg, KK1_USER, first, "a")["henkilo"]["oid"]
     b = person_of(reg, KK1_USER, first, "b")["henkilo"]["oid"]
-    second = run_import(reg, KK1_USER, [row("x", oid=a, hetu="180897-945K"),
-                                        row("y", hetu="180897-945K")])
+    second = run_import(
+        reg, KK1_USER, [row("x", oid=a, hetu="180897-945K"), row("y", hetu="180897-945K")]
+    )
     assert person_of(reg, KK1_USER, second, "x")["henkilo"]["oid"] == a
     assert person_of(reg, KK1_USER, second, "y")["henkilo"]["oid"] == a  # memo, quirk §9.3
     # the next chunk looks at the database again
     rows = [row(f"f{i}", passinumero=f"F{i}") for i in range(99)]
-    third = run_import(reg, KK1_USER, [row("x", oid=a, hetu="180897-945K"), *rows,
-                                       row("z", hetu="180897-945K")])
+    third = run_import(
+        reg, KK1_USER, [row("x", oid=a, hetu="180897-945K"), *rows, row("z", hetu="180897-945K")]
+    )
     assert person_of(reg, KK1_USER, third, "z")["henkilo"]["oid"] == b
 
 
@@ -139,7 +180,9 @@ def test_s14_finnish_with_hetu_is_accepted(reg: Registry) -> None:
 @pytest.mark.parametrize("sahkoposti", ["", "makkara"])
 def test_s15_notification_address(reg: Registry, sahkoposti: str) -> None:
     with pytest.raises(SimError) as err:
-        reg.put_oppija(KK1_USER, {"sahkoposti": sahkoposti, "henkilot": [row("1", passinumero="P")]})
+        reg.put_oppija(
+            KK1_USER, {"sahkoposti": sahkoposti, "henkilot": [row("1", passinumero="P")]}
+        )
     assert err.value.status == 400 and err.value.field_errors[0]["field"] == "sahkoposti"
     assert reg.put_oppija(KK1_USER, {"henkilot": [row("1", passinumero="P")]})["kasiteltavia"] == 1
 
@@ -195,8 +238,9 @@ def test_validation_before_roles_and_orgs_required(reg: Registry) -> None:
 
 
 def test_s20_chunks_of_100_with_counters(reg: Registry) -> None:
-    created = reg.put_oppija(KK1_USER, {"henkilot": [row(str(i), passinumero=f"P{i}")
-                                                     for i in range(250)]})
+    created = reg.put_oppija(
+        KK1_USER, {"henkilot": [row(str(i), passinumero=f"P{i}") for i in range(250)]}
+    )
     tid = created["id"]
     progress = []
     while reg.process_next_chunk():
@@ -207,12 +251,15 @@ def test_s20_chunks_of_100_with_counters(reg: Registry) -> None:
     assert reg.process_next_chunk() is False  # complete: restart is a no-op
 
 
-def test_s21_failure_stops_and_restart_resumes(reg: Registry, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_s21_failure_stops_and_restart_resumes(
+    reg: Registry, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A non-retryable failure rolls the chunk back and stops the tuonti until restarted."""
     from onrtools.simulator import tuonti as tuonti_mod
 
-    tid = reg.put_oppija(KK1_USER, {"henkilot": [row(str(i), passinumero=f"P{i}")
-                                                 for i in range(150)]})["id"]
+    tid = reg.put_oppija(
+        KK1_USER, {"henkilot": [row(str(i), passinumero=f"P{i}") for i in range(150)]}
+    )["id"]
     assert reg.process_next_chunk()
     real = tuonti_mod.process_chunk
 
@@ -234,12 +281,17 @@ def test_s21_failure_stops_and_restart_resumes(reg: Registry, monkeypatch: pytes
 
 
 def test_s22_conflict_flag(reg: Registry) -> None:
-    first = run_import(reg, KK1_USER, [row("a", hetu="180897-945K", etunimet="Matti Juhani",
-                                           sukunimi="Virtanen")])
-    second = run_import(reg, KK1_USER, [
-        row("same", hetu="180897-945K", etunimet="Juhani", sukunimi="Virtanen"),
-        row("other", hetu="180897-945K", etunimet="Pekka", sukunimi="Korhonen"),
-    ])
+    first = run_import(
+        reg, KK1_USER, [row("a", hetu="180897-945K", etunimet="Matti Juhani", sukunimi="Virtanen")]
+    )
+    second = run_import(
+        reg,
+        KK1_USER,
+        [
+            row("same", hetu="180897-945K", etunimet="Juhani", sukunimi="Virtanen"),
+            row("other", hetu="180897-945K", etunimet="Pekka", sukunimi="Korhonen"),
+        ],
+    )
     assert person_of(reg, KK1_USER, first, "a")["conflict"] is False  # quirk §9.9
     assert person_of(reg, KK1_USER, second, "same")["conflict"] is False
     assert person_of(reg, KK1_USER, second, "other")["conflict"] is True
@@ -251,8 +303,11 @@ def test_s22_conflict_flag(reg: Registry) -> None:
 
 
 def test_s23_conflict_property_omitted_for_old_null_rows(reg: Registry) -> None:
-    tid = run_import(reg, KK1_USER, [row("old", passinumero="A"), row("new", passinumero="B",
-                                                                        etunimet="Zz", sukunimi="Yy")])
+    tid = run_import(
+        reg,
+        KK1_USER,
+        [row("old", passinumero="A"), row("new", passinumero="B", etunimet="Zz", sukunimi="Yy")],
+    )
     reg.world.conn.execute("UPDATE tuonti_rivi SET conflict = NULL WHERE tunniste = 'old'")
     reg.world.conn.execute("UPDATE tuonti_rivi SET conflict = 1 WHERE tunniste = 'new'")
     assert "conflict" not in person_of(reg, KK1_USER, tid, "old")
@@ -285,7 +340,12 @@ def test_new_person_attached_to_caller_orgs_existing_gets_them_added(reg: Regist
     tid = run_import(reg, KK1_USER, [row("a", passinumero="P")])
     oid = person_of(reg, KK1_USER, tid, "a")["henkilo"]["oid"]
     run_import(reg, KK2_USER, [row("b", passinumero="P")])
-    orgs = {r[0] for r in reg.world.conn.execute(
-        "SELECT org FROM henkilo_organisaatio o JOIN henkilo h ON h.id = o.henkilo_id WHERE h.oid = ?",
-        (oid,))}
+    orgs = {
+        r[0]
+        for r in reg.world.conn.execute(
+            "SELECT org FROM henkilo_organisaatio o JOIN henkilo h ON h.id = o.henkilo_id "
+            "WHERE h.oid = ?",
+            (oid,),
+        )
+    }
     assert orgs == {KK1, KK2}

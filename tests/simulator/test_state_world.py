@@ -11,18 +11,20 @@ import pytest
 from onrtools.simulator.clock import FixedClock
 from onrtools.simulator.state import Caller, Registry, SimError
 
-from .registry_fixtures import (  # noqa: F401 - fixtures
+from . import registry_fixtures
+from .registry_fixtures import (
     KK1,
     KK1_USER,
     KK2,
     KK2_USER,
     SUPER,
-    make_registry,
     person_of,
-    reg,
     row,
     run_import,
 )
+
+make_registry = registry_fixtures.make_registry  # fixtures
+reg = registry_fixtures.reg
 
 SHARED = Path(__file__).resolve().parents[2] / ".." / "shared"
 FIXTURES = SHARED / "onr-api" / "fixtures" / "henkilo"
@@ -33,13 +35,15 @@ def test_restart_keeps_state_and_unfinished_tuontis_wait(tmp_path: Path) -> None
     first = Registry(db, clock=FixedClock(step_ms=1), identification="off")
     done = run_import(first, KK1_USER, [row("a", passinumero="A", etunimet="Åsa Märta")])
     oid = person_of(first, KK1_USER, done, "a")["henkilo"]["oid"]
-    pending = first.put_oppija(KK1_USER, {"henkilot": [row(str(i), passinumero=f"P{i}")
-                                                       for i in range(150)]})["id"]
+    pending = first.put_oppija(
+        KK1_USER, {"henkilot": [row(str(i), passinumero=f"P{i}") for i in range(150)]}
+    )["id"]
     assert first.process_next_chunk()  # 100 of 150, then the service "stops"
     first.close()
 
-    second = Registry(db, clock=FixedClock(start_ms=1_800_000_000_000, step_ms=1),
-                      identification="off")
+    second = Registry(
+        db, clock=FixedClock(start_ms=1_800_000_000_000, step_ms=1), identification="off"
+    )
     assert second.get_henkilo(SUPER, oid)["etunimet"] == "Åsa Märta"
     assert person_of(second, KK1_USER, done, "a")["henkilo"]["oid"] == oid
     assert second.get_perustiedot(KK1_USER, pending)["kasiteltyja"] == 100
@@ -54,7 +58,9 @@ def test_restart_keeps_state_and_unfinished_tuontis_wait(tmp_path: Path) -> None
 
 def test_stall_fault_stops_after_first_chunk(reg: Registry) -> None:
     reg.stall_imports = True
-    tid = reg.put_oppija(KK1_USER, {"henkilot": [row(str(i), passinumero=f"P{i}") for i in range(250)]})["id"]
+    tid = reg.put_oppija(
+        KK1_USER, {"henkilot": [row(str(i), passinumero=f"P{i}") for i in range(250)]}
+    )["id"]
     assert reg.process_all() == 1
     assert reg.get_perustiedot(KK1_USER, tid)["kasiteltyja"] == 100
     reg.restart_tuonti(KK1_USER, tid)
@@ -65,10 +71,15 @@ def test_stall_fault_stops_after_first_chunk(reg: Registry) -> None:
 def test_an_institution_never_sees_another_ones_people(reg: Registry) -> None:
     t1 = run_import(reg, KK1_USER, [row("a", hetu="180897-945K")])
     oid = person_of(reg, KK1_USER, t1, "a")["henkilo"]["oid"]
-    for call, args in ((reg.get_henkilo, (oid,)), (reg.get_master, (oid,)),
-                       (reg.get_slaves, (oid,)), (reg.get_duplicates, (oid,)),
-                       (reg.get_yksilointitiedot, (oid,)), (reg.henkilo_by_hetu, ("180897-945K",)),
-                       (reg.henkilo_exists, (oid,))):
+    for call, args in (
+        (reg.get_henkilo, (oid,)),
+        (reg.get_master, (oid,)),
+        (reg.get_slaves, (oid,)),
+        (reg.get_duplicates, (oid,)),
+        (reg.get_yksilointitiedot, (oid,)),
+        (reg.henkilo_by_hetu, ("180897-945K",)),
+        (reg.henkilo_exists, (oid,)),
+    ):
         with pytest.raises(SimError) as err:
             call(KK2_USER, *args)
         assert err.value.status == 401, call.__name__
@@ -130,26 +141,36 @@ def test_organisation_endpoints_bump_modified(reg: Registry) -> None:
 
 
 def test_post_oppija_and_post_henkilo(reg: Registry) -> None:
-    body = {"etunimet": "Anna-Liisa Milla", "kutsumanimi": "Liisa", "sukunimi": "Öhman",
-            "syntymaaika": "2001-02-03", "sukupuoli": "2", "aidinkieli": {"kieliKoodi": "sv"},
-            "kansalaisuus": [{"kansalaisuusKoodi": "752"}]}
+    body = {
+        "etunimet": "Anna-Liisa Milla",
+        "kutsumanimi": "Liisa",
+        "sukunimi": "Öhman",
+        "syntymaaika": "2001-02-03",
+        "sukupuoli": "2",
+        "aidinkieli": {"kieliKoodi": "sv"},
+        "kansalaisuus": [{"kansalaisuusKoodi": "752"}],
+    }
     oid = reg.post_oppija(KK1_USER, body)
     assert reg.get_henkilo(KK1_USER, oid)["kutsumanimi"] == "Liisa"
     with pytest.raises(SimError) as err:
         reg.post_oppija(KK1_USER, {**body, "kutsumanimi": "Milla Anna"})
     assert err.value.status == 400
     assert err.value.field_errors[0]["code"] == "kutsumanimi.must.exist.in.etunimet"
-    created = reg.create_henkilo(SUPER, {**body, "etunimet": "Zoë", "kutsumanimi": "Zoë",
-                                         "sukunimi": "Ainutlaatuinen"})
+    created = reg.create_henkilo(
+        SUPER, {**body, "etunimet": "Zoë", "kutsumanimi": "Zoë", "sukunimi": "Ainutlaatuinen"}
+    )
     assert reg.get_henkilo(SUPER, created)["yksiloity"] is True  # no duplicate candidates
-    twin = reg.create_henkilo(SUPER, {**body, "etunimet": "Zoë", "kutsumanimi": "Zoë",
-                                      "sukunimi": "Ainutlaatuinen"})
+    twin = reg.create_henkilo(
+        SUPER, {**body, "etunimet": "Zoë", "kutsumanimi": "Zoë", "sukunimi": "Ainutlaatuinen"}
+    )
     assert reg.get_henkilo(SUPER, twin)["yksiloity"] is False
-    reg.create_henkilo(SUPER, {"etunimet": "A", "kutsumanimi": "A", "sukunimi": "B",
-                               "hetu": "180897-945K"})
+    reg.create_henkilo(
+        SUPER, {"etunimet": "A", "kutsumanimi": "A", "sukunimi": "B", "hetu": "180897-945K"}
+    )
     with pytest.raises(SimError) as err:
-        reg.create_henkilo(SUPER, {"etunimet": "A", "kutsumanimi": "A", "sukunimi": "B",
-                                   "hetu": "180897-945K"})
+        reg.create_henkilo(
+            SUPER, {"etunimet": "A", "kutsumanimi": "A", "sukunimi": "B", "hetu": "180897-945K"}
+        )
     assert err.value.status == 400
 
 
@@ -158,16 +179,19 @@ def test_identification_endpoint(reg: Registry) -> None:
     a = person_of(reg, KK1_USER, tid, "a")["henkilo"]["oid"]
     b = person_of(reg, KK1_USER, tid, "b")["henkilo"]["oid"]
     assert reg.post_identification(SUPER, a, {"idpEntityId": "google", "identifier": "g1"}) == [
-        {"idpEntityId": "google", "identifier": "g1"}]
-    for oid, dto in ((b, {"idpEntityId": "google", "identifier": "g1"}),
-                     (a, {"idpEntityId": "eidas", "identifier": "e"}),
-                     (a, {"idpEntityId": "nope", "identifier": "e"})):
+        {"idpEntityId": "google", "identifier": "g1"}
+    ]
+    for oid, dto in (
+        (b, {"idpEntityId": "google", "identifier": "g1"}),
+        (a, {"idpEntityId": "eidas", "identifier": "e"}),
+        (a, {"idpEntityId": "nope", "identifier": "e"}),
+    ):
         with pytest.raises(SimError) as err:
             reg.post_identification(SUPER, oid, dto)
         assert err.value.status == 400
 
 
-def test_seed_population_is_varied_and_reproducible(make_registry, tmp_path: Path) -> None:  # noqa: F811
+def test_seed_population_is_varied_and_reproducible(make_registry, tmp_path: Path) -> None:
     one = make_registry(db_path=tmp_path / "one.db")
     two = make_registry(db_path=tmp_path / "two.db")
     one.seed_population(3000, rng_seed=7)
@@ -185,11 +209,17 @@ def test_seed_population_is_varied_and_reproducible(make_registry, tmp_path: Pat
     assert "-" in names and any(c in names for c in "åÅ") and "ö" in names and "ä" in names
     assert any(len(r["etunimet"].split()) >= 3 for r in rows)
     conn = one.world.conn
-    assert conn.execute("SELECT COUNT(*) FROM henkilo WHERE hetu IS NULL AND kansalaisuus NOT LIKE "
-                        "'%246%' AND duplicate = 0").fetchone()[0] > 100
+    assert (
+        conn.execute(
+            "SELECT COUNT(*) FROM henkilo WHERE hetu IS NULL AND kansalaisuus NOT LIKE "
+            "'%246%' AND duplicate = 0"
+        ).fetchone()[0]
+        > 100
+    )
     assert conn.execute("SELECT COUNT(*) FROM passinumero").fetchone()[0] > 50
-    history = conn.execute("SELECT henkilo_id FROM henkilo_hetu GROUP BY henkilo_id "
-                           "HAVING COUNT(*) > 1").fetchall()
+    history = conn.execute(
+        "SELECT henkilo_id FROM henkilo_hetu GROUP BY henkilo_id HAVING COUNT(*) > 1"
+    ).fetchall()
     assert history, "planted hetu changes"
     assert one.muuttuneet(KK1_USER, {}, 1, 10)["totalElements"] > 500
     assert one.muuttuneet(KK2_USER, {}, 1, 10)["totalElements"] > 500
@@ -198,7 +228,7 @@ def test_seed_population_is_varied_and_reproducible(make_registry, tmp_path: Pat
     assert one.tuontikooste(SUPER, {})["totalElements"] >= 2
 
 
-def test_time_passes_changes_the_feed(make_registry) -> None:  # noqa: F811
+def test_time_passes_changes_the_feed(make_registry) -> None:
     reg = make_registry(identification="scheduled")
     reg.seed_population(5000, rng_seed=3)
     mark = reg.clock.now_ms()
@@ -211,8 +241,14 @@ def test_time_passes_changes_the_feed(make_registry) -> None:  # noqa: F811
 
 
 def test_caller_helpers() -> None:
-    c = Caller("o", "u", {"REKISTERINPITAJA_READ": frozenset(["1.2.246.562.10.00000000001"]),
-                          "OPPIJOIDENTUONTI": frozenset([KK1, "bogus"])})
+    c = Caller(
+        "o",
+        "u",
+        {
+            "REKISTERINPITAJA_READ": frozenset(["1.2.246.562.10.00000000001"]),
+            "OPPIJOIDENTUONTI": frozenset([KK1, "bogus"]),
+        },
+    )
     assert (c.is_superuser, c.is_read_all) == (False, True)
     assert c.orgs("OPPIJOIDENTUONTI") == frozenset([KK1])
     assert SUPER.is_superuser and not KK1_USER.is_read_all
@@ -226,8 +262,18 @@ def test_fast_hetu_check_agrees_with_onrtools_hetu() -> None:
 
     rng = random.Random(3)
     samples = [hetu.generate(rng, test=rng.random() < 0.5) for _ in range(2000)]
-    samples += ["131052-308T", "131052-308t", " 131052-308T", "300223-9004", "010101-0002",
-                "010101-001R", "hetu1", "", "310423A9001", "290200A900C"]
+    samples += [
+        "131052-308T",
+        "131052-308t",
+        " 131052-308T",
+        "300223-9004",
+        "010101-0002",
+        "010101-001R",
+        "hetu1",
+        "",
+        "310423A9001",
+        "290200A900C",
+    ]
     for s in samples:
         strict = hetu.is_valid(s) and hetu.canonical(s) == s
         assert hetu_valid(s) == strict, s

@@ -1,4 +1,4 @@
-"""SEMANTICS §8 scenarios 32–45: yleistunniste hae / batch / filtered views; POST /henkilo/exists."""
+"""SEMANTICS §8 scenarios 32–45: yleistunniste hae / batch / filtered views; exists."""
 
 from __future__ import annotations
 
@@ -8,23 +8,31 @@ import pytest
 
 from onrtools.simulator.state import Caller, Registry, SimError
 
-from .registry_fixtures import (  # noqa: F401 - fixtures
-    KK1,
+from . import registry_fixtures
+from .registry_fixtures import (
     KK1_USER,
     SUPER,
-    make_registry,
-    reg,
     row,
     run_import,
     vtj_person,
 )
 
+make_registry = registry_fixtures.make_registry  # fixtures
+reg = registry_fixtures.reg
 
-def hae(reg: Registry, hetu: str, etunimet: str, sukunimi: str, kutsumanimi: str | None = None) -> dict[str, Any]:
-    return reg.yleistunniste_hae(KK1_USER, {
-        "hetu": hetu, "etunimet": etunimet, "sukunimi": sukunimi,
-        "kutsumanimi": kutsumanimi or etunimet.split()[0],
-    })
+
+def hae(
+    reg: Registry, hetu: str, etunimet: str, sukunimi: str, kutsumanimi: str | None = None
+) -> dict[str, Any]:
+    return reg.yleistunniste_hae(
+        KK1_USER,
+        {
+            "hetu": hetu,
+            "etunimet": etunimet,
+            "sukunimi": sukunimi,
+            "kutsumanimi": kutsumanimi or etunimet.split()[0],
+        },
+    )
 
 
 def _status(fn: Any, *args: Any) -> int:
@@ -34,8 +42,19 @@ def _status(fn: Any, *args: Any) -> int:
 
 
 def test_s32_s33_existing_person_by_hetu(reg: Registry) -> None:
-    tid = run_import(reg, KK1_USER, [row("t", hetu="120963-969H", etunimet="tuonti1",
-                                         kutsumanimi="tuonti1", sukunimi="tuonti1")])
+    tid = run_import(
+        reg,
+        KK1_USER,
+        [
+            row(
+                "t",
+                hetu="120963-969H",
+                etunimet="tuonti1",
+                kutsumanimi="tuonti1",
+                sukunimi="tuonti1",
+            )
+        ],
+    )
     oid = reg.get_tuonti(KK1_USER, tid)["henkilot"][0]["henkilo"]["oid"]
     assert hae(reg, "120963-969H", "tuonti1", "tuonti1") == {"oid": oid, "oppijanumero": None}
     assert _status(hae, reg, "120963-969H", "Mika Marko-Petteri", "Kalmasniemi", "Mika") == 409
@@ -62,7 +81,10 @@ def test_s38_any_single_first_name(reg: Registry, name: str) -> None:
     reg.add_vtj([vtj_person("170654-498T", "Marja Terttu Karpalo", "Virtanen")])
     created = hae(reg, "170654-498T", name, "Virtanen")
     assert created["oppijanumero"] == created["oid"]
-    assert hae(reg, "170654-498T", name, "Virtanen") == {"oid": created["oid"], "oppijanumero": None}
+    assert hae(reg, "170654-498T", name, "Virtanen") == {
+        "oid": created["oid"],
+        "oppijanumero": None,
+    }
     assert reg.admin_state()["persons"] == 1
 
 
@@ -75,21 +97,38 @@ def test_s39_created_with_all_names_found_with_one(reg: Registry) -> None:
 
 @pytest.mark.parametrize(
     "body",
-    [{}, {"hetu": "100690-1412", "etunimet": "Seppo", "sukunimi": "P"},
-     {"hetu": "100690-1412", "etunimet": "Seppo", "sukunimi": "P", "kutsumanimi": "Matti"},
-     {"hetu": "100690-141", "etunimet": "Seppo", "sukunimi": "P", "kutsumanimi": "Seppo"},
-     {"hetu": "100690-1412", "etunimet": " Seppo", "sukunimi": "P", "kutsumanimi": "Seppo"}],
+    [
+        {},
+        {"hetu": "100690-1412", "etunimet": "Seppo", "sukunimi": "P"},
+        {"hetu": "100690-1412", "etunimet": "Seppo", "sukunimi": "P", "kutsumanimi": "Matti"},
+        {"hetu": "100690-141", "etunimet": "Seppo", "sukunimi": "P", "kutsumanimi": "Seppo"},
+        {"hetu": "100690-1412", "etunimet": " Seppo", "sukunimi": "P", "kutsumanimi": "Seppo"},
+    ],
 )
 def test_s40_invalid_input_and_roles(reg: Registry, body: dict[str, Any]) -> None:
     assert _status(reg.yleistunniste_hae, KK1_USER, body) == 400
-    assert _status(reg.yleistunniste_hae, SUPER, {"hetu": "100690-1412", "etunimet": "S",
-                                                  "sukunimi": "P", "kutsumanimi": "S"}) == 401
+    assert (
+        _status(
+            reg.yleistunniste_hae,
+            SUPER,
+            {"hetu": "100690-1412", "etunimet": "S", "sukunimi": "P", "kutsumanimi": "S"},
+        )
+        == 401
+    )
 
 
 def _linked_trio(reg: Registry) -> dict[str, str]:
-    tid = run_import(reg, KK1_USER, [row("master", passinumero="M"), row("d1", passinumero="D1"),
-                                     row("d2", passinumero="D2"), row("alone", passinumero="A"),
-                                     row("ident", passinumero="I")])
+    tid = run_import(
+        reg,
+        KK1_USER,
+        [
+            row("master", passinumero="M"),
+            row("d1", passinumero="D1"),
+            row("d2", passinumero="D2"),
+            row("alone", passinumero="A"),
+            row("ident", passinumero="I"),
+        ],
+    )
     oids = {r["tunniste"]: r["henkilo"]["oid"] for r in reg.get_tuonti(KK1_USER, tid)["henkilot"]}
     reg.link(SUPER, oids["master"], [oids["d1"], oids["d2"]])
     oids["tuonti"] = str(tid)
@@ -102,44 +141,134 @@ def test_s41_hae_oid(reg: Registry) -> None:
     reg.yksiloi_hetuton(SUPER, o["ident"])
     m = reg.yleistunniste_hae_oid(KK1_USER, o["master"])
     assert (m["oppijanumero"], m["passivoitu"], sorted(m["linked"])) == (
-        o["master"], False, sorted([o["d1"], o["d2"]]))
+        o["master"],
+        False,
+        sorted([o["d1"], o["d2"]]),
+    )
     d = reg.yleistunniste_hae_oid(KK1_USER, o["d1"])
-    assert (d["oppijanumero"], d["passivoitu"], d["linked"]) == (o["master"], True, [o["master"], o["d2"]])
+    assert (d["oppijanumero"], d["passivoitu"], d["linked"]) == (
+        o["master"],
+        True,
+        [o["master"], o["d2"]],
+    )
     assert reg.yleistunniste_hae_oid(KK1_USER, o["alone"]) == {
-        "oid": o["alone"], "oppijanumero": None, "passivoitu": False, "linked": []}
+        "oid": o["alone"],
+        "oppijanumero": None,
+        "passivoitu": False,
+        "linked": [],
+    }
     assert reg.yleistunniste_hae_oid(KK1_USER, o["ident"])["oppijanumero"] == o["ident"]
     assert _status(reg.yleistunniste_hae_oid, KK1_USER, "1.2.246.562.98.00000000000") == 404
 
 
 def test_s42_filtered_tuonti_substitutes_master(reg: Registry) -> None:
     o = _linked_trio(reg)  # master is not identified
-    rows = {r["tunniste"]: r["henkilo"]
-            for r in reg.get_tuonti(KK1_USER, int(o["tuonti"]), api="YLEISTUNNISTE")["henkilot"]}
-    assert rows["master"] == {"oid": o["master"], "oppijanumero": o["master"],
-                              "passivoitu": False, "linked": [o["d1"], o["d2"]]}
-    assert rows["d1"]["oppijanumero"] == o["master"] and rows["d1"]["linked"] == [o["master"], o["d2"]]
+    rows = {
+        r["tunniste"]: r["henkilo"]
+        for r in reg.get_tuonti(KK1_USER, int(o["tuonti"]), api="YLEISTUNNISTE")["henkilot"]
+    }
+    assert rows["master"] == {
+        "oid": o["master"],
+        "oppijanumero": o["master"],
+        "passivoitu": False,
+        "linked": [o["d1"], o["d2"]],
+    }
+    assert rows["d1"]["oppijanumero"] == o["master"] and rows["d1"]["linked"] == [
+        o["master"],
+        o["d2"],
+    ]
     assert rows["alone"]["oppijanumero"] is None and rows["alone"]["linked"] == []
-    full = {r["tunniste"]: r["henkilo"] for r in reg.get_tuonti(KK1_USER, int(o["tuonti"]))["henkilot"]}
+    full = {
+        r["tunniste"]: r["henkilo"] for r in reg.get_tuonti(KK1_USER, int(o["tuonti"]))["henkilot"]
+    }
     assert full["d2"]["oppijanumero"] == o["master"]
 
 
 def test_s43_restart_complete_yleistunniste(reg: Registry) -> None:
-    t = reg.put_yleistunniste(KK1_USER, {"henkilot": [{"tunniste": "1", "henkilo": {
-        "hetu": "120963-969H", "etunimet": "A", "kutsumanimi": "A", "sukunimi": "B"}}]})
+    t = reg.put_yleistunniste(
+        KK1_USER,
+        {
+            "henkilot": [
+                {
+                    "tunniste": "1",
+                    "henkilo": {
+                        "hetu": "120963-969H",
+                        "etunimet": "A",
+                        "kutsumanimi": "A",
+                        "sukunimi": "B",
+                    },
+                }
+            ]
+        },
+    )
     reg.process_all()
     assert reg.restart_tuonti(KK1_USER, t["id"], api="YLEISTUNNISTE") == {
-        "id": t["id"], "kasiteltavia": 1, "kasiteltyja": 1, "kasitelty": True}
+        "id": t["id"],
+        "kasiteltavia": 1,
+        "kasiteltyja": 1,
+        "kasitelty": True,
+    }
 
 
 @pytest.mark.parametrize(
     "body",
-    [{"sahkoposti": "makkara", "henkilot": [{"tunniste": "1", "henkilo": {
-        "hetu": "120963-969H", "etunimet": "A", "kutsumanimi": "A", "sukunimi": "B"}}]},
-     {"henkilot": None}, {"henkilot": []},
-     {"henkilot": [{"tunniste": "1", "henkilo": {"etunimet": "A", "kutsumanimi": "A", "sukunimi": "B"}}]},
-     {"henkilot": [{"tunniste": "1", "henkilo": {"hetu": "", "etunimet": "A", "kutsumanimi": "A", "sukunimi": "B"}}]},
-     {"henkilot": [{"tunniste": "1", "henkilo": {"hetu": "120963-969X", "etunimet": "A", "kutsumanimi": "A", "sukunimi": "B"}}]},
-     {"henkilot": [{"tunniste": " ", "henkilo": {"hetu": "120963-969H", "etunimet": "A", "kutsumanimi": "A", "sukunimi": "B"}}]}],
+    [
+        {
+            "sahkoposti": "makkara",
+            "henkilot": [
+                {
+                    "tunniste": "1",
+                    "henkilo": {
+                        "hetu": "120963-969H",
+                        "etunimet": "A",
+                        "kutsumanimi": "A",
+                        "sukunimi": "B",
+                    },
+                }
+            ],
+        },
+        {"henkilot": None},
+        {"henkilot": []},
+        {
+            "henkilot": [
+                {"tunniste": "1", "henkilo": {"etunimet": "A", "kutsumanimi": "A", "sukunimi": "B"}}
+            ]
+        },
+        {
+            "henkilot": [
+                {
+                    "tunniste": "1",
+                    "henkilo": {"hetu": "", "etunimet": "A", "kutsumanimi": "A", "sukunimi": "B"},
+                }
+            ]
+        },
+        {
+            "henkilot": [
+                {
+                    "tunniste": "1",
+                    "henkilo": {
+                        "hetu": "120963-969X",
+                        "etunimet": "A",
+                        "kutsumanimi": "A",
+                        "sukunimi": "B",
+                    },
+                }
+            ]
+        },
+        {
+            "henkilot": [
+                {
+                    "tunniste": " ",
+                    "henkilo": {
+                        "hetu": "120963-969H",
+                        "etunimet": "A",
+                        "kutsumanimi": "A",
+                        "sukunimi": "B",
+                    },
+                }
+            ]
+        },
+    ],
 )
 def test_s44_yleistunniste_batch_validation(reg: Registry, body: dict[str, Any]) -> None:
     assert _status(reg.put_yleistunniste, KK1_USER, body) == 400
@@ -147,8 +276,19 @@ def test_s44_yleistunniste_batch_validation(reg: Registry, body: dict[str, Any])
 
 @pytest.mark.parametrize("sahkoposti", [None, "", "a@b.fi"])
 def test_s44_valid_yleistunniste_batch_is_processed(reg: Registry, sahkoposti: str | None) -> None:
-    body: dict[str, Any] = {"henkilot": [{"tunniste": "1", "henkilo": {
-        "hetu": "120963-969H", "etunimet": "A", "kutsumanimi": "A", "sukunimi": "B"}}]}
+    body: dict[str, Any] = {
+        "henkilot": [
+            {
+                "tunniste": "1",
+                "henkilo": {
+                    "hetu": "120963-969H",
+                    "etunimet": "A",
+                    "kutsumanimi": "A",
+                    "sukunimi": "B",
+                },
+            }
+        ]
+    }
     if sahkoposti is not None:
         body["sahkoposti"] = sahkoposti
     t = reg.put_yleistunniste(KK1_USER, body)
@@ -161,16 +301,37 @@ def test_s44_valid_yleistunniste_batch_is_processed(reg: Registry, sahkoposti: s
 def test_s45_exists_statuses(reg: Registry) -> None:
     reg.add_vtj([vtj_person("100690-1412", "Seppo Matti", "Peipponen")])
     run_import(reg, KK1_USER, [row("t", hetu="120963-969H", etunimet="Onr", sukunimi="Person")])
-    found = reg.exists(KK1_USER, {"hetu": "120963-969H", "etunimet": "Onr", "kutsumanimi": "Onr",
-                                  "sukunimi": "Person"})
+    found = reg.exists(
+        KK1_USER,
+        {"hetu": "120963-969H", "etunimet": "Onr", "kutsumanimi": "Onr", "sukunimi": "Person"},
+    )
     assert found[0] == 200 and found[1] is not None and "oid" in found[1]
-    assert reg.exists(KK1_USER, {"hetu": "100690-1412", "etunimet": "Seppo", "kutsumanimi": "Seppo",
-                                 "sukunimi": "Peipponen"}) == (204, None)
+    assert reg.exists(
+        KK1_USER,
+        {
+            "hetu": "100690-1412",
+            "etunimet": "Seppo",
+            "kutsumanimi": "Seppo",
+            "sukunimi": "Peipponen",
+        },
+    ) == (204, None)
     assert reg.admin_state()["persons"] == 1  # exists never creates
-    assert _status(reg.exists, KK1_USER, {"hetu": "011151-920B", "etunimet": "A", "kutsumanimi": "A",
-                                          "sukunimi": "B"}) == 404
-    assert _status(reg.exists, KK1_USER, {"hetu": "100690-1412", "etunimet": "X", "kutsumanimi": "X",
-                                          "sukunimi": "Y"}) == 409
+    assert (
+        _status(
+            reg.exists,
+            KK1_USER,
+            {"hetu": "011151-920B", "etunimet": "A", "kutsumanimi": "A", "sukunimi": "B"},
+        )
+        == 404
+    )
+    assert (
+        _status(
+            reg.exists,
+            KK1_USER,
+            {"hetu": "100690-1412", "etunimet": "X", "kutsumanimi": "X", "sukunimi": "Y"},
+        )
+        == 409
+    )
 
 
 def test_quirk_historical_hetu_gives_400_on_creation(reg: Registry) -> None:
@@ -178,8 +339,10 @@ def test_quirk_historical_hetu_gives_400_on_creation(reg: Registry) -> None:
     tid = run_import(reg, KK1_USER, [row("a", hetu="180897-945K", etunimet="Old", sukunimi="Hetu")])
     oid = reg.get_tuonti(KK1_USER, tid)["henkilot"][0]["henkilo"]["oid"]
     reg.world.conn.execute(
-        "INSERT INTO henkilo_hetu(hetu, henkilo_id) SELECT '180897-787F', id FROM henkilo WHERE oid = ?",
-        (oid,))
+        "INSERT INTO henkilo_hetu(hetu, henkilo_id) "
+        "SELECT '180897-787F', id FROM henkilo WHERE oid = ?",
+        (oid,),
+    )
     assert _status(hae, reg, "180897-787F", "Old", "Hetu") == 400
 
 

@@ -110,7 +110,7 @@ def corpus() -> dict[str, tuple[bytes, tuple[Any, ...], str]]:
     add("nul_flood.csv", good_csv.encode() + b"\x00" * 2000, ("file", "nul"),
         "a register followed by 2,000 NUL bytes (a disk-image fragment)")
     add("json_instead.csv", json.dumps({"henkilot": [dict(zip(HEADER, r)) for r in GOOD]}),
-        ("file", "missing required columns"), "JSON saved under a .csv name")
+        ("file", "csv"), "JSON saved under a .csv name")
     add("html_table.xls", "<html><table><tr><td>tunniste</td></tr></table></html>",
         ("file", ".xls"), "an HTML page named .xls (what some systems 'export to Excel')")
     add("pipe_separated.csv", csv_text(GOOD, sep="|"), ("file", "separator"),

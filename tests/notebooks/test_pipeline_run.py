@@ -1,0 +1,163 @@
+"""The real notebooks through `onr run` against a simulator: planted defects and output guards.
+
+One module-scoped run (a few hundred rows) feeds every test here: the action lists must match
+the planted truth exactly, and no file the run wrote may hold a password, a CAS ticket, a
+session cookie or a full hetu. The second run after time passes is slow-marked.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from onrtools.demo import (
+    SIMULATOR_PASSWORD,
+    check_truth,
+    pipeline_environment,
+    prepare_onr,
+    taken_hetus,
+)
+from onrtools.demo_register import expected_lists, finish, plan, write_register
+from onrtools.pipeline import PipelineRun, run_pipeline
+from onrtools.reconcile import CATEGORIES
+from onrtools.rundir import RunDir
+
+ROWS = 240
+HETU_SHAPE = re.compile(r"(?<![0-9])[0-9]{6}[-+A-FU-Y][0-9]{3}[0-9A-Y](?![0-9A-Za-z])")
+
+
+@dataclass
+class Planted:
+    sim: object
+    workspace: Path
+    reports: Path
+    register_file: Path
+    register: pd.DataFrame
+    expected: pd.DataFrame
+    all_hetus: set[str]
+    run: PipelineRun
+
+
+@pytest.fixture(scope="module")
+def planted(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Planted]:
+    from onrtools.simulator.testing import running_simulator
+
+    base = tmp_path_factory.mktemp("pipeline")
+    with running_simulator(base / "sim", seed=3, population=60) as sim:
+        demo = plan(ROWS, seed=3, taken=taken_hetus(sim.registry))
+        sim.registry.add_vtj(demo.vtj)
+        workspace, reports = base / "workspace", base / "reports"
+        prepared = prepare_onr(sim.base_url, demo, workspace)
+        register = finish(demo, prepared.prior)
+        register_file = write_register(register, base / "register.csv")
+        parameters = {"register_file": str(register_file), "poll_interval": 0.2,
+                      "interactive": False, "max_people": 5}
+        with pipeline_environment(sim.base_url, workspace, reports):
+            run = run_pipeline(run_id="planted-1", parameters=parameters,
+                               workspace=str(workspace), reports_dir=str(reports),
+                               echo=lambda _: None)
+        hetus = {v["hetu"] for v in demo.vtj} | set(register["hetu"]) - {""}
+        yield Planted(sim, workspace, reports, register_file, register,
+                      expected_lists(demo, prepared.elsewhere), hetus, run)
+
+
+def test_every_step_succeeds(planted: Planted) -> None:
+    failed = [(s.name, s.error) for s in planted.run.steps if s.status != "ok"]
+    assert not failed
+    index = (planted.reports / "planted-1" / "index.html").read_text(encoding="utf-8")
+    assert "All steps succeeded" in index
+
+
+def test_planted_defects_land_in_their_lists_and_nothing_else(planted: Planted) -> None:
+    run = RunDir("planted-1", planted.workspace, planted.reports)
+    actions = run.load_frame("actions")
+    mismatches = check_truth(actions, planted.expected)
+    assert mismatches.empty, mismatches.to_string()
+    # the published CSV lists say the same, row for row
+    for category in CATEGORIES:
+        published = pd.read_csv(run.actions_dir / f"{category.code}.csv", dtype=str,
+                                keep_default_na=False, encoding="utf-8-sig")
+        mine = actions[actions["category"] == category.code]
+        assert sorted(published["tunniste"]) == sorted(mine["tunniste"].fillna("")), category
+    facts = run.read_facts()
+    assert facts["validate"]["rows_read"] == ROWS
+    assert facts["audit"]["ledger"] == "verified"
+
+
+def test_manual_identification_rows_link_to_the_person(planted: Planted) -> None:
+    run = RunDir("planted-1", planted.workspace, planted.reports)
+    manual = pd.read_csv(run.actions_dir / "manual_identification.csv", dtype=str,
+                         keep_default_na=False, encoding="utf-8-sig")
+    assert len(manual)
+    for row in manual.itertuples():
+        assert row.link.endswith(f"/henkilo/{row.oid}") and row.oid
+
+
+def _files(root: Path) -> list[Path]:
+    return [p for p in root.rglob("*") if p.is_file()]
+
+
+IMAGES = re.compile(r'data:image/[a-z+]+;base64,[A-Za-z0-9+/=\s]+|"image/png": "[^"]*"')
+
+
+def _text(path: Path) -> str:
+    """The file as text; embedded PNG plots (base64, random letters) are left out."""
+    if path.suffix == ".xlsx":
+        import zipfile
+
+        with zipfile.ZipFile(path) as z:
+            return "".join(z.read(n).decode("utf-8", "replace") for n in z.namelist())
+    return IMAGES.sub("", path.read_bytes().decode("utf-8", "replace"))
+
+
+def test_no_output_file_holds_a_secret_or_a_full_hetu(planted: Planted) -> None:
+    files = _files(planted.reports / "planted-1")
+    assert len(files) > 20
+    sessions = planted.sim.server  # the simulator's live sessions and tickets
+    secrets = _live_secrets(sessions)
+    assert secrets  # the run logged in: its session ids are known and checked below
+    for path in files:
+        text = _text(path)
+        assert not re.search(r"\b(ST|TGT)-[A-Za-z0-9_-]{8,}", text), path
+        assert "JSESSIONID" not in text, path
+        assert not re.search(rf"password\W{{0,10}}{SIMULATOR_PASSWORD}", text, re.I), path
+        assert "ONR_PASSWORD" not in text, path
+        for secret in secrets:
+            assert secret not in text, path
+        found = {h for h in HETU_SHAPE.findall(text)}
+        assert not found & planted.all_hetus, (path, sorted(found & planted.all_hetus)[:3])
+        assert not found, (path, sorted(found)[:3])
+
+
+def _live_secrets(server: object) -> set[str]:
+    """Session ids and tickets the simulator handed out during the run (whatever it keeps)."""
+    auth = getattr(getattr(server, "ctx", None), "auth", None) or getattr(server, "auth", None)
+    found: set[str] = set()
+    for name in ("_sessions", "_sts", "_tgts"):
+        value = getattr(auth, name, None)
+        if isinstance(value, dict):
+            found |= {str(k) for k in value if len(str(k)) >= 16}
+    return found
+
+
+@pytest.mark.slow
+def test_second_run_after_time_passes_reads_only_changes(planted: Planted) -> None:
+    planted.sim.admin("POST", "/time-passes", json={"days": 30, "seed": 3})
+    with pipeline_environment(planted.sim.base_url, planted.workspace, planted.reports):
+        run = run_pipeline(run_id="planted-2",
+                           parameters={"register_file": str(planted.register_file),
+                                       "poll_interval": 0.2, "interactive": False,
+                                       "max_people": 5},
+                           workspace=str(planted.workspace), reports_dir=str(planted.reports),
+                           echo=lambda _: None)
+    assert run.ok, [(s.name, s.error) for s in run.steps]
+    facts = RunDir("planted-2", planted.workspace, planted.reports).read_facts()
+    assert facts["import"]["rows_sent"] == 0  # nothing new or changed in the register
+    first = RunDir("planted-1", planted.workspace, planted.reports).read_facts()
+    assert facts["changes"]["persons_changed"] < first["changes"]["persons_changed"]
+    assert facts["audit"]["runs_in_ledger"] == 2
