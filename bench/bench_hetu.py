@@ -29,13 +29,14 @@ def sample(rows: int, seed: int = 7) -> list[str]:
     for i in range(0, rows, 20):  # ~5 % broken in various ways
         v = values[i]
         kind = (i // 20) % 4
-        values[i] = (v[:10] + ("A" if v[10] != "A" else "B"), "310299" + v[6:],
-                     v[:9], v.lower())[kind]
+        values[i] = (v[:10] + ("A" if v[10] != "A" else "B"), "310299" + v[6:], v[:9], v.lower())[
+            kind
+        ]
     return values
 
 
 def timed(fn, *args, repeat: int = 3):  # type: ignore[no-untyped-def]
-    """(result, best wall seconds, best CPU seconds) over ``repeat`` runs (the machine is shared)."""
+    """(result, best wall s, best CPU s) over ``repeat`` runs (the machine is shared)."""
     walls, cpus = [], []
     for _ in range(repeat):
         start, cpu = time.perf_counter(), time.process_time()
@@ -53,7 +54,8 @@ def main() -> None:
     series = pd.Series(values, dtype="str")
     print(f"{args.rows:,} hetus; cores: {os.cpu_count()} (machine shared with other work)")
     oracle, t_stdnum, c_stdnum = timed(
-        lambda: [stdnum_hetu.is_valid(v, allow_temporary=True) for v in values])
+        lambda: [stdnum_hetu.is_valid(v, allow_temporary=True) for v in values]
+    )
     scalar, t_scalar, c_scalar = timed(lambda: [hetu.is_valid(v) for v in values])
     vector, t_vector, c_vector = timed(hetu.valid_series, series)
     _, t_analyse, c_analyse = timed(hetu.analyse_series, series)
@@ -62,17 +64,23 @@ def main() -> None:
     assert vector.tolist() == oracle, "vectorised disagrees with stdnum"
     n = args.rows
     print("best of 3 runs each         wall                                CPU")
-    for label, wall, cpu in (("stdnum per row", t_stdnum, c_stdnum),
-                             ("onrtools scalar", t_scalar, c_scalar),
-                             ("valid_series", t_vector, c_vector),
-                             ("analyse_series", t_analyse, c_analyse),
-                             ("mask_series", t_mask, c_mask)):
-        print(f"{label:<16} {wall:7.3f} s {n / wall:>12,.0f} rows/s {wall / n * 1e6:7.3f} µs/row"
-              f"   {cpu:7.3f} s")
+    for label, wall, cpu in (
+        ("stdnum per row", t_stdnum, c_stdnum),
+        ("onrtools scalar", t_scalar, c_scalar),
+        ("valid_series", t_vector, c_vector),
+        ("analyse_series", t_analyse, c_analyse),
+        ("mask_series", t_mask, c_mask),
+    ):
+        print(
+            f"{label:<16} {wall:7.3f} s {n / wall:>12,.0f} rows/s {wall / n * 1e6:7.3f} µs/row"
+            f"   {cpu:7.3f} s"
+        )
     ratio, cpu_ratio = t_stdnum / t_vector, c_stdnum / c_vector
-    print(f"valid_series is {ratio:.1f}× stdnum's per-row speed by wall clock, {cpu_ratio:.1f}× "
-          f"by CPU time (target ≥ 10×: {'met' if ratio >= 10 else 'MISSED'}); "
-          f"agreement on all {n:,} inputs; {int(np.sum(oracle)):,} valid")
+    print(
+        f"valid_series is {ratio:.1f}× stdnum's per-row speed by wall clock, {cpu_ratio:.1f}× "
+        f"by CPU time (target ≥ 10×: {'met' if ratio >= 10 else 'MISSED'}); "
+        f"agreement on all {n:,} inputs; {int(np.sum(oracle)):,} valid"
+    )
 
 
 if __name__ == "__main__":

@@ -46,8 +46,12 @@ def worker_ours(data: Path, out: Path) -> dict:
     pairs = find_duplicates(records, keep="review")
     elapsed = time.perf_counter() - start
     pairs[["tunniste_l", "tunniste_r", "probability", "decision"]].to_parquet(out)
-    return {"seconds": elapsed, "peak_mb": _peak_mb(), "pairs": len(pairs),
-            "candidates": pairs.attrs["blocking"]["candidate_pairs"]}
+    return {
+        "seconds": elapsed,
+        "peak_mb": _peak_mb(),
+        "pairs": len(pairs),
+        "candidates": pairs.attrs["blocking"]["candidate_pairs"],
+    }
 
 
 def _splink_input(records: pd.DataFrame) -> pd.DataFrame:
@@ -62,7 +66,7 @@ def _splink_input(records: pd.DataFrame) -> pd.DataFrame:
     out["syntymaaika"] = records["syntymaaika"]
     for col in ("hetu", "sukupuoli", "sahkoposti", "passinumero"):
         out[col] = records[col].where(records[col].notna() & (records[col] != ""), None)
-    out["osoite"] = (records["katuosoite"].fillna("") + " " + records["postinumero"].fillna(""))
+    out["osoite"] = records["katuosoite"].fillna("") + " " + records["postinumero"].fillna("")
     out["osoite"] = out["osoite"].where(out["osoite"].str.strip() != "", None)
     return out
 
@@ -98,11 +102,13 @@ def worker_splink(data: Path, out: Path) -> dict:
     )
     linker = Linker(DuckDBAPI().register(records), settings, log_level=None)
     linker.training.estimate_probability_two_random_records_match(
-        [block_on("hetu"), block_on("etunimet", "sukunimi", "syntymaaika")], recall=0.7)
+        [block_on("hetu"), block_on("etunimet", "sukunimi", "syntymaaika")], recall=0.7
+    )
     linker.training.estimate_u_using_random_sampling(max_pairs=5e6, seed=1)
     linker.training.estimate_parameters_using_expectation_maximisation(block_on("syntymaaika"))
     linker.training.estimate_parameters_using_expectation_maximisation(
-        block_on("sukunimi", "first_name_1"))
+        block_on("sukunimi", "first_name_1")
+    )
     predictions = linker.inference.predict(threshold_match_probability=0.01).as_pandas_dataframe()
     elapsed = time.perf_counter() - start
     predictions[["unique_id_l", "unique_id_r", "match_probability"]].to_parquet(out)
@@ -126,7 +132,10 @@ def _scores(found: np.ndarray, truth: set[str]) -> dict:
 def _run(kind: str, data: Path, out: Path) -> dict:
     result = subprocess.run(
         [sys.executable, __file__, "--worker", kind, "--data", str(data), "--out", str(out)],
-        capture_output=True, text=True, check=False)
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if result.returncode != 0:
         raise RuntimeError(f"{kind} worker failed:\n{result.stderr[-3000:]}")
     return json.loads(result.stdout.strip().splitlines()[-1])
@@ -145,8 +154,12 @@ def bench_size(n: int, seed: int, splink: bool, tmp: Path) -> dict:
     p = normalise.prepare(records)
     cand = blocking.candidate_pairs(p)
     found = _keys(pd.Series(p.tunniste[cand.left]), pd.Series(p.tunniste[cand.right]))
-    row = {"n": n, "true_pairs": len(truth), "candidates": len(cand.left),
-           "blocking_recall": _scores(found, truth)["recall"]}
+    row = {
+        "n": n,
+        "true_pairs": len(truth),
+        "candidates": len(cand.left),
+        "blocking_recall": _scores(found, truth)["recall"],
+    }
 
     ours = _run("ours", data, tmp / "ours.parquet")
     pairs = pd.read_parquet(tmp / "ours.parquet")

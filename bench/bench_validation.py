@@ -22,10 +22,44 @@ from onrtools import hetu, oid
 from onrtools.register import read_register
 from onrtools.validation import validate_register
 
-FIRST = ["Anna", "Maria", "Aino", "Helmi", "Matti", "Juha", "Mikko", "Ville", "Eero", "Anna-Liisa",
-         "Sofia", "Elias", "Oskari", "Väinö", "Åsa", "Zoë", "Ilmari", "Kaarina", "Pekka", "Lumi"]
-LAST = ["Virtanen", "Korhonen", "Mäkinen", "Nieminen", "Mäkelä", "Hämäläinen", "Laine",
-        "Heikkinen", "Koskinen", "Järvinen", "Lehtonen", "Söderström", "Øberg", "Niemi"]
+FIRST = [
+    "Anna",
+    "Maria",
+    "Aino",
+    "Helmi",
+    "Matti",
+    "Juha",
+    "Mikko",
+    "Ville",
+    "Eero",
+    "Anna-Liisa",
+    "Sofia",
+    "Elias",
+    "Oskari",
+    "Väinö",
+    "Åsa",
+    "Zoë",
+    "Ilmari",
+    "Kaarina",
+    "Pekka",
+    "Lumi",
+]
+LAST = [
+    "Virtanen",
+    "Korhonen",
+    "Mäkinen",
+    "Nieminen",
+    "Mäkelä",
+    "Hämäläinen",
+    "Laine",
+    "Heikkinen",
+    "Koskinen",
+    "Järvinen",
+    "Lehtonen",
+    "Söderström",
+    "Øberg",
+    "Niemi",
+]
 
 
 def synthetic_csv(path: Path, rows: int, seed: int = 1) -> None:
@@ -52,19 +86,25 @@ def synthetic_csv(path: Path, rows: int, seed: int = 1) -> None:
     sex = np.where(individual % 2 == 1, "1", "2")
     pyrng = random.Random(seed)
     oids = [oid.generate_person_oid(pyrng, 98) for _ in range(min(rows, 1000))]
-    frame = pd.DataFrame({
-        "Tunniste": pd.Series(np.arange(rows)).map("S{:07d}".format),
-        "Henkilötunnus": hetus,
-        "Etunimet": etunimet,
-        "Kutsumanimi": first,
-        "Sukunimi": rng.choice(LAST, rows),
-        "Syntymäaika": pd.Series(d).astype(str) + "." + pd.Series(m).astype(str) + "." + pd.Series(y).astype(str),
-        "Sukupuoli": sex,
-        "Äidinkieli": rng.choice(["fi", "sv", "en", "FI"], rows),
-        "Kansalaisuus": rng.choice(["246", "246", "246", "752", "246;752"], rows),
-        "Sähköposti": "",
-        "OID": "",
-    })
+    frame = pd.DataFrame(
+        {
+            "Tunniste": pd.Series(np.arange(rows)).map("S{:07d}".format),
+            "Henkilötunnus": hetus,
+            "Etunimet": etunimet,
+            "Kutsumanimi": first,
+            "Sukunimi": rng.choice(LAST, rows),
+            "Syntymäaika": pd.Series(d).astype(str)
+            + "."
+            + pd.Series(m).astype(str)
+            + "."
+            + pd.Series(y).astype(str),
+            "Sukupuoli": sex,
+            "Äidinkieli": rng.choice(["fi", "sv", "en", "FI"], rows),
+            "Kansalaisuus": rng.choice(["246", "246", "246", "752", "246;752"], rows),
+            "Sähköposti": "",
+            "OID": "",
+        }
+    )
     frame.loc[: len(oids) - 1, "OID"] = oids
     planted = rng.choice(rows, size=max(rows // 1000, 1), replace=False)
     kinds = planted % 5
@@ -87,8 +127,10 @@ def main() -> None:
         t0 = time.perf_counter()
         synthetic_csv(path, args.rows)
         size_mb = path.stat().st_size / 1e6
-        print(f"generated {args.rows:,} rows ({size_mb:.1f} MB) in {time.perf_counter() - t0:.1f} s "
-              f"(not timed); cores: {os.cpu_count()} (machine shared with other work)")
+        print(
+            f"generated {args.rows:,} rows ({size_mb:.1f} MB) in {time.perf_counter() - t0:.1f} s "
+            f"(not timed); cores: {os.cpu_count()} (machine shared with other work)"
+        )
         best: tuple[float, float, float, float] | None = None
         for _ in range(args.repeat):
             w0, c0 = time.perf_counter(), time.process_time()
@@ -104,11 +146,15 @@ def main() -> None:
         total = read_s + validate_s
         print(f"best of {args.repeat} runs     wall                      CPU (all threads)")
         print(f"read      {read_s:6.2f} s  {args.rows / read_s:>12,.0f} rows/s   {read_cpu:6.2f} s")
-        print(f"validate  {validate_s:6.2f} s  {args.rows / validate_s:>12,.0f} rows/s   "
-              f"{validate_cpu:6.2f} s")
-        print(f"total     {total:6.2f} s  {args.rows / total:>12,.0f} rows/s   "
-              f"{read_cpu + validate_cpu:6.2f} s   (target ≤ 5 s per 1,000,000 rows: "
-              f"{'met' if total <= 5 * args.rows / 1e6 else 'MISSED'})")
+        print(
+            f"validate  {validate_s:6.2f} s  {args.rows / validate_s:>12,.0f} rows/s   "
+            f"{validate_cpu:6.2f} s"
+        )
+        print(
+            f"total     {total:6.2f} s  {args.rows / total:>12,.0f} rows/s   "
+            f"{read_cpu + validate_cpu:6.2f} s   (target ≤ 5 s per 1,000,000 rows: "
+            f"{'met' if total <= 5 * args.rows / 1e6 else 'MISSED'})"
+        )
         print(f"valid rows {len(result.valid_rows):,}; problems {len(result.problems):,}")
         print(result.summary().to_string(index=False))
 

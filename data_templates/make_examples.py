@@ -18,21 +18,58 @@ from pathlib import Path
 from onrtools import hetu, oid
 
 HERE = Path(__file__).resolve().parent
-COLUMNS = ["tunniste", "oid", "hetu", "passinumero", "sahkoposti", "etunimet", "kutsumanimi",
-           "sukunimi", "syntymaaika", "sukupuoli", "aidinkieli", "kansalaisuus"]
+COLUMNS = [
+    "tunniste",
+    "oid",
+    "hetu",
+    "passinumero",
+    "sahkoposti",
+    "etunimet",
+    "kutsumanimi",
+    "sukunimi",
+    "syntymaaika",
+    "sukupuoli",
+    "aidinkieli",
+    "kansalaisuus",
+]
 # Finnish headers people use in exports: the XLSX example uses these (read_register maps them)
-FINNISH_HEADERS = ["Opiskelijanumero", "Henkilö-OID", "Henkilötunnus", "Passinumero",
-                   "Sähköposti", "Etunimet", "Kutsumanimi", "Sukunimi", "Syntymäaika",
-                   "Sukupuoli", "Äidinkieli", "Kansalaisuus"]
+FINNISH_HEADERS = [
+    "Opiskelijanumero",
+    "Henkilö-OID",
+    "Henkilötunnus",
+    "Passinumero",
+    "Sähköposti",
+    "Etunimet",
+    "Kutsumanimi",
+    "Sukunimi",
+    "Syntymäaika",
+    "Sukupuoli",
+    "Äidinkieli",
+    "Kansalaisuus",
+]
 MALE = ["Juhani", "Matti", "Elias", "Väinö", "Oskari", "Ilmari", "Johan", "Veli-Matti", "Eero"]
 FEMALE = ["Maria", "Aino", "Helmi", "Anna-Liisa", "Linnéa", "Åsa", "Sofia", "Kaarina", "Lumi"]
-SURNAMES = ["Virtanen", "Korhonen", "Mäkinen", "Nieminen", "Hämäläinen", "Laine", "Sjöberg",
-            "Öhman", "Järvinen", "Lindqvist", "Heikkinen", "Grönroos"]
-FOREIGN = [("752", "SV", ["Erik", "Ebba"], ["Svensson", "Lind"]),
-           ("233", "ET", ["Kadri", "Mart"], ["Tamm", "Saar"]),
-           ("276", "DE", ["Lukas", "Lea"], ["Müller", "Schäfer"]),
-           ("250", "FR", ["Zoë", "Noël"], ["Lefèvre", "Dubois"]),
-           ("704", "VI", ["Minh", "Lan"], ["Nguyễn", "Trần"])]
+SURNAMES = [
+    "Virtanen",
+    "Korhonen",
+    "Mäkinen",
+    "Nieminen",
+    "Hämäläinen",
+    "Laine",
+    "Sjöberg",
+    "Öhman",
+    "Järvinen",
+    "Lindqvist",
+    "Heikkinen",
+    "Grönroos",
+]
+FOREIGN = [
+    ("752", "SV", ["Erik", "Ebba"], ["Svensson", "Lind"]),
+    ("233", "ET", ["Kadri", "Mart"], ["Tamm", "Saar"]),
+    ("276", "DE", ["Lukas", "Lea"], ["Müller", "Schäfer"]),
+    ("250", "FR", ["Zoë", "Noël"], ["Lefèvre", "Dubois"]),
+    ("704", "VI", ["Minh", "Lan"], ["Nguyễn", "Trần"]),
+]
 # row index (0-based among the 50) -> what is wrong with it; the code validation reports
 PLANTED: dict[int, tuple[str, str]] = {
     5: ("hetu check character typo", "invalid.hetu"),
@@ -77,7 +114,9 @@ def example_rows(n: int = 50, seed: int = 2024) -> list[dict[str, str]]:
             row["kutsumanimi"] = first.split("-")[-1] if "-" in first and i % 3 == 0 else first
             row["sukunimi"] = rng.choice(SURNAMES)
             row["hetu"] = hetu.generate(rng, birth_date=born, sex=sex)
-            row["syntymaaika"] = f"{born.day}.{born.month}.{born.year}" if i % 2 else born.isoformat()
+            row["syntymaaika"] = (
+                f"{born.day}.{born.month}.{born.year}" if i % 2 else born.isoformat()
+            )
             row["sukupuoli"] = sex if i % 4 else ""
             row["aidinkieli"] = "sv" if i % 9 == 4 else "fi"
             row["kansalaisuus"] = "246;752" if i % 10 == 3 else "246"
@@ -95,7 +134,7 @@ def example_rows(n: int = 50, seed: int = 2024) -> list[dict[str, str]]:
         41: lambda r: r.update(sukupuoli="M"),
         31: lambda r: r.update(sukupuoli=""),
         44: lambda r: r.update({k: rows[3][k] for k in COLUMNS if k != "tunniste"}),
-        47: lambda r: r.update(sukunimi="=HYPERLINK(\"http://example.com\")"),
+        47: lambda r: r.update(sukunimi='=HYPERLINK("http://example.com")'),
     }
     for index, change in plant.items():
         if index < n:
@@ -103,17 +142,24 @@ def example_rows(n: int = 50, seed: int = 2024) -> list[dict[str, str]]:
     return rows
 
 
-def write_csv(path: Path, rows: list[dict[str, str]], *, separator: str = ";",
-              encoding: str = "utf-8-sig") -> None:
+def write_csv(
+    path: Path, rows: list[dict[str, str]], *, separator: str = ";", encoding: str = "utf-8-sig"
+) -> None:
     with path.open("w", encoding=encoding, newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=COLUMNS, delimiter=separator,
-                                quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
+        writer = csv.DictWriter(
+            fh,
+            fieldnames=COLUMNS,
+            delimiter=separator,
+            quoting=csv.QUOTE_MINIMAL,
+            lineterminator="\r\n",
+        )
         writer.writeheader()
         writer.writerows(rows)
 
 
-def write_xlsx(path: Path, rows: list[dict[str, str]], headers: list[str], *,
-               instructions: bool = False) -> None:
+def write_xlsx(
+    path: Path, rows: list[dict[str, str]], headers: list[str], *, instructions: bool = False
+) -> None:
     from openpyxl import Workbook
     from openpyxl.styles import Font
 

@@ -36,7 +36,7 @@ from typing import Any
 from onrtools.client import OnrClient
 from onrtools.errors import OnrError
 from onrtools.journal import JOURNAL_FILE, ImportJournal
-from onrtools.models import ChangePage, OppijaRead
+from onrtools.models import ChangePage, FeedMaster, FeedPage, OppijaRead
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,7 @@ class Change:
     oppijanumero: str | None
     passivoitu: bool
     tunniste: str | None  # from the import journal, when this workspace imported the person
-    master: OppijaRead
+    master: OppijaRead | FeedMaster  # FeedMaster unless the feed was read with full=True
 
     @property
     def merged(self) -> bool:
@@ -94,7 +94,7 @@ class ChangeFeed:
     def __init__(
         self, client: OnrClient, *, since: int | str | datetime | None = None,
         count: int = 10000, workspace: Path | str | None = None, name: str = "muuttuneet",
-        max_walks: int = 20, prefetch: bool = True, **filters: Any,
+        max_walks: int = 20, prefetch: bool = True, full: bool = False, **filters: Any,
     ) -> None:
         if not 1 <= count <= 10000:
             raise ValueError("count must be 1..10000 (ONR answers 400 above)")
@@ -103,6 +103,7 @@ class ChangeFeed:
         self.filters = filters
         self.max_walks = max_walks
         self.prefetch = prefetch
+        self.full = full
         self.path = Path(workspace) / "changes" / f"{name}.json" if workspace else None
         stored = Watermark.load(self.path) if self.path else Watermark()
         if since is not None:
@@ -169,10 +170,10 @@ class ChangeFeed:
                 journal.close()
 
     def _fetch(self, pool: ThreadPoolExecutor | None, cursor: int | None, page: int
-               ) -> Future[ChangePage] | ChangePage:
-        def call() -> ChangePage:
-            return self.client.muuttuneet(muokattu_jalkeen=cursor, page=page, count=self.count,
-                                          **self.filters)
+               ) -> Future[ChangePage | FeedPage] | ChangePage | FeedPage:
+        def call() -> ChangePage | FeedPage:
+            read = self.client.muuttuneet if self.full else self.client.muuttuneet_lean
+            return read(muokattu_jalkeen=cursor, page=page, count=self.count, **self.filters)
         return pool.submit(call) if pool is not None else call()
 
     def _save(self, cursor: int | None, at_cursor: set[str]) -> None:
@@ -183,15 +184,18 @@ class ChangeFeed:
 
 def iter_changes(
     client: OnrClient, *, since: int | str | datetime | None = None, count: int = 10000,
-    workspace: Path | str | None = None, name: str = "muuttuneet", **filters: Any,
+    workspace: Path | str | None = None, name: str = "muuttuneet", full: bool = False,
+    **filters: Any,
 ) -> ChangeFeed:
     """The change feed from ``since`` (default: the saved watermark; none = from the start).
 
     Iterate the result for ``Change`` objects; ``.watermark`` is where the next run resumes.
+    ``change.master`` carries the master's identity, names, hetu, oppijanumero and flags;
+    ``full=True`` reads the complete OppijaReadDto (code objects too) at 3–4× the parse cost.
     ``filters`` are passed to ``OnrClient.muuttuneet`` (``tuonti_id``, ``vain_virheet`` …).
     """
     return ChangeFeed(client, since=since, count=count, workspace=workspace, name=name,
-                      **filters)
+                      full=full, **filters)
 
 
 def _epoch_ms(value: int | str | datetime) -> int:

@@ -19,6 +19,7 @@ from onrtools.auth import auth_from_settings
 from onrtools.config import Settings
 from onrtools.models import (
     ChangePage,
+    FeedPage,
     FilteredResult,
     FilteredStudent,
     Henkilo,
@@ -213,14 +214,28 @@ class OnrClient:
         organisaatio_oids: Sequence[str] | None = None, page: int = 1, count: int = 20,
     ) -> ChangePage:
         """One page of the change feed (``muokattuJalkeen`` inclusive; epoch ms or ISO)."""
+        return self._muuttuneet(ChangePage, locals())
+
+    def muuttuneet_lean(
+        self, *, muokattu_jalkeen: int | str | None = None, tuonti_id: int | None = None,
+        vain_virheet: bool | None = None, nimi_haku: str | None = None,
+        organisaatio_oids: Sequence[str] | None = None, page: int = 1, count: int = 20,
+    ) -> FeedPage:
+        """The same page without the nested code objects (3–4× cheaper to read)."""
+        return self._muuttuneet(FeedPage, locals())
+
+    def _muuttuneet(self, model: type[M], args: dict[str, Any]) -> M:
+        oids = args["organisaatio_oids"]
+        virheet = args["vain_virheet"]
         params: dict[str, Any] = {
-            "muokattuJalkeen": muokattu_jalkeen, "tuontiId": tuonti_id,
-            "vainVirheet": None if vain_virheet is None else str(vain_virheet).lower(),
-            "nimiHaku": nimi_haku, "page": page, "count": count,
-            "organisaatioOids": ",".join(organisaatio_oids) if organisaatio_oids else None,
+            "muokattuJalkeen": args["muokattu_jalkeen"], "tuontiId": args["tuonti_id"],
+            "vainVirheet": None if virheet is None else str(virheet).lower(),
+            "nimiHaku": args["nimi_haku"], "page": args["page"], "count": args["count"],
+            "organisaatioOids": ",".join(oids) if oids else None,
         }
         resp = self.call("GET", "/oppija/muuttuneet", params=params)
-        return self._parse(resp, ChangePage.model_validate_json, lambda p: p.numberOfElements)
+        return self._parse(resp, model.model_validate_json,
+                           lambda p: int(getattr(p, "numberOfElements", 0)))
 
     # ------------------------------------------------------------ yleistunniste
     def yleistunniste_hae(

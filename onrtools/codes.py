@@ -51,11 +51,27 @@ LANGUAGE_EXTRAS: dict[str, tuple[str, str]] = {
     "XX": ("muu kieli", "other language"),
 }
 FINNISH_NAMES: dict[str, str] = {  # a few common ones; the koodisto has them all
-    "246": "Suomi", "752": "Ruotsi", "233": "Viro", "643": "Venäjä", "578": "Norja",
-    "208": "Tanska", "276": "Saksa", "826": "Yhdistynyt kuningaskunta",
-    "840": "Yhdysvallat (USA)", "156": "Kiina", "356": "Intia",
-    "FI": "suomi", "SV": "ruotsi", "EN": "englanti", "SE": "saame", "RU": "venäjä",
-    "ET": "viro", "DE": "saksa", "FR": "ranska", "ES": "espanja", "ZH": "kiina",
+    "246": "Suomi",
+    "752": "Ruotsi",
+    "233": "Viro",
+    "643": "Venäjä",
+    "578": "Norja",
+    "208": "Tanska",
+    "276": "Saksa",
+    "826": "Yhdistynyt kuningaskunta",
+    "840": "Yhdysvallat (USA)",
+    "156": "Kiina",
+    "356": "Intia",
+    "FI": "suomi",
+    "SV": "ruotsi",
+    "EN": "englanti",
+    "SE": "saame",
+    "RU": "venäjä",
+    "ET": "viro",
+    "DE": "saksa",
+    "FR": "ranska",
+    "ES": "espanja",
+    "ZH": "kiina",
 }
 FINLAND = "246"
 UNKNOWN_NATIONALITY = "999"
@@ -157,3 +173,14 @@ def language_name(code: str, language: str = "fi") -> str | None:
         return FINNISH_NAMES[code]
     lang = pycountry.languages.get(alpha_2=code.lower())
     return lang.name if lang is not None else None
+
+
+def __getattr__(name: str) -> frozenset[str]:
+    """``SEXES``, ``LANGUAGES`` (upper case) and ``NATIONALITIES`` as sets, built on first use."""
+    if name == "SEXES":
+        return SEX_CODES
+    if name == "LANGUAGES":
+        return language_codes()
+    if name == "NATIONALITIES":
+        return nationality_codes()
+    raise AttributeError(f"module 'onrtools.codes' has no attribute {name!r}")

@@ -158,7 +158,7 @@ def run_demo(
     *,
     rows: int = 10_000,
     seed: int = 1,
-    population: int = 1000,
+    population: int = 500,
     workdir: Path | None = None,
     reports_dir: Path | None = None,
     days: float = 30,
@@ -193,7 +193,7 @@ def run_demo(
     sim.start()
     timings["simulator"] = round(time.monotonic() - started, 1)
     try:
-        echo(f"    running at {sim.base_url} (pid file-less child process)")
+        echo(f"    running at {sim.base_url} in its own process")
         mark = time.monotonic()
         echo("2/5 ONR's history: earlier imports and merges by others, our imports elsewhere")
         prepared = prepare_onr(sim.base_url, demo, workspace)
@@ -241,7 +241,7 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="onr demo", description=__doc__.split("\n\n")[0])
     p.add_argument("--rows", type=int, default=10_000, help="register rows (default 10000)")
     p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--population", type=int, default=1000, help="simulator population")
+    p.add_argument("--population", type=int, default=500, help="simulator population")
     p.add_argument("--days", type=float, default=30, help="time that passes between the runs")
     p.add_argument("--port", type=int, default=8765, help="simulator port (a free one if taken)")
     p.add_argument("--reports-dir", type=Path, help="default: ./reports")

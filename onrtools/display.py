@@ -2,8 +2,10 @@
 
 Every table passes through :func:`masked` first: columns whose name ends in ``hetu`` show
 ``131052-****`` unless the caller asks for ``show_hetu=True`` (a notebook parameter, off by
-default). A table is shown twice over: a static preview that survives HTML export (the
-scheduled report) and, in a live kernel, ipywidgets dropdowns that filter the whole frame.
+default; files are always masked). Interactively a table is a set of ipywidgets dropdowns
+(category, code, organisation, ...) and a text search over the whole frame; in a scheduled
+run (``interactive=False``) it is a static preview that survives the HTML export, the full
+rows being in the CSV/XLSX files next to the report.
 """
 
 from __future__ import annotations
@@ -45,8 +47,12 @@ def spreadsheet_safe(df: pd.DataFrame) -> pd.DataFrame:
     """A copy whose text cells cannot start a formula (``= + - @``)."""
     out = df.copy()
     for column in out.columns:
-        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
-            out[column] = out[column].map(_neutralise)
+        s = out[column]
+        if s.dtype == object or pd.api.types.is_string_dtype(s):
+            text = s.astype("str")
+            risky = text.str.startswith(FORMULA_PREFIXES).fillna(False).astype(bool) & s.notna()
+            if risky.any():
+                out[column] = s.astype(object).where(~risky, "'" + text)
     return out
 
 
@@ -54,9 +60,12 @@ def _flatten(df: pd.DataFrame) -> pd.DataFrame:
     """Lists (``linked``, ``kansalaisuus``) as ``a, b`` text for files and tables."""
     out = df.copy()
     for column in out.columns:
-        if out[column].dtype == object:
-            out[column] = out[column].map(
-                lambda v: ", ".join(map(str, v)) if isinstance(v, (list, tuple, set)) else v)
+        s = out[column]
+        if s.dtype != object:
+            continue
+        lists = s.map(lambda v: isinstance(v, (list, tuple, set)))
+        if lists.any():
+            out[column] = s.where(~lists, s[lists].map(lambda v: ", ".join(map(str, v))))
     return out
 
 
@@ -74,31 +83,13 @@ def write_csv(df: pd.DataFrame, path: Path, *, show_hetu: bool = False) -> Path:
 
 
 def write_xlsx(sheets: Mapping[str, pd.DataFrame], path: Path, *, show_hetu: bool = False) -> Path:
-    """One sheet per frame (names cut to Excel's 31 characters), streamed (write-only mode)."""
-    from openpyxl import Workbook
+    """One sheet per frame (Excel's name rules applied), masked and formula-safe."""
+    from onrtools.xlsx import write_frames
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    workbook = Workbook(write_only=True)
-    for name, frame in sheets.items():
-        sheet = workbook.create_sheet(title=name[:31])
-        safe = spreadsheet_safe(_flatten(masked(frame, show_hetu=show_hetu)))
-        sheet.append([str(c) for c in safe.columns])
-        for row in safe.itertuples(index=False, name=None):
-            sheet.append([None if _missing(v) else (v if isinstance(v, (int, float, bool))
-                                                    else str(v)) for v in row])
-    if not sheets:
-        workbook.create_sheet(title="empty")
-    tmp = path.with_suffix(".tmp")
-    workbook.save(tmp)
-    os.replace(tmp, path)
-    return path
-
-
-def _missing(value: Any) -> bool:
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
+    safe = {name: spreadsheet_safe(_flatten(masked(frame, show_hetu=show_hetu)))
+            for name, frame in sheets.items()}
+    return write_frames(safe, path)
 
 
 # --- tables ---------------------------------------------------------------------------------

@@ -34,6 +34,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
+import os
 import platform
 import subprocess
 import sys
@@ -487,6 +488,14 @@ def _parse_anchor(text: str) -> tuple[int, str]:
 
 def main(argv: list[str] | None = None) -> int:
     """``onr audit verify|show|runs|prune``."""
+    try:
+        return _main(argv)
+    except BrokenPipeError:  # `onr audit show RUN | head`: the reader left, not an error
+        sys.stdout = open(os.devnull, "w")  # keeps the interpreter's exit quiet
+        return 0
+
+
+def _main(argv: list[str] | None) -> int:
     parser = argparse.ArgumentParser(prog="onr audit", description="the evidence ledger")
     sub = parser.add_subparsers(dest="command", required=True)
     verify = sub.add_parser("verify", help="recompute the chain and every output hash")

@@ -82,13 +82,19 @@ def _compact(value: str) -> str:
 
 _REASONS: dict[str, tuple[str, str]] = {
     "type": ("not text", "ei ole tekstiä"),
-    "shape": ("wrong shape (expected DDMMYYCNNNX, e.g. 131052-308T)",
-              "väärä muoto (odotettu PPKKVVXNNNT, esim. 131052-308T)"),
+    "shape": (
+        "wrong shape (expected DDMMYYCNNNX, e.g. 131052-308T)",
+        "väärä muoto (odotettu PPKKVVXNNNT, esim. 131052-308T)",
+    ),
     "date": ("no such date {}", "päivämäärää {} ei ole"),
-    "individual": ("individual numbers 000 and 001 are never issued",
-                   "yksilönumeroita 000 ja 001 ei anneta"),
-    "temporary": ("temporary/test individual number 900-999 not allowed here",
-                  "tilapäinen/testiyksilönumero 900–999 ei kelpaa tässä"),
+    "individual": (
+        "individual numbers 000 and 001 are never issued",
+        "yksilönumeroita 000 ja 001 ei anneta",
+    ),
+    "temporary": (
+        "temporary/test individual number 900-999 not allowed here",
+        "tilapäinen/testiyksilönumero 900–999 ei kelpaa tässä",
+    ),
     "check": ("check character does not match", "tarkistemerkki ei täsmää"),
 }
 
@@ -152,9 +158,7 @@ def parse(hetu: str, *, allow_temporary: bool = True) -> HetuInfo:
     return info
 
 
-def invalid_reason(
-    hetu: str, *, allow_temporary: bool = True, language: str = "en"
-) -> str | None:
+def invalid_reason(hetu: str, *, allow_temporary: bool = True, language: str = "en") -> str | None:
     """Why ``hetu`` is invalid ("en" or "fi"), or None when it is valid."""
     info, key, arg = _check(hetu, allow_temporary)
     return None if info is not None else _reason(key, arg, language)

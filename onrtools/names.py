@@ -104,9 +104,7 @@ def first_names_match(given: str | None, expected: str | None, threshold: float 
     if g in e:
         return True
     expected_tokens = _tokens(e)
-    return any(
-        jaro_winkler(tg, te) >= threshold for tg in _tokens(g) for te in expected_tokens
-    )
+    return any(jaro_winkler(tg, te) >= threshold for tg in _tokens(g) for te in expected_tokens)
 
 
 def names_match(

@@ -76,7 +76,7 @@ def node_of(oid: object) -> int | None:
 
 
 def environment_of(oid: object) -> str | None:
-    """"prod", "testi", "untuva" or "hahtuva" from the OID's node; None for other nodes."""
+    """ "prod", "testi", "untuva" or "hahtuva" from the OID's node; None for other nodes."""
     node = node_of(oid)
     return ENVIRONMENTS.get(node) if node is not None else None
 

@@ -26,7 +26,12 @@ COLUMNS = ("tunniste", "action", "proposed_oid", "probability", "candidates", "e
 
 class DuplicateSearch(Protocol):
     def duplikaatit(
-        self, *, etunimet: str, kutsumanimi: str, sukunimi: str, syntymaaika: str | None = None,
+        self,
+        *,
+        etunimet: str,
+        kutsumanimi: str,
+        sukunimi: str,
+        syntymaaika: str | None = None,
     ) -> list[Any]: ...
 
 
@@ -59,7 +64,10 @@ def _candidate_record(candidate: Any) -> dict[str, Any]:
 
 
 def check_hetuless_rows(
-    client: DuplicateSearch, rows: pd.DataFrame, *, model: Model | None = None,
+    client: DuplicateSearch,
+    rows: pd.DataFrame,
+    *,
+    model: Model | None = None,
 ) -> pd.DataFrame:
     """One result row per input row: ``tunniste``, ``action`` (hold / review / send),
     ``proposed_oid``, ``probability`` (best candidate), ``candidates`` (how many ONR returned),
@@ -69,36 +77,55 @@ def check_hetuless_rows(
     for row in rows.to_dict("records"):
         tunniste = _text(row.get("tunniste"))
         if _text(row.get("hetu")):
-            results.append({"tunniste": tunniste, "action": "send", "proposed_oid": "",
-                            "probability": float("nan"), "candidates": 0,
-                            "explanation": "has a hetu: ONR matches it by hetu"})
+            results.append(
+                {
+                    "tunniste": tunniste,
+                    "action": "send",
+                    "proposed_oid": "",
+                    "probability": float("nan"),
+                    "candidates": 0,
+                    "explanation": "has a hetu: ONR matches it by hetu",
+                }
+            )
             continue
         etunimet = _text(row.get("etunimet"))
         found = client.duplikaatit(
-            etunimet=etunimet, kutsumanimi=_text(row.get("kutsumanimi")) or etunimet,
-            sukunimi=_text(row.get("sukunimi")), syntymaaika=_text(row.get("syntymaaika")) or None,
+            etunimet=etunimet,
+            kutsumanimi=_text(row.get("kutsumanimi")) or etunimet,
+            sukunimi=_text(row.get("sukunimi")),
+            syntymaaika=_text(row.get("syntymaaika")) or None,
         )
         candidates = [_candidate_record(c) for c in found]
         if not candidates:
-            results.append({"tunniste": tunniste, "action": "send", "proposed_oid": "",
-                            "probability": 0.0, "candidates": 0,
-                            "explanation": "ONR's duplicate search found no one"})
+            results.append(
+                {
+                    "tunniste": tunniste,
+                    "action": "send",
+                    "proposed_oid": "",
+                    "probability": 0.0,
+                    "candidates": 0,
+                    "explanation": "ONR's duplicate search found no one",
+                }
+            )
             continue
         own = {k: row.get(k) for k in row} | {"tunniste": "row:" + tunniste}
         records = pd.DataFrame([own, *candidates])
-        pairs = pd.DataFrame({"tunniste_l": own["tunniste"],
-                              "tunniste_r": [c["tunniste"] for c in candidates]})
+        pairs = pd.DataFrame(
+            {"tunniste_l": own["tunniste"], "tunniste_r": [c["tunniste"] for c in candidates]}
+        )
         scored = score_pairs(records, pairs, model=model)
         best = scored.sort_values("probability", ascending=False).iloc[0]
         action = {"match": "hold", "review": "review"}.get(best["decision"], "send")
-        results.append({
-            "tunniste": tunniste,
-            "action": action,
-            "proposed_oid": best["tunniste_r"].removeprefix("onr:") if action != "send" else "",
-            "probability": float(best["probability"]),
-            "candidates": len(candidates),
-            "explanation": best["explanation"],
-        })
+        results.append(
+            {
+                "tunniste": tunniste,
+                "action": action,
+                "proposed_oid": best["tunniste_r"].removeprefix("onr:") if action != "send" else "",
+                "probability": float(best["probability"]),
+                "candidates": len(candidates),
+                "explanation": best["explanation"],
+            }
+        )
     return pd.DataFrame(results, columns=list(COLUMNS))
 
 

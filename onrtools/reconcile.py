@@ -111,12 +111,15 @@ NAME_FIELDS: tuple[str, ...] = ("etunimet", "kutsumanimi", "sukunimi")
 def person_url(oid: str, environment: str = "simulator", *, base_url: str | None = None) -> str:
     """The person's page in the chosen environment's virkailija UI.
 
-    ``<virkailija>/henkilo-ui/oppija/<oid>``; for the simulator (no UI) the person read
+    ``<virkailija>/henkilo-ui/oppija/<oid>`` for ONR's environments (by name, or a custom
+    ``base_url`` that is not loopback); for the simulator, which has no UI, the person read
     ``<base_url>/oppijanumerorekisteri-service/henkilo/<oid>``.
     """
     if environment in VIRKAILIJA_URLS:
         return VIRKAILIJA_URLS[environment] + PERSON_PATH.format(oid=oid)
     base = (base_url or "http://127.0.0.1:8765").rstrip("/")
+    if not base.startswith(("http://127.0.0.1", "http://localhost")):
+        return base + PERSON_PATH.format(oid=oid)
     return f"{base}/oppijanumerorekisteri-service/henkilo/{oid}"
 
 
@@ -273,9 +276,15 @@ def combine_persons(*frames: pd.DataFrame | None) -> pd.DataFrame:
     parts = [f for f in frames if f is not None and len(f)]
     if not parts:
         return _frame([], PERSON_COLUMNS)
-    df = pd.concat([_frame(f.to_dict("records"), PERSON_COLUMNS) for f in parts],
+    df = pd.concat([_objects(f.reindex(columns=list(PERSON_COLUMNS))) for f in parts],
                    ignore_index=True)
     return df.drop_duplicates("oid", keep="last").reset_index(drop=True)
+
+
+def _objects(df: pd.DataFrame) -> pd.DataFrame:
+    """Plain Python objects in every column (None for missing): row loops over arrow-backed
+    strings box each value slowly; one vectorised conversion first is much cheaper."""
+    return df.astype(object).where(df.notna(), None)
 
 
 # --- names -----------------------------------------------------------------------------------
@@ -421,7 +430,7 @@ def reconcile(
 
     rows: list[dict[str, Any]] = []
     restrict = set(only_oids) if only_oids is not None else None
-    for rec in df.to_dict("records"):
+    for rec in _objects(df).to_dict("records"):
         if restrict is not None and rec["r_oid"] not in restrict:
             continue
         rows.extend(_row_actions(rec, errors, warnings, environment, base_url,
@@ -539,12 +548,13 @@ def _duplicate_actions(df: pd.DataFrame, restrict: set[str] | None) -> list[dict
     master = sent["p_master_oid"].astype("object").where(sent["p_master_oid"].notna(), "")
     sent["person"] = master.where(master != "", sent["r_oid"]).astype(str)
     groups = sent.groupby("person")["tunniste"].transform("size")
+    shared = sent[groups > 1]
+    members = shared.groupby("person")["tunniste"].agg(list).to_dict()
     out = []
-    for rec in sent[groups > 1].to_dict("records"):
+    for rec in _objects(shared).to_dict("records"):
         if restrict is not None and rec["r_oid"] not in restrict:
             continue
-        others = sent.loc[(sent["person"] == rec["person"]) & (sent["tunniste"] != rec["tunniste"]),
-                          "tunniste"]
+        others = [t for t in members[rec["person"]] if t != rec["tunniste"]]
         row: dict[str, Any] = {
             "category": "local_duplicate", "tunniste": rec["tunniste"], "oid": rec["person"],
             "action": CATEGORY_BY_CODE["local_duplicate"].action,
@@ -569,7 +579,7 @@ def _missing_actions(
     known |= set(res["r_oppijanumero"])
     known.discard("")
     out = []
-    for rec in feed.to_dict("records"):
+    for rec in _objects(feed).to_dict("records"):
         oid, master = _str(rec["oid"]), _str(rec["master_oid"])
         if oid in known or master in known:
             continue

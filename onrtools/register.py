@@ -29,46 +29,118 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from onrtools.errors import RegisterReadError
 
 COLUMNS: tuple[str, ...] = (
-    "tunniste", "oid", "hetu", "passinumero", "sahkoposti", "etunimet", "kutsumanimi",
-    "sukunimi", "syntymaaika", "sukupuoli", "aidinkieli", "kansalaisuus",
+    "tunniste",
+    "oid",
+    "hetu",
+    "passinumero",
+    "sahkoposti",
+    "etunimet",
+    "kutsumanimi",
+    "sukunimi",
+    "syntymaaika",
+    "sukupuoli",
+    "aidinkieli",
+    "kansalaisuus",
 )
-REQUIRED_COLUMNS: tuple[str, ...] = ("tunniste", "etunimet", "kutsumanimi", "sukunimi", "kansalaisuus")
+REQUIRED_COLUMNS: tuple[str, ...] = (
+    "tunniste",
+    "etunimet",
+    "kutsumanimi",
+    "sukunimi",
+    "kansalaisuus",
+)
 IDENTIFIER_COLUMNS: tuple[str, ...] = ("oid", "hetu", "passinumero", "sahkoposti")
-PROBLEM_COLUMNS: tuple[str, ...] = ("row_number", "tunniste", "field", "code", "severity", "message")
+PROBLEM_COLUMNS: tuple[str, ...] = (
+    "row_number",
+    "tunniste",
+    "field",
+    "code",
+    "severity",
+    "message",
+)
 
 _ALIASES: dict[str, tuple[str, ...]] = {
-    "tunniste": ("tunniste", "id", "opiskelijanumero", "opiskelijatunnus", "oppilasnumero",
-                 "studentnumber", "studentid", "identifier", "localid", "sourceid", "rowid"),
-    "oid": ("oid", "oidhenkilo", "henkilooid", "henkilonoid", "personoid", "oppijanumero",
-            "learnernumber"),
-    "hetu": ("hetu", "henkilotunnus", "henkilotunnushetu", "socialsecuritynumber", "ssn",
-             "personalidentitycode", "personalidentitynumber", "personalid", "pic",
-             "finnishpersonalidentitycode"),
+    "tunniste": (
+        "tunniste",
+        "id",
+        "opiskelijanumero",
+        "opiskelijatunnus",
+        "oppilasnumero",
+        "studentnumber",
+        "studentid",
+        "identifier",
+        "localid",
+        "sourceid",
+        "rowid",
+    ),
+    "oid": (
+        "oid",
+        "oidhenkilo",
+        "henkilooid",
+        "henkilonoid",
+        "personoid",
+        "oppijanumero",
+        "learnernumber",
+    ),
+    "hetu": (
+        "hetu",
+        "henkilotunnus",
+        "henkilotunnushetu",
+        "socialsecuritynumber",
+        "ssn",
+        "personalidentitycode",
+        "personalidentitynumber",
+        "personalid",
+        "pic",
+        "finnishpersonalidentitycode",
+    ),
     "passinumero": ("passinumero", "passi", "passport", "passportnumber", "passportno"),
     "sahkoposti": ("sahkoposti", "sahkopostiosoite", "email", "emailaddress", "mail"),
-    "etunimet": ("etunimet", "etunimi", "firstnames", "firstname", "givennames", "givenname",
-                 "forenames", "forename"),
-    "kutsumanimi": ("kutsumanimi", "callname", "nickname", "preferredname",
-                    "preferredfirstname"),
+    "etunimet": (
+        "etunimet",
+        "etunimi",
+        "firstnames",
+        "firstname",
+        "givennames",
+        "givenname",
+        "forenames",
+        "forename",
+    ),
+    "kutsumanimi": ("kutsumanimi", "callname", "nickname", "preferredname", "preferredfirstname"),
     "sukunimi": ("sukunimi", "lastname", "surname", "familyname"),
-    "syntymaaika": ("syntymaaika", "syntymapaiva", "birthdate", "dateofbirth", "dob",
-                    "birthday"),
+    "syntymaaika": ("syntymaaika", "syntymapaiva", "birthdate", "dateofbirth", "dob", "birthday"),
     "sukupuoli": ("sukupuoli", "sex", "gender"),
-    "aidinkieli": ("aidinkieli", "mothertongue", "nativelanguage", "firstlanguage", "language",
-                   "kieli"),
-    "kansalaisuus": ("kansalaisuus", "kansalaisuudet", "nationality", "nationalities",
-                     "citizenship", "citizenships"),
+    "aidinkieli": (
+        "aidinkieli",
+        "mothertongue",
+        "nativelanguage",
+        "firstlanguage",
+        "language",
+        "kieli",
+    ),
+    "kansalaisuus": (
+        "kansalaisuus",
+        "kansalaisuudet",
+        "nationality",
+        "nationalities",
+        "citizenship",
+        "citizenships",
+    ),
 }
 _ALIAS_TO_COLUMN: dict[str, str] = {a: col for col, aliases in _ALIASES.items() for a in aliases}
 
-_TRIM = " \t\r\n\x0b\x0c\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u200b\u202f\u205f\u3000\ufeff"
-_DMY = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
-_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[ T]00:00(?::00(?:\.0+)?)?)?$")
+_TRIM = (  # ASCII whitespace, no-break, Unicode and zero-width spaces, BOM
+    " \t\r\n\x0b\x0c\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009"
+    "\u200a\u200b\u202f\u205f\u3000\ufeff"
+)
+_DMY = re.compile(r"^([0-9]{1,2})\.([0-9]{1,2})\.([0-9]{4})$")
+_ISO = re.compile(r"^([0-9]{4})-([0-9]{2})-([0-9]{2})(?:[ T]00:00(?::00(?:\.0+)?)?)?$")
 _MAX_FILE_PROBLEMS = 1000  # per kind, beyond which a summary row stands for the rest
 
 
@@ -120,7 +192,8 @@ def map_headers(headers: list[str], path: str) -> tuple[dict[str, str], tuple[st
         if column in seen:
             raise RegisterReadError(
                 f"{path}: columns {seen[column]!r} and {header!r} both mean {column!r}; keep one",
-                path=path, field=column,
+                path=path,
+                field=column,
             )
         seen[column] = header
         mapping[header] = column
@@ -142,25 +215,56 @@ def map_headers(headers: list[str], path: str) -> tuple[dict[str, str], tuple[st
     return mapping, tuple(ignored)
 
 
+def unique_headers(headers: list[str]) -> list[str]:
+    """Headers made unique: an empty one becomes ``(column N)``, a repeat ``name (2)``.
+
+    Exports often end rows with separators (empty headers) or repeat a column we do not use;
+    neither should stop the read. A repeated ONR column is still an error (map_headers).
+    """
+    out: list[str] = []
+    seen: dict[str, int] = {}
+    for index, header in enumerate(headers, start=1):
+        name = header if header else f"(column {index})"
+        if name in seen:
+            seen[name] += 1
+            name = f"{name} ({seen[name]})"
+        seen.setdefault(name, 1)
+        out.append(name)
+    return out
+
+
 def _problem_frame(rows: list[dict[str, Any]], language: str) -> pd.DataFrame:
     from onrtools.validation import render_message  # the message catalogue lives there
 
     if not rows:
-        return pd.DataFrame({c: pd.Series([], dtype="int64" if c == "row_number" else "str")
-                             for c in (*PROBLEM_COLUMNS, "detail")})
+        return pd.DataFrame(
+            {
+                c: pd.Series([], dtype="int64" if c == "row_number" else "str")
+                for c in (*PROBLEM_COLUMNS, "detail")
+            }
+        )
     for row in rows:
         row["message"] = render_message(row["code"], row["detail"], row["field"], language)
     frame = pd.DataFrame(rows, columns=[*PROBLEM_COLUMNS, "detail"])
     return frame.astype({"row_number": "int64"})
 
 
-def _row_problem(row: int, code: str, detail: str = "", field_: str = "",
-                 severity: str = "error") -> dict[str, Any]:
-    return {"row_number": row, "tunniste": "", "field": field_, "code": code,
-            "severity": severity, "message": "", "detail": detail}
+def _row_problem(
+    row: int, code: str, detail: str = "", field_: str = "", severity: str = "error"
+) -> dict[str, Any]:
+    return {
+        "row_number": row,
+        "tunniste": "",
+        "field": field_,
+        "code": code,
+        "severity": severity,
+        "message": "",
+        "detail": detail,
+    }
 
 
 # --- CSV --------------------------------------------------------------------------------------
+
 
 def _decode(data: bytes, path: str) -> tuple[bytes, str]:
     """UTF-8 bytes of the file (BOM removed) and the encoding it was in."""
@@ -168,7 +272,9 @@ def _decode(data: bytes, path: str) -> tuple[bytes, str]:
         try:
             text = data.decode("utf-16")
         except UnicodeDecodeError as exc:
-            raise RegisterReadError(f"{path}: broken UTF-16 text ({exc.reason})", path=path) from None
+            raise RegisterReadError(
+                f"{path}: broken UTF-16 text ({exc.reason})", path=path
+            ) from None
         return text.encode("utf-8"), "utf-16"
     if data.startswith(b"\xef\xbb\xbf"):
         data, bom = data[3:], True
@@ -186,7 +292,8 @@ def _decode(data: bytes, path: str) -> tuple[bytes, str]:
         raise RegisterReadError(
             f"{path}: unknown text encoding (neither UTF-8 nor Windows-1252: byte "
             f"0x{data[exc.start]:02x} on line {line}); save the file as CSV UTF-8",
-            path=path, row=line,
+            path=path,
+            row=line,
         ) from None
     return text.encode("utf-8"), "cp1252"
 
@@ -197,12 +304,15 @@ def _sniff_separator(header_line: str) -> str:
     return best if counts[best] else ","
 
 
-def _read_csv(data: bytes, path: str) -> tuple[list[str], pd.DataFrame, list[dict[str, Any]], str, str]:
+def _read_csv(
+    data: bytes, path: str
+) -> tuple[list[str], pd.DataFrame, list[dict[str, Any]], str, str]:
     utf16 = data.startswith((b"\xff\xfe", b"\xfe\xff"))
     if not utf16 and data.count(b"\x00") > max(16, len(data) // 100):
         raise RegisterReadError(
             f"{path}: this is not a text file (it is full of NUL bytes: binary, or UTF-16 "
-            "without a byte-order mark); save the register as CSV UTF-8 or XLSX", path=path,
+            "without a byte-order mark); save the register as CSV UTF-8 or XLSX",
+            path=path,
         )
     utf8, encoding = _decode(data, path)
     if not re.search(rb"[^\s\x00]", utf8):
@@ -217,9 +327,10 @@ def _read_csv(data: bytes, path: str) -> tuple[list[str], pd.DataFrame, list[dic
         invalid.append((row.number, row.actual_columns, row.text or ""))
         return "skip"
 
-    read_options = pacsv.ReadOptions(use_threads=True, block_size=1 << 24)
     parse_options = pacsv.ParseOptions(
-        delimiter=separator, newlines_in_values=True, ignore_empty_lines=False,
+        delimiter=separator,
+        newlines_in_values=True,
+        ignore_empty_lines=False,
         invalid_row_handler=on_invalid,
     )
     try:
@@ -227,27 +338,36 @@ def _read_csv(data: bytes, path: str) -> tuple[list[str], pd.DataFrame, list[dic
             io.BytesIO(header_bytes + b"\n"),
             parse_options=pacsv.ParseOptions(delimiter=separator),
         )
-        headers = [str(h) for h in header_table.column_names]
+        raw_headers = [str(h).strip(_TRIM) for h in header_table.column_names]
+        headers = unique_headers(raw_headers)
         convert = pacsv.ConvertOptions(
             column_types={h: pa.large_string() for h in headers},
-            strings_can_be_null=False, quoted_strings_can_be_null=False,
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+        )
+        read_options = pacsv.ReadOptions(
+            use_threads=True, block_size=1 << 24, column_names=headers, skip_rows=1
         )
         table = pacsv.read_csv(
-            io.BytesIO(utf8), read_options=read_options, parse_options=parse_options,
+            io.BytesIO(utf8),
+            read_options=read_options,
+            parse_options=parse_options,
             convert_options=convert,
         )
         if invalid and any(number is None for number, _, _ in invalid):
             invalid.clear()  # read again on one thread: only then does Arrow number the rows
             table = pacsv.read_csv(
                 io.BytesIO(utf8),
-                read_options=pacsv.ReadOptions(use_threads=False, block_size=1 << 26),
-                parse_options=parse_options, convert_options=convert,
+                read_options=pacsv.ReadOptions(
+                    use_threads=False, block_size=1 << 24, column_names=headers, skip_rows=1
+                ),
+                parse_options=parse_options,
+                convert_options=convert,
             )
     except pa.ArrowInvalid as exc:
-        raise RegisterReadError(f"{path}: cannot parse as CSV ({_arrow_reason(exc)})", path=path) from None
-    if len(set(headers)) != len(headers):
-        doubled = sorted({h for h in headers if headers.count(h) > 1})
-        raise RegisterReadError(f"{path}: repeated column names: {', '.join(doubled)}", path=path)
+        raise RegisterReadError(
+            f"{path}: cannot parse as CSV ({_arrow_reason(exc)})", path=path
+        ) from None
     frame = table.to_pandas()
     skipped = sorted(n for n, _, _ in invalid if n is not None)
     if skipped:  # record n is file row n+1 unless a row was skipped before it
@@ -273,11 +393,14 @@ def _arrow_reason(exc: Exception) -> str:
 
 # --- XLSX -------------------------------------------------------------------------------------
 
+
 def _cell_text(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
-        return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat()
+        return (
+            value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat()
+        )
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, float) and value.is_integer():
@@ -287,57 +410,90 @@ def _cell_text(value: Any) -> str:
     return str(value)
 
 
-def _read_xlsx(data: bytes, path: str, sheet: str | None) -> tuple[list[str], pd.DataFrame, list[dict[str, Any]], str]:
+_MERGE_RE = re.compile(rb'<mergeCell\s+ref="[A-Z]+([0-9]+)(?::[A-Z]+([0-9]+))?"')
+
+
+def _merged_rows(data: bytes, sheet_path: str | None) -> set[int]:
+    """Rows covered by merged ranges, read from the sheet's XML (read-only mode hides them)."""
+    import zipfile
+
+    if not sheet_path:
+        return set()
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            xml = archive.read(sheet_path.lstrip("/"))
+    except (KeyError, zipfile.BadZipFile):
+        return set()
+    rows: set[int] = set()
+    for match in _MERGE_RE.finditer(xml):
+        first = int(match.group(1))
+        last = int(match.group(2) or first)
+        rows.update(range(first, last + 1))
+    return rows
+
+
+def _read_xlsx(
+    data: bytes, path: str, sheet: str | None
+) -> tuple[list[str], pd.DataFrame, list[dict[str, Any]], str]:
     import zipfile
 
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
 
-    try:
-        book = openpyxl.load_workbook(io.BytesIO(data), data_only=False)
+    try:  # read-only streams rows: fast and small even for big sheets
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise RegisterReadError(f"{path}: not a readable XLSX workbook ({exc})", path=path) from None
-    if sheet is None:
-        ws = book.worksheets[0]
-    elif sheet in book.sheetnames:
-        ws = book[sheet]
-    else:
         raise RegisterReadError(
-            f"{path}: no sheet {sheet!r}; the workbook has {', '.join(book.sheetnames)}", path=path
-        )
-    rows = list(ws.iter_rows())
-    while len(rows) > 1 and all(c.value in (None, "") for c in rows[-1]):
+            f"{path}: not a readable XLSX workbook ({exc})", path=path
+        ) from None
+    try:
+        if sheet is None:
+            ws = book.worksheets[0]
+        elif sheet in book.sheetnames:
+            ws = book[sheet]
+        else:
+            raise RegisterReadError(
+                f"{path}: no sheet {sheet!r}; the workbook has {', '.join(book.sheetnames)}",
+                path=path,
+            )
+        title = ws.title
+        merged = _merged_rows(data, getattr(ws, "_worksheet_path", None))
+        rows = [
+            (number, [(c.value, getattr(c, "data_type", "n")) for c in cells])
+            for number, cells in enumerate(ws.iter_rows(min_row=1), start=1)
+        ]
+    finally:
+        book.close()
+    while rows and all(v in (None, "") for v, _ in rows[-1][1]):
         rows.pop()  # formatted but empty rows at the end are not data
-    if not rows or all(c.value in (None, "") for c in rows[0]):
-        raise RegisterReadError(f"{path}: sheet {ws.title!r} is empty (no header row)", path=path)
-    header_cells = rows[0]
-    while header_cells and header_cells[-1].value in (None, ""):
-        header_cells = header_cells[:-1]
-    headers = [_cell_text(c.value).strip(_TRIM) for c in header_cells]
+    if not rows or all(v in (None, "") for v, _ in rows[0][1]):
+        raise RegisterReadError(f"{path}: sheet {title!r} is empty (no header row)", path=path)
+    header_cells = [v for v, _ in rows[0][1]]
+    while header_cells and header_cells[-1] in (None, ""):
+        header_cells.pop()
+    headers = unique_headers([_cell_text(v).strip(_TRIM) for v in header_cells])
     width = len(headers)
-    merged_rows: set[int] = set()
-    for rng in ws.merged_cells.ranges:
-        merged_rows.update(range(max(rng.min_row, 2), rng.max_row + 1))
     problems: list[dict[str, Any]] = []
     records: list[list[str]] = []
     numbers: list[int] = []
-    for cells in rows[1:]:
-        number = cells[0].row if cells else 0
-        formula_fields = [headers[i] for i, c in enumerate(cells[:width]) if c.data_type == "f"]
-        values = [_cell_text(c.value) for c in cells[:width]] + [""] * (width - len(cells[:width]))
-        if number in merged_rows:
+    for number, cells in rows[1:]:
+        cells = cells[:width]
+        if number in merged:
             problems.append(_row_problem(number, "xlsx.merged.cell", ""))
             continue
+        formula_fields = [headers[i] for i, (_, kind) in enumerate(cells) if kind == "f"]
         if formula_fields:
             problems.append(_row_problem(number, "xlsx.formula", ", ".join(formula_fields)))
             continue
-        records.append(values)
+        records.append([_cell_text(v) for v, _ in cells] + [""] * (width - len(cells)))
         numbers.append(number)
-    frame = pd.DataFrame(records, columns=headers, dtype="str") if records else pd.DataFrame(
-        {h: pd.Series([], dtype="str") for h in headers}
+    frame = (
+        pd.DataFrame(records, columns=headers, dtype="str")
+        if records
+        else pd.DataFrame({h: pd.Series([], dtype="str") for h in headers})
     )
     frame.insert(0, "row_number", np.asarray(numbers, dtype="int64"))
-    return headers, frame, problems, ws.title
+    return headers, frame, problems, title
 
 
 # --- both -------------------------------------------------------------------------------------
@@ -360,8 +516,9 @@ def string_buffers(s: pd.Series) -> tuple[np.ndarray, np.ndarray] | None:
     width = np.int64 if arr.type == pa.large_string() else np.int32
     offsets = np.frombuffer(arr.buffers()[1], dtype=width)[arr.offset : arr.offset + len(arr) + 1]
     data = arr.buffers()[2]
-    return offsets.astype(np.int64), (np.frombuffer(data, dtype=np.uint8) if data is not None
-                                      else np.empty(0, dtype=np.uint8))
+    return offsets.astype(np.int64), (
+        np.frombuffer(data, dtype=np.uint8) if data is not None else np.empty(0, dtype=np.uint8)
+    )
 
 
 def _trim(s: pd.Series) -> pd.Series:
@@ -425,8 +582,15 @@ def read_register(
         frame = frame.loc[~blank]
     frame = frame.reset_index(drop=True)
     source = RegisterSource(
-        path=name, sha256=digest, size=len(data), format=fmt, encoding=encoding,
-        separator=separator, sheet=sheet_name, rows=rows_in_file, column_map=mapping,
+        path=name,
+        sha256=digest,
+        size=len(data),
+        format=fmt,
+        encoding=encoding,
+        separator=separator,
+        sheet=sheet_name,
+        rows=rows_in_file,
+        column_map=mapping,
         ignored_columns=ignored,
     )
     problem_frame = _problem_frame(problems, language).sort_values("row_number", kind="stable")
@@ -450,16 +614,53 @@ def parse_date(text: str) -> date | None:
 
 
 def parse_dates(s: pd.Series) -> pd.Series:
-    """Element-wise :func:`parse_date` → ``datetime64[s]`` (NaT where not a date).
-
-    Parses each distinct value once: a register has far fewer distinct dates than rows.
-    """
-    codes, uniques = pd.factorize(s, use_na_sentinel=True)
-    parsed = [parse_date(str(u)) for u in uniques]
-    table = np.array(
-        [np.datetime64(d, "D") if d is not None else np.datetime64("NaT") for d in parsed]
-        + [np.datetime64("NaT")],
-        dtype="datetime64[D]",
+    """Element-wise :func:`parse_date` → ``datetime64[s]`` (NaT where not a date), in Arrow."""
+    days = date_days(pa.array(s.astype("str")))
+    out = np.where(
+        days == NO_DATE,
+        np.datetime64("NaT"),
+        days.astype("timedelta64[D]") + np.datetime64("1970-01-01", "D"),
     )
-    out = table[np.where(codes < 0, len(parsed), codes)]
     return pd.Series(out.astype("datetime64[s]"), index=s.index, name=s.name)
+
+
+NO_DATE = np.iinfo(np.int64).min
+_MONTH_DAYS = np.array([0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int64)
+
+
+def date_days(values: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """Days since 1970-01-01 of ``d.m.yyyy``/ISO texts (as :func:`parse_date`); else NO_DATE."""
+    parts = []
+    for pattern, names in ((_DMY.pattern, ("d", "m", "y")), (_ISO.pattern, ("y", "m", "d"))):
+        parts.append(pc.extract_regex(values, _named(pattern, names)))
+    fields = {}
+    for name in ("d", "m", "y"):
+        column = pc.coalesce(pc.struct_field(parts[0], name), pc.struct_field(parts[1], name))
+        fields[name] = np.asarray(
+            pc.fill_null(pc.cast(column, pa.int64()), 0).to_numpy(zero_copy_only=False),
+            dtype=np.int64,
+        )
+    day, month, year = fields["d"], fields["m"], fields["y"]
+    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+    month_ok = (month >= 1) & (month <= 12)
+    limit = _MONTH_DAYS[np.where(month_ok, month, 0)] - ((month == 2) & ~leap)
+    ok = month_ok & (day >= 1) & (day <= limit) & (year >= 1)
+    y = year - (month <= 2)
+    era = y // 400
+    yoe = y - era * 400
+    doy = (153 * np.where(month > 2, month - 3, month + 9) + 2) // 5 + day - 1
+    days = era * 146097 + yoe * 365 + yoe // 4 - yoe // 100 + doy - 719468
+    return np.where(ok, days, NO_DATE)
+
+
+def _named(pattern: str, names: tuple[str, ...]) -> str:
+    """Name the first capturing groups of ``pattern`` (RE2 wants named groups to extract)."""
+    out, index, i = [], 0, 0
+    while i < len(pattern):
+        if pattern[i] == "(" and not pattern.startswith("(?", i) and index < len(names):
+            out.append(f"(?P<{names[index]}>")
+            index += 1
+        else:
+            out.append(pattern[i])
+        i += 1
+    return "".join(out)

@@ -66,9 +66,16 @@ def _steps_table(report_dir: Path, steps: list[dict[str, Any]]) -> str:
             + "".join(rows) + "</table>")
 
 
+def _number(value: Any) -> Any:
+    """12.0 → 12, 0.96875 → 0.969; anything else as it is."""
+    if isinstance(value, float) and value == value:
+        return int(value) if value.is_integer() else round(value, 3)
+    return value
+
+
 def _kv(rows: list[tuple[str, Any]]) -> str:
-    body = "".join(f"<tr><td>{_e(k)}</td><td class=n>{_e(v)}</td></tr>" for k, v in rows
-                   if v is not None)
+    body = "".join(f"<tr><td>{_e(k)}</td><td class=n>{_e(_number(v))}</td></tr>"
+                   for k, v in rows if v is not None)
     return f"<table>{body}</table>" if body else '<p class="muted">not run</p>'
 
 
@@ -120,10 +127,18 @@ def render_index(report_dir: Path, run: dict[str, Any], facts: dict[str, Any]) -
                       ("ONR candidates", dup.get("onr_candidates")),
                       ("suspected pairs in the register", dup.get("register_pairs"))])
     kpis = audit.get("kpis", {})
+    share = kpis.get("share_with_oppijanumero")
     auditing = _kv([
         ("evidence ledger", audit.get("ledger")),
         ("manifest entry", audit.get("manifest_seq")),
-        *[(str(k), v_) for k, v_ in list(kpis.items())[:6]],
+        ("runs in the ledger", audit.get("runs_in_ledger")),
+        ("people with an oppijanumero",
+         f"{share:.1%}" if isinstance(share, (int, float)) else None),
+        ("waiting for identification", kpis.get("unidentified_open")),
+        ("of them without hetu", kpis.get("hetuless_open")),
+        ("row conflicts", kpis.get("conflicts")),
+        ("validation errors", kpis.get("validation_errors")),
+        ("duplicate pairs open", kpis.get("duplicates_open")),
     ])
     return f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
 <title>onrtools run {_e(run.get('run_id'))}</title><style>{CSS}</style></head><body>

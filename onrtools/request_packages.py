@@ -18,12 +18,31 @@ from onrtools import hetu as hetu_mod
 from onrtools.matching.cluster import cluster
 
 MERGE_COLUMNS = (
-    "group", "suggested_master_oid", "other_oids", "hetu_masked", "etunimet", "sukunimi",
-    "syntymaaika", "tunnisteet", "evidence", "master_note", "reviewer", "decided_at", "note",
+    "group",
+    "suggested_master_oid",
+    "other_oids",
+    "hetu_masked",
+    "etunimet",
+    "sukunimi",
+    "syntymaaika",
+    "tunnisteet",
+    "evidence",
+    "master_note",
+    "reviewer",
+    "decided_at",
+    "note",
 )
 UNLINK_COLUMNS = (
-    "masterOid", "slaveOid", "hetu_masked", "etunimet", "sukunimi", "syntymaaika", "evidence",
-    "reviewer", "decided_at", "note",
+    "masterOid",
+    "slaveOid",
+    "hetu_masked",
+    "etunimet",
+    "sukunimi",
+    "syntymaaika",
+    "evidence",
+    "reviewer",
+    "decided_at",
+    "note",
 )
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -65,26 +84,32 @@ def merge_request_rows(reviewed: pd.DataFrame, records: pd.DataFrame) -> pd.Data
     rows = []
     for group, members in groups.groupby("group", sort=True):
         ids = list(members["tunniste"])
-        inside = same[same["tunniste_l"].astype(str).isin(ids) & same["tunniste_r"].astype(str).isin(ids)]
+        inside = same[
+            same["tunniste_l"].astype(str).isin(ids) & same["tunniste_r"].astype(str).isin(ids)
+        ]
         master_oid = _text(members["suggested_master_oid"].iloc[0])
         oids = [_text(o) for o in members["oid"]]
         people = recs.loc[ids]
-        hetus = [hetu_mod.mask(h) if _text(h) else "" for h in people.get("hetu", [None] * len(ids))]
-        rows.append({
-            "group": int(group),
-            "suggested_master_oid": master_oid,
-            "other_oids": _joined([o for o in oids if o and o != master_oid]),
-            "hetu_masked": _joined(hetus),
-            "etunimet": _joined(list(people.get("etunimet", [""] * len(ids)))),
-            "sukunimi": _joined(list(people.get("sukunimi", [""] * len(ids)))),
-            "syntymaaika": _joined(list(people.get("syntymaaika", [""] * len(ids)))),
-            "tunnisteet": _joined(ids),
-            "evidence": _joined(sorted(set(inside.get("explanation", pd.Series(dtype=str))))),
-            "master_note": _text(members["note"].iloc[0]),
-            "reviewer": _joined(sorted(set(inside["reviewer"].map(_text)))),
-            "decided_at": _text(inside["decided_at"].max()),
-            "note": _joined([n for n in inside["note"].map(_text) if n]),
-        })
+        hetus = [
+            hetu_mod.mask(h) if _text(h) else "" for h in people.get("hetu", [None] * len(ids))
+        ]
+        rows.append(
+            {
+                "group": int(group),
+                "suggested_master_oid": master_oid,
+                "other_oids": _joined([o for o in oids if o and o != master_oid]),
+                "hetu_masked": _joined(hetus),
+                "etunimet": _joined(list(people.get("etunimet", [""] * len(ids)))),
+                "sukunimi": _joined(list(people.get("sukunimi", [""] * len(ids)))),
+                "syntymaaika": _joined(list(people.get("syntymaaika", [""] * len(ids)))),
+                "tunnisteet": _joined(ids),
+                "evidence": _joined(sorted(set(inside.get("explanation", pd.Series(dtype=str))))),
+                "master_note": _text(members["note"].iloc[0]),
+                "reviewer": _joined(sorted(set(inside["reviewer"].map(_text)))),
+                "decided_at": _text(inside["decided_at"].max()),
+                "note": _joined([n for n in inside["note"].map(_text) if n]),
+            }
+        )
     return pd.DataFrame(rows, columns=list(MERGE_COLUMNS))
 
 
@@ -102,20 +127,24 @@ def unlink_request_rows(flagged: pd.DataFrame, persons: pd.DataFrame) -> pd.Data
     for row in flagged.to_dict("records"):
         pair = [str(row["masterOid"]), str(row["henkiloOid"])]
         found = [people.loc[o].to_dict() if o in people.index else {} for o in pair]
-        rows.append({
-            "masterOid": pair[0],
-            "slaveOid": pair[1],
-            "hetu_masked": _joined([hetu_mod.mask(f.get("hetu")) if _text(f.get("hetu")) else ""
-                                    for f in found]),
-            "etunimet": _joined([f.get("etunimet") for f in found]),
-            "sukunimi": _joined([f.get("sukunimi") for f in found]),
-            "syntymaaika": _joined([f.get("syntymaaika") for f in found]),
-            "evidence": "; ".join(x for x in (_text(row.get("reason")),
-                                              _text(row.get("explanation"))) if x),
-            "reviewer": _text(row.get("reviewer")),
-            "decided_at": _text(row.get("decided_at")),
-            "note": _text(row.get("note")),
-        })
+        rows.append(
+            {
+                "masterOid": pair[0],
+                "slaveOid": pair[1],
+                "hetu_masked": _joined(
+                    [hetu_mod.mask(f.get("hetu")) if _text(f.get("hetu")) else "" for f in found]
+                ),
+                "etunimet": _joined([f.get("etunimet") for f in found]),
+                "sukunimi": _joined([f.get("sukunimi") for f in found]),
+                "syntymaaika": _joined([f.get("syntymaaika") for f in found]),
+                "evidence": "; ".join(
+                    x for x in (_text(row.get("reason")), _text(row.get("explanation"))) if x
+                ),
+                "reviewer": _text(row.get("reviewer")),
+                "decided_at": _text(row.get("decided_at")),
+                "note": _text(row.get("note")),
+            }
+        )
     return pd.DataFrame(rows, columns=list(UNLINK_COLUMNS))
 
 
@@ -130,8 +159,10 @@ def _summary(kind: str, rows: pd.DataFrame, institution: str, created: str) -> l
     if kind == "Merge" and len(rows):
         oph = int(rows["master_note"].str.startswith("OPH must decide").sum())
         n_records = int(rows["tunnisteet"].str.count(" [|] ").sum() + len(rows))
-        lines += [f"- groups needing OPH's decision on the master: {oph}",
-                  f"- records in groups: {n_records}"]
+        lines += [
+            f"- groups needing OPH's decision on the master: {oph}",
+            f"- records in groups: {n_records}",
+        ]
     reviewers = sorted({r for v in rows.get("reviewer", []) for r in str(v).split(" | ") if r})
     lines += [
         f"- reviewers: {', '.join(reviewers) or '(none)'}",
@@ -143,8 +174,9 @@ def _summary(kind: str, rows: pd.DataFrame, institution: str, created: str) -> l
     return lines
 
 
-def _write(kind: str, rows: pd.DataFrame, out_dir: Path, stem: str, institution: str,
-           created: str | None) -> dict[str, Path]:
+def _write(
+    kind: str, rows: pd.DataFrame, out_dir: Path, stem: str, institution: str, created: str | None
+) -> dict[str, Path]:
     from openpyxl import Workbook
     from openpyxl.utils import get_column_letter
 
@@ -179,7 +211,11 @@ def _write(kind: str, rows: pd.DataFrame, out_dir: Path, stem: str, institution:
 
 
 def write_merge_requests(
-    out_dir: Path, reviewed: pd.DataFrame, records: pd.DataFrame, *, institution: str = "",
+    out_dir: Path,
+    reviewed: pd.DataFrame,
+    records: pd.DataFrame,
+    *,
+    institution: str = "",
     created: str | None = None,
 ) -> dict[str, Path]:
     """Write ``merge_request.xlsx``/``.csv`` and ``merge_request_summary.md``; return the paths."""
@@ -188,7 +224,11 @@ def write_merge_requests(
 
 
 def write_unlink_requests(
-    out_dir: Path, flagged: pd.DataFrame, persons: pd.DataFrame, *, institution: str = "",
+    out_dir: Path,
+    flagged: pd.DataFrame,
+    persons: pd.DataFrame,
+    *,
+    institution: str = "",
     created: str | None = None,
 ) -> dict[str, Path]:
     """Write ``unlink_request.xlsx``/``.csv`` and ``unlink_request_summary.md``."""
@@ -200,6 +240,23 @@ def write_templates(out_dir: Path) -> None:
     """(Re)create the empty templates in ``data_templates/requests/``."""
     for stem, columns in (("merge_request", MERGE_COLUMNS), ("unlink_request", UNLINK_COLUMNS)):
         empty = pd.DataFrame(columns=list(columns))
-        _write("Merge" if stem.startswith("merge") else "Unlink", empty, out_dir, stem,
-               "", "template")
+        _write(
+            "Merge" if stem.startswith("merge") else "Unlink", empty, out_dir, stem, "", "template"
+        )
         (Path(out_dir) / f"{stem}_summary.md").unlink()
+
+
+def apply_merge_requests(client: Any, rows: pd.DataFrame, *, execute: bool = False) -> list[Any]:
+    """Link each group through the API (``client.link``): a dry run unless ``execute=True``.
+
+    Only for users with ONR's linking right (``DUPLIKAATTINAKYMA``); everyone else sends the
+    package to OPH. Groups without a suggested master (OPH must decide) are skipped. Returns
+    the client's ``WriteRequest`` per group (what would be, or was, sent).
+    """
+    done = []
+    for row in rows.to_dict("records"):
+        master = _text(row.get("suggested_master_oid")).lstrip("'")
+        others = [o for o in _text(row.get("other_oids")).split(" | ") if o]
+        if master and others:
+            done.append(client.link(master, others, execute=execute))
+    return done

@@ -31,9 +31,21 @@ BANDS: dict[str, tuple[float, float]] = {
     "review (0.01-0.8)": (0.01, 0.8),
     "low (< 0.01)": (0.0, 0.01),
 }
-SHOWN_FIELDS = ("etunimet", "kutsumanimi", "sukunimi", "syntymaaika", "sukupuoli", "hetu",
-                "passinumero", "sahkoposti", "kansalaisuus", "katuosoite", "postinumero",
-                "kaupunki", "oid")
+SHOWN_FIELDS = (
+    "etunimet",
+    "kutsumanimi",
+    "sukunimi",
+    "syntymaaika",
+    "sukupuoli",
+    "hetu",
+    "passinumero",
+    "sahkoposti",
+    "kansalaisuus",
+    "katuosoite",
+    "postinumero",
+    "kaupunki",
+    "oid",
+)
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS decisions (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -75,8 +87,15 @@ class ReviewStore:
         return db
 
     def record(
-        self, tunniste_l: str, tunniste_r: str, decision: str, *, reviewer: str,
-        note: str = "", probability: float | None = None, at: datetime | None = None,
+        self,
+        tunniste_l: str,
+        tunniste_r: str,
+        decision: str,
+        *,
+        reviewer: str,
+        note: str = "",
+        probability: float | None = None,
+        at: datetime | None = None,
     ) -> None:
         """Save one decision now (committed before returning)."""
         if decision not in DECISIONS:
@@ -90,9 +109,16 @@ class ReviewStore:
                 db.execute(
                     "INSERT INTO decisions (pair_key, tunniste_l, tunniste_r, decision, note,"
                     " reviewer, decided_at, probability) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (pair_key(tunniste_l, tunniste_r), str(tunniste_l), str(tunniste_r),
-                     decision, note or "", reviewer.strip(), when,
-                     None if probability is None else float(probability)),
+                    (
+                        pair_key(tunniste_l, tunniste_r),
+                        str(tunniste_l),
+                        str(tunniste_r),
+                        decision,
+                        note or "",
+                        reviewer.strip(),
+                        when,
+                        None if probability is None else float(probability),
+                    ),
                 )
         finally:
             db.close()
@@ -105,7 +131,9 @@ class ReviewStore:
                 "SELECT d.pair_key, d.tunniste_l, d.tunniste_r, d.decision, d.note, d.reviewer,"
                 " d.decided_at, d.probability FROM decisions d JOIN (SELECT pair_key,"
                 " MAX(id) AS id FROM decisions GROUP BY pair_key) last ON d.id = last.id"
-                " ORDER BY d.id", db)
+                " ORDER BY d.id",
+                db,
+            )
         finally:
             db.close()
 
@@ -129,18 +157,29 @@ class ReviewSession:
     """One reviewer's pass over a set of pairs; resumes at the first undecided pair."""
 
     def __init__(
-        self, workspace: Path, pairs: pd.DataFrame, records: pd.DataFrame | None = None, *,
-        reviewer: str, band: str = "all", fields: Sequence[str] = SHOWN_FIELDS,
+        self,
+        workspace: Path,
+        pairs: pd.DataFrame,
+        records: pd.DataFrame | None = None,
+        *,
+        reviewer: str,
+        band: str = "all",
+        fields: Sequence[str] = SHOWN_FIELDS,
     ) -> None:
         if not reviewer or not reviewer.strip():
             raise ValueError("a review session needs a reviewer name")
         self.store = ReviewStore.for_workspace(workspace)
         self.reviewer = reviewer.strip()
         self.pairs = pairs.reset_index(drop=True)
-        self.pairs["pair_key"] = [pair_key(a, b) for a, b in
-                                  zip(self.pairs["tunniste_l"], self.pairs["tunniste_r"], strict=True)]
-        self.records = None if records is None else records.set_index(
-            records["tunniste"].astype(str), drop=False)
+        self.pairs["pair_key"] = [
+            pair_key(a, b)
+            for a, b in zip(self.pairs["tunniste_l"], self.pairs["tunniste_r"], strict=True)
+        ]
+        self.records = (
+            None
+            if records is None
+            else records.set_index(records["tunniste"].astype(str), drop=False)
+        )
         self.fields = [f for f in fields if self.records is not None and f in self.records]
         self.band = band
         self.position = 0
@@ -184,10 +223,18 @@ class ReviewSession:
         pair = self.current()
         if pair is None:
             raise ValueError("no pair to decide in this band")
-        self.store.record(pair["tunniste_l"], pair["tunniste_r"], decision, reviewer=self.reviewer,
-                          note=note, probability=pair.get("probability"))
+        self.store.record(
+            pair["tunniste_l"],
+            pair["tunniste_r"],
+            decision,
+            reviewer=self.reviewer,
+            note=note,
+            probability=pair.get("probability"),
+        )
         visible, done = self.visible(), self.decided()
-        later = [i for i, k in enumerate(visible["pair_key"]) if k not in done and i > self.position]
+        later = [
+            i for i, k in enumerate(visible["pair_key"]) if k not in done and i > self.position
+        ]
         if later:
             self.position = later[0]
         else:
@@ -222,15 +269,19 @@ class ReviewSession:
             b = _show(field, right.get(field)) if field != "tunniste" else str(pair["tunniste_r"])
             differs = field != "tunniste" and a.strip().lower() != b.strip().lower()
             style = ' class="onr-diff" style="background:#ffe0e0"' if differs else ""
-            rows.append(f"<tr{style}><th style='text-align:left'>{html.escape(field)}</th>"
-                        f"<td>{html.escape(a)}</td><td>{html.escape(b)}</td></tr>")
+            rows.append(
+                f"<tr{style}><th style='text-align:left'>{html.escape(field)}</th>"
+                f"<td>{html.escape(a)}</td><td>{html.escape(b)}</td></tr>"
+            )
         prob = pair.get("probability")
         head = "" if prob is None else f"<p>probability <b>{float(prob):.3f}</b></p>"
         explanation = html.escape(str(pair.get("explanation", "")))
         saved = self.decided().get(pair["pair_key"])
         saved_text = f"<p class='onr-saved'>saved decision: <b>{saved}</b></p>" if saved else ""
-        return (f"{head}<table class='onr-pair'><tr><th></th><th>left</th><th>right</th></tr>"
-                f"{''.join(rows)}</table><p class='onr-explanation'>{explanation}</p>{saved_text}")
+        return (
+            f"{head}<table class='onr-pair'><tr><th></th><th>left</th><th>right</th></tr>"
+            f"{''.join(rows)}</table><p class='onr-explanation'>{explanation}</p>{saved_text}"
+        )
 
     def _record(self, tunniste: str) -> dict[str, Any]:
         if self.records is None or str(tunniste) not in self.records.index:
@@ -261,15 +312,20 @@ class ReviewSession:
         status = widgets.Label("")
         status.add_class("onr-status")
         buttons = []
-        for decision, style in (("same", "success"), ("different", "danger"), ("unsure", "warning")):
+        for decision, style in (
+            ("same", "success"),
+            ("different", "danger"),
+            ("unsure", "warning"),
+        ):
             button = widgets.Button(description=decision.capitalize(), button_style=style)
             button.add_class(f"onr-{decision}")
 
             def on_click(_: Any, decision: str = decision) -> None:
                 pair_before = self.current()
                 self.decide(decision, note.value)
-                status.value = (f"saved: {pair_before['tunniste_l']} / {pair_before['tunniste_r']}"
-                                f" = {decision}")
+                status.value = (
+                    f"saved: {pair_before['tunniste_l']} / {pair_before['tunniste_r']} = {decision}"
+                )
                 self._refresh()
 
             button.on_click(on_click)
@@ -292,7 +348,12 @@ class ReviewSession:
 
         band.observe(on_band, names="value")
         self._widgets = {"progress": progress, "pair": pair, "note": note}
-        return widgets.VBox([
-            widgets.HBox([progress, band]), pair, note,
-            widgets.HBox([*buttons, back, forward]), status,
-        ])
+        return widgets.VBox(
+            [
+                widgets.HBox([progress, band]),
+                pair,
+                note,
+                widgets.HBox([*buttons, back, forward]),
+                status,
+            ]
+        )

@@ -56,7 +56,8 @@ _NOT_A_PASSWORD = re.compile(
     re.IGNORECASE,
 )
 # hetu shape; the check character, the date and the century sign are verified afterwards
-_HETU_TEXT = re.compile(r"(?<![0-9A-Za-z])([0-9]{6}[-+A-FU-Y][0-9]{3}[0-9A-FHJ-NPR-Y])(?![0-9A-Za-z])")
+_HETU_TEXT = re.compile(
+    r"(?<![0-9A-Za-z])([0-9]{6}[-+A-FU-Y][0-9]{3}[0-9A-FHJ-NPR-Y])(?![0-9A-Za-z])")
 _HETU_BINARY = re.compile(r"(?<![0-9])([0-9]{6}[-+A-FU-Y][0-9]{3}[0-9A-FHJ-NPR-Y])")
 
 

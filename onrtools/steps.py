@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ from onrtools.reconcile import (
 )
 from onrtools.rundir import RunDir, resolve
 
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 SEND_COLUMNS = ("tunniste", "oid", "hetu", "passinumero", "sahkoposti", "etunimet",
                 "kutsumanimi", "sukunimi", "syntymaaika", "sukupuoli", "aidinkieli",
                 "kansalaisuus")
@@ -404,10 +406,11 @@ class ReconcileStep:
         return self.reconciliation.counts()
 
 
-def _environment(settings_: Any) -> tuple[str, str]:
+def onr_environment(settings_: Any) -> tuple[str, str]:
+    """``(environment name for links, base URL)``; ``local`` is the simulator."""
     env = str(getattr(settings_, "env", "local"))
     base = str(getattr(settings_, "base_url", ""))
-    return ("simulator" if env in ("local", "custom") else env), base
+    return ("simulator" if env == "local" else env), base
 
 
 def reconcile_run(run: RunDir, settings_: Any, *, show_hetu: bool = False,
@@ -433,7 +436,7 @@ def reconcile_run(run: RunDir, settings_: Any, *, show_hetu: bool = False,
                                       persons_from_masters(client.masters_by_oids(oids)))
     run.save_frame("persons", persons)
     run.save_frame("feed", view.changes)
-    environment, base_url = _environment(settings_)
+    environment, base_url = onr_environment(settings_)
     rec = reconcile(register, results=results, persons=persons, problems=problems,
                     ours=view.ours, environment=environment, base_url=base_url)
     run.save_frame("actions", rec.actions)
@@ -478,7 +481,7 @@ def change_feed(run: RunDir, *, environment: str = "simulator", base_url: str = 
 
 def environment_of(settings_: Any) -> dict[str, str]:
     """``{"environment": ..., "base_url": ...}`` for links to persons' pages."""
-    environment, base_url = _environment(settings_)
+    environment, base_url = onr_environment(settings_)
     return {"environment": environment, "base_url": base_url}
 
 
@@ -497,15 +500,24 @@ def onr_duplicate_candidates(
     actions = run.load_frame("actions", default=pd.DataFrame(columns=["category"]))
     people = actions[actions["category"].isin(categories)].drop_duplicates("tunniste")
     people = people.head(max_people)
+    from onrtools.errors import ApiError
+
     rows: list[dict[str, Any]] = []
+    refused = 0
     with client_for(run, "duplicates", settings_) as client:
         for rec in people.to_dict("records"):
             names = {n: str(rec.get(f"local_{n}") or "") for n in
                      ("etunimet", "kutsumanimi", "sukunimi")}
             if not all(names.values()):
                 continue
-            birth = str(rec.get("local_syntymaaika") or "") or None
-            for cand in client.duplikaatit(**names, syntymaaika=birth):
+            birth = str(rec.get("local_syntymaaika") or "")
+            birth_iso = birth if ISO_DATE.fullmatch(birth) else None  # ONR takes yyyy-MM-dd
+            try:
+                found = client.duplikaatit(**names, syntymaaika=birth_iso)
+            except ApiError:  # one person's search refused: the others still count
+                refused += 1
+                continue
+            for cand in found:
                 c = cand.model_dump() if hasattr(cand, "model_dump") else dict(cand)
                 if c.get("oidHenkilo") == rec.get("oid"):
                     continue
@@ -526,7 +538,7 @@ def onr_duplicate_candidates(
     run.save_frame("onr_duplicates", frame)
     display.write_csv(frame, run.report_dir / "duplicates" / "onr_candidates.csv")
     run.write_facts("duplicates", {"people_checked": len(people),
-                                   "onr_candidates": len(frame)})
+                                   "onr_candidates": len(frame), "searches_refused": refused})
     return frame
 
 
@@ -535,7 +547,11 @@ def find_register_duplicates(run: RunDir, **options: Any) -> pd.DataFrame:
     from onrtools.matching import find_duplicates
 
     register = run.load_frame("register")
-    pairs = _frame_of(find_duplicates(register, **options))
+    # the matcher keys records by tunniste: rows without one, or repeating one, are already
+    # validation errors (tunniste.required / tunniste.duplicate) and stay out
+    tunniste = register["tunniste"].astype("object").where(register["tunniste"].notna(), "")
+    register = register[tunniste.astype(str).str.strip() != ""].drop_duplicates("tunniste")
+    pairs = _frame_of(find_duplicates(register.reset_index(drop=True), **options))
     run.save_frame("register_duplicates", pairs)
     display.write_csv(pairs, run.report_dir / "duplicates" / "register_pairs.csv")
     decisions = pairs["decision"].value_counts().to_dict() if "decision" in pairs else {}
@@ -583,111 +599,3 @@ def review(run: RunDir, pairs: pd.DataFrame, *, interactive: bool = True,
     if interactive and len(pairs):
         return session.widget()
     return counts.rename_axis("decision").rename("pairs").to_frame()
-
-
-# --- 90: audit -------------------------------------------------------------------------------
-
-# files the run is still writing while the audit step runs: never hashed into the manifest
-_LIVE_FILES = ("index.html", "run.json", "facts.json", "90-audit-report.html",
-               "notebooks/90-audit-report.ipynb")
-
-
-@dataclass
-class AuditStep:
-    """What step 90 produced: the manifest, the ledger verification, KPIs and their trend."""
-
-    manifest: dict[str, Any]
-    verification: Any
-    kpis: dict[str, float]
-    trend: pd.DataFrame
-
-    def overview(self) -> pd.DataFrame:
-        ok = bool(getattr(self.verification, "ok", False))
-        return pd.DataFrame({"value": {
-            "run": self.manifest.get("run_id"), "attempt": self.manifest.get("attempt"),
-            "manifest entry": self.manifest.get("seq"),
-            "inputs recorded": len(self.manifest.get("inputs", [])),
-            "outputs recorded": len(self.manifest.get("outputs", [])),
-            "tuonti ids": ", ".join(map(str, self.manifest.get("tuonti_ids", []))),
-            "API calls": self.manifest.get("api_calls_total"),
-            "ledger verified": "yes" if ok else f"NO: {self.verification}",
-            "runs in the ledger": len(self.trend),
-        }})
-
-    def compare(self) -> pd.DataFrame:
-        from onrtools.kpi import compare_last
-
-        return compare_last(self.trend)
-
-    def plot_trends(self) -> Any:
-        from onrtools.kpi import plot_trends
-
-        return plot_trends(self.trend)
-
-
-def _recorded_outputs(run: RunDir) -> list[Path]:
-    live = {run.report_dir / rel for rel in _LIVE_FILES}
-    return [p for p in sorted(run.report_dir.rglob("*"))
-            if p.is_file() and p not in live and p.suffix != ".tmp"]
-
-
-def audit(run: RunDir, *, environment: str = "", notebooks_dir: str = "notebooks") -> AuditStep:
-    """Finish this run's evidence (manifest into the ledger), verify the ledger, KPIs + trend."""
-    import json as jsonlib
-
-    from onrtools.evidence import EvidenceRecorder, verify_ledger
-    from onrtools.kpi import compute_kpis, track_open_items, trend_frame
-
-    facts = run.read_facts()
-    state = run.report_dir / "run.json"
-    parameters = (jsonlib.loads(state.read_text(encoding="utf-8")).get("parameters", {})
-                  if state.is_file() else {})
-    settings_ = None
-    try:
-        settings_ = settings()
-    except Exception:  # noqa: BLE001 - evidence without ONR settings is still evidence
-        settings_ = None
-    env = environment or (_environment(settings_)[0] if settings_ is not None else "")
-    evidence = EvidenceRecorder.for_run(
-        run.run_id, run.workspace, parameters=parameters, environment=env,
-        caller_id=getattr(settings_, "caller_id", None))
-    validate_facts = facts.get("validate", {})
-    register_path = validate_facts.get("register_path")
-    if register_path and Path(register_path).is_file():
-        evidence.add_input(register_path, rows=int(validate_facts.get("rows_read", 0)))
-    for notebook in sorted(resolve(notebooks_dir).glob("[0-9][0-9]-*.ipynb")):
-        evidence.add_notebook(notebook)
-    for tid in facts.get("import", {}).get("tuonti_ids", []):
-        evidence.add_tuonti(tid)
-    for step, kind in (("validate", "by_code"), ("reconcile", "by_category"),
-                       ("changes", "by_category")):
-        counts = facts.get(step, {}).get(kind)
-        if isinstance(counts, dict):
-            evidence.add_counts(f"{step}.{kind}", counts)
-    for step in ("import", "reconcile", "changes", "duplicates"):
-        evidence.add_api_calls(facts.get(step, {}).get("api_calls", []))
-    for path in _recorded_outputs(run):
-        evidence.add_output(path)
-
-    actions = run.load_frame("actions", default=pd.DataFrame(columns=["category"]))
-    items = track_open_items(run.workspace, actions)
-    kpis = compute_kpis(
-        people=None, actions=actions,
-        imports=run.load_frame("results", default=pd.DataFrame()),
-        validation=run.load_frame("problems", default=pd.DataFrame()),
-        reviews=run.load_frame("reviews", default=pd.DataFrame(columns=["decision"])),
-        changes=run.load_frame("feed", default=pd.DataFrame()),
-        open_items=items,
-    )
-    evidence.add_kpis(kpis)
-    manifest = evidence.finish("ok")
-    verification = verify_ledger(run.workspace)
-    trend = trend_frame(run.workspace)
-    headline = {k: (None if v != v else round(float(v), 3)) for k, v in kpis.items()
-                if "." not in k}
-    run.write_facts("audit", {
-        "manifest_seq": manifest.get("seq"),
-        "ledger": "verified" if getattr(verification, "ok", False) else "BROKEN",
-        "kpis": headline, "runs_in_ledger": len(trend),
-    })
-    return AuditStep(manifest, verification, kpis, trend)

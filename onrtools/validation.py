@@ -34,12 +34,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from onrtools import codes, hetu, names, oid
-from onrtools.errors import RegisterReadError
+from onrtools.errors import EnvironmentGuardError, RegisterReadError, ValidationFailed
 from onrtools.register import (
     COLUMNS,
+    NO_DATE,
     PROBLEM_COLUMNS,
     RegisterFrame,
-    parse_date,
+    date_days,
     read_register,
     string_buffers,
 )
@@ -48,76 +49,127 @@ TEST_ENVIRONMENTS = ("local", "testi", "untuva", "hahtuva")
 PRODUCTION = "prod"
 MAX_LENGTH = 255  # ONR's person columns are short varchars; longer is a broken cell anyway
 _EMAIL_ATOM = r"(?:[a-zA-Z0-9!#$%&'*+/=?^_`{|}~-]|[^\x00-\x7f])+"
-_EMAIL_LABEL = r"(?:[a-zA-Z0-9]|[^\x00-\x7f])(?:(?:[a-zA-Z0-9-]|[^\x00-\x7f])*(?:[a-zA-Z0-9]|[^\x00-\x7f]))?"
+_EMAIL_LABEL = (
+    r"(?:[a-zA-Z0-9]|[^\x00-\x7f])(?:(?:[a-zA-Z0-9-]|[^\x00-\x7f])*(?:[a-zA-Z0-9]|[^\x00-\x7f]))?"
+)
 EMAIL_RE = rf"{_EMAIL_ATOM}(?:\.{_EMAIL_ATOM})*@{_EMAIL_LABEL}(?:\.{_EMAIL_LABEL})*"
 _BAD_CHARS = "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]"
 
 # code -> (Finnish, English); "{detail}" is filled per row, "{field}" with the field name
 MESSAGES: dict[str, tuple[str, str]] = {
-    "row.columns": ("Rivillä on väärä määrä kenttiä ({detail}); tarkista erottimet ja lainausmerkit",
-                    "Row has the wrong number of fields ({detail}); check separators and quotes"),
+    "row.columns": (
+        "Rivillä on väärä määrä kenttiä ({detail}); tarkista erottimet ja lainausmerkit",
+        "Row has the wrong number of fields ({detail}); check separators and quotes",
+    ),
     "row.empty": ("Tyhjä rivi ohitettiin", "Empty row skipped"),
-    "xlsx.merged.cell": ("Rivillä on yhdistettyjä soluja; pura yhdistäminen",
-                         "Row has merged cells; unmerge them"),
-    "xlsx.formula": ("Solussa on kaava ({detail}); kirjoita arvo kaavan tilalle",
-                     "Cell holds a formula ({detail}); replace it with its value"),
-    "identifier.required": ("Ainakin yksi kentistä oid/hetu/passinumero/sahkoposti on annettava",
-                            "At least one of oid/hetu/passinumero/sahkoposti is required"),
+    "xlsx.merged.cell": (
+        "Rivillä on yhdistettyjä soluja; pura yhdistäminen",
+        "Row has merged cells; unmerge them",
+    ),
+    "xlsx.formula": (
+        "Solussa on kaava ({detail}); kirjoita arvo kaavan tilalle",
+        "Cell holds a formula ({detail}); replace it with its value",
+    ),
+    "identifier.required": (
+        "Ainakin yksi kentistä oid/hetu/passinumero/sahkoposti on annettava",
+        "At least one of oid/hetu/passinumero/sahkoposti is required",
+    ),
     "required": ("Pakollinen kenttä {field} puuttuu", "Required field {field} is empty"),
     "invalid.hetu": ("Henkilötunnus ei kelpaa: {detail}", "Invalid hetu: {detail}"),
-    "hetu.normalized": ("Henkilötunnus muutettiin ONR:n muotoon (isot kirjaimet)",
-                        "hetu converted to ONR's form (upper case)"),
+    "hetu.normalized": (
+        "Henkilötunnus muutettiin ONR:n muotoon (isot kirjaimet)",
+        "hetu converted to ONR's form (upper case)",
+    ),
     "hetu.test.in.production": (
         "Testihenkilötunnusta (yksilönumero 900–999) ei lähetetä tuotantoon{detail}",
-        "A test hetu (individual number 900–999) is not sent to production{detail}"),
+        "A test hetu (individual number 900–999) is not sent to production{detail}",
+    ),
     "hetu.real.in.test.environment": (
-        "Oikeaa henkilötunnusta ei lähetetä testiympäristöön; käytä yksilönumeroita 900–999{detail}",
-        "A real hetu is not sent to a test environment; use individual numbers 900–999{detail}"),
-    "hetu.required.for.finnish": ("Suomen kansalaiselta (246) vaaditaan henkilötunnus",
-                                  "Finnish nationality (246) requires a hetu"),
-    "invalid.kansalaisuus": ("Tuntematon kansalaisuuskoodi: {detail}",
-                             "Unknown nationality code: {detail}"),
-    "kansalaisuus.normalized": ("Kansalaisuus muunnettiin koodiksi: {detail}",
-                                "Nationality converted to a code: {detail}"),
-    "invalid.aidinkieli": ("Tuntematon äidinkielen koodi: {detail}",
-                           "Unknown mother-tongue code: {detail}"),
-    "aidinkieli.normalized": ("Äidinkieli muunnettiin koodiksi: {detail}",
-                              "Mother tongue converted to a code: {detail}"),
-    "invalid.sukupuoli": ("Sukupuolen koodi on 1 (mies) tai 2 (nainen), ei {detail}",
-                          "Sex code is 1 (male) or 2 (female), not {detail}"),
+        "Oikeaa henkilötunnusta ei lähetetä testiympäristöön; "
+        "käytä yksilönumeroita 900–999{detail}",
+        "A real hetu is not sent to a test environment; use individual numbers 900–999{detail}",
+    ),
+    "hetu.required.for.finnish": (
+        "Suomen kansalaiselta (246) vaaditaan henkilötunnus",
+        "Finnish nationality (246) requires a hetu",
+    ),
+    "invalid.kansalaisuus": (
+        "Tuntematon kansalaisuuskoodi: {detail}",
+        "Unknown nationality code: {detail}",
+    ),
+    "kansalaisuus.normalized": (
+        "Kansalaisuus muunnettiin koodiksi: {detail}",
+        "Nationality converted to a code: {detail}",
+    ),
+    "invalid.aidinkieli": (
+        "Tuntematon äidinkielen koodi: {detail}",
+        "Unknown mother-tongue code: {detail}",
+    ),
+    "aidinkieli.normalized": (
+        "Äidinkieli muunnettiin koodiksi: {detail}",
+        "Mother tongue converted to a code: {detail}",
+    ),
+    "invalid.sukupuoli": (
+        "Sukupuolen koodi on 1 (mies) tai 2 (nainen), ei {detail}",
+        "Sex code is 1 (male) or 2 (female), not {detail}",
+    ),
     "sukupuoli.differs.from.hetu": (
         "Sukupuoli ei vastaa henkilötunnusta; ONR käyttää henkilötunnuksen tietoa",
-        "Sex differs from the hetu; ONR takes it from the hetu"),
-    "invalid.syntymaaika": ("Syntymäaika ei ole päivämäärä (p.k.vvvv tai vvvv-kk-pp): {detail}",
-                            "Birth date is not a date (d.m.yyyy or yyyy-mm-dd): {detail}"),
-    "syntymaaika.differs.from.hetu": ("Syntymäaika {detail} ei vastaa henkilötunnusta",
-                                      "Birth date {detail} differs from the hetu"),
+        "Sex differs from the hetu; ONR takes it from the hetu",
+    ),
+    "invalid.syntymaaika": (
+        "Syntymäaika ei ole päivämäärä (p.k.vvvv tai vvvv-kk-pp): {detail}",
+        "Birth date is not a date (d.m.yyyy or yyyy-mm-dd): {detail}",
+    ),
+    "syntymaaika.differs.from.hetu": (
+        "Syntymäaika {detail} ei vastaa henkilötunnusta",
+        "Birth date {detail} differs from the hetu",
+    ),
     "kutsumanimi.must.exist.in.etunimet": (
         "Kutsumanimen on oltava etunimi tai peräkkäisiä etunimiä",
-        "Kutsumanimi must be one of the first names or a run of consecutive first names"),
-    "invalid.sahkoposti": ("Sähköpostiosoite ei ole kelvollinen", "E-mail address is not well formed"),
-    "invalid.oid": ("Henkilö-OID ei kelpaa (1.2.246.562.<solmu>.<11 numeroa>, tarkiste)",
-                    "Person OID is not valid (1.2.246.562.<node>.<11 digits>, check digit)"),
-    "oid.environment.mismatch": ("OID on ympäristöstä {detail}; se ei löydy kohteesta",
-                                 "OID belongs to environment {detail}; the target will not know it"),
+        "Kutsumanimi must be one of the first names or a run of consecutive first names",
+    ),
+    "invalid.sahkoposti": (
+        "Sähköpostiosoite ei ole kelvollinen",
+        "E-mail address is not well formed",
+    ),
+    "invalid.oid": (
+        "Henkilö-OID ei kelpaa (1.2.246.562.<solmu>.<11 numeroa>, tarkiste)",
+        "Person OID is not valid (1.2.246.562.<node>.<11 digits>, check digit)",
+    ),
+    "oid.environment.mismatch": (
+        "OID on ympäristöstä {detail}; se ei löydy kohteesta",
+        "OID belongs to environment {detail}; the target will not know it",
+    ),
     "tunniste.duplicate": ("Sama tunniste kuin rivillä {detail}", "Same tunniste as row {detail}"),
-    "hetu.duplicate": ("Sama henkilötunnus kuin rivillä {detail}; ONR yhdistää rivit samaan henkilöön",
-                       "Same hetu as row {detail}; ONR maps both rows to one person"),
+    "hetu.duplicate": (
+        "Sama henkilötunnus kuin rivillä {detail}; ONR yhdistää rivit samaan henkilöön",
+        "Same hetu as row {detail}; ONR maps both rows to one person",
+    ),
     "passinumero.duplicate": (
         "Sama passinumero kuin rivillä {detail}; ONR yhdistää rivit samaan henkilöön",
-        "Same passport number as row {detail}; ONR maps both rows to one person"),
+        "Same passport number as row {detail}; ONR maps both rows to one person",
+    ),
     "sahkoposti.duplicate": (
         "Sama sähköposti kuin rivillä {detail}; ONR yhdistää rivit samaan henkilöön",
-        "Same e-mail as row {detail}; ONR maps both rows to one person"),
+        "Same e-mail as row {detail}; ONR maps both rows to one person",
+    ),
     "hetuless.details.missing": (
         "Henkilötunnuksettomalta puuttuu {detail}; OPH tarvitsee ne henkilön tunnistamiseen",
-        "Row without hetu lacks {detail}; OPH needs them to identify the person by hand"),
-    "value.formula": ("Arvo alkaa merkillä {detail} kuin taulukkolaskennan kaava; korjaa arvo",
-                      "Value starts with {detail} like a spreadsheet formula; fix the value"),
-    "value.too.long": ("Arvo on liian pitkä ({detail} merkkiä, enintään 255)",
-                       "Value is too long ({detail} characters, at most 255)"),
-    "invalid.character": ("Arvossa on ohjausmerkki tai lukukelvoton merkki (esim. NUL)",
-                          "Value contains a control or unreadable character (e.g. NUL)"),
+        "Row without hetu lacks {detail}; OPH needs them to identify the person by hand",
+    ),
+    "value.formula": (
+        "Arvo alkaa merkillä {detail} kuin taulukkolaskennan kaava; korjaa arvo",
+        "Value starts with {detail} like a spreadsheet formula; fix the value",
+    ),
+    "value.too.long": (
+        "Arvo on liian pitkä ({detail} merkkiä, enintään 255)",
+        "Value is too long ({detail} characters, at most 255)",
+    ),
+    "invalid.character": (
+        "Arvossa on ohjausmerkki tai lukukelvoton merkki (esim. NUL)",
+        "Value contains a control or unreadable character (e.g. NUL)",
+    ),
 }
 _DETAIL_WORDS = {
     "syntymaaika": ("syntymäaika", "birth date"),
@@ -165,6 +217,15 @@ class ValidationResult:
         counts = self.problems.groupby(["code", "severity"]).size().rename("count").reset_index()
         return counts.sort_values(["count", "code"], ascending=[False, True]).reset_index(drop=True)
 
+    def raise_for_errors(self) -> None:
+        """``ValidationFailed`` (with every problem) when any row has an error."""
+        if not self.ok:
+            errors = int((self.problems["severity"] == "error").sum())
+            raise ValidationFailed(
+                f"{self.error_rows} of {self.rows_total} rows have errors ({errors} in all)",
+                problems=self.problems,
+            )
+
     def rows_to_send(self) -> list[dict[str, Any]]:
         """Valid rows as ONR ``PUT /oppija`` rows: ``{"tunniste": ..., "henkilo": {...}}``."""
         return rows_to_send(self.valid_rows)
@@ -180,8 +241,16 @@ def rows_to_send(valid: pd.DataFrame) -> list[dict[str, Any]]:
     records = valid[list(COLUMNS)].to_dict("records")
     for rec in records:
         henkilo: dict[str, Any] = {}
-        for key in ("oid", "hetu", "passinumero", "sahkoposti", "etunimet", "kutsumanimi",
-                    "sukunimi", "syntymaaika"):
+        for key in (
+            "oid",
+            "hetu",
+            "passinumero",
+            "sahkoposti",
+            "etunimet",
+            "kutsumanimi",
+            "sukunimi",
+            "syntymaaika",
+        ):
             if rec[key]:
                 henkilo[key] = rec[key]
         if rec["sukupuoli"]:
@@ -203,8 +272,9 @@ class _Problems:
         self.frame_ = frame
         self.parts: list[tuple[np.ndarray, str, str, str, Any]] = []
 
-    def add(self, mask: Any, field_name: str, code: str, severity: str = "error",
-            detail: Any = "") -> None:
+    def add(
+        self, mask: Any, field_name: str, code: str, severity: str = "error", detail: Any = ""
+    ) -> None:
         positions = np.flatnonzero(np.asarray(mask, dtype=bool))
         if not len(positions):
             return
@@ -223,28 +293,36 @@ class _Problems:
     def table(self, register_problems: pd.DataFrame, language: str) -> pd.DataFrame:
         pieces: list[pd.DataFrame] = []
         if len(register_problems):
-            pieces.append(register_problems[
-                ["row_number", "tunniste", "field", "code", "severity", "detail"]
-            ])
+            pieces.append(
+                register_problems[["row_number", "tunniste", "field", "code", "severity", "detail"]]
+            )
         if self.parts:
             positions = np.concatenate([pos for pos, *_ in self.parts])
             lengths = [len(pos) for pos, *_ in self.parts]
             details = np.empty(len(positions), dtype=object)
             at = 0
-            for (pos, *_, values), n in zip(self.parts, lengths, strict=True):
+            for (_, *_, values), n in zip(self.parts, lengths, strict=True):
                 details[at : at + n] = values
                 at += n
-            pieces.append(pd.DataFrame({
-                "row_number": self.frame_["row_number"].to_numpy()[positions],
-                "tunniste": self.frame_["tunniste"].iloc[positions].to_numpy(dtype=object),
-                "field": np.repeat([f for _, f, _, _, _ in self.parts], lengths),
-                "code": np.repeat([c for _, _, c, _, _ in self.parts], lengths),
-                "severity": np.repeat([s for _, _, _, s, _ in self.parts], lengths),
-                "detail": details,
-            }))
+            pieces.append(
+                pd.DataFrame(
+                    {
+                        "row_number": self.frame_["row_number"].to_numpy()[positions],
+                        "tunniste": self.frame_["tunniste"].iloc[positions].to_numpy(dtype=object),
+                        "field": np.repeat([f for _, f, _, _, _ in self.parts], lengths),
+                        "code": np.repeat([c for _, _, c, _, _ in self.parts], lengths),
+                        "severity": np.repeat([s for _, _, _, s, _ in self.parts], lengths),
+                        "detail": details,
+                    }
+                )
+            )
         if not pieces:
-            return pd.DataFrame({c: pd.Series([], dtype="int64" if c == "row_number" else "str")
-                                 for c in (*PROBLEM_COLUMNS, "detail")})
+            return pd.DataFrame(
+                {
+                    c: pd.Series([], dtype="int64" if c == "row_number" else "str")
+                    for c in (*PROBLEM_COLUMNS, "detail")
+                }
+            )
         out = pd.concat(pieces, ignore_index=True)
         out["detail"] = out["detail"].astype("str").fillna("")
         out["message"] = _render_many(out, language)
@@ -264,7 +342,9 @@ def _render_many(problems: pd.DataFrame, language: str) -> pd.Series:
     return messages
 
 
-def _duplicates(values: Any, present: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _duplicates(
+    values: Any, present: np.ndarray, rows: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Later occurrences of a non-empty value, and the file row of each one's first occurrence.
 
     ``pd.factorize`` numbers values in order of first appearance, so a row repeats an earlier
@@ -346,14 +426,6 @@ def _language_cell(cell: str) -> tuple[str, str]:
     return code, "ok" if code == cell.upper() else "converted"
 
 
-def _date_cell(cell: str) -> tuple[str, Any]:
-    """(ISO date, or the cell as it was when not a date; datetime64 or NaT)."""
-    parsed = parse_date(cell) if cell else None
-    if parsed is None:
-        return cell, np.datetime64("NaT", "D")
-    return parsed.isoformat(), np.datetime64(parsed, "D")
-
-
 def _check_target(target_env: str) -> str:
     env = target_env.strip().lower()
     if env in {"production", "tuotanto"}:
@@ -379,9 +451,11 @@ def _suspicious_rows(s: pd.Series) -> np.ndarray:
     """
     buffers = string_buffers(s)
     if buffers is None:
-        return np.flatnonzero(s.str.contains(
-            rf"^[=+\-@]|{_BAD_CHARS}|^.{{{MAX_LENGTH + 1}}}", regex=True
-        ).to_numpy(dtype=bool, na_value=False))
+        return np.flatnonzero(
+            s.str.contains(rf"^[=+\-@]|{_BAD_CHARS}|^.{{{MAX_LENGTH + 1}}}", regex=True).to_numpy(
+                dtype=bool, na_value=False
+            )
+        )
     offsets, data = buffers
     starts, lengths = offsets[:-1], offsets[1:] - offsets[:-1]
     flagged = lengths > MAX_LENGTH  # bytes ≥ characters: a superset, checked exactly later
@@ -442,8 +516,13 @@ def validate_register(
     n = len(f)
     rows = f["row_number"].to_numpy()
     p = _Problems(f)
-    present = {c: np.asarray(pc.greater(pc.binary_length(pa.array(f[c])), 0)
-                             .to_numpy(zero_copy_only=False), dtype=bool) for c in COLUMNS}
+    present = {
+        c: np.asarray(
+            pc.greater(pc.binary_length(pa.array(f[c])), 0).to_numpy(zero_copy_only=False),
+            dtype=bool,
+        )
+        for c in COLUMNS
+    }
     normalized: dict[str, Any] = {}
     _hygiene(f, p)
 
@@ -452,7 +531,9 @@ def validate_register(
     p.add(dup, "tunniste", "tunniste.duplicate", detail=first)
     for column in ("etunimet", "kutsumanimi", "sukunimi", "kansalaisuus"):
         p.add(~present[column], column, f"{column}.required")
-    no_identifier = ~(present["oid"] | present["hetu"] | present["passinumero"] | present["sahkoposti"])
+    no_identifier = ~(
+        present["oid"] | present["hetu"] | present["passinumero"] | present["sahkoposti"]
+    )
     p.add(no_identifier, "oid/hetu/passinumero/sahkoposti", "identifier.required")
 
     # hetu
@@ -468,13 +549,21 @@ def validate_register(
     guard_severity = "warning" if override_reason else "error"
     guard_detail = ""
     if override_reason:
-        guard_detail = (f" (ohitettu: {override_reason})" if language == "fi"
-                        else f" (overridden: {override_reason})")
+        guard_detail = (
+            f" (ohitettu: {override_reason})"
+            if language == "fi"
+            else f" (overridden: {override_reason})"
+        )
     if env == PRODUCTION:
         p.add(is_test, "hetu", "hetu.test.in.production", guard_severity, guard_detail)
     else:
-        p.add(col.valid & ~is_test, "hetu", "hetu.real.in.test.environment", guard_severity,
-              guard_detail)
+        p.add(
+            col.valid & ~is_test,
+            "hetu",
+            "hetu.real.in.test.environment",
+            guard_severity,
+            guard_detail,
+        )
     dup, first = _duplicates(col.key, col.valid, rows)
     p.add(dup, "hetu", "hetu.duplicate", "warning", first)
     for column in ("passinumero", "sahkoposti"):
@@ -483,8 +572,10 @@ def validate_register(
 
     # nationality and language: each distinct cell is looked at once
     nat_codes, nat_results = _per_value(f["kansalaisuus"], _nationality_cell)
-    for item, code, severity in ((1, "invalid.kansalaisuus", "error"),
-                                 (2, "kansalaisuus.normalized", "warning")):
+    for item, code, severity in (
+        (1, "invalid.kansalaisuus", "error"),
+        (2, "kansalaisuus.normalized", "warning"),
+    ):
         hit = np.array([r[item] != "" for r in nat_results], dtype=bool)[nat_codes]
         if hit.any():
             p.add(hit, "kansalaisuus", code, severity, _column(nat_results, nat_codes, item))
@@ -493,13 +584,20 @@ def validate_register(
     p.add(finnish & ~present["hetu"], "hetu", "hetu.required.for.finnish")
     lang_codes, lang_results = _per_value(f["aidinkieli"], _language_cell)
     status = np.array([r[1] for r in lang_results], dtype=object)
-    p.add((status == "bad")[lang_codes], "aidinkieli", "invalid.aidinkieli",
-          detail=f["aidinkieli"])
+    p.add((status == "bad")[lang_codes], "aidinkieli", "invalid.aidinkieli", detail=f["aidinkieli"])
     conv = (status == "converted")[lang_codes]
     if conv.any():
-        pairs = np.array([f"{u}→{r[0]}" for u, r in zip(
-            pd.factorize(f["aidinkieli"], use_na_sentinel=False)[1], lang_results, strict=True)],
-            dtype=object)
+        pairs = np.array(
+            [
+                f"{u}→{r[0]}"
+                for u, r in zip(
+                    pd.factorize(f["aidinkieli"], use_na_sentinel=False)[1],
+                    lang_results,
+                    strict=True,
+                )
+            ],
+            dtype=object,
+        )
         p.add(conv, "aidinkieli", "aidinkieli.normalized", "warning", pairs[lang_codes])
     normalized["aidinkieli"] = _text_column(lang_results, lang_codes, 0)
 
@@ -509,22 +607,46 @@ def validate_register(
     female = (sex == "2").to_numpy(dtype=bool, na_value=False)
     p.add(present["sukupuoli"] & ~male & ~female, "sukupuoli", "invalid.sukupuoli", detail=sex)
     hetu_male = col.individual % 2 == 1
-    p.add(col.valid & ((male & ~hetu_male) | (female & hetu_male)), "sukupuoli",
-          "sukupuoli.differs.from.hetu", "warning")
+    p.add(
+        col.valid & ((male & ~hetu_male) | (female & hetu_male)),
+        "sukupuoli",
+        "sukupuoli.differs.from.hetu",
+        "warning",
+    )
 
     # syntymaaika
-    date_codes, date_results = _per_value(f["syntymaaika"], _date_cell)
-    born = _column(date_results, date_codes, 1, "datetime64[D]")
+    date_codes, date_uniques = pd.factorize(f["syntymaaika"], use_na_sentinel=False)
+    unique_text = pa.array(np.asarray(date_uniques, dtype=object), type=pa.large_string())
+    unique_days = date_days(unique_text)
+    unique_ok = unique_days != NO_DATE
+    unique_iso = pc.if_else(
+        pa.array(unique_ok),
+        pc.cast(
+            pc.cast(pa.array(np.where(unique_ok, unique_days, 0), type=pa.int32()), pa.date32()),
+            pa.large_string(),
+        ),
+        unique_text,
+    )
+    born = np.where(unique_ok, unique_days, 0).astype("timedelta64[D]")[date_codes] + np.datetime64(
+        "1970-01-01", "D"
+    )
+    born[~unique_ok[date_codes]] = np.datetime64("NaT")
     born_ok = ~np.isnat(born)
-    p.add(present["syntymaaika"] & ~born_ok, "syntymaaika", "invalid.syntymaaika",
-          detail=f["syntymaaika"])
-    normalized["syntymaaika"] = _text_column(date_results, date_codes, 0)
+    p.add(
+        present["syntymaaika"] & ~born_ok,
+        "syntymaaika",
+        "invalid.syntymaaika",
+        detail=f["syntymaaika"],
+    )
+    normalized["syntymaaika"] = pc.take(unique_iso, pa.array(date_codes, type=pa.int64()))
     differs = col.valid & born_ok & (col.birth_date != born)
     p.add(differs, "syntymaaika", "syntymaaika.differs.from.hetu", detail=f["syntymaaika"])
     no_date, no_sex = ~present["syntymaaika"], ~present["sukupuoli"]
     word = 0 if language == "fi" else 1
-    both_words = (f"{_DETAIL_WORDS['syntymaaika'][word]} {_DETAIL_WORDS['and'][word]} "
-                  f"{_DETAIL_WORDS['sukupuoli'][word]}")
+    both_words = (
+        f"{_DETAIL_WORDS['syntymaaika'][word]} {_DETAIL_WORDS['and'][word]} "
+        f"{_DETAIL_WORDS['sukupuoli'][word]}"
+    )
     hetuless = ~present["hetu"] & (no_date | no_sex)
     detail = np.empty(n, dtype=object)
     detail[hetuless & no_date & no_sex] = both_words
@@ -543,8 +665,13 @@ def validate_register(
         oid_ok = oid.valid_person_oid_series(f["oid"]).to_numpy()
         p.add(present["oid"] & ~oid_ok, "oid", "invalid.oid")
         if env != "local":
-            node_env = np.array([oid.environment_of(v) or "?" for v in f["oid"].iloc[
-                np.flatnonzero(oid_ok)].tolist()], dtype=object)
+            node_env = np.array(
+                [
+                    oid.environment_of(v) or "?"
+                    for v in f["oid"].iloc[np.flatnonzero(oid_ok)].tolist()
+                ],
+                dtype=object,
+            )
             env_of = np.full(n, "", dtype=object)
             env_of[oid_ok] = node_env
             p.add(oid_ok & (env_of != env), "oid", "oid.environment.mismatch", "warning", env_of)
@@ -562,12 +689,49 @@ def validate_register(
         columns[column] = array if keep.all() else pc.filter(array, keep_arrow)
     valid = pa.table(columns).to_pandas()
     return ValidationResult(
-        problems=problems, valid_rows=valid, rows_total=reg.source.rows, target_env=env,
-        language=language, override_reason=override_reason, source=reg.source,
+        problems=problems,
+        valid_rows=valid,
+        rows_total=reg.source.rows,
+        target_env=env,
+        language=language,
+        override_reason=override_reason,
+        source=reg.source,
     )
 
 
+def guard_rows(
+    rows: list[dict[str, Any]], target_env: str, *, override_reason: str | None = None
+) -> None:
+    """Last check before sending ONR rows: the seed rule, independent of earlier validation.
+
+    ``EnvironmentGuardError`` when a test-range hetu goes to production or another hetu to a
+    test environment, unless ``override_reason`` names why. The message counts rows and shows
+    tunnisteet, never hetus.
+    """
+    env = _check_target(target_env)
+    if override_reason is not None and override_reason.strip():
+        return
+    wrong: list[str] = []
+    for index, row in enumerate(rows):
+        value = (row.get("henkilo") or {}).get("hetu")
+        if not value:
+            continue
+        test = hetu.is_test(value)
+        if (env == PRODUCTION and test) or (env != PRODUCTION and not test):
+            wrong.append(str(row.get("tunniste") or f"#{index + 1}"))
+    if wrong:
+        kind = "test-range hetus to production" if env == PRODUCTION else (
+            f"non-test hetus to the test environment {env}"
+        )
+        shown = ", ".join(wrong[:5]) + (" …" if len(wrong) > 5 else "")
+        raise EnvironmentGuardError(
+            f"refusing to send {len(wrong)} rows with {kind} (tunniste {shown}); "
+            "give an override reason to proceed"
+        )
+
+
 # --- command line -----------------------------------------------------------------------------
+
 
 def _safe_cell(value: object) -> object:
     """Neutralise spreadsheet formulas when a problem table is opened in Excel."""
@@ -589,27 +753,41 @@ def format_report(result: ValidationResult, *, limit: int = 20) -> str:
     warnings = int((result.problems["severity"] == "warning").sum())
     src = result.source
     lines = [
-        (f"Tiedosto: {src.path} ({src.format}, {src.encoding or '-'}, sha256 {src.sha256[:12]}…)"
-         if fi else f"File: {src.path} ({src.format}, {src.encoding or '-'}, sha256 {src.sha256[:12]}…)"),
+        (
+            f"{'Tiedosto' if fi else 'File'}: {src.path} ({src.format}, "
+            f"{src.encoding or '-'}, sha256 {src.sha256[:12]}…)"
+        ),
         (f"Kohde: {result.target_env}" if fi else f"Target: {result.target_env}")
         + (f"; ohitus: {result.override_reason}" if fi and result.override_reason else "")
         + (f"; override: {result.override_reason}" if not fi and result.override_reason else ""),
-        (f"Rivejä {result.rows_total}, lähetettävissä {len(result.valid_rows)}, virheellisiä "
-         f"{result.error_rows}; virheitä {errors}, varoituksia {warnings}" if fi else
-         f"Rows {result.rows_total}, ready to send {len(result.valid_rows)}, with errors "
-         f"{result.error_rows}; errors {errors}, warnings {warnings}"),
+        (
+            f"Rivejä {result.rows_total}, lähetettävissä {len(result.valid_rows)}, virheellisiä "
+            f"{result.error_rows}; virheitä {errors}, varoituksia {warnings}"
+            if fi
+            else f"Rows {result.rows_total}, ready to send {len(result.valid_rows)}, with errors "
+            f"{result.error_rows}; errors {errors}, warnings {warnings}"
+        ),
     ]
     summary = result.summary()
     if len(summary):
         lines += ["", "Ongelmat koodeittain:" if fi else "Problems per code:"]
         lines += [f"  {r.code:<40} {r.severity:<8} {r.count:>8}" for r in summary.itertuples()]
-        lines += ["", (f"Ensimmäiset {min(limit, len(result.problems))} ongelmaa:" if fi
-                       else f"First {min(limit, len(result.problems))} problems:")]
+        lines += [
+            "",
+            (
+                f"Ensimmäiset {min(limit, len(result.problems))} ongelmaa:"
+                if fi
+                else f"First {min(limit, len(result.problems))} problems:"
+            ),
+        ]
         for r in result.problems.head(limit).itertuples():
-            lines.append(f"  rivi {r.row_number:>6}  {str(r.tunniste)[:20]:<20} {r.field:<12} "
-                         f"{r.severity:<7} {r.code}: {r.message}" if fi else
-                         f"  row {r.row_number:>6}  {str(r.tunniste)[:20]:<20} {r.field:<12} "
-                         f"{r.severity:<7} {r.code}: {r.message}")
+            lines.append(
+                f"  rivi {r.row_number:>6}  {str(r.tunniste)[:20]:<20} {r.field:<12} "
+                f"{r.severity:<7} {r.code}: {r.message}"
+                if fi
+                else f"  row {r.row_number:>6}  {str(r.tunniste)[:20]:<20} {r.field:<12} "
+                f"{r.severity:<7} {r.code}: {r.message}"
+            )
     else:
         lines += ["", "Ei ongelmia." if fi else "No problems."]
     return "\n".join(lines)
@@ -620,8 +798,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="onr validate", description=__doc__.splitlines()[0])
     parser.add_argument("file", help="register file: CSV (UTF-8/Windows-1252, , or ;) or XLSX")
     parser.add_argument("--sheet", help="XLSX sheet name (default: the first sheet)")
-    parser.add_argument("--target", default="local",
-                        help="target environment: local, testi, untuva, hahtuva or prod")
+    parser.add_argument(
+        "--target",
+        default="local",
+        help="target environment: local, testi, untuva, hahtuva or prod",
+    )
     parser.add_argument("--override-reason", help="allow guarded hetus, recording this reason")
     parser.add_argument("--lang", default="fi", choices=["fi", "en"], help="message language")
     parser.add_argument("--problems-out", help="also write the problem table to this CSV file")
@@ -632,8 +813,9 @@ def main(argv: list[str] | None = None) -> int:
         return int(exc.code or 0) and 2
     try:
         reg = read_register(args.file, sheet=args.sheet)
-        result = validate_register(reg, target_env=args.target,
-                                   override_reason=args.override_reason, language=args.lang)
+        result = validate_register(
+            reg, target_env=args.target, override_reason=args.override_reason, language=args.lang
+        )
     except RegisterReadError as exc:
         print(f"onr validate: {exc}", file=sys.stderr)
         return 2

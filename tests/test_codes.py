@@ -50,8 +50,18 @@ def test_extra_names_match_koodisto_metadata() -> None:
 
 @pytest.mark.parametrize(
     ("raw", "expected"),
-    [("246", "246"), ("4", "004"), ("FI", "246"), ("fin", "246"), ("SWE", "752"),
-     ("999", "999"), ("000", None), ("XYZ", None), ("2460", None), ("810", "810")],
+    [
+        ("246", "246"),
+        ("4", "004"),
+        ("FI", "246"),
+        ("fin", "246"),
+        ("SWE", "752"),
+        ("999", "999"),
+        ("000", None),
+        ("XYZ", None),
+        ("2460", None),
+        ("810", "810"),
+    ],
 )
 def test_normalize_nationality(raw: str, expected: str | None) -> None:
     assert codes.normalize_nationality(raw) == expected
@@ -59,15 +69,29 @@ def test_normalize_nationality(raw: str, expected: str | None) -> None:
 
 @pytest.mark.parametrize(
     ("raw", "expected"),
-    [("fi", "FI"), ("SV", "SV"), ("fin", "FI"), ("swe", "SV"), ("ger", "DE"), ("vk", "VK"),
-     ("zz", None), ("", None)],
+    [
+        ("fi", "FI"),
+        ("SV", "SV"),
+        ("fin", "FI"),
+        ("swe", "SV"),
+        ("ger", "DE"),
+        ("vk", "VK"),
+        ("zz", None),
+        ("", None),
+    ],
 )
 def test_normalize_language(raw: str, expected: str | None) -> None:
     assert codes.normalize_language(raw) == expected
 
 
 def test_split_and_names() -> None:
-    assert codes.split_nationalities(" 246; 752 ,233/578|840 ") == ["246", "752", "233", "578", "840"]
+    assert codes.split_nationalities(" 246; 752 ,233/578|840 ") == [
+        "246",
+        "752",
+        "233",
+        "578",
+        "840",
+    ]
     assert codes.nationality_name("246") == "Suomi"
     assert codes.nationality_name("246", "en") == "Finland"
     assert codes.nationality_name("999", "en") == "Unknown"
@@ -75,3 +99,10 @@ def test_split_and_names() -> None:
     assert codes.is_sex("1") and not codes.is_sex("3")
     assert codes.is_language("SV") and not codes.is_language("sv")
     assert codes.is_nationality("246") and not codes.is_nationality("FI")
+
+
+def test_set_aliases() -> None:
+    assert codes.SEXES == {"1", "2"}
+    assert "FI" in codes.LANGUAGES and "246" in codes.NATIONALITIES
+    with pytest.raises(AttributeError):
+        _ = codes.NOPE

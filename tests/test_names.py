@@ -69,14 +69,34 @@ def test_normalize_transliterates_scenario_50() -> None:
 
 # (given etunimet, given sukunimi, expected etunimet, expected sukunimi, match, why)
 NAMES_MATCH_TABLE = [
-    ("Renée Nöel Zoë Søren", "Meikäläinen", "Renee Noel Zoe Soren", "Meikalainen", True,
-     "46: accents and special letters normalise away"),
+    (
+        "Renée Nöel Zoë Søren",
+        "Meikäläinen",
+        "Renee Noel Zoe Soren",
+        "Meikalainen",
+        True,
+        "46: accents and special letters normalise away",
+    ),
     ("RENEE", "MEIKALAINEN", "Renee", "Meikalainen", True, "46: case"),
-    ("eva kaarina", "Virtanen", "Eva-Kaarina", "Virtanen", True, "46: hyphen vs space (token parts)"),
+    (
+        "eva kaarina",
+        "Virtanen",
+        "Eva-Kaarina",
+        "Virtanen",
+        True,
+        "46: hyphen vs space (token parts)",
+    ),
     ("Elias", "Virtanen", "Eelis", "Virtanen", True, "46: one first-name letter, JW 0.88"),
     ("Teppo", "Karhu", "Teppo", "Karju", True, "46: one surname letter, JW 0.9067"),
     ("a b c", "d", "x y z", "l", False, "46: nothing in common"),
-    ("Krista Johanna", "Virtanen", "Liisa Johanna", "Virtanen", True, "51: one first name suffices"),
+    (
+        "Krista Johanna",
+        "Virtanen",
+        "Liisa Johanna",
+        "Virtanen",
+        True,
+        "51: one first name suffices",
+    ),
     ("Mikko", "Virtanen", "Mika", "Virtanen", False, "mikko/mika JW 0.8483 < 0.85"),
     ("Matti", "Virtanen", "Matias", "Virtanen", True, "matti/matias JW 0.8756"),
     ("Matti", "Virtanen", "Matti", "Nieminen", False, "surname differs"),
@@ -178,8 +198,15 @@ def test_kutsumanimi_scenario_53(kutsumanimi: str, etunimet: str, expected: bool
 
 @pytest.mark.parametrize(
     ("name", "expected"),
-    [("Anna Liisa", True), ("Anna  Liisa", False), (" Anna", False), ("Anna ", False),
-     ("X Æ A-12", True), ("", False), ("Anna\tLiisa", False)],
+    [
+        ("Anna Liisa", True),
+        ("Anna  Liisa", False),
+        (" Anna", False),
+        ("Anna ", False),
+        ("X Æ A-12", True),
+        ("", False),
+        ("Anna\tLiisa", False),
+    ],
 )
 def test_name_format(name: str, expected: bool) -> None:
     assert names.name_format_valid(name) is expected

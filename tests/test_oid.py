@@ -77,7 +77,9 @@ def test_generate_refuses_organisation_node() -> None:
 
 def test_series_agrees_with_scalar() -> None:
     rng = random.Random(5)
-    values: list[object] = [oid.generate_person_oid(rng, n) for n in (24, 98, 198, 298) for _ in range(50)]
+    values: list[object] = [
+        oid.generate_person_oid(rng, n) for n in (24, 98, 198, 298) for _ in range(50)
+    ]
     values += [v[:-1] + str((int(v[-1]) + 3) % 10) for v in values[:40]]  # type: ignore[index]
     values += ["1.2.246.562.24.92212175391", "1.2.246.562.10.00000000001", "x", None, ""]
     values += ["1.2.246.562.10.12345678903", "1.2.246.562.24.0221217539"]

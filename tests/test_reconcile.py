@@ -7,6 +7,8 @@ import pytest
 
 from onrtools.reconcile import (
     CATEGORIES,
+    apply_problems,
+    combine_persons,
     name_difference,
     person_url,
     persons_from_changes,
@@ -249,6 +251,9 @@ def test_name_difference_and_urls() -> None:
     assert text.startswith("sukunimi: Korhonen → Virtanen") and low < 0.85
     assert person_url(oid(1), base_url="http://127.0.0.1:9999/").endswith(
         f"127.0.0.1:9999/oppijanumerorekisteri-service/henkilo/{oid(1)}")
+    assert person_url(oid(1), "custom", base_url="https://onr.example.fi") == (
+        f"https://onr.example.fi/henkilo-ui/oppija/{oid(1)}")
+    assert person_url(oid(1), "prod").startswith("https://virkailija.opintopolku.fi/henkilo-ui/")
 
 
 def test_feed_accepts_the_change_objects_of_onrtools_changes() -> None:
@@ -262,3 +267,34 @@ def test_feed_accepts_the_change_objects_of_onrtools_changes() -> None:
     row = feed.iloc[0]
     assert (row["oid"], row["master_oid"], row["hetu"]) == (oid(1), oid(9), HETU_B)
     assert row["yksilointiTila"] == "OK" and bool(row["duplicate"])
+
+
+def test_problem_list_decides_failed_or_pending_identification() -> None:
+    entries = [
+        {"oid": oid(1), "master": {"oid": oid(1), "hetu": HETU_A, "oppijanumero": None}},
+        {"oid": oid(2), "master": {"oid": oid(2), "hetu": HETU_B, "oppijanumero": None}},
+        {"oid": oid(3), "master": {"oid": oid(3), "hetu": None, "oppijanumero": None}},
+        {"oid": oid(4), "master": {"oid": oid(4), "hetu": HETU_A, "oppijanumero": oid(4)}},
+    ]
+    unknown = persons_from_changes(entries).set_index("oid")["yksilointiTila"]
+    assert pd.isna(unknown[oid(1)]) and unknown[oid(3)] == "HETU_PUUTTUU"
+    decided = persons_from_changes(entries, problem_oids=[oid(1)]).set_index("oid")
+    assert list(decided["yksilointiTila"]) == ["VIRHE", "KESKEN", "HETU_PUUTTUU", "OK"]
+    # later the problem is gone (identified by hand): the same rows become KESKEN again
+    again = apply_problems(persons_from_changes(entries), []).set_index("oid")
+    assert again.loc[oid(1), "yksilointiTila"] == "KESKEN"
+    register = pd.DataFrame([local("t1", hetu=HETU_A), local("t2", hetu=HETU_B)])
+    results = pd.DataFrame([result("t1", oid(1)), result("t2", oid(2))])
+    rec = reconcile(register, results=results, persons=decided.reset_index())
+    assert categories(rec, "t1") == {"manual_identification"}  # failed: by hand
+    assert categories(rec, "t2") == set()  # pending: ONR has not tried yet
+
+
+def test_combine_persons_keeps_the_latest_row() -> None:
+    old = persons_from_changes([{"oid": oid(1), "master": {"oid": oid(1), "sukunimi": "A"}}])
+    new = persons_from_changes([{"oid": oid(1), "master": {"oid": oid(9), "sukunimi": "B"}},
+                                {"oid": oid(2), "master": {"oid": oid(2), "sukunimi": "C"}}])
+    both = combine_persons(old, None, new).set_index("oid")
+    assert list(both.index) == [oid(1), oid(2)]
+    assert both.loc[oid(1), "master_oid"] == oid(9) and both.loc[oid(1), "sukunimi"] == "B"
+    assert combine_persons().empty

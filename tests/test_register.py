@@ -105,12 +105,17 @@ def test_blank_rows_are_warnings_not_silence(tmp_path: Path) -> None:
     reg = read_register(path)
     assert reg.frame["row_number"].tolist() == [2, 5]
     assert reg.problems[["row_number", "code", "severity"]].values.tolist() == [
-        [3, "row.empty", "warning"], [4, "row.empty", "warning"]]
+        [3, "row.empty", "warning"],
+        [4, "row.empty", "warning"],
+    ]
     assert len(reg.frame) + len(reg.problems) == reg.source.rows
 
 
 def test_quoted_newline_inside_a_cell(tmp_path: Path) -> None:
-    path = write(tmp_path, f'{HEADER}\nT1;111111-985K;"Matti\nJuhani";Matti;Virtanen;246\n{ROW.replace("T1", "T2")}\n')
+    path = write(
+        tmp_path,
+        f'{HEADER}\nT1;111111-985K;"Matti\nJuhani";Matti;Virtanen;246\n{ROW.replace("T1", "T2")}\n',
+    )
     reg = read_register(path)
     assert reg.frame["etunimet"].tolist()[0] == "Matti\nJuhani"
     assert len(reg.frame) == 2
@@ -120,9 +125,22 @@ def test_quoted_newline_inside_a_cell(tmp_path: Path) -> None:
     "headers",
     [
         ["Tunniste", "Henkilötunnus", "Etunimet", "Kutsumanimi", "Sukunimi", "Kansalaisuus"],
-        ["Student ID", "Personal identity code", "First names", "Preferred name", "Last name",
-         "Nationality"],
-        ["  TUNNISTE ", "henkilo_tunnus", "ETU NIMET", "Kutsuma nimi", "Suku nimi", "kansalaisuudet"],
+        [
+            "Student ID",
+            "Personal identity code",
+            "First names",
+            "Preferred name",
+            "Last name",
+            "Nationality",
+        ],
+        [
+            "  TUNNISTE ",
+            "henkilo_tunnus",
+            "ETU NIMET",
+            "Kutsuma nimi",
+            "Suku nimi",
+            "kansalaisuudet",
+        ],
     ],
 )
 def test_header_aliases(tmp_path: Path, headers: list[str]) -> None:
@@ -130,8 +148,14 @@ def test_header_aliases(tmp_path: Path, headers: list[str]) -> None:
     reg = read_register(path)
     assert reg.frame.at[0, "hetu"] == "111111-985K"
     assert reg.frame.at[0, "kutsumanimi"] == "Matti"
-    assert set(reg.source.column_map.values()) == {"tunniste", "hetu", "etunimet", "kutsumanimi",
-                                                   "sukunimi", "kansalaisuus"}
+    assert set(reg.source.column_map.values()) == {
+        "tunniste",
+        "hetu",
+        "etunimet",
+        "kutsumanimi",
+        "sukunimi",
+        "kansalaisuus",
+    }
 
 
 def test_unknown_columns_set_aside_and_missing_optional_filled(tmp_path: Path) -> None:
@@ -170,20 +194,35 @@ def test_xlsx_first_and_named_sheet(tmp_path: Path) -> None:
     first.title = "muistiinpanot"
     first.append(["nothing here"])
     data = book.create_sheet("henkilot")
-    data.append(["Tunniste", "Henkilötunnus", "Etunimet", "Kutsumanimi", "Sukunimi",
-                 "Kansalaisuus", "Syntymäaika", "Sukupuoli"])
-    data.append([101, "111111-985K", "Matti", "Matti", "Virtanen", 246,
-                 datetime(1911, 11, 11), 1])
+    data.append(
+        [
+            "Tunniste",
+            "Henkilötunnus",
+            "Etunimet",
+            "Kutsumanimi",
+            "Sukunimi",
+            "Kansalaisuus",
+            "Syntymäaika",
+            "Sukupuoli",
+        ]
+    )
+    data.append([101, "111111-985K", "Matti", "Matti", "Virtanen", 246, datetime(1911, 11, 11), 1])
     path = tmp_path / "book.xlsx"
     book.save(path)
     reg = read_register(path, sheet="henkilot")
     row = reg.frame.iloc[0]
     assert (row["tunniste"], row["kansalaisuus"], row["syntymaaika"], row["sukupuoli"]) == (
-        "101", "246", "1911-11-11", "1")
+        "101",
+        "246",
+        "1911-11-11",
+        "1",
+    )
     assert reg.source.sheet == "henkilot" and reg.source.format == "xlsx"
     with pytest.raises(RegisterReadError, match="missing required columns"):
         read_register(path)  # the first sheet is not a register
-    with pytest.raises(RegisterReadError, match="no sheet 'x'; the workbook has muistiinpanot, henkilot"):
+    with pytest.raises(
+        RegisterReadError, match="no sheet 'x'; the workbook has muistiinpanot, henkilot"
+    ):
         read_register(path, sheet="x")
 
 
@@ -194,7 +233,7 @@ def test_xlsx_merged_and_formula_cells_are_row_problems(tmp_path: Path) -> None:
     ws.append(ROW.split(";"))
     ws.append(["T2", "111111-985K", "Anna", "Anna", "Laine", "246"])
     ws.append(["T3", "111111-985K", "Anna", "Anna", "Laine", "246"])
-    ws.append(["T4", "111111-985K", "Anna", "Anna", "=UPPER(\"laine\")", "246"])
+    ws.append(["T4", "111111-985K", "Anna", "Anna", '=UPPER("laine")', "246"])
     ws.merge_cells("C3:C4")
     path = tmp_path / "merged.xlsx"
     book.save(path)
@@ -221,16 +260,25 @@ def test_empty_xlsx(tmp_path: Path) -> None:
 
 def test_one_megabyte_cell_is_read(tmp_path: Path) -> None:
     big = "x" * 1_000_000
-    path = write(tmp_path, f"{HEADER}\nT1;111111-985K;{big};Matti;Virtanen;246\n{ROW.replace('T1', 'T2')}\n")
+    path = write(
+        tmp_path, f"{HEADER}\nT1;111111-985K;{big};Matti;Virtanen;246\n{ROW.replace('T1', 'T2')}\n"
+    )
     reg = read_register(path)
     assert len(reg.frame.at[0, "etunimet"]) == 1_000_000 and len(reg.frame) == 2
 
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("1.2.2003", "2003-02-01"), ("01.02.2003", "2003-02-01"), ("2003-02-01", "2003-02-01"),
-     ("2003-02-01 00:00:00", "2003-02-01"), ("30.2.2003", None), ("2003/02/01", None),
-     ("1.2.03", None), ("", None)],
+    [
+        ("1.2.2003", "2003-02-01"),
+        ("01.02.2003", "2003-02-01"),
+        ("2003-02-01", "2003-02-01"),
+        ("2003-02-01 00:00:00", "2003-02-01"),
+        ("30.2.2003", None),
+        ("2003/02/01", None),
+        ("1.2.03", None),
+        ("", None),
+    ],
 )
 def test_parse_date(text: str, expected: str | None) -> None:
     parsed = parse_date(text)
@@ -272,3 +320,26 @@ def test_example_is_reproducible(tmp_path: Path) -> None:
     path = tmp_path / "again.csv"
     module.write_csv(path, module.example_rows())
     assert path.read_bytes() == (TEMPLATES / "henkilot_example.csv").read_bytes()
+
+
+def test_trailing_separators_and_repeated_unknown_columns(tmp_path: Path) -> None:
+    path = write(tmp_path, f"{HEADER};x;x;;\n{ROW};1;2;;\n")
+    reg = read_register(path)
+    assert reg.frame.at[0, "kansalaisuus"] == "246"
+    assert reg.source.ignored_columns == ("x", "x (2)", "(column 9)", "(column 10)")
+    with pytest.raises(RegisterReadError, match="both mean 'hetu'"):
+        read_register(write(tmp_path, f"{HEADER};HETU\n{ROW};x\n", "two.csv"))
+
+
+def test_xlsx_empty_and_repeated_headers(tmp_path: Path) -> None:
+    reg = read_register(xlsx(tmp_path, [[*HEADER.split(";"), None, "x", "x"],
+                                        [*ROW.split(";"), None, "1", "2"]]))
+    assert reg.frame.at[0, "tunniste"] == "T1"
+    assert reg.source.ignored_columns == ("(column 7)", "x", "x (2)")
+
+
+def test_unterminated_quote_is_a_row_problem(tmp_path: Path) -> None:
+    path = write(tmp_path, f'{HEADER}\n{ROW}\nT2;"unterminated;x;y;z;w\n')
+    reg = read_register(path)
+    assert reg.frame["tunniste"].tolist() == ["T1"]
+    assert reg.problems[["row_number", "code"]].values.tolist() == [[3, "row.columns"]]

@@ -18,9 +18,18 @@ TEMPLATES = Path(__file__).resolve().parents[1] / "data_templates"
 BAD = Path(__file__).resolve().parent / "data" / "bad_register"
 
 BASE = {
-    "tunniste": "T1", "oid": "", "hetu": "111111-985K", "passinumero": "", "sahkoposti": "",
-    "etunimet": "Matti Juhani", "kutsumanimi": "Matti", "sukunimi": "Virtanen",
-    "syntymaaika": "11.11.1911", "sukupuoli": "1", "aidinkieli": "fi", "kansalaisuus": "246",
+    "tunniste": "T1",
+    "oid": "",
+    "hetu": "111111-985K",
+    "passinumero": "",
+    "sahkoposti": "",
+    "etunimet": "Matti Juhani",
+    "kutsumanimi": "Matti",
+    "sukunimi": "Virtanen",
+    "syntymaaika": "11.11.1911",
+    "sukupuoli": "1",
+    "aidinkieli": "fi",
+    "kansalaisuus": "246",
 }
 
 
@@ -36,21 +45,34 @@ def validate_rows(tmp_path: Path, rows: list[dict[str, str]], **kwargs: object):
 
 
 def codes_of(result) -> set[tuple[str, str, str]]:
-    return set(zip(result.problems["field"], result.problems["code"], result.problems["severity"],
-                   strict=True))
+    return set(
+        zip(
+            result.problems["field"],
+            result.problems["code"],
+            result.problems["severity"],
+            strict=True,
+        )
+    )
 
 
 def test_clean_row_has_no_problems_and_is_sent(tmp_path: Path) -> None:
     result = validate_rows(tmp_path, [BASE])
     assert result.problems.empty and result.ok
-    assert result.rows_to_send() == [{
-        "tunniste": "T1",
-        "henkilo": {
-            "hetu": "111111-985K", "etunimet": "Matti Juhani", "kutsumanimi": "Matti",
-            "sukunimi": "Virtanen", "syntymaaika": "1911-11-11", "sukupuoli": {"koodi": "1"},
-            "aidinkieli": {"koodi": "FI"}, "kansalaisuus": [{"koodi": "246"}],
-        },
-    }]
+    assert result.rows_to_send() == [
+        {
+            "tunniste": "T1",
+            "henkilo": {
+                "hetu": "111111-985K",
+                "etunimet": "Matti Juhani",
+                "kutsumanimi": "Matti",
+                "sukunimi": "Virtanen",
+                "syntymaaika": "1911-11-11",
+                "sukupuoli": {"koodi": "1"},
+                "aidinkieli": {"koodi": "FI"},
+                "kansalaisuus": [{"koodi": "246"}],
+            },
+        }
+    ]
 
 
 # (changes to BASE, expected (field, code, severity)); each row says why
@@ -60,14 +82,18 @@ RULES = [
     ({"kutsumanimi": ""}, ("kutsumanimi", "kutsumanimi.required", "error")),
     ({"sukunimi": ""}, ("sukunimi", "sukunimi.required", "error")),
     ({"kansalaisuus": ""}, ("kansalaisuus", "kansalaisuus.required", "error")),
-    ({"hetu": "", "kansalaisuus": "752"},
-     ("oid/hetu/passinumero/sahkoposti", "identifier.required", "error")),
+    (
+        {"hetu": "", "kansalaisuus": "752"},
+        ("oid/hetu/passinumero/sahkoposti", "identifier.required", "error"),
+    ),
     ({"hetu": "111111-985L"}, ("hetu", "invalid.hetu", "error")),  # check character
     ({"hetu": "300223A9xxx"}, ("hetu", "invalid.hetu", "error")),
     ({"hetu": "111111-985k"}, ("hetu", "hetu.normalized", "warning")),  # lower case is fixed
     ({"hetu": "", "sahkoposti": "m@example.org"}, ("hetu", "hetu.required.for.finnish", "error")),
-    ({"hetu": "", "sahkoposti": "m@example.org", "kansalaisuus": "752;246"},
-     ("hetu", "hetu.required.for.finnish", "error")),  # 246 anywhere in the list
+    (
+        {"hetu": "", "sahkoposti": "m@example.org", "kansalaisuus": "752;246"},
+        ("hetu", "hetu.required.for.finnish", "error"),
+    ),  # 246 anywhere in the list
     ({"kansalaisuus": "246;123"}, ("kansalaisuus", "invalid.kansalaisuus", "error")),
     ({"kansalaisuus": "FIN"}, ("kansalaisuus", "kansalaisuus.normalized", "warning")),
     ({"aidinkieli": "zz"}, ("aidinkieli", "invalid.aidinkieli", "error")),
@@ -77,12 +103,17 @@ RULES = [
     ({"syntymaaika": "31.2.1911"}, ("syntymaaika", "invalid.syntymaaika", "error")),
     ({"syntymaaika": "12.11.1911"}, ("syntymaaika", "syntymaaika.differs.from.hetu", "error")),
     ({"kutsumanimi": "Juha"}, ("kutsumanimi", "kutsumanimi.must.exist.in.etunimet", "error")),
-    ({"kutsumanimi": "Juhani Matti"}, ("kutsumanimi", "kutsumanimi.must.exist.in.etunimet", "error")),
+    (
+        {"kutsumanimi": "Juhani Matti"},
+        ("kutsumanimi", "kutsumanimi.must.exist.in.etunimet", "error"),
+    ),
     ({"sahkoposti": "matti.example.org"}, ("sahkoposti", "invalid.sahkoposti", "error")),
     ({"sahkoposti": "matti@@example.org"}, ("sahkoposti", "invalid.sahkoposti", "error")),
     ({"oid": "1.2.246.562.24.92212175392"}, ("oid", "invalid.oid", "error")),
-    ({"hetu": "", "kansalaisuus": "752", "passinumero": "P1", "syntymaaika": ""},
-     ("hetu", "hetuless.details.missing", "warning")),
+    (
+        {"hetu": "", "kansalaisuus": "752", "passinumero": "P1", "syntymaaika": ""},
+        ("hetu", "hetuless.details.missing", "warning"),
+    ),
     ({"sukunimi": "=HYPERLINK(1)"}, ("sukunimi", "value.formula", "error")),
     ({"etunimet": "@Matti", "kutsumanimi": "@Matti"}, ("etunimet", "value.formula", "error")),
     ({"sukunimi": "x" * 256}, ("sukunimi", "value.too.long", "error")),
@@ -101,14 +132,43 @@ def test_rules(tmp_path: Path, changes: dict[str, str], expected: tuple[str, str
 
 def test_accepted_variants(tmp_path: Path) -> None:
     rows = [
-        {**BASE, "tunniste": "A", "etunimet": "Anna-Liisa Maria", "kutsumanimi": "Liisa",
-         "hetu": "120963-969H", "sukupuoli": "", "syntymaaika": "1963-09-12"},
-        {**BASE, "tunniste": "B", "hetu": "", "kansalaisuus": "752, 233", "passinumero": "P9",
-         "sukupuoli": "2", "syntymaaika": "1.1.2000", "aidinkieli": "SV"},
-        {**BASE, "tunniste": "C", "hetu": "", "kansalaisuus": "999", "sahkoposti": "ä@exämple",
-         "sukupuoli": "1", "syntymaaika": "2000-01-01", "aidinkieli": ""},
-        {**BASE, "tunniste": "D", "hetu": "170897-935L", "oid": "1.2.246.562.98.24707445854",
-         "syntymaaika": "", "kutsumanimi": "matti juhani"},
+        {
+            **BASE,
+            "tunniste": "A",
+            "etunimet": "Anna-Liisa Maria",
+            "kutsumanimi": "Liisa",
+            "hetu": "120963-969H",
+            "sukupuoli": "",
+            "syntymaaika": "1963-09-12",
+        },
+        {
+            **BASE,
+            "tunniste": "B",
+            "hetu": "",
+            "kansalaisuus": "752, 233",
+            "passinumero": "P9",
+            "sukupuoli": "2",
+            "syntymaaika": "1.1.2000",
+            "aidinkieli": "SV",
+        },
+        {
+            **BASE,
+            "tunniste": "C",
+            "hetu": "",
+            "kansalaisuus": "999",
+            "sahkoposti": "ä@exämple",
+            "sukupuoli": "1",
+            "syntymaaika": "2000-01-01",
+            "aidinkieli": "",
+        },
+        {
+            **BASE,
+            "tunniste": "D",
+            "hetu": "170897-935L",
+            "oid": "1.2.246.562.98.24707445854",
+            "syntymaaika": "",
+            "kutsumanimi": "matti juhani",
+        },
     ]
     result = validate_rows(tmp_path, rows)
     assert result.problems.empty, result.problems.to_dict("records")
@@ -123,10 +183,22 @@ def test_duplicates_name_the_first_row(tmp_path: Path) -> None:
     rows = [
         BASE,
         {**BASE, "tunniste": "T1"},
-        {**BASE, "tunniste": "T3", "hetu": "", "kansalaisuus": "752", "passinumero": "P1",
-         "sahkoposti": "a@b.fi"},
-        {**BASE, "tunniste": "T4", "hetu": "", "kansalaisuus": "752", "passinumero": "P1",
-         "sahkoposti": "a@b.fi"},
+        {
+            **BASE,
+            "tunniste": "T3",
+            "hetu": "",
+            "kansalaisuus": "752",
+            "passinumero": "P1",
+            "sahkoposti": "a@b.fi",
+        },
+        {
+            **BASE,
+            "tunniste": "T4",
+            "hetu": "",
+            "kansalaisuus": "752",
+            "passinumero": "P1",
+            "sahkoposti": "a@b.fi",
+        },
     ]
     result = validate_rows(tmp_path, rows, language="en")
     p = result.problems.set_index("code")
@@ -139,18 +211,22 @@ def test_duplicates_name_the_first_row(tmp_path: Path) -> None:
 
 def test_environment_guard(tmp_path: Path) -> None:
     real = hetu.generate(random.Random(3), test=False)
-    rows = [{**BASE, "tunniste": "test"}, {**BASE, "tunniste": "real", "hetu": real,
-                                            "syntymaaika": "", "sukupuoli": ""}]
+    rows = [
+        {**BASE, "tunniste": "test"},
+        {**BASE, "tunniste": "real", "hetu": real, "syntymaaika": "", "sukupuoli": ""},
+    ]
     path = write_rows(tmp_path, rows)
     reg = read_register(path)
     local = validate_register(reg, target_env="local")
     assert local.problems[["tunniste", "code"]].values.tolist() == [
-        ["real", "hetu.real.in.test.environment"]]
+        ["real", "hetu.real.in.test.environment"]
+    ]
     for env in ("untuva", "hahtuva", "testi"):
         assert not validate_register(reg, target_env=env).ok
     prod = validate_register(reg, target_env="prod")
     assert prod.problems[["tunniste", "code"]].values.tolist() == [
-        ["test", "hetu.test.in.production"]]
+        ["test", "hetu.test.in.production"]
+    ]
     assert prod.valid_rows["tunniste"].tolist() == ["real"]
     overridden = validate_register(reg, target_env="prod", override_reason="OPH asked, ticket 42")
     assert overridden.ok and overridden.override_reason == "OPH asked, ticket 42"
@@ -202,8 +278,10 @@ def test_every_row_is_valid_or_has_a_problem() -> None:
 
 
 def test_one_megabyte_cell_is_a_row_problem(tmp_path: Path) -> None:
-    rows = [{**BASE, "etunimet": "M" * 1_000_000}, {**BASE, "tunniste": "T2", "hetu": "120963-969H",
-                                                    "syntymaaika": "", "sukupuoli": ""}]
+    rows = [
+        {**BASE, "etunimet": "M" * 1_000_000},
+        {**BASE, "tunniste": "T2", "hetu": "120963-969H", "syntymaaika": "", "sukupuoli": ""},
+    ]
     result = validate_rows(tmp_path, rows)
     assert ("etunimet", "value.too.long", "error") in codes_of(result)
     assert result.problems["message"].str.len().max() < 200
@@ -232,18 +310,30 @@ def test_formula_file_and_problems_out_defused(tmp_path: Path) -> None:
 def test_summary_counts(tmp_path: Path) -> None:
     rows = [{**BASE, "tunniste": f"T{i}", "sukupuoli": "X"} for i in range(3)]
     summary = validate_rows(tmp_path, rows).summary()
-    assert summary.to_dict("records")[0] == {"code": "invalid.sukupuoli", "severity": "error",
-                                              "count": 3}
+    assert summary.to_dict("records")[0] == {
+        "code": "invalid.sukupuoli",
+        "severity": "error",
+        "count": 3,
+    }
 
 
 # --- property: vectorised rules agree with the scalar ones, nothing is lost -------------------
 
-name_parts = st.sampled_from(["Anna", "Liisa", "Anna-Liisa", "Maria", "Kaisa", "anna", "Liisa Maria"])
+name_parts = st.sampled_from(
+    ["Anna", "Liisa", "Anna-Liisa", "Maria", "Kaisa", "anna", "Liisa Maria"]
+)
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.lists(st.tuples(st.lists(name_parts, min_size=1, max_size=3), name_parts,
-                          st.integers(0, 2**31)), min_size=1, max_size=25))
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.lists(
+        st.tuples(st.lists(name_parts, min_size=1, max_size=3), name_parts, st.integers(0, 2**31)),
+        min_size=1,
+        max_size=25,
+    )
+)
 def test_vectorised_rules_match_scalar(tmp_path: Path, rows_spec: list) -> None:
     rows = []
     for i, (firsts, kutsu, seed) in enumerate(rows_spec):
@@ -251,8 +341,17 @@ def test_vectorised_rules_match_scalar(tmp_path: Path, rows_spec: list) -> None:
         code = hetu.generate(rng)
         if seed % 3 == 0:
             code = code[:10] + ("A" if code[10] != "A" else "B")
-        rows.append({**BASE, "tunniste": f"T{i}", "hetu": code, "etunimet": " ".join(firsts),
-                     "kutsumanimi": kutsu, "syntymaaika": "", "sukupuoli": ""})
+        rows.append(
+            {
+                **BASE,
+                "tunniste": f"T{i}",
+                "hetu": code,
+                "etunimet": " ".join(firsts),
+                "kutsumanimi": kutsu,
+                "syntymaaika": "",
+                "sukupuoli": "",
+            }
+        )
     result = validate_rows(tmp_path, rows)
     problems = set(zip(result.problems["tunniste"], result.problems["code"], strict=True))
     for row in rows:
@@ -267,8 +366,13 @@ def test_large_generated_register_accounts_for_every_row(tmp_path: Path) -> None
     rng = random.Random(11)
     rows = []
     for i in range(5000):
-        row = {**BASE, "tunniste": f"T{i}", "hetu": hetu.generate(rng), "syntymaaika": "",
-               "sukupuoli": ""}
+        row = {
+            **BASE,
+            "tunniste": f"T{i}",
+            "hetu": hetu.generate(rng),
+            "syntymaaika": "",
+            "sukupuoli": "",
+        }
         if i % 97 == 0:
             row["hetu"] = row["hetu"][:-1] + "Z"
         if i % 89 == 0:
@@ -282,6 +386,7 @@ def test_large_generated_register_accounts_for_every_row(tmp_path: Path) -> None
 
 
 # --- command line ------------------------------------------------------------------------------
+
 
 def test_cli_exit_codes_and_report(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     clean = write_rows(tmp_path, [BASE], "clean.csv")
@@ -307,3 +412,25 @@ def test_cli_never_tracebacks_on_bad_files(name: str, capsys: pytest.CaptureFixt
     captured = capsys.readouterr()
     assert code in {0, 1, 2}
     assert "Traceback" not in captured.out + captured.err
+
+
+def test_raise_for_errors_and_guard_rows(tmp_path: Path) -> None:
+    from onrtools.errors import EnvironmentGuardError, ValidationFailed
+    from onrtools.validation import guard_rows
+
+    result = validate_rows(tmp_path, [BASE, {**BASE, "tunniste": "T2", "sukupuoli": "M"}])
+    with pytest.raises(ValidationFailed, match="1 of 2 rows") as info:
+        result.raise_for_errors()
+    assert (info.value.problems["severity"] == "error").sum() == 1
+    validate_rows(tmp_path, [BASE]).raise_for_errors()  # no errors: nothing raised
+    rows = validate_rows(tmp_path, [BASE]).rows_to_send()
+    guard_rows(rows, "local")
+    with pytest.raises(EnvironmentGuardError, match="1 rows with test-range hetus") as guard:
+        guard_rows(rows, "prod")
+    assert "985K" not in str(guard.value) and "T1" in str(guard.value)
+    guard_rows(rows, "prod", override_reason="rehearsal on a copy, ticket 7")
+    real = [{"tunniste": "R", "henkilo": {"hetu": hetu.generate(random.Random(1), test=False)}}]
+    with pytest.raises(EnvironmentGuardError, match="test environment untuva"):
+        guard_rows(real, "untuva")
+    guard_rows(real, "prod")
+    guard_rows([{"tunniste": "P", "henkilo": {"passinumero": "X"}}], "prod")

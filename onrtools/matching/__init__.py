@@ -33,14 +33,22 @@ import pandas as pd
 
 from onrtools.matching.blocking import KEYS, MAX_BLOCK, candidate_pairs
 from onrtools.matching.cluster import cluster
-from onrtools.matching.compare import FIELDS, Comparison, compare
+from onrtools.matching.compare import FIELDS, Comparison, compare, compare_levels
 from onrtools.matching.explain import explain
 from onrtools.matching.model import Model, default_model, fit, match_weight, probability
 from onrtools.matching.normalise import Prepared, prepare
 
 __all__ = [
-    "DECISIONS", "Model", "cluster", "default_model", "find_duplicates", "fit_model", "link",
-    "main", "score_pairs", "unlink_candidates",
+    "DECISIONS",
+    "Model",
+    "cluster",
+    "default_model",
+    "find_duplicates",
+    "fit_model",
+    "link",
+    "main",
+    "score_pairs",
+    "unlink_candidates",
 ]
 
 DECISIONS = ("match", "review", "non-match")
@@ -52,13 +60,19 @@ RULE_FIRST = "no first name in common: a person must confirm"
 
 
 def _decide(
-    model: Model, p: Prepared, left: np.ndarray, right: np.ndarray, comp: Comparison,
-    match_threshold: float, review_threshold: float,
+    model: Model,
+    p: Prepared,
+    left: np.ndarray,
+    right: np.ndarray,
+    comp: Comparison,
+    match_threshold: float,
+    review_threshold: float,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     weight = match_weight(model, p, left, comp)
     prob = probability(model, weight)
-    decision = np.select([prob >= match_threshold, prob >= review_threshold],
-                         ["match", "review"], "non-match").astype(object)
+    decision = np.select(
+        [prob >= match_threshold, prob >= review_threshold], ["match", "review"], "non-match"
+    ).astype(object)
     rule = np.full(len(prob), "", dtype=object)
     capped = (comp.levels["etunimet"] == 1) & (decision == "match")
     decision[capped], rule[capped] = "review", RULE_FIRST
@@ -72,28 +86,34 @@ def _decide(
 
 
 def _frame(
-    p: Prepared, left: np.ndarray, right: np.ndarray, comp: Comparison, prob: np.ndarray,
-    weight: np.ndarray, decision: np.ndarray, rule: np.ndarray, keep: str,
+    p: Prepared,
+    left: np.ndarray,
+    right: np.ndarray,
+    comp: Comparison,
+    prob: np.ndarray,
+    weight: np.ndarray,
+    decision: np.ndarray,
+    rule: np.ndarray,
+    keep: str,
 ) -> pd.DataFrame:
     wanted = {"all": DECISIONS, "review": ("match", "review"), "match": ("match",)}[keep]
     sel = np.isin(decision, wanted)
-    sub = Comparison(
-        {k: v[sel] for k, v in comp.levels.items()}, {k: v[sel] for k, v in comp.similarity.items()},
-        comp.hetu_conflict[sel], comp.vtj_conflict[sel], comp.shared_first[sel],
-        (comp.first_counts[0][sel], comp.first_counts[1][sel]),
+    sub = compare(p, left[sel], right[sel])  # similarities only for the pairs kept
+    frame = pd.DataFrame(
+        {
+            "tunniste_l": p.tunniste[left[sel]],
+            "tunniste_r": p.tunniste[right[sel]],
+            "probability": prob[sel],
+            "match_weight": weight[sel],
+            "decision": decision[sel],
+        }
     )
-    frame = pd.DataFrame({
-        "tunniste_l": p.tunniste[left[sel]],
-        "tunniste_r": p.tunniste[right[sel]],
-        "probability": prob[sel],
-        "match_weight": weight[sel],
-        "decision": decision[sel],
-    })
     for name in FIELDS:
         frame[f"sim_{name}"] = sub.similarity[name]
     frame["explanation"] = explain(sub, rule[sel])
-    frame = frame.sort_values(["probability", "tunniste_l", "tunniste_r"],
-                              ascending=[False, True, True], kind="stable")
+    frame = frame.sort_values(
+        ["probability", "tunniste_l", "tunniste_r"], ascending=[False, True, True], kind="stable"
+    )
     return frame.reset_index(drop=True)
 
 
@@ -103,7 +123,7 @@ def fit_model(records: pd.DataFrame, *, seed: int = 0) -> Model:
         return default_model()
     p = prepare(records)
     cand = candidate_pairs(p)
-    return fit(p, compare(p, cand.left, cand.right), seed=seed, base=default_model())
+    return fit(p, compare_levels(p, cand.left, cand.right), seed=seed, base=default_model())
 
 
 def find_duplicates(
@@ -126,7 +146,7 @@ def find_duplicates(
     """
     p = prepare(records)
     cand = candidate_pairs(p, blocking_keys, max_block=max_block)
-    comp = compare(p, cand.left, cand.right)
+    comp = compare_levels(p, cand.left, cand.right)
     if model is None:
         base = default_model()
         model = fit(p, comp, seed=seed, base=base) if len(p) >= MIN_FIT_RECORDS else base
@@ -134,8 +154,12 @@ def find_duplicates(
     rt = model.review_threshold if review_threshold is None else review_threshold
     prob, weight, decision, rule = _decide(model, p, cand.left, cand.right, comp, mt, rt)
     frame = _frame(p, cand.left, cand.right, comp, prob, weight, decision, rule, keep)
-    frame.attrs["blocking"] = {"pairs_per_key": cand.per_key, "skipped_blocks": cand.skipped_blocks,
-                               "candidate_pairs": int(len(cand.left)), "records": len(p)}
+    frame.attrs["blocking"] = {
+        "pairs_per_key": cand.per_key,
+        "skipped_blocks": cand.skipped_blocks,
+        "candidate_pairs": int(len(cand.left)),
+        "records": len(p),
+    }
     frame.attrs["prior"] = model.prior
     return frame
 
@@ -151,15 +175,19 @@ def link(
     seed: int = 0,
 ) -> pd.DataFrame:
     """Pairs across two tables (``tunniste_l`` from ``left``, ``tunniste_r`` from ``right``)."""
-    both = pd.concat([left.assign(tunniste="L" + left["tunniste"].astype(str)),
-                      right.assign(tunniste="R" + right["tunniste"].astype(str))],
-                     ignore_index=True)
+    both = pd.concat(
+        [
+            left.assign(tunniste="L" + left["tunniste"].astype(str)),
+            right.assign(tunniste="R" + right["tunniste"].astype(str)),
+        ],
+        ignore_index=True,
+    )
     side = np.r_[np.zeros(len(left), dtype=np.int64), np.ones(len(right), dtype=np.int64)]
     p = prepare(both)
     cand = candidate_pairs(p, side=side)
     l_idx = np.where(side[cand.left] == 0, cand.left, cand.right)
     r_idx = np.where(side[cand.left] == 0, cand.right, cand.left)
-    comp = compare(p, l_idx, r_idx)
+    comp = compare_levels(p, l_idx, r_idx)
     if model is None:
         base = default_model()
         big = min(len(left), len(right)) >= MIN_FIT_RECORDS
@@ -174,7 +202,10 @@ def link(
 
 
 def score_pairs(
-    records: pd.DataFrame, pairs: pd.DataFrame, *, model: Model | None = None,
+    records: pd.DataFrame,
+    pairs: pd.DataFrame,
+    *,
+    model: Model | None = None,
 ) -> pd.DataFrame:
     """Score given pairs (``tunniste_l``, ``tunniste_r``) without blocking; all are returned."""
     model = model or default_model()
@@ -186,13 +217,17 @@ def score_pairs(
         raise ValueError("every pair must name two tunniste values present in records")
     left, right = left.astype(np.int64), right.astype(np.int64)
     comp = compare(p, left, right)
-    prob, weight, decision, rule = _decide(model, p, left, right, comp, model.match_threshold,
-                                           model.review_threshold)
+    prob, weight, decision, rule = _decide(
+        model, p, left, right, comp, model.match_threshold, model.review_threshold
+    )
     return _frame(p, left, right, comp, prob, weight, decision, rule, "all")
 
 
 def unlink_candidates(
-    links: pd.DataFrame, persons: pd.DataFrame, *, model: Model | None = None,
+    links: pd.DataFrame,
+    persons: pd.DataFrame,
+    *,
+    model: Model | None = None,
     threshold: float = 0.5,
 ) -> pd.DataFrame:
     """Existing ONR links (``masterOid``, ``henkiloOid``) whose evidence says "two people".
@@ -205,8 +240,12 @@ def unlink_candidates(
     recs = persons.assign(tunniste=persons["oid"].astype(str))
     known = set(recs["tunniste"])
     ok = links["masterOid"].astype(str).isin(known) & links["henkiloOid"].astype(str).isin(known)
-    pairs = pd.DataFrame({"tunniste_l": links.loc[ok, "masterOid"].astype(str),
-                          "tunniste_r": links.loc[ok, "henkiloOid"].astype(str)})
+    pairs = pd.DataFrame(
+        {
+            "tunniste_l": links.loc[ok, "masterOid"].astype(str),
+            "tunniste_r": links.loc[ok, "henkiloOid"].astype(str),
+        }
+    )
     if pairs.empty:
         return pd.DataFrame(columns=["masterOid", "henkiloOid", "probability", "reason"])
     scored = score_pairs(recs, pairs, model=model)
@@ -224,7 +263,8 @@ def unlink_candidates(
         reasons.append("; ".join(why))
     scored["reason"] = reasons
     flagged = scored[scored["reason"] != ""].rename(
-        columns={"tunniste_l": "masterOid", "tunniste_r": "henkiloOid"})
+        columns={"tunniste_l": "masterOid", "tunniste_r": "henkiloOid"}
+    )
     return flagged.reset_index(drop=True)
 
 
@@ -241,7 +281,9 @@ def main(argv: list[str] | None = None) -> int:
         records = pd.read_csv(args.file, dtype=str, keep_default_na=False)
     pairs = find_duplicates(records, keep=args.keep)
     counts = pairs["decision"].value_counts().to_dict()
-    summary = ", ".join(f"{counts.get(d, 0)} {d}" for d in DECISIONS if d in counts or d != "non-match")
+    summary = ", ".join(
+        f"{counts.get(d, 0)} {d}" for d in DECISIONS if d in counts or d != "non-match"
+    )
     print(f"{len(records)} records: {summary}", file=sys.stderr)
     columns = ["tunniste_l", "tunniste_r", "probability", "decision", "explanation"]
     if args.out:

@@ -82,12 +82,20 @@ def _keys(p: Prepared) -> dict[str, Callable[[], np.ndarray]]:
 
 
 KEYS: tuple[str, ...] = (
-    "hetu", "birth_surname2", "birth_first2", "swapped_date_initials", "surname_first_year",
-    "surname_first_monthday", "email", "passport",
+    "hetu",
+    "birth_surname2",
+    "birth_first2",
+    "swapped_date_initials",
+    "surname_first_year",
+    "surname_first_monthday",
+    "email",
+    "passport",
 )
 
 
-def pairs_within_blocks(key: np.ndarray, max_block: int = MAX_BLOCK) -> tuple[np.ndarray, np.ndarray, int]:
+def pairs_within_blocks(
+    key: np.ndarray, max_block: int = MAX_BLOCK
+) -> tuple[np.ndarray, np.ndarray, int]:
     """All (i, j), i < j, of rows sharing a key value (>= 0); returns (i, j, skipped blocks)."""
     idx = np.flatnonzero(key >= 0)
     if len(idx) < 2:
@@ -106,7 +114,9 @@ def pairs_within_blocks(key: np.ndarray, max_block: int = MAX_BLOCK) -> tuple[np
         return empty, empty, skipped
     # every position in a kept block, with how many later members it pairs with
     group_of = np.repeat(np.arange(len(starts)), sizes)
-    pos = np.repeat(starts, sizes) + (np.arange(sizes.sum()) - np.repeat(np.cumsum(sizes) - sizes, sizes))
+    pos = np.repeat(starts, sizes) + (
+        np.arange(sizes.sum()) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+    )
     ends = (starts + sizes)[group_of]
     counts = ends - pos - 1
     total = int(counts.sum())

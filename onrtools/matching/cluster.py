@@ -51,7 +51,10 @@ def _present(records: pd.DataFrame, column: str) -> pd.Series:
 
 
 def cluster(
-    pairs: pd.DataFrame, records: pd.DataFrame, *, decisions: tuple[str, ...] = ("match",),
+    pairs: pd.DataFrame,
+    records: pd.DataFrame,
+    *,
+    decisions: tuple[str, ...] = ("match",),
 ) -> pd.DataFrame:
     """One row per record in a group of two or more, with the group's suggested master.
 
@@ -68,29 +71,59 @@ def cluster(
     sizes = np.bincount(labels, minlength=len(ids))
     members = np.flatnonzero(sizes[labels] > 1)
     if len(members) == 0:
-        return pd.DataFrame(columns=["group", "tunniste", "oid", "identified", "is_master",
-                                     "suggested_master", "suggested_master_oid", "note"])
+        return pd.DataFrame(
+            columns=[
+                "group",
+                "tunniste",
+                "oid",
+                "identified",
+                "is_master",
+                "suggested_master",
+                "suggested_master_oid",
+                "note",
+            ]
+        )
     recs = records.reset_index(drop=True)
-    identified = (_present(recs, "hetu") | _flag(recs, "yksiloityVTJ") | _flag(recs, "yksiloity")
-                  | _flag(recs, "yksiloityEidas"))
+    identified = (
+        _present(recs, "hetu")
+        | _flag(recs, "yksiloityVTJ")
+        | _flag(recs, "yksiloity")
+        | _flag(recs, "yksiloityEidas")
+    )
     completeness = recs.notna().sum(axis=1) + _present(recs, "oid").astype(int) * 100
-    frame = pd.DataFrame({
-        "label": labels[members],
-        "tunniste": ids.iloc[members].to_numpy(),
-        "oid": recs["oid"].iloc[members].to_numpy() if "oid" in recs else "",
-        "identified": identified.iloc[members].to_numpy(dtype=bool),
-        "score": completeness.iloc[members].to_numpy(),
-    })
+    frame = pd.DataFrame(
+        {
+            "label": labels[members],
+            "tunniste": ids.iloc[members].to_numpy(),
+            "oid": recs["oid"].iloc[members].to_numpy() if "oid" in recs else "",
+            "identified": identified.iloc[members].to_numpy(dtype=bool),
+            "score": completeness.iloc[members].to_numpy(),
+        }
+    )
     frame["group"] = pd.factorize(frame["label"], sort=True)[0] + 1
     n_identified = frame.groupby("group")["identified"].transform("sum")
-    frame["rank"] = frame.sort_values(["identified", "score", "tunniste"],
-                                      ascending=[False, False, True]).groupby("group").cumcount()
+    frame["rank"] = (
+        frame.sort_values(["identified", "score", "tunniste"], ascending=[False, False, True])
+        .groupby("group")
+        .cumcount()
+    )
     frame["is_master"] = (frame["rank"] == 0) & (n_identified <= 1)
-    frame["note"] = np.select([n_identified > 1, n_identified == 1],
-                              [OPH_MUST_DECIDE, ONE_IDENTIFIED], NO_IDENTIFIED)
+    frame["note"] = np.select(
+        [n_identified > 1, n_identified == 1], [OPH_MUST_DECIDE, ONE_IDENTIFIED], NO_IDENTIFIED
+    )
     masters = frame[frame["is_master"]].set_index("group")
     frame["suggested_master"] = frame["group"].map(masters["tunniste"]).fillna("")
     frame["suggested_master_oid"] = frame["group"].map(masters["oid"]).fillna("")
     frame = frame.sort_values(["group", "rank"]).reset_index(drop=True)
-    return frame[["group", "tunniste", "oid", "identified", "is_master", "suggested_master",
-                  "suggested_master_oid", "note"]]
+    return frame[
+        [
+            "group",
+            "tunniste",
+            "oid",
+            "identified",
+            "is_master",
+            "suggested_master",
+            "suggested_master_oid",
+            "note",
+        ]
+    ]

@@ -24,17 +24,31 @@ from dataclasses import dataclass
 
 import numpy as np
 from rapidfuzz import process
-from rapidfuzz.distance import JaroWinkler, OSA
+from rapidfuzz.distance import OSA, JaroWinkler
 
 from onrtools.matching.normalise import NO_DATE, Prepared
 
 FIELDS: tuple[str, ...] = (
-    "hetu", "syntymaaika", "sukunimi", "etunimet", "sukupuoli", "sahkoposti", "passinumero",
-    "osoite", "kansalaisuus",
+    "hetu",
+    "syntymaaika",
+    "sukunimi",
+    "etunimet",
+    "sukupuoli",
+    "sahkoposti",
+    "passinumero",
+    "osoite",
+    "kansalaisuus",
 )
 N_LEVELS: dict[str, int] = {
-    "hetu": 4, "syntymaaika": 5, "sukunimi": 6, "etunimet": 7, "sukupuoli": 3, "sahkoposti": 3,
-    "passinumero": 3, "osoite": 3, "kansalaisuus": 3,
+    "hetu": 4,
+    "syntymaaika": 5,
+    "sukunimi": 6,
+    "etunimet": 7,
+    "sukupuoli": 3,
+    "sahkoposti": 3,
+    "passinumero": 3,
+    "osoite": 3,
+    "kansalaisuus": 3,
 }
 WORKERS = -1  # rapidfuzz threads: all cores
 
@@ -45,9 +59,9 @@ class Comparison:
 
     levels: dict[str, np.ndarray]
     similarity: dict[str, np.ndarray]
-    hetu_conflict: np.ndarray   # both hetus valid and different
-    vtj_conflict: np.ndarray    # both VTJ-identified with different hetus
-    shared_first: np.ndarray    # how many first names the two share
+    hetu_conflict: np.ndarray  # both hetus valid and different
+    vtj_conflict: np.ndarray  # both VTJ-identified with different hetus
+    shared_first: np.ndarray  # how many first names the two share
     first_counts: tuple[np.ndarray, np.ndarray]
 
     def __len__(self) -> int:
@@ -57,8 +71,9 @@ class Comparison:
 def _jw(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     if len(a) == 0:
         return np.empty(0)
-    return process.cpdist(list(a), list(b), scorer=JaroWinkler.normalized_similarity,
-                          workers=WORKERS).astype(float)
+    return process.cpdist(
+        list(a), list(b), scorer=JaroWinkler.normalized_similarity, workers=WORKERS
+    ).astype(float)
 
 
 def _osa(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -68,8 +83,11 @@ def _osa(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def per_distinct_pair(
-    a: np.ndarray, b: np.ndarray, values: np.ndarray,
-    func: Callable[[np.ndarray, np.ndarray], np.ndarray], fill: float = np.nan,
+    a: np.ndarray,
+    b: np.ndarray,
+    values: np.ndarray,
+    func: Callable[[np.ndarray, np.ndarray], np.ndarray],
+    fill: float = np.nan,
 ) -> np.ndarray:
     """``func`` over the distinct (value_a, value_b) pairs, spread back to every pair.
 
@@ -99,6 +117,14 @@ def _token_matrix(values: np.ndarray, width: int = 4) -> tuple[np.ndarray, np.nd
         for col, tok in enumerate(unique_toks):
             matrix[row, col] = vocab.setdefault(tok, len(vocab))
     return matrix, counts
+
+
+def _cached_tokens(p: Prepared, name: str, width: int) -> tuple[np.ndarray, np.ndarray]:
+    """Token matrix of one column's distinct values, computed once per prepared table."""
+    key = f"tokens:{name}:{width}"
+    if key not in p.cache:
+        p.cache[key] = _token_matrix(p.values[name], width)
+    return p.cache[key]
 
 
 def _same(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -143,8 +169,12 @@ def compare(p: Prepared, left: np.ndarray, right: np.ndarray) -> Comparison:
     swapped = (yl == yr) & (day_l == mon_r) & (mon_l == day_r) & ~b_same & ~b_missing
     parts_same = (yl == yr).astype(int) + (mon_l == mon_r) + (day_l == day_r)
     close = (parts_same == 2) & ~b_missing
-    levels["syntymaaika"] = np.select([b_missing, b_same, swapped, close], [0, 4, 3, 2], 1).astype(np.int8)
-    sim["syntymaaika"] = np.select([b_missing, b_same, swapped, close], [np.nan, 1.0, 0.9, 0.7], 0.0)
+    levels["syntymaaika"] = np.select([b_missing, b_same, swapped, close], [0, 4, 3, 2], 1).astype(
+        np.int8
+    )
+    sim["syntymaaika"] = np.select(
+        [b_missing, b_same, swapped, close], [np.nan, 1.0, 0.9, 0.7], 0.0
+    )
 
     # surname
     sl, sr = p.suku_fold[left], p.suku_fold[right]
@@ -152,12 +182,14 @@ def compare(p: Prepared, left: np.ndarray, right: np.ndarray) -> Comparison:
     s_exact = (p.suku_exact[left] == p.suku_exact[right]) & ~s_missing
     s_fold = (sl == sr) & ~s_missing
     s_jw = per_distinct_pair(sl, sr, v["suku_fold"], _jw)
-    s_matrix, _ = _token_matrix(v["suku_fold"], width=3)
+    s_matrix, _ = _cached_tokens(p, "suku_fold", 3)
     sml, smr = s_matrix[np.maximum(sl, 0)], s_matrix[np.maximum(sr, 0)]
     s_part = ((sml[:, :, None] == smr[:, None, :]) & (sml[:, :, None] >= 0)).any(axis=2).sum(axis=1)
     levels["sukunimi"] = np.select(
         [s_missing, s_exact, s_fold, s_jw >= 0.92, (s_jw >= 0.80) | (s_part > 0)],
-        [0, 5, 4, 3, 2], 1).astype(np.int8)
+        [0, 5, 4, 3, 2],
+        1,
+    ).astype(np.int8)
     sim["sukunimi"] = np.where(s_missing, np.nan, s_jw)
 
     # first names
@@ -165,7 +197,7 @@ def compare(p: Prepared, left: np.ndarray, right: np.ndarray) -> Comparison:
     e_missing = (el < 0) | (er < 0)
     e_exact = (p.etu_exact[left] == p.etu_exact[right]) & ~e_missing
     e_fold = (el == er) & ~e_missing
-    matrix, counts = _token_matrix(v["etu_fold"])
+    matrix, counts = _cached_tokens(p, "etu_fold", 4)
     safe_l, safe_r = np.maximum(el, 0), np.maximum(er, 0)
     tl, tr = matrix[safe_l], matrix[safe_r]
     shared = ((tl[:, :, None] == tr[:, None, :]) & (tl[:, :, None] >= 0)).any(axis=2).sum(axis=1)
@@ -181,9 +213,30 @@ def compare(p: Prepared, left: np.ndarray, right: np.ndarray) -> Comparison:
     share_ratio = shared / np.maximum(np.maximum(nl, nr), 1)
     sim["etunimet"] = np.where(e_missing, np.nan, np.maximum(e_jw, share_ratio))
 
-    for field, codes in (("sukupuoli", p.sex), ("sahkoposti", p.email),
-                         ("passinumero", p.passport), ("osoite", p.address),
-                         ("kansalaisuus", p.nationality)):
+    for field, codes in (
+        ("sukupuoli", p.sex),
+        ("sahkoposti", p.email),
+        ("passinumero", p.passport),
+        ("osoite", p.address),
+        ("kansalaisuus", p.nationality),
+    ):
         levels[field], sim[field] = _same(codes[left], codes[right])
     return Comparison(levels, sim, hetu_conflict, vtj_conflict, shared, (nl, nr))
 
+
+def compare_levels(
+    p: Prepared, left: np.ndarray, right: np.ndarray, *, chunk: int = 1_000_000
+) -> Comparison:
+    """:func:`compare` in chunks, keeping only levels and flags (int8/bool): memory stays
+    flat for millions of candidate pairs; similarities are recomputed for the pairs kept."""
+    parts = [compare(p, left[i : i + chunk], right[i : i + chunk])
+             for i in range(0, max(len(left), 1), chunk)]
+    return Comparison(
+        {f: np.concatenate([c.levels[f] for c in parts]) for f in FIELDS},
+        {},
+        np.concatenate([c.hetu_conflict for c in parts]),
+        np.concatenate([c.vtj_conflict for c in parts]),
+        np.concatenate([c.shared_first for c in parts]).astype(np.int8),
+        (np.concatenate([c.first_counts[0] for c in parts]).astype(np.int8),
+         np.concatenate([c.first_counts[1] for c in parts]).astype(np.int8)),
+    )

@@ -9,7 +9,11 @@ from onrtools.matching.compare import Comparison
 
 
 def _fmt(values: np.ndarray) -> pd.Series:
-    return pd.Series(np.round(np.nan_to_num(values), 2), dtype=float).map("{:.2f}".format).astype(object)
+    return (
+        pd.Series(np.round(np.nan_to_num(values), 2), dtype=float)
+        .map("{:.2f}".format)
+        .astype(object)
+    )
 
 
 def explain(comp: Comparison, rule: np.ndarray) -> np.ndarray:
@@ -26,23 +30,44 @@ def explain(comp: Comparison, rule: np.ndarray) -> np.ndarray:
         parts.append(out)
 
     h = lv["hetu"]
-    add([h == 3, h == 2, h == 1],
-        ["same hetu", "hetu one character apart (typo?)", "different hetu"])
+    add(
+        [h == 3, h == 2, h == 1],
+        ["same hetu", "hetu one character apart (typo?)", "different hetu"],
+    )
     b = lv["syntymaaika"]
-    add([b == 4, b == 3, b == 2, b == 1],
-        ["same birth date", "birth date with day and month swapped",
-         "birth dates differ in one part", "different birth date"])
+    add(
+        [b == 4, b == 3, b == 2, b == 1],
+        [
+            "same birth date",
+            "birth date with day and month swapped",
+            "birth dates differ in one part",
+            "different birth date",
+        ],
+    )
     s = lv["sukunimi"]
     jw = "surname Jaro-Winkler " + _fmt(sim["sukunimi"])
-    add([s == 5, s == 4, (s == 3) | (s == 2), s == 1],
-        ["same surname", "same surname apart from å/ä/ö", jw, "different surname (" + jw + ")"])
+    add(
+        [s == 5, s == 4, (s == 3) | (s == 2), s == 1],
+        ["same surname", "same surname apart from å/ä/ö", jw, "different surname (" + jw + ")"],
+    )
     e = lv["etunimet"]
     nl, nr = comp.first_counts
-    share = ("first names share " + pd.Series(comp.shared_first, dtype=np.int64).astype(str).astype(object)
-             + " of " + pd.Series(np.maximum(nl, nr), dtype=np.int64).astype(str).astype(object))
-    add([e == 6, e == 5, (e == 4) | (e == 3), e == 2, e == 1],
-        ["same first names", "same first names apart from accents or hyphens", share,
-         "first names Jaro-Winkler " + _fmt(sim["etunimet"]), "no first name in common"])
+    share = (
+        "first names share "
+        + pd.Series(comp.shared_first, dtype=np.int64).astype(str).astype(object)
+        + " of "
+        + pd.Series(np.maximum(nl, nr), dtype=np.int64).astype(str).astype(object)
+    )
+    add(
+        [e == 6, e == 5, (e == 4) | (e == 3), e == 2, e == 1],
+        [
+            "same first names",
+            "same first names apart from accents or hyphens",
+            share,
+            "first names Jaro-Winkler " + _fmt(sim["etunimet"]),
+            "no first name in common",
+        ],
+    )
     add([lv["sukupuoli"] == 1], ["different sex"])
     add([lv["sahkoposti"] == 2], ["same e-mail"])
     add([lv["passinumero"] == 2, lv["passinumero"] == 1], ["same passport", "different passport"])

@@ -53,9 +53,14 @@ class Model:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "m": self.m, "u": self.u, "prior": self.prior, "tf": self.tf,
-            "tf_floor": self.tf_floor, "match_threshold": self.match_threshold,
-            "review_threshold": self.review_threshold, "fitted_on": self.fitted_on,
+            "m": self.m,
+            "u": self.u,
+            "prior": self.prior,
+            "tf": self.tf,
+            "tf_floor": self.tf_floor,
+            "match_threshold": self.match_threshold,
+            "review_threshold": self.review_threshold,
+            "fitted_on": self.fitted_on,
         }
 
     @classmethod
@@ -92,8 +97,10 @@ def match_weight(model: Model, p: Prepared, left: np.ndarray, comp: Comparison) 
     for name in FIELDS:
         total += model.weights(name)[comp.levels[name]]
     v = p.values
-    for name, codes, values in (("sukunimi", p.suku_fold, v["suku_fold"]),
-                                ("etunimet", p.etu_fold, v["etu_fold"])):
+    for name, codes, values in (
+        ("sukunimi", p.suku_fold, v["suku_fold"]),
+        ("etunimet", p.etu_fold, v["etu_fold"]),
+    ):
         lv = comp.levels[name]
         hit = np.isin(lv, TF_FIELDS[name])
         if hit.any():
@@ -113,12 +120,19 @@ def probability(model: Model, weight: np.ndarray) -> np.ndarray:
 # --- fitting --------------------------------------------------------------------------------
 
 
-def _level_counts(levels: np.ndarray, n_levels: int, weights: np.ndarray | None = None) -> np.ndarray:
+def _level_counts(
+    levels: np.ndarray, n_levels: int, weights: np.ndarray | None = None
+) -> np.ndarray:
     return np.bincount(levels.astype(np.int64), weights=weights, minlength=n_levels)[:n_levels]
 
 
-def estimate_u(p: Prepared, rng: np.random.Generator, *, max_pairs: int = 1_000_000,
-               side: np.ndarray | None = None) -> dict[str, list[float]]:
+def estimate_u(
+    p: Prepared,
+    rng: np.random.Generator,
+    *,
+    max_pairs: int = 1_000_000,
+    side: np.ndarray | None = None,
+) -> dict[str, list[float]]:
     """u per field and level from random record pairs (across sides when ``side`` is given)."""
     n = len(p)
     if side is None:
@@ -138,8 +152,12 @@ def estimate_u(p: Prepared, rng: np.random.Generator, *, max_pairs: int = 1_000_
 
 
 def _em(
-    levels: dict[str, np.ndarray], fields: list[str], u: dict[str, list[float]],
-    m_init: dict[str, list[float]], prior: float, iterations: int = 40,
+    levels: dict[str, np.ndarray],
+    fields: list[str],
+    u: dict[str, list[float]],
+    m_init: dict[str, list[float]],
+    prior: float,
+    iterations: int = 40,
 ) -> tuple[dict[str, list[float]], float]:
     """EM for m and the in-sample match share, u fixed; runs on distinct level patterns."""
     stacked = np.stack([levels[f].astype(np.int64) for f in fields], axis=1)
@@ -190,8 +208,10 @@ def _m_init() -> dict[str, list[float]]:
 def _tf_tables(p: Prepared, min_count: int = 2) -> dict[str, dict[str, float]]:
     out: dict[str, dict[str, float]] = {}
     n = max(len(p), 1)
-    for name, codes, values in (("sukunimi", p.suku_fold, p.values["suku_fold"]),
-                                ("etunimet", p.etu_fold, p.values["etu_fold"])):
+    for name, codes, values in (
+        ("sukunimi", p.suku_fold, p.values["suku_fold"]),
+        ("etunimet", p.etu_fold, p.values["etu_fold"]),
+    ):
         counts = np.bincount(codes[codes >= 0], minlength=len(values))
         keep = counts >= min_count
         out[name] = {str(v): float(c) / n for v, c in zip(values[keep], counts[keep], strict=True)}
@@ -199,8 +219,13 @@ def _tf_tables(p: Prepared, min_count: int = 2) -> dict[str, dict[str, float]]:
 
 
 def fit(
-    p: Prepared, comp: Comparison, *, seed: int = 0, side: np.ndarray | None = None,
-    u_pairs: int = 300_000, base: Model | None = None,
+    p: Prepared,
+    comp: Comparison,
+    *,
+    seed: int = 0,
+    side: np.ndarray | None = None,
+    u_pairs: int = 300_000,
+    base: Model | None = None,
 ) -> Model:
     """Fit u (random pairs), m (two EM sessions) and the prior on one register."""
     rng = np.random.default_rng(seed)
@@ -228,8 +253,9 @@ def fit(
     total_pairs = n * (n - 1) / 2 if side is None else float((side == 0).sum() * (side == 1).sum())
     expected_matches = lam_a * session_a.sum() / max(fitted["syntymaaika"][4], 1e-6)
     prior = float(np.clip(expected_matches / max(total_pairs, 1.0), 1e-12, 0.5))
-    model = Model(m=fitted, u=u, prior=prior, tf=_tf_tables(p), tf_floor=1.0 / max(n, 1),
-                  fitted_on=n)
+    model = Model(
+        m=fitted, u=u, prior=prior, tf=_tf_tables(p), tf_floor=1.0 / max(n, 1), fitted_on=n
+    )
     if base is not None:
         model.match_threshold, model.review_threshold = base.match_threshold, base.review_threshold
     return model

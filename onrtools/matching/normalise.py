@@ -7,7 +7,8 @@ records with ten thousand distinct surnames cost ten thousand normalisations. Tw
 * ``fold``: ``exact`` with accents removed (what an ASCII export leaves: ä -> a, ö -> o, å -> a).
 
 The birth date comes from ``syntymaaika`` or, when that is missing, from a valid hetu; the sex
-likewise from ``sukupuoli`` or the hetu. Missing values are -1 in code arrays, ``NO_DATE`` in ``birth`` and "" in text.
+likewise from ``sukupuoli`` or the hetu. Missing values are -1 in code arrays, ``NO_DATE`` in
+``birth`` and "" in text.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -22,8 +24,20 @@ import pandas as pd
 from onrtools import hetu as hetu_mod
 
 COLUMNS = (
-    "tunniste", "etunimet", "kutsumanimi", "sukunimi", "syntymaaika", "sukupuoli", "hetu",
-    "passinumero", "sahkoposti", "kansalaisuus", "katuosoite", "postinumero", "kaupunki", "oid",
+    "tunniste",
+    "etunimet",
+    "kutsumanimi",
+    "sukunimi",
+    "syntymaaika",
+    "sukupuoli",
+    "hetu",
+    "passinumero",
+    "sahkoposti",
+    "kansalaisuus",
+    "katuosoite",
+    "postinumero",
+    "kaupunki",
+    "oid",
 )
 IDENTIFIED_COLUMNS = ("yksiloityVTJ", "yksiloity", "yksiloityEidas")
 NO_DATE = -(10**9)  # missing birth date (days since 1970 are negative before 1970)
@@ -93,21 +107,22 @@ class Prepared:
     etu_exact: np.ndarray
     etu_fold: np.ndarray
     kutsu_fold: np.ndarray
-    first1: np.ndarray          # first folded first name (code into first1_values)
+    first1: np.ndarray  # first folded first name (code into first1_values)
     suku_exact: np.ndarray
     suku_fold: np.ndarray
-    birth: np.ndarray           # days since 1970-01-01, NO_DATE missing
-    sex: np.ndarray             # 1, 2 or -1
-    hetu: np.ndarray            # code into hetu_values, -1 missing
-    hetu_valid: np.ndarray      # bool
+    birth: np.ndarray  # days since 1970-01-01, NO_DATE missing
+    sex: np.ndarray  # 1, 2 or -1
+    hetu: np.ndarray  # code into hetu_values, -1 missing
+    hetu_valid: np.ndarray  # bool
     passport: np.ndarray
     email: np.ndarray
-    address: np.ndarray         # folded street + postinumero
+    address: np.ndarray  # folded street + postinumero
     nationality: np.ndarray
-    vtj: np.ndarray             # bool: VTJ-identified
-    identified: np.ndarray      # bool: identified by any method or has a hetu (ONR link rule)
-    oid: np.ndarray             # object array, "" missing
+    vtj: np.ndarray  # bool: VTJ-identified
+    identified: np.ndarray  # bool: identified by any method or has a hetu (ONR link rule)
+    oid: np.ndarray  # object array, "" missing
     values: dict[str, np.ndarray] = field(default_factory=dict)
+    cache: dict[str, Any] = field(default_factory=dict)  # derived per-value tables (tokens)
 
     def __len__(self) -> int:
         return len(self.tunniste)
@@ -148,7 +163,9 @@ def prepare(records: pd.DataFrame) -> Prepared:
     hetu_codes, values["hetu"] = _codes(hetu_raw)
     uniq = pd.Series(values["hetu"], dtype=object)
     uniq_valid = hetu_mod.valid_series(uniq).to_numpy(dtype=bool) if len(uniq) else uniq.to_numpy()
-    uniq_birth = (hetu_mod.birth_date_series(uniq) if len(uniq) else pd.Series([], dtype="datetime64[s]"))
+    uniq_birth = (
+        hetu_mod.birth_date_series(uniq) if len(uniq) else pd.Series([], dtype="datetime64[s]")
+    )
     uniq_birth_days = _days(uniq_birth)
     individual = pd.to_numeric(uniq.str.slice(7, 10), errors="coerce").fillna(0).to_numpy()
     uniq_sex = np.where(uniq_valid, np.where(individual % 2 == 1, 1, 2), -1).astype(np.int64)
@@ -157,23 +174,32 @@ def prepare(records: pd.DataFrame) -> Prepared:
     hetu_valid = has_hetu & (uniq_valid[safe] if len(uniq) else False)
 
     birth_codes, birth_values = _codes(_text(records, "syntymaaika"))
-    parsed = pd.to_datetime(pd.Series(birth_values, dtype=object), format="ISO8601",
-                            errors="coerce")
+    parsed = pd.to_datetime(
+        pd.Series(birth_values, dtype=object), format="ISO8601", errors="coerce"
+    )
     birth_days = _days(parsed) if len(birth_values) else np.empty(0, dtype=np.int64)
-    birth = np.where(birth_codes >= 0, birth_days[np.maximum(birth_codes, 0)] if len(birth_days)
-                     else NO_DATE, NO_DATE)
+    birth = np.where(
+        birth_codes >= 0,
+        birth_days[np.maximum(birth_codes, 0)] if len(birth_days) else NO_DATE,
+        NO_DATE,
+    )
     if len(uniq):
         from_hetu = np.where(hetu_valid, uniq_birth_days[safe], NO_DATE)
         birth = np.where(birth != NO_DATE, birth, from_hetu)
 
-    sex_raw = _text(records, "sukupuoli").str.lower().map(
-        {"1": 1, "2": 2, "mies": 1, "nainen": 2, "m": 1, "f": 2, "n": 2}).fillna(-1)
+    sex_raw = (
+        _text(records, "sukupuoli")
+        .str.lower()
+        .map({"1": 1, "2": 2, "mies": 1, "nainen": 2, "m": 1, "f": 2, "n": 2})
+        .fillna(-1)
+    )
     sex = sex_raw.to_numpy(dtype=np.int64)
     if len(uniq):
         sex = np.where(sex > 0, sex, np.where(hetu_valid, uniq_sex[safe], -1))
 
     passport, values["passport"] = _codes(
-        _text(records, "passinumero").str.upper().str.replace(r"\W", "", regex=True))
+        _text(records, "passinumero").str.upper().str.replace(r"\W", "", regex=True)
+    )
     email, values["email"] = _codes(_text(records, "sahkoposti").str.lower())
     street = _text(records, "katuosoite")
     postal = _text(records, "postinumero")
@@ -183,11 +209,25 @@ def prepare(records: pd.DataFrame) -> Prepared:
     vtj = _flag(records, "yksiloityVTJ")
     identified = has_hetu | vtj | _flag(records, "yksiloity") | _flag(records, "yksiloityEidas")
     return Prepared(
-        tunniste=tunniste, etu_exact=etu_exact, etu_fold=etu_fold, kutsu_fold=kutsu_fold,
-        first1=first1, suku_exact=suku_exact, suku_fold=suku_fold, birth=birth, sex=sex,
-        hetu=hetu_codes, hetu_valid=hetu_valid, passport=passport, email=email, address=address,
-        nationality=nationality, vtj=vtj, identified=identified,
-        oid=_text(records, "oid").to_numpy(dtype=object), values=values,
+        tunniste=tunniste,
+        etu_exact=etu_exact,
+        etu_fold=etu_fold,
+        kutsu_fold=kutsu_fold,
+        first1=first1,
+        suku_exact=suku_exact,
+        suku_fold=suku_fold,
+        birth=birth,
+        sex=sex,
+        hetu=hetu_codes,
+        hetu_valid=hetu_valid,
+        passport=passport,
+        email=email,
+        address=address,
+        nationality=nationality,
+        vtj=vtj,
+        identified=identified,
+        oid=_text(records, "oid").to_numpy(dtype=object),
+        values=values,
     )
 
 

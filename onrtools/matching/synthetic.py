@@ -63,7 +63,9 @@ SURNAME_STEMS = (
     "Tammi Pihla Honka Kataja Lumme Paju Raita Ruusu Sorsa Kettu Susi Karhu Hirvi Kurki Joutsen "
     "Hauta Kärki Nurmi Penttilä Alho Rauta Hopea Valko Musta Puna Sini Ylä Ala Keski Ali Väli"
 )
-SURNAME_SUFFIXES = "nen lä la mäki niemi salo aho koski oja vaara lampi kangas järvi vuori lahti maa"
+SURNAME_SUFFIXES = (
+    "nen lä la mäki niemi salo aho koski oja vaara lampi kangas järvi vuori lahti maa"
+)
 FOREIGN_FIRST = (
     "Wei:5 Li:5 Yan:3 Jun:3 Mohammed:5 Ahmed:4 Fatima:4 Aisha:3 Olga:3 Ivan:3 Dmitri:2 Anastasia:3 "
     "Priya:3 Rahul:3 Arjun:2 Maria:4 José:3 Ana:3 John:3 Emily:3 Lukas:2 Hannah:2 Nguyen:2 Minh:2"
@@ -74,29 +76,40 @@ FOREIGN_LAST = (
     "Tran:3 Kowalski:2 Novák:2 Öztürk:2 Yılmaz:2 Andersson:2 Hansen:2 O'Brien:1 Dubois:1"
 )
 CITIES = (
-    ("00100", "Helsinki"), ("02150", "Espoo"), ("01300", "Vantaa"), ("33100", "Tampere"),
-    ("20100", "Turku"), ("90100", "Oulu"), ("40100", "Jyväskylä"), ("70100", "Kuopio"),
-    ("15100", "Lahti"), ("80100", "Joensuu"), ("65100", "Vaasa"), ("96100", "Rovaniemi"),
+    ("00100", "Helsinki"),
+    ("02150", "Espoo"),
+    ("01300", "Vantaa"),
+    ("33100", "Tampere"),
+    ("20100", "Turku"),
+    ("90100", "Oulu"),
+    ("40100", "Jyväskylä"),
+    ("70100", "Kuopio"),
+    ("15100", "Lahti"),
+    ("80100", "Joensuu"),
+    ("65100", "Vaasa"),
+    ("96100", "Rovaniemi"),
 )
-STREETS = "Mannerheimintie Hämeenkatu Aleksanterinkatu Kauppakatu Rantatie Koulukatu Puistokatu " \
+STREETS = (
+    "Mannerheimintie Hämeenkatu Aleksanterinkatu Kauppakatu Rantatie Koulukatu Puistokatu "
     "Kirkkokatu Asemakatu Sibeliuksenkatu Väinämöisenkatu Koivukuja Pihlajatie Mäntytie"
+)
 
 # rates per duplicate record (independent draws), chosen, not measured: see the module doc
 ERROR_RATES: dict[str, float] = {
-    "drop_hetu": 0.55,          # earlier import with a passport / no hetu
-    "hyphen_space": 0.10,       # Anna-Liisa -> Anna Liisa (only where a hyphen exists)
-    "fold_accents": 0.15,       # ä/ö/å lost in an export
+    "drop_hetu": 0.55,  # earlier import with a passport / no hetu
+    "hyphen_space": 0.10,  # Anna-Liisa -> Anna Liisa (only where a hyphen exists)
+    "fold_accents": 0.15,  # ä/ö/å lost in an export
     "first_names_subset": 0.12,  # only the first of several first names
-    "kutsumanimi_only": 0.04,   # kutsumanimi entered as etunimet
-    "name_typo": 0.06,          # one character wrong in the surname or a first name
-    "swap_day_month": 0.03,     # 03.07. vs 07.03.
-    "date_typo": 0.02,          # one digit of the birth date wrong
-    "hetu_typo": 0.03,          # one character of the hetu wrong (checksum then fails)
-    "surname_change": 0.05,     # married: new surname, same first names and birth date
+    "kutsumanimi_only": 0.04,  # kutsumanimi entered as etunimet
+    "name_typo": 0.06,  # one character wrong in the surname or a first name
+    "swap_day_month": 0.03,  # 03.07. vs 07.03.
+    "date_typo": 0.02,  # one digit of the birth date wrong
+    "hetu_typo": 0.03,  # one character of the hetu wrong (checksum then fails)
+    "surname_change": 0.05,  # married: new surname, same first names and birth date
     "drop_email": 0.35,
     "new_email": 0.40,
     "new_address": 0.50,
-    "drop_birth_date": 0.02,    # syntymaaika missing (hetu, if present, still tells it)
+    "drop_birth_date": 0.02,  # syntymaaika missing (hetu, if present, still tells it)
 }
 
 
@@ -135,11 +148,11 @@ def _typo(rng: random.Random, text: str) -> str:
     kind = rng.random()
     letters = "abdeghijklmnoprstuvyäö"
     if kind < 0.4:
-        return text[:i] + rng.choice(letters) + text[i + 1:]
+        return text[:i] + rng.choice(letters) + text[i + 1 :]
     if kind < 0.7 and i < len(text) - 1:
-        return text[:i] + text[i + 1] + text[i] + text[i + 2:]
+        return text[:i] + text[i + 1] + text[i] + text[i + 2 :]
     if kind < 0.85:
-        return text[:i] + text[i + 1:]
+        return text[:i] + text[i + 1 :]
     return text[:i] + text[i] + text[i:]
 
 
@@ -148,7 +161,7 @@ def _hetu_typo(rng: random.Random, value: str) -> str:
     while True:
         i = rng.choice(positions)
         new = rng.choice("0123456789") if i < 10 else rng.choice(hetu_mod.CHECK_CHARS)
-        candidate = value[:i] + new + value[i + 1:]
+        candidate = value[:i] + new + value[i + 1 :]
         if candidate != value and not hetu_mod.is_valid(candidate):
             return candidate
 
@@ -207,19 +220,25 @@ def _people(n: int, rng: np.random.Generator, py: random.Random) -> pd.DataFrame
     )
     city = rng.integers(0, len(CITIES), n)
     streets = STREETS.split()
-    frame = pd.DataFrame({
-        "person_id": np.arange(n),
-        "etunimet": etunimet,
-        "kutsumanimi": kutsumanimi,
-        "sukunimi": sukunimi.astype(object),
-        "syntymaaika": pd.Series(born).dt.strftime("%Y-%m-%d"),
-        "sukupuoli": sex,
-        "kansalaisuus": np.where(foreign, "999", "246"),
-        "katuosoite": [f"{streets[k]} {m}" for k, m in zip(
-            rng.integers(0, len(streets), n), rng.integers(1, 120, n), strict=True)],
-        "postinumero": [CITIES[c][0] for c in city],
-        "kaupunki": [CITIES[c][1] for c in city],
-    })
+    frame = pd.DataFrame(
+        {
+            "person_id": np.arange(n),
+            "etunimet": etunimet,
+            "kutsumanimi": kutsumanimi,
+            "sukunimi": sukunimi.astype(object),
+            "syntymaaika": pd.Series(born).dt.strftime("%Y-%m-%d"),
+            "sukupuoli": sex,
+            "kansalaisuus": np.where(foreign, "999", "246"),
+            "katuosoite": [
+                f"{streets[k]} {m}"
+                for k, m in zip(
+                    rng.integers(0, len(streets), n), rng.integers(1, 120, n), strict=True
+                )
+            ],
+            "postinumero": [CITIES[c][0] for c in city],
+            "kaupunki": [CITIES[c][1] for c in city],
+        }
+    )
     # hetu: most Finns have one; unique per person (test range allows 50 per sex and date)
     has_hetu = ~foreign & (rng.random(n) < 0.93)
     used: set[str] = set()
@@ -237,7 +256,8 @@ def _people(n: int, rng: np.random.Generator, py: random.Random) -> pd.DataFrame
         hetus.append(value)
     frame["hetu"] = pd.Series(hetus, dtype=object)
     frame["passinumero"] = pd.Series(
-        [f"P{py.randrange(10**7, 10**8)}" if h is None else None for h in hetus], dtype=object)
+        [f"P{py.randrange(10**7, 10**8)}" if h is None else None for h in hetus], dtype=object
+    )
     frame["sahkoposti"] = [
         f"{fold_accents(e.split()[0]).lower()}.{fold_accents(s).lower().replace(chr(39), '')}"
         f".{i}@example.fi"  # unique per person: an e-mail address is never shared
@@ -276,7 +296,9 @@ def _twins(people: pd.DataFrame, rate: float, rng: np.random.Generator) -> pd.Da
     ]
     chosen["passinumero"] = pd.Series(
         [f"P{py.randrange(10**7, 10**8)}" if h is None else None for h in chosen["hetu"]],
-        index=chosen.index, dtype=object)
+        index=chosen.index,
+        dtype=object,
+    )
     return chosen
 
 
@@ -299,8 +321,22 @@ def _corrupt(row: dict, py: random.Random) -> dict:
         etunimet = etunimet.replace("-", " ")
     sukunimi = r["sukunimi"]
     if py.random() < rates["surname_change"]:
-        sukunimi = py.choice(["Virtanen", "Korhonen", "Laine", "Koivisto", "Lindberg", "Aaltonen",
-                              "Peltonen", "Heino", "Kallio", "Rautio", "Väänänen", "Hakkarainen"])
+        sukunimi = py.choice(
+            [
+                "Virtanen",
+                "Korhonen",
+                "Laine",
+                "Koivisto",
+                "Lindberg",
+                "Aaltonen",
+                "Peltonen",
+                "Heino",
+                "Kallio",
+                "Rautio",
+                "Väänänen",
+                "Hakkarainen",
+            ]
+        )
         if sukunimi == r["sukunimi"]:
             sukunimi = "Sundström"
     if py.random() < rates["name_typo"]:
@@ -323,8 +359,7 @@ def _corrupt(row: dict, py: random.Random) -> dict:
     if py.random() < rates["drop_email"]:
         r["sahkoposti"] = None
     elif py.random() < rates["new_email"]:
-        r["sahkoposti"] = (f"{fold_accents(names[0]).lower()}.{r['person_id']}"
-                           f"@student.example.fi")
+        r["sahkoposti"] = f"{fold_accents(names[0]).lower()}.{r['person_id']}@student.example.fi"
     if py.random() < rates["new_address"]:
         r["katuosoite"] = f"{py.choice(STREETS.split())} {py.randrange(1, 120)}"
         r["postinumero"], r["kaupunki"] = py.choice(CITIES)
@@ -332,7 +367,11 @@ def _corrupt(row: dict, py: random.Random) -> dict:
 
 
 def generate_register(
-    n: int, *, seed: int = 20261127, duplicate_rate: float = 0.12, twin_rate: float = 0.01,
+    n: int,
+    *,
+    seed: int = 20261127,
+    duplicate_rate: float = 0.12,
+    twin_rate: float = 0.01,
 ) -> pd.DataFrame:
     """``n`` synthetic records: people, their twins and their duplicates, shuffled.
 
@@ -343,7 +382,8 @@ def generate_register(
         raise ValueError("n must be positive")
     rng = np.random.default_rng(seed)
     py = random.Random(seed)
-    n_people = max(1, int(n / (1 + duplicate_rate * 1.1 + twin_rate)))
+    # a little more than needed, then the first n of the shuffle: len(result) == n exactly
+    n_people = max(1, int(n / (1 + duplicate_rate * 1.1 + twin_rate)) + 20 + n // 50)
     people = _people(n_people, rng, py)
     twins = _twins(people, twin_rate, rng)
     people = pd.concat([people, twins], ignore_index=True)
@@ -364,5 +404,5 @@ def true_pairs(records: pd.DataFrame) -> set[tuple[str, str]]:
     pairs: set[tuple[str, str]] = set()
     for ids in grouped[grouped.map(len) > 1]:
         ids = sorted(ids)
-        pairs.update((a, b) for i, a in enumerate(ids) for b in ids[i + 1:])
+        pairs.update((a, b) for i, a in enumerate(ids) for b in ids[i + 1 :])
     return pairs

@@ -31,6 +31,7 @@ from onrtools.simulator.core import Caller
 SERVICE_PREFIX = "OPPIJANUMEROREKISTERI_"
 SECURITY_CHECK_PATH = "/oppijanumerorekisteri-service/j_spring_cas_security_check"
 DEFAULT_USERS = Path(__file__).with_name("users.toml")
+PRUNE_ABOVE = 10_000  # open sessions before dead ones are forgotten
 
 
 @dataclass(frozen=True)
@@ -152,8 +153,11 @@ class AuthService:
         if user is None or not secrets.compare_digest(user.password, password):
             raise AuthError(401, "authentication failed")
         tgt = "TGT-" + secrets.token_urlsafe(24)
+        now = self.clock()
         with self._lock:
-            self._tgts[tgt] = _Ticket(username, self.clock() + self.settings.tgt_ttl)
+            self._tgts[tgt] = _Ticket(username, now + self.settings.tgt_ttl)
+            if len(self._tgts) > PRUNE_ABOVE:
+                self._prune(now)
         return tgt
 
     def grant_st(self, tgt: str, service: str) -> str:
@@ -186,10 +190,20 @@ class AuthService:
         return user
 
     def open_session(self, user: User, ticket: str) -> Session:
-        session = Session(secrets.token_hex(16).upper(), user.username, ticket, self.clock())
+        now = self.clock()
+        session = Session(secrets.token_hex(16).upper(), user.username, ticket, now)
         with self._lock:
             self._sessions[session.id] = session
+            if len(self._sessions) > PRUNE_ABOVE:
+                self._prune(now)
         return session
+
+    def _prune(self, now: float) -> None:
+        """Forget long-dead tickets and sessions (a forgotten session is no session: 302)."""
+        keep = 2 * self.settings.session_ttl
+        self._sessions = {k: s for k, s in self._sessions.items() if now - s.last_access < keep}
+        self._tgts = {k: t for k, t in self._tgts.items() if t.expires > now}
+        self._sts = {k: t for k, t in self._sts.items() if t.expires > now}
 
     def session(self, session_id: str) -> Session | None:
         """The session for a cookie value, or None when unknown (never opened, or forgotten)."""

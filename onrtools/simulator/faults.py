@@ -70,6 +70,22 @@ class FaultConfig:
         self.stall_imports = bool(self.stall_imports)
 
 
+HELP: dict[str, str] = {
+    "latency_ms": "milliseconds added before every matched request",
+    "error_rate": "share (0-1) of matched requests answered with an error status",
+    "error_statuses": "statuses drawn for errors (default 500,503)",
+    "error_next": "the next N matched requests fail",
+    "drop_before_rate": "share of connections closed before processing",
+    "drop_before_next": "the next N matched connections close before processing",
+    "drop_after_rate": "share processed, then closed without a response",
+    "drop_after_next": "the next N matched requests are processed, then dropped",
+    "match": "'METHOD /path-prefix' patterns below the service root (default: all)",
+    "session_expiry_after": "CAS sessions answer 401 after N requests",
+    "stall_imports": "imports stop after their first chunk until restarted",
+    "seed": "seed of the fault draws",
+}
+
+
 class FaultInjector:
     """Decides, per request, whether and how to misbehave; counts what it injected."""
 

@@ -78,23 +78,10 @@ def scope(world: World, caller: Caller, requested: list[str] | None) -> list[str
     return sorted(own)
 
 
-def where(world: World, caller: Caller, criteria: Mapping[str, Any]) -> tuple[str, list[Any]]:
-    """WHERE clause over `henkilo h` for OppijaTuontiCriteria."""
-    clauses = ["h.imported = 1"]
+def filters(criteria: Mapping[str, Any]) -> tuple[list[str], list[Any]]:
+    """Clauses over `henkilo h` for the criteria other than organisations and time."""
+    clauses: list[str] = []
     params: list[Any] = []
-    orgs = scope(world, caller, _orgs_param(criteria.get("organisaatioOids")))
-    if orgs is not None:
-        if not orgs:
-            clauses.append("0")
-        else:
-            clauses.append(
-                "EXISTS (SELECT 1 FROM henkilo_organisaatio o WHERE o.henkilo_id = h.id AND "
-                f"o.org IN ({','.join('?' * len(orgs))}))"
-            )
-            params.extend(orgs)
-    if criteria.get("muokattuJalkeen") not in (None, ""):
-        clauses.append("h.modified >= ?")
-        params.append(parse_datetime(criteria["muokattuJalkeen"]))
     if criteria.get("tuontiId") not in (None, ""):
         clauses.append(
             "EXISTS (SELECT 1 FROM tuonti_rivi r WHERE r.henkilo_id = h.id AND r.tuonti_id = ?)"
@@ -107,7 +94,34 @@ def where(world: World, caller: Caller, criteria: Mapping[str, Any]) -> tuple[st
         clause, p = _name_search(nimi)
         clauses.append(clause)
         params.extend(p)
-    return " AND ".join(clauses), params
+    return clauses, params
+
+
+def since(criteria: Mapping[str, Any]) -> int | None:
+    value = criteria.get("muokattuJalkeen")
+    return None if value in (None, "") else parse_datetime(value)
+
+
+def where(world: World, caller: Caller, criteria: Mapping[str, Any]) -> tuple[str, list[Any]]:
+    """WHERE clause over `henkilo h` for OppijaTuontiCriteria (persons in some tuonti_rivi)."""
+    clauses = ["h.imported = 1"]
+    params: list[Any] = []
+    orgs = scope(world, caller, _orgs_param(criteria.get("organisaatioOids")))
+    if orgs is not None:
+        if not orgs:
+            clauses.append("0")
+        else:
+            clauses.append(
+                "h.id IN (SELECT f.henkilo_id FROM feed_org f WHERE "
+                f"f.org IN ({','.join('?' * len(orgs))}))"
+            )
+            params.extend(orgs)
+    after = since(criteria)
+    if after is not None:
+        clauses.append("h.modified >= ?")
+        params.append(after)
+    more, more_params = filters(criteria)
+    return " AND ".join(clauses + more), params + more_params
 
 
 def _name_search(text: str) -> tuple[str, list[Any]]:
@@ -160,35 +174,78 @@ def _paging(page: Any, count: Any, *, max_count: int | None) -> tuple[int, int]:
     return p, c
 
 
+def _feed_source(
+    world: World, caller: Caller, criteria: Mapping[str, Any]
+) -> tuple[str, list[Any]]:
+    """A subquery yielding (hid, m) = (person id, modified) of the feed's persons.
+
+    Scoped callers read the narrow feed_org index (organisation, modified, person); the
+    superuser reads henkilo's partial index of imported persons.
+    """
+    orgs = scope(world, caller, _orgs_param(criteria.get("organisaatioOids")))
+    more, more_params = filters(criteria)
+    after = since(criteria)
+    if orgs is None:
+        clauses = ["h.imported = 1", *more]
+        params: list[Any] = list(more_params)
+        if after is not None:
+            clauses.insert(1, "h.modified >= ?")
+            params.insert(0, after)
+        sql = f"SELECT h.id AS hid, h.modified AS m FROM henkilo h WHERE {' AND '.join(clauses)}"
+        return sql, params
+    if not orgs:
+        return "SELECT 0 AS hid, 0 AS m WHERE 0", []
+    clauses = [f"f.org IN ({','.join('?' * len(orgs))})"]
+    params = list(orgs)
+    if after is not None:
+        clauses.append("f.modified >= ?")
+        params.append(after)
+    join = " JOIN henkilo h ON h.id = f.henkilo_id" if more else ""
+    clauses += more
+    params += more_params
+    group = " GROUP BY f.henkilo_id" if len(orgs) > 1 else ""  # one row per person
+    sql = (
+        f"SELECT f.henkilo_id AS hid, f.modified AS m FROM feed_org f{join} "
+        f"WHERE {' AND '.join(clauses)}{group}"
+    )
+    return sql, params
+
+
 def muuttuneet(
     world: World, caller: Caller, criteria: Mapping[str, Any], page: Any, count: Any
 ) -> dict[str, Any]:
     p, c = _paging(page, count, max_count=10000)
-    clause, params = where(world, caller, criteria)
-    total = world.cached_count(f"SELECT COUNT(*) FROM henkilo h WHERE {clause}", params)
+    source, params = _feed_source(world, caller, criteria)
+    total = world.cached_count(f"SELECT COUNT(*) FROM ({source})", params)
     cur = world.conn.cursor()
     cur.row_factory = None  # plain tuples: the feed page is the hot path
-    cols = ", ".join(f"h.{c.strip()}" for c in FEED_COLUMNS.split(","))
     # Offset paging as ONR; while nothing was written, page p+1 continues after the last row of
     # page p (same rows, without re-scanning the offset).
-    key = (world.generation, clause, tuple(params), c)
+    key = (world.generation, source, tuple(params), c)
     after = world.page_ends.get((*key, p - 1)) if p > 1 else None
     if after is not None:
-        rows = cur.execute(
-            f"SELECT {cols} FROM henkilo h WHERE {clause} AND (h.modified, h.id) > (?, ?) "
-            "ORDER BY h.modified, h.id LIMIT ?",
+        keys = cur.execute(
+            f"SELECT hid, m FROM ({source}) WHERE (m, hid) > (?, ?) ORDER BY m, hid LIMIT ?",
             (*params, *after, c),
         ).fetchall()
     else:
-        rows = cur.execute(
-            f"SELECT {cols} FROM henkilo h WHERE {clause} ORDER BY h.modified, h.id "
-            "LIMIT ? OFFSET ?",
+        keys = cur.execute(
+            f"SELECT hid, m FROM ({source}) ORDER BY m, hid LIMIT ? OFFSET ?",
             (*params, c, (p - 1) * c),
         ).fetchall()
-    if rows:
+    if keys:
         if len(world.page_ends) > 256 or any(k[0] != world.generation for k in world.page_ends):
             world.page_ends.clear()
-        world.page_ends[(*key, p)] = (rows[-1][3], rows[-1][0])
+        world.page_ends[(*key, p)] = (keys[-1][1], keys[-1][0])
+    by_id: dict[int, tuple[Any, ...]] = {}
+    page_ids = [k[0] for k in keys]
+    for s in range(0, len(page_ids), 900):
+        part = page_ids[s : s + 900]
+        for r in cur.execute(
+            f"SELECT {FEED_COLUMNS} FROM henkilo WHERE id IN ({','.join('?' * len(part))})", part
+        ):
+            by_id[r[0]] = r
+    rows = [by_id[i] for i in page_ids if i in by_id]
     ids = [r[0] for r in rows]
     masters = {
         int(r["slave_id"]): int(r["master_id"])
@@ -312,15 +369,20 @@ def tuontikooste(world: World, caller: Caller, params: Mapping[str, Any]) -> dic
     if params.get("id") not in (None, ""):
         clauses.append("t.id = ?")
         args.append(int(params["id"]))
-    base = (
-        "SELECT t.id AS id, t.kasittelija_oid AS oid, t.aikaleima AS timestamp, "
-        "t.kasiteltavia AS total, t.kasiteltavia - t.kasiteltyja AS inProgress, t.api AS api, "
-        "CASE WHEN a.id IS NULL THEN NULL ELSE a.sukunimi || ', ' || a.etunimet END AS author, "
+    aggregates = (
         "(SELECT COUNT(*) FROM tuonti_rivi r JOIN henkilo h ON h.id = r.henkilo_id "
         " WHERE r.tuonti_id = t.id AND (h.passivoitu = 1 OR h.duplicate = 1 OR h.yksiloity = 1 "
         " OR h.yksiloity_vtj = 1)) AS successful, "
         "(SELECT COUNT(*) FROM tuonti_rivi r WHERE r.tuonti_id = t.id AND r.conflict = 1) "
-        " AS conflicts "
+        " AS conflicts, "
+    )
+    # the per-row counts are computed for the page only, unless the order needs them
+    by_aggregate = field in ("successful", "failures", "conflicts")
+    base = (
+        "SELECT t.id AS id, t.kasittelija_oid AS oid, t.aikaleima AS timestamp, "
+        "t.kasiteltavia AS total, t.kasiteltavia - t.kasiteltyja AS inProgress, t.api AS api, "
+        + (aggregates if by_aggregate else "")
+        + "CASE WHEN a.id IS NULL THEN NULL ELSE a.sukunimi || ', ' || a.etunimet END AS author "
         "FROM tuonti t LEFT JOIN henkilo a ON a.oid = t.kasittelija_oid "
         f"WHERE {' AND '.join(clauses)}"
     )
@@ -330,11 +392,29 @@ def tuontikooste(world: World, caller: Caller, params: Mapping[str, Any]) -> dic
         args.append(f"%{str(params['author']).lower()}%")
     nulls = "NULLS LAST" if sort == "ASC" else "NULLS FIRST"
     order = f"ORDER BY {KOOSTE_FIELDS[field]} {sort} {nulls}, id {sort}"
-    sql = f"SELECT *, total - successful AS failures FROM ({base}) {outer_where}"
+    failures = ", total - successful AS failures" if by_aggregate else ""
+    sql = f"SELECT *{failures} FROM ({base}) {outer_where}"
     total = int(world.conn.execute(f"SELECT COUNT(*) FROM ({sql})", args).fetchone()[0])
-    rows = world.conn.execute(
-        f"SELECT * FROM ({sql}) {order} LIMIT ? OFFSET ?", (*args, size, (page - 1) * size)
-    ).fetchall()
+    rows = [
+        dict(r)
+        for r in world.conn.execute(
+            f"SELECT * FROM ({sql}) {order} LIMIT ? OFFSET ?", (*args, size, (page - 1) * size)
+        )
+    ]
+    if not by_aggregate and rows:
+        ids = [r["id"] for r in rows]
+        counted = {
+            int(r["id"]): r
+            for r in world.conn.execute(
+                f"SELECT t.id AS id, {aggregates} 0 AS unused FROM tuonti t "
+                f"WHERE t.id IN ({','.join('?' * len(ids))})",
+                ids,
+            )
+        }
+        for r in rows:
+            c = counted[r["id"]]
+            r["successful"], r["conflicts"] = c["successful"], c["conflicts"]
+            r["failures"] = r["total"] - r["successful"]
     content = [
         {
             "id": r["id"],

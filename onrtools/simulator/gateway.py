@@ -24,7 +24,7 @@ from http.cookies import SimpleCookie
 from typing import Any
 from urllib.parse import parse_qs, quote
 
-from onrtools.simulator.auth import SECURITY_CHECK_PATH, AuthError, AuthService, User
+from onrtools.simulator.auth import SECURITY_CHECK_PATH, AuthError, AuthService
 from onrtools.simulator.core import Caller
 from onrtools.simulator.faults import FaultInjector
 
@@ -282,7 +282,7 @@ class Gateway:
             await send_json(send, 401, servlet_error(401, "Unauthorized", scope["path"]))
             return None
         entry["user"] = user.username
-        return _caller(user)
+        return user.caller()
 
     async def _login_redirect(self, scope: Scope, send: Send) -> None:
         base = base_url(scope)
@@ -296,10 +296,6 @@ def _loggable(path: str) -> str:
     if path.startswith("/cas/v1/tickets/"):
         return "/cas/v1/tickets/{TGT}"
     return path
-
-
-def _caller(user: User) -> Caller:
-    return user.caller()
 
 
 def _cookie_header(session_id: str) -> tuple[bytes, bytes]:

@@ -178,6 +178,7 @@ def yleistunniste_hae(world: World, caller: Caller, body: Any) -> dict[str, Any]
     orgs = sorted(caller.orgs("YLEISTUNNISTE_LUONTI"))
     if row is not None:
         world.add_orgs([int(row["id"])], orgs)  # no `modified` bump (§4.2)
+        world.sync_feed([int(row["id"])])
         return {"oid": row["oid"], "oppijanumero": oppijanumero(master_row(world, row))}
     if (
         world.conn.execute("SELECT 1 FROM henkilo_hetu WHERE hetu = ?", (body["hetu"],)).fetchone()

@@ -40,6 +40,7 @@ TYPE_MISMATCH = "org.springframework.web.method.annotation.MethodArgumentTypeMis
 Long = Annotated[int, Path(ge=-(2**63), le=LONG_MAX)]
 Oid = Annotated[str, Path(min_length=1)]
 
+
 def _body(schema: dict[str, Any]) -> dict[str, Any]:
     return {"requestBody": {"required": True,
                             "content": {"application/json": {"schema": schema}}}}
@@ -325,14 +326,15 @@ def create_henkilo(c: CallerDep, r: RegistryDep, body: HenkiloCreateBody) -> Res
     return text(r.create_henkilo(c, body), 201)
 
 
+@router.head("/henkilo/{oid}", tags=["henkilo"])
+def head_henkilo(oid: Oid, c: CallerDep, r: RegistryDep) -> Response:
+    """Existence check (before GET: a GET route would answer HEAD itself)."""
+    return Response(status_code=200 if r.henkilo_exists(c, oid) else 404)
+
+
 @router.get("/henkilo/{oid}", tags=["henkilo"])
 def get_henkilo(oid: Oid, c: CallerDep, r: RegistryDep) -> Response:
     return ok(r.get_henkilo(c, oid))
-
-
-@router.head("/henkilo/{oid}", tags=["henkilo"])
-def head_henkilo(oid: Oid, c: CallerDep, r: RegistryDep) -> Response:
-    return Response(status_code=200 if r.henkilo_exists(c, oid) else 404)
 
 
 @router.delete("/henkilo/{oid}", tags=["henkilo"])

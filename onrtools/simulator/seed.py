@@ -438,6 +438,15 @@ class Seeder:
                         f"WHERE id IN ({','.join('?' * len(sub))})",
                         (kasittelija, *sub),
                     )
+        if self.batch.henkilo:
+            first, last = self.batch.henkilo[0][0], self.batch.henkilo[-1][0]
+            conn.execute(
+                "INSERT OR REPLACE INTO feed_org(henkilo_id, org, modified) "
+                "SELECT h.id, o.org, h.modified FROM henkilo h "
+                "JOIN henkilo_organisaatio o ON o.henkilo_id = h.id "
+                "WHERE h.imported = 1 AND h.id BETWEEN ? AND ?",
+                (first, last),
+            )
         self.batch.imported = {}
 
     def service_users(self) -> None:

@@ -24,7 +24,7 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from onrtools.simulator.app import create_app
 from onrtools.simulator.auth import AuthService, load_users
-from onrtools.simulator.faults import FaultConfig, FaultInjector
+from onrtools.simulator.faults import HELP, FaultConfig, FaultInjector
 from onrtools.simulator.gateway import ABORT_EXTENSION, SERVICE, SimContext
 
 log = logging.getLogger(__name__)
@@ -105,6 +105,7 @@ class SimulatorServer:
             self.app, http=AbortableH11, lifespan="off", log_level="warning",
             access_log=False,  # uvicorn's access log would print ?ticket= query strings
             timeout_graceful_shutdown=2,
+            timeout_keep_alive=60,  # as a load balancer in front of ONR; fewer reconnect races
         ))
 
     @property
@@ -200,14 +201,15 @@ def _fault_flags(parser: argparse.ArgumentParser) -> None:
     for f in dataclasses.fields(FaultConfig):
         flag = "--fault-" + f.name.replace("_", "-")
         dest = "fault_" + f.name
+        text = HELP.get(f.name)
         if f.type in ("bool", bool):
-            group.add_argument(flag, dest=dest, action="store_true")
+            group.add_argument(flag, dest=dest, action="store_true", help=text)
         elif f.name in ("match", "error_statuses"):
-            group.add_argument(flag, dest=dest, metavar="A,B", help="comma-separated list")
+            group.add_argument(flag, dest=dest, metavar="A,B", help=text)
         elif f.type in ("float", float):
-            group.add_argument(flag, dest=dest, type=float)
+            group.add_argument(flag, dest=dest, type=float, metavar="SHARE", help=text)
         else:
-            group.add_argument(flag, dest=dest, type=int)
+            group.add_argument(flag, dest=dest, type=int, metavar="N", help=text)
 
 
 def _faults_from(args: argparse.Namespace) -> FaultConfig:
@@ -232,7 +234,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--db", type=Path, default=DEFAULT_DB, help="SQLite file (kept across runs)")
     p.add_argument("--seed", type=int, default=0, help="makes the population and ids reproducible")
     p.add_argument("--population", type=int, default=1000,
-                   help="synthetic persons to create when the database is new")
+                   help="synthetic persons to create when the store holds no person yet")
     p.add_argument("--identification", choices=IDENTIFICATION_MODES, default="immediate")
     p.add_argument("--identification-interval", type=float, default=10.0,
                    help="seconds between identification runs in scheduled mode")

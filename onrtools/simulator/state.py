@@ -20,7 +20,7 @@ from .core import ROOT_ORG, Caller, SimError, require_role, unauthorized
 from .dto import henkilo_dto, perustieto_dto
 from .store import connect, get_meta, set_meta
 from .validation import validate_oppija_tuonti, validate_yleistunniste_tuonti
-from .world import World
+from .world import World, hetu_derived
 
 __all__ = ["Caller", "Clock", "Registry", "SimError", "ROOT_ORG"]
 
@@ -184,6 +184,7 @@ class Registry:
                 raise SimError(400, "Käyttäjällä ei ole organisaatioita")
             w.add_orgs([int(row["id"])], orgs)
             w.touch([int(row["id"])], caller.oid)
+            w.sync_feed([int(row["id"])])
 
     def put_organisation(self, caller: Caller, oid: str, org: str) -> None:
         require_role(caller, "REKISTERINPITAJA")
@@ -191,6 +192,7 @@ class Registry:
             row = persons.existing(w, oid)
             w.add_orgs([int(row["id"])], [org])
             w.touch([int(row["id"])], caller.oid)
+            w.sync_feed([int(row["id"])])
 
     def delete_organisation(self, caller: Caller, oid: str, org: str) -> None:
         require_role(caller, "REKISTERINPITAJA")
@@ -201,6 +203,7 @@ class Registry:
                 (row["id"], org),
             )
             w.touch([int(row["id"])], caller.oid)
+            w.sync_feed([int(row["id"])])
 
     # -- /yleistunniste ----------------------------------------------------------------------
     @staticmethod
@@ -483,6 +486,42 @@ class Registry:
 
         with self._tx() as w:
             vtj.put(w, records)
+
+    def sample_vtj_people(self, n: int, *, rng_seed: int = 0) -> list[dict[str, Any]]:
+        """Up to n people VTJ knows but ONR does not (yet): material for a demo register.
+
+        Each: {hetu, etunimet, kutsumanimi, sukunimi, syntymaaika, sukupuoli, aidinkieli,
+        kansalaisuus[]}; importing them identifies them (modes immediate/scheduled).
+        """
+        import json
+
+        with self._lock:
+            rows = self.world.conn.execute(
+                "SELECT v.hetu, v.data FROM vtj v WHERE NOT EXISTS (SELECT 1 FROM henkilo h "
+                "WHERE h.hetu = v.hetu) AND NOT EXISTS (SELECT 1 FROM henkilo_hetu x "
+                "WHERE x.hetu = v.hetu) ORDER BY v.hetu"
+            ).fetchall()
+        rng = random.Random(rng_seed)
+        picked = rng.sample(rows, min(n, len(rows)))
+        out = []
+        for row in picked:
+            d = json.loads(row["data"])
+            if d.get("korvaavaHetu") or d.get("passivoitu"):
+                continue
+            derived = hetu_derived(row["hetu"])
+            out.append(
+                {
+                    "hetu": row["hetu"],
+                    "etunimet": d["etunimet"],
+                    "kutsumanimi": d["kutsumanimi"],
+                    "sukunimi": d["sukunimi"],
+                    "syntymaaika": derived[0] if derived else None,
+                    "sukupuoli": d.get("sukupuoli"),
+                    "aidinkieli": d.get("aidinkieli"),
+                    "kansalaisuus": list(d.get("kansalaisuus") or []),
+                }
+            )
+        return out
 
     def events(self, since_id: int = 0) -> list[dict[str, Any]]:
         """The "person modified" event log (SNS topic in ONR): [{id, aikaleima, kind, oid}]."""

@@ -63,6 +63,12 @@ CREATE INDEX IF NOT EXISTS ix_identification_h ON identification(henkilo_id);
 CREATE TABLE IF NOT EXISTS henkilo_organisaatio (
     henkilo_id INTEGER NOT NULL, org TEXT NOT NULL, PRIMARY KEY (henkilo_id, org)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS ix_henkilo_org_o ON henkilo_organisaatio(org, henkilo_id);
+-- the change feed per organisation: one row per (imported person, organisation), kept in step
+-- with henkilo.modified by World.touch / World.sync_feed; the feed is an index range scan
+CREATE TABLE IF NOT EXISTS feed_org (
+    henkilo_id INTEGER NOT NULL, org TEXT NOT NULL, modified INTEGER NOT NULL,
+    PRIMARY KEY (henkilo_id, org)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS ix_feed_org ON feed_org(org, modified, henkilo_id);
 CREATE TABLE IF NOT EXISTS henkiloviite (
     slave_id INTEGER PRIMARY KEY, master_id INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS ix_viite_master ON henkiloviite(master_id);

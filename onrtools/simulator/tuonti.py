@@ -218,6 +218,7 @@ def process_chunk(world: World, cache: RowCache, tuonti: sqlite3.Row) -> list[in
             f"WHERE id IN ({','.join('?' * len(part))})",
             (kasittelija, *part),
         )
+    world.sync_feed(ids)
     conn.execute("UPDATE tuonti SET kasiteltyja = ? WHERE id = ?", (end, tuonti_id))
     if end >= int(tuonti["kasiteltavia"]):
         cache.drop(tuonti_id)

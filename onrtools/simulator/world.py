@@ -170,6 +170,10 @@ class World:
                 f"WHERE id IN ({placeholders(len(part))})",
                 (now, kasittelija, *part),
             )
+            self.conn.execute(
+                f"UPDATE feed_org SET modified = ? WHERE henkilo_id IN ({placeholders(len(part))})",
+                (now, *part),
+            )
         self.events_for(all_ids, "update", now)
         return now
 
@@ -204,6 +208,20 @@ class World:
             "UPDATE henkilo SET search_str = ?, sukunimi_key = ?, etunimi_key = ? WHERE id = ?",
             (s, sk, ek, henkilo_id),
         )
+
+    def sync_feed(self, ids: Iterable[int]) -> None:
+        """Rebuild the feed_org rows of these persons (imported ones, one per organisation)."""
+        ids = sorted(set(int(i) for i in ids))
+        for part in _parts(ids):
+            q = placeholders(len(part))
+            self.conn.execute(f"DELETE FROM feed_org WHERE henkilo_id IN ({q})", part)
+            self.conn.execute(
+                "INSERT INTO feed_org(henkilo_id, org, modified) "
+                "SELECT h.id, o.org, h.modified FROM henkilo h "
+                "JOIN henkilo_organisaatio o ON o.henkilo_id = h.id "
+                f"WHERE h.imported = 1 AND h.id IN ({q})",
+                part,
+            )
 
     def add_orgs(self, ids: Iterable[int], orgs: Iterable[str]) -> None:
         orgs = list(orgs)

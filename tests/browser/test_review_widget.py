@@ -21,10 +21,17 @@ import httpx
 import pytest
 
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
-CELL = '''\
+CELL = """\
 from pathlib import Path
 import pandas as pd
 from onrtools.review import ReviewSession
@@ -44,7 +51,7 @@ records = pd.DataFrame({{
 }})
 session = ReviewSession(Path({workspace!r}), pairs, records, reviewer="browser-test")
 session.widget()
-'''
+"""
 
 
 def _free_port() -> int:
@@ -55,11 +62,20 @@ def _free_port() -> int:
 
 def _notebook(path: Path, workspace: Path) -> None:
     nb = {
-        "cells": [{"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [],
-                   "source": CELL.format(workspace=str(workspace))}],
-        "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3",
-                                    "language": "python"}},
-        "nbformat": 4, "nbformat_minor": 5,
+        "cells": [
+            {
+                "cell_type": "code",
+                "execution_count": None,
+                "metadata": {},
+                "outputs": [],
+                "source": CELL.format(workspace=str(workspace)),
+            }
+        ],
+        "metadata": {
+            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}
+        },
+        "nbformat": 4,
+        "nbformat_minor": 5,
     }
     path.write_text(json.dumps(nb), encoding="utf-8")
 
@@ -73,21 +89,39 @@ def lab(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     settings = tmp_path / "lab-settings" / "@jupyterlab" / "apputils-extension"
     settings.mkdir(parents=True)
     (settings / "notification.jupyterlab-settings").write_text(
-        json.dumps({"fetchNews": "false", "checkForUpdates": False}), encoding="utf-8")
+        json.dumps({"fetchNews": "false", "checkForUpdates": False}), encoding="utf-8"
+    )
     port = _free_port()
-    env = {**os.environ, "JUPYTER_CONFIG_DIR": str(tmp_path / "config"),
-           "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"), "JUPYTER_PLATFORM_DIRS": "1",
-           "IPYTHONDIR": str(tmp_path / "ipython")}
+    env = {
+        **os.environ,
+        "JUPYTER_CONFIG_DIR": str(tmp_path / "config"),
+        "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"),
+        "JUPYTER_PLATFORM_DIRS": "1",
+        "IPYTHONDIR": str(tmp_path / "ipython"),
+    }
     env["PYTHONPATH"] = str(Path(__file__).resolve().parents[2])
     proc = subprocess.Popen(
-        [sys.executable, "-m", "jupyterlab", "--no-browser", "--ServerApp.ip=127.0.0.1",
-         f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
-         "--IdentityProvider.token=", "--ServerApp.password=", f"--ServerApp.root_dir={root}",
-         f"--LabApp.workspaces_dir={tmp_path / 'lab-workspaces'}", "--LabApp.news_url=None",
-         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-         "--LabApp.extension_manager=readonly", "--allow-root",
-         f"--LabApp.user_settings_dir={tmp_path / 'lab-settings'}"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-m",
+            "jupyterlab",
+            "--no-browser",
+            "--ServerApp.ip=127.0.0.1",
+            f"--ServerApp.port={port}",
+            "--ServerApp.port_retries=0",
+            "--IdentityProvider.token=",
+            "--ServerApp.password=",
+            f"--ServerApp.root_dir={root}",
+            f"--LabApp.workspaces_dir={tmp_path / 'lab-workspaces'}",
+            "--LabApp.news_url=None",
+            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+            "--LabApp.extension_manager=readonly",
+            "--allow-root",
+            f"--LabApp.user_settings_dir={tmp_path / 'lab-settings'}",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -160,7 +194,8 @@ def test_decisions_survive_kernel_restart(lab: tuple[str, Path]) -> None:
         _menu(page, "Kernel", "Restart Kernel and Run All Cells")
         page.locator(".jp-Dialog button.jp-mod-accept").click()
         expect(page.locator(".onr-progress")).to_contain_text(
-            "Pair 4 of 5 · decided 3 of 5", timeout=60_000)
+            "Pair 4 of 5 · decided 3 of 5", timeout=60_000
+        )
         expect(page.locator(".onr-pair-view")).to_contain_text("Mäki")  # pair g/h
         # the new kernel's widgets must be live (not the restart's disconnected views)
         page.locator(".onr-pair-view:not(.jupyter-widgets-disconnected)").wait_for()
@@ -172,7 +207,11 @@ def test_decisions_survive_kernel_restart(lab: tuple[str, Path]) -> None:
         browser.close()
 
     with sqlite3.connect(workspace / "review" / "decisions.sqlite") as db:
-        rows = db.execute("SELECT tunniste_l, decision, note, reviewer FROM decisions ORDER BY id").fetchall()
-    assert rows == [("a", "same", "", "browser-test"),
-                    ("c", "different", "different passports", "browser-test"),
-                    ("e", "unsure", "", "browser-test")]
+        rows = db.execute(
+            "SELECT tunniste_l, decision, note, reviewer FROM decisions ORDER BY id"
+        ).fetchall()
+    assert rows == [
+        ("a", "same", "", "browser-test"),
+        ("c", "different", "different passports", "browser-test"),
+        ("e", "unsure", "", "browser-test"),
+    ]

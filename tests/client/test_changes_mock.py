@@ -63,3 +63,15 @@ def test_since_and_watermark_file(fake: FakeOnr, client: OnrClient, tmp_path: Pa
     assert mark.muokattu == T0 + 9 and mark.boundary == frozenset({"s9"})
     iso = iter_changes(client, since="2023-11-14T22:13:20.003+00:00")
     assert [c.oid for c in iso][:1] == ["s3"]
+
+
+def test_full_mode_reads_complete_dtos(fake: FakeOnr, client: OnrClient) -> None:
+    from onrtools.models import FeedMaster, OppijaRead
+
+    fake.touch("f1", T0)
+    fake.feed[0]["master"]["sukupuoli"] = {"koodi": "2", "nimi": {"FI": "nainen"}}
+    lean = list(iter_changes(client))
+    full = list(iter_changes(client, full=True))
+    assert isinstance(lean[0].master, FeedMaster) and lean[0].master.hetu == "010190-9981"
+    assert isinstance(full[0].master, OppijaRead)
+    assert full[0].master.sukupuoli is not None and full[0].master.sukupuoli.koodi == "2"

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import SecretStr
 
 from onrtools.batch_import import import_register
 from onrtools.changes import iter_changes
@@ -221,3 +222,17 @@ def _full_feed(c: OnrClient) -> list[Any]:
         if p.numberOfElements < 10000:
             return entries
         page += 1
+
+
+def test_oauth2_client_credentials(simulator: SimHandle) -> None:
+    s = Settings.from_env(environ={}, env_files=(), base_url=simulator.base_url,
+                          caller_id=CALLER, auth="oauth2", client_id="palvelu-kk1",
+                          client_secret="simulator")
+    with OnrClient.from_settings(s) as c:
+        assert c.tuontikooste(page_size=1).totalElements >= 0
+        assert c.muuttuneet(count=1).numberOfElements <= 1
+        assert c.http.auth.logins == 1  # type: ignore[union-attr]  # token cached
+    bad = s.model_copy(update={"client_secret": SecretStr("wrong")})
+    with OnrClient.from_settings(bad) as c, pytest.raises(AuthError) as err:
+        c.tuontikooste()
+    assert "wrong" not in str(err.value)

@@ -10,7 +10,12 @@ import pandas as pd
 
 from onrtools import hetu as hetu_mod
 from onrtools.matching import cluster, find_duplicates, unlink_candidates
-from onrtools.matching.cluster import NO_IDENTIFIED, ONE_IDENTIFIED, OPH_MUST_DECIDE, connected_components
+from onrtools.matching.cluster import (
+    NO_IDENTIFIED,
+    ONE_IDENTIFIED,
+    OPH_MUST_DECIDE,
+    connected_components,
+)
 
 RNG = random.Random(5)
 
@@ -20,8 +25,13 @@ def _hetu(born: str, sex: str = "2") -> str:
 
 
 def _pairs(*edges: tuple[str, str]) -> pd.DataFrame:
-    return pd.DataFrame({"tunniste_l": [a for a, _ in edges], "tunniste_r": [b for _, b in edges],
-                         "decision": "match"})
+    return pd.DataFrame(
+        {
+            "tunniste_l": [a for a, _ in edges],
+            "tunniste_r": [b for _, b in edges],
+            "decision": "match",
+        }
+    )
 
 
 def test_connected_components_chain_and_singletons() -> None:
@@ -30,8 +40,13 @@ def test_connected_components_chain_and_singletons() -> None:
 
 
 def test_one_identified_person_is_master() -> None:
-    records = pd.DataFrame({"tunniste": ["a", "b", "c"], "oid": ["1.2.246.562.24.1", "", "1.2.246.562.24.3"],
-                            "hetu": [None, _hetu("1990-01-02"), None]})
+    records = pd.DataFrame(
+        {
+            "tunniste": ["a", "b", "c"],
+            "oid": ["1.2.246.562.24.1", "", "1.2.246.562.24.3"],
+            "hetu": [None, _hetu("1990-01-02"), None],
+        }
+    )
     groups = cluster(_pairs(("a", "b"), ("b", "c")), records)
     assert set(groups["group"]) == {1}
     master = groups[groups["is_master"]]
@@ -41,8 +56,9 @@ def test_one_identified_person_is_master() -> None:
 
 
 def test_two_identified_people_oph_must_decide() -> None:
-    records = pd.DataFrame({"tunniste": ["a", "b"], "hetu": [_hetu("1990-01-02"), None],
-                            "yksiloity": [False, True]})
+    records = pd.DataFrame(
+        {"tunniste": ["a", "b"], "hetu": [_hetu("1990-01-02"), None], "yksiloity": [False, True]}
+    )
     groups = cluster(_pairs(("a", "b")), records)
     assert not groups["is_master"].any()
     assert set(groups["note"]) == {OPH_MUST_DECIDE}
@@ -65,26 +81,68 @@ def test_review_pairs_are_not_grouped_by_default() -> None:
 
 
 def test_find_then_cluster_end_to_end() -> None:
-    base = {"etunimet": "Eino Ilmari", "sukunimi": "Testiläinen", "syntymaaika": "1991-11-11",
-            "sukupuoli": "1"}
-    records = pd.DataFrame([
-        {**base, "tunniste": "r1", "hetu": _hetu("1991-11-11", "1"), "oid": "1.2.246.562.24.10"},
-        {**base, "tunniste": "r2", "sukunimi": "Testilainen"},
-        {**base, "tunniste": "r3", "etunimet": "Eino-Ilmari"},
-        {"tunniste": "r4", "etunimet": "Sofia", "sukunimi": "Korhonen", "syntymaaika": "2001-01-01"},
-    ])
+    base = {
+        "etunimet": "Eino Ilmari",
+        "sukunimi": "Testiläinen",
+        "syntymaaika": "1991-11-11",
+        "sukupuoli": "1",
+    }
+    records = pd.DataFrame(
+        [
+            {
+                **base,
+                "tunniste": "r1",
+                "hetu": _hetu("1991-11-11", "1"),
+                "oid": "1.2.246.562.24.10",
+            },
+            {**base, "tunniste": "r2", "sukunimi": "Testilainen"},
+            {**base, "tunniste": "r3", "etunimet": "Eino-Ilmari"},
+            {
+                "tunniste": "r4",
+                "etunimet": "Sofia",
+                "sukunimi": "Korhonen",
+                "syntymaaika": "2001-01-01",
+            },
+        ]
+    )
     groups = cluster(find_duplicates(records), records)
     assert set(groups["tunniste"]) == {"r1", "r2", "r3"}
     assert list(groups.loc[groups["is_master"], "tunniste"]) == ["r1"]
 
 
 def test_unlink_candidates_flag_wrong_links() -> None:
-    persons = pd.DataFrame([
-        {"oid": "m1", "etunimet": "Anna", "sukunimi": "Laine", "syntymaaika": "1990-05-05", "sukupuoli": "2"},
-        {"oid": "s1", "etunimet": "Anna", "sukunimi": "Laine", "syntymaaika": "1990-05-05", "sukupuoli": "2"},
-        {"oid": "m2", "etunimet": "Pekka", "sukunimi": "Aho", "syntymaaika": "1980-01-01", "sukupuoli": "1"},
-        {"oid": "s2", "etunimet": "Liisa", "sukunimi": "Mäki", "syntymaaika": "1999-09-09", "sukupuoli": "2"},
-    ])
+    persons = pd.DataFrame(
+        [
+            {
+                "oid": "m1",
+                "etunimet": "Anna",
+                "sukunimi": "Laine",
+                "syntymaaika": "1990-05-05",
+                "sukupuoli": "2",
+            },
+            {
+                "oid": "s1",
+                "etunimet": "Anna",
+                "sukunimi": "Laine",
+                "syntymaaika": "1990-05-05",
+                "sukupuoli": "2",
+            },
+            {
+                "oid": "m2",
+                "etunimet": "Pekka",
+                "sukunimi": "Aho",
+                "syntymaaika": "1980-01-01",
+                "sukupuoli": "1",
+            },
+            {
+                "oid": "s2",
+                "etunimet": "Liisa",
+                "sukunimi": "Mäki",
+                "syntymaaika": "1999-09-09",
+                "sukupuoli": "2",
+            },
+        ]
+    )
     links = pd.DataFrame({"masterOid": ["m1", "m2"], "henkiloOid": ["s1", "s2"]})
     flagged = unlink_candidates(links, persons)
     assert list(flagged["henkiloOid"]) == ["s2"]

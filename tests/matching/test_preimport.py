@@ -15,32 +15,62 @@ class FakeOnr:
         self.people = people
         self.calls: list[dict] = []
 
-    def duplikaatit(self, *, etunimet: str, kutsumanimi: str, sukunimi: str,
-                    syntymaaika: str | None = None) -> list[HenkiloDuplicate]:
-        self.calls.append({"etunimet": etunimet, "kutsumanimi": kutsumanimi,
-                           "sukunimi": sukunimi, "syntymaaika": syntymaaika})
+    def duplikaatit(
+        self, *, etunimet: str, kutsumanimi: str, sukunimi: str, syntymaaika: str | None = None
+    ) -> list[HenkiloDuplicate]:
+        self.calls.append(
+            {
+                "etunimet": etunimet,
+                "kutsumanimi": kutsumanimi,
+                "sukunimi": sukunimi,
+                "syntymaaika": syntymaaika,
+            }
+        )
         return [p for p in self.people if (p.sukunimi or "")[:3].lower() == sukunimi[:3].lower()]
 
 
 PEOPLE = [
-    HenkiloDuplicate(oidHenkilo="1.2.246.562.24.11111111111", etunimet="Anna-Liisa Maria",
-                     kutsumanimi="Anna-Liisa", sukunimi="Meikäläinen", syntymaaika="1995-03-07",
-                     sukupuoli="2", emails=["anna@example.fi"]),
-    HenkiloDuplicate(oidHenkilo="1.2.246.562.24.22222222222", etunimet="Maria",
-                     kutsumanimi="Maria", sukunimi="Virtanen", syntymaaika="1990-01-01",
-                     sukupuoli="2"),
+    HenkiloDuplicate(
+        oidHenkilo="1.2.246.562.24.11111111111",
+        etunimet="Anna-Liisa Maria",
+        kutsumanimi="Anna-Liisa",
+        sukunimi="Meikäläinen",
+        syntymaaika="1995-03-07",
+        sukupuoli="2",
+        emails=["anna@example.fi"],
+    ),
+    HenkiloDuplicate(
+        oidHenkilo="1.2.246.562.24.22222222222",
+        etunimet="Maria",
+        kutsumanimi="Maria",
+        sukunimi="Virtanen",
+        syntymaaika="1990-01-01",
+        sukupuoli="2",
+    ),
 ]
 
 
 def test_hold_review_send() -> None:
-    rows = pd.DataFrame([
-        {"tunniste": "1", "etunimet": "Anna Liisa Maria", "sukunimi": "Meikalainen",
-         "syntymaaika": "1995-03-07", "sukupuoli": "2"},
-        {"tunniste": "2", "etunimet": "Maria", "sukunimi": "Virtanen", "syntymaaika": "1990-10-01",
-         "sukupuoli": "2"},
-        {"tunniste": "3", "etunimet": "Pekka", "sukunimi": "Aho", "syntymaaika": "1980-01-01"},
-        {"tunniste": "4", "etunimet": "Eino", "sukunimi": "Meikäläinen", "hetu": "010190-9046"},
-    ])
+    rows = pd.DataFrame(
+        [
+            {
+                "tunniste": "1",
+                "etunimet": "Anna Liisa Maria",
+                "sukunimi": "Meikalainen",
+                "syntymaaika": "1995-03-07",
+                "sukupuoli": "2",
+            },
+            {
+                "tunniste": "2",
+                "etunimet": "Maria",
+                "sukunimi": "Virtanen",
+                "syntymaaika": "1990-10-01",
+                "sukupuoli": "2",
+            },
+            {"tunniste": "3", "etunimet": "Pekka", "sukunimi": "Aho", "syntymaaika": "1980-01-01"},
+            {"tunniste": "4", "etunimet": "Eino", "sukunimi": "Meikäläinen", "hetu": "010190-9046"},
+        ]
+    )
     client = FakeOnr(PEOPLE)
     checked = check_hetuless_rows(client, rows).set_index("tunniste")
     assert checked.loc["1", "action"] == "hold"

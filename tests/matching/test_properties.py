@@ -13,13 +13,15 @@ FIRST = ["Anna", "Anna-Liisa", "Maria", "Päivi", "Juhani", "Eino Ilmari", "Aino
 LAST = ["Virtanen", "Meikäläinen", "Korhonen", "Öhman", "Laine", "Pihlajaoja"]
 DATES = ["1990-01-02", "1990-02-01", "2001-12-31", "1975-07-07", None]
 
-record = st.fixed_dictionaries({
-    "etunimet": st.sampled_from(FIRST),
-    "sukunimi": st.sampled_from(LAST),
-    "syntymaaika": st.sampled_from(DATES),
-    "sukupuoli": st.sampled_from(["1", "2", None]),
-    "sahkoposti": st.sampled_from([None, "a@example.fi", "b@example.fi"]),
-})
+record = st.fixed_dictionaries(
+    {
+        "etunimet": st.sampled_from(FIRST),
+        "sukunimi": st.sampled_from(LAST),
+        "syntymaaika": st.sampled_from(DATES),
+        "sukupuoli": st.sampled_from(["1", "2", None]),
+        "sahkoposti": st.sampled_from([None, "a@example.fi", "b@example.fi"]),
+    }
+)
 SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
@@ -61,10 +63,17 @@ def test_identical_records_match(a: dict) -> None:
 def test_unrelated_record_changes_no_other_decision(rows: list[dict], extra: dict) -> None:
     model = default_model()
     before = find_duplicates(_frame(rows), model=model, keep="all")
-    unrelated = {**extra, "tunniste": "zz", "etunimet": "Xiuying", "sukunimi": "Zhao",
-                 "syntymaaika": "1961-11-30", "sahkoposti": "zhao@example.cn"}
-    after = find_duplicates(pd.concat([_frame(rows), pd.DataFrame([unrelated])]), model=model,
-                            keep="all")
+    unrelated = {
+        **extra,
+        "tunniste": "zz",
+        "etunimet": "Xiuying",
+        "sukunimi": "Zhao",
+        "syntymaaika": "1961-11-30",
+        "sahkoposti": "zhao@example.cn",
+    }
+    after = find_duplicates(
+        pd.concat([_frame(rows), pd.DataFrame([unrelated])]), model=model, keep="all"
+    )
     after = after[(after["tunniste_l"] != "zz") & (after["tunniste_r"] != "zz")]
     key = ["tunniste_l", "tunniste_r"]
     merged = before.merge(after, on=key, how="outer", suffixes=("_b", "_a"), indicator=True)

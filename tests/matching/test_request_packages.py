@@ -9,7 +9,11 @@ import openpyxl
 import pandas as pd
 
 from onrtools.request_packages import (
-    MERGE_COLUMNS, UNLINK_COLUMNS, neutralise, write_merge_requests, write_templates,
+    MERGE_COLUMNS,
+    UNLINK_COLUMNS,
+    neutralise,
+    write_merge_requests,
+    write_templates,
     write_unlink_requests,
 )
 
@@ -17,23 +21,48 @@ TEMPLATES = Path(__file__).resolve().parents[2] / "data_templates" / "requests"
 
 
 def _records() -> pd.DataFrame:
-    return pd.DataFrame([
-        {"tunniste": "r1", "oid": "1.2.246.562.24.100", "etunimet": "Anna", "sukunimi": "Laine",
-         "syntymaaika": "1990-01-01", "hetu": "010190-9046"},
-        {"tunniste": "r2", "oid": "1.2.246.562.24.200", "etunimet": "=HYPERLINK(\"x\")",
-         "sukunimi": "+Laine", "syntymaaika": "1990-01-01", "hetu": None},
-        {"tunniste": "r3", "oid": "1.2.246.562.24.300", "etunimet": "Pekka", "sukunimi": "Aho",
-         "syntymaaika": "1980-01-01", "hetu": None},
-    ])
+    return pd.DataFrame(
+        [
+            {
+                "tunniste": "r1",
+                "oid": "1.2.246.562.24.100",
+                "etunimet": "Anna",
+                "sukunimi": "Laine",
+                "syntymaaika": "1990-01-01",
+                "hetu": "010190-9046",
+            },
+            {
+                "tunniste": "r2",
+                "oid": "1.2.246.562.24.200",
+                "etunimet": '=HYPERLINK("x")',
+                "sukunimi": "+Laine",
+                "syntymaaika": "1990-01-01",
+                "hetu": None,
+            },
+            {
+                "tunniste": "r3",
+                "oid": "1.2.246.562.24.300",
+                "etunimet": "Pekka",
+                "sukunimi": "Aho",
+                "syntymaaika": "1980-01-01",
+                "hetu": None,
+            },
+        ]
+    )
 
 
 def _reviewed() -> pd.DataFrame:
-    return pd.DataFrame({
-        "tunniste_l": ["r1", "r1"], "tunniste_r": ["r2", "r3"], "review_decision": ["same", "different"],
-        "explanation": ["same birth date; same surname", "different birth date"],
-        "reviewer": ["maija", "maija"], "decided_at": ["2026-11-27T10:00:00+00:00"] * 2,
-        "note": ["@checked passport", ""],
-    })
+    return pd.DataFrame(
+        {
+            "tunniste_l": ["r1", "r1"],
+            "tunniste_r": ["r2", "r3"],
+            "review_decision": ["same", "different"],
+            "explanation": ["same birth date; same surname", "different birth date"],
+            "reviewer": ["maija", "maija"],
+            "decided_at": ["2026-11-27T10:00:00+00:00"] * 2,
+            "note": ["@checked passport", ""],
+        }
+    )
 
 
 def test_neutralise() -> None:
@@ -80,10 +109,17 @@ def test_formula_cells_in_single_values(tmp_path: Path) -> None:
 
 def test_unlink_package(tmp_path: Path) -> None:
     persons = _records().drop(columns=["tunniste"])
-    flagged = pd.DataFrame({"masterOid": ["1.2.246.562.24.100"], "henkiloOid": ["1.2.246.562.24.300"],
-                            "reason": ["different birth dates"], "explanation": ["-"],
-                            "reviewer": ["pekka"], "decided_at": ["2026-11-27T11:00:00+00:00"],
-                            "note": [""]})
+    flagged = pd.DataFrame(
+        {
+            "masterOid": ["1.2.246.562.24.100"],
+            "henkiloOid": ["1.2.246.562.24.300"],
+            "reason": ["different birth dates"],
+            "explanation": ["-"],
+            "reviewer": ["pekka"],
+            "decided_at": ["2026-11-27T11:00:00+00:00"],
+            "note": [""],
+        }
+    )
     paths = write_unlink_requests(tmp_path, flagged, persons)
     sheet = openpyxl.load_workbook(paths["xlsx"])["requests"]
     header = [c.value for c in sheet[1]]
@@ -99,4 +135,27 @@ def test_templates_match_the_code(tmp_path: Path) -> None:
     for stem, columns in (("merge_request", MERGE_COLUMNS), ("unlink_request", UNLINK_COLUMNS)):
         shipped = openpyxl.load_workbook(TEMPLATES / f"{stem}.xlsx")["requests"]
         assert [c.value for c in shipped[1]] == list(columns)
-        assert (TEMPLATES / f"{stem}.csv").read_text(encoding="utf-8-sig").strip() == ",".join(columns)
+        assert (TEMPLATES / f"{stem}.csv").read_text(encoding="utf-8-sig").strip() == ",".join(
+            columns
+        )
+
+
+class FakeLinker:
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, list[str], bool]] = []
+
+    def link(self, master: str, oids: list[str], *, execute: bool = False) -> tuple:
+        self.calls.append((master, oids, execute))
+        return (master, oids, execute)
+
+
+def test_apply_merge_requests_is_a_dry_run_by_default() -> None:
+    from onrtools.request_packages import apply_merge_requests, merge_request_rows
+
+    rows = merge_request_rows(_reviewed(), _records())
+    rows = pd.concat([rows, rows.assign(group=2, suggested_master_oid="")], ignore_index=True)
+    client = FakeLinker()
+    apply_merge_requests(client, rows)
+    assert client.calls == [("1.2.246.562.24.100", ["1.2.246.562.24.200"], False)]
+    apply_merge_requests(client, rows, execute=True)
+    assert client.calls[-1][2] is True and len(client.calls) == 2

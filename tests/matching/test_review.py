@@ -12,16 +12,25 @@ from onrtools.review import ReviewSession, ReviewStore, pair_key
 
 
 def _pairs() -> pd.DataFrame:
-    return pd.DataFrame({
-        "tunniste_l": ["a", "c", "e", "g"], "tunniste_r": ["b", "d", "f", "h"],
-        "probability": [0.99, 0.5, 0.2, 0.005], "explanation": ["same birth date"] * 4,
-    })
+    return pd.DataFrame(
+        {
+            "tunniste_l": ["a", "c", "e", "g"],
+            "tunniste_r": ["b", "d", "f", "h"],
+            "probability": [0.99, 0.5, 0.2, 0.005],
+            "explanation": ["same birth date"] * 4,
+        }
+    )
 
 
 def _records() -> pd.DataFrame:
-    return pd.DataFrame({"tunniste": list("abcdefgh"), "etunimet": ["Anna"] * 8,
-                         "sukunimi": ["Laine", "Laine", "Aho", "Aho", "Mäki", "Maki", "X", "Y"],
-                         "hetu": ["010190-9046"] + [None] * 7})
+    return pd.DataFrame(
+        {
+            "tunniste": list("abcdefgh"),
+            "etunimet": ["Anna"] * 8,
+            "sukunimi": ["Laine", "Laine", "Aho", "Aho", "Mäki", "Maki", "X", "Y"],
+            "hetu": ["010190-9046"] + [None] * 7,
+        }
+    )
 
 
 def test_store_round_trip_keeps_history(tmp_path: Path) -> None:
@@ -62,7 +71,9 @@ def test_session_resumes_at_first_undecided(tmp_path: Path) -> None:
 
 
 def test_band_filter_and_html(tmp_path: Path) -> None:
-    session = ReviewSession(tmp_path, _pairs(), _records(), reviewer="maija", band="review (0.01-0.8)")
+    session = ReviewSession(
+        tmp_path, _pairs(), _records(), reviewer="maija", band="review (0.01-0.8)"
+    )
     assert list(session.visible()["tunniste_l"]) == ["c", "e"]
     session.set_band("match (>= 0.8)")
     page = session.comparison_html()
@@ -75,8 +86,13 @@ def test_band_filter_and_html(tmp_path: Path) -> None:
 def test_widget_buttons_save_immediately(tmp_path: Path) -> None:
     session = ReviewSession(tmp_path, _pairs(), _records(), reviewer="maija")
     ui = session.widget()
-    buttons = {b.description: b for box in ui.children if hasattr(box, "children")
-               for b in box.children if hasattr(b, "on_click")}
+    buttons = {
+        b.description: b
+        for box in ui.children
+        if hasattr(box, "children")
+        for b in box.children
+        if hasattr(b, "on_click")
+    }
     buttons["Same"].click()
     assert ReviewStore.for_workspace(tmp_path).latest()["pair_key"].tolist() == [pair_key("a", "b")]
     assert "Pair 2 of 4" in session._widgets["progress"].value

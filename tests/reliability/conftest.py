@@ -9,6 +9,7 @@ run to what must not differ between a clean run and a run under faults or crashe
 from __future__ import annotations
 
 import json
+import secrets
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -200,3 +201,131 @@ def secret_simulator(workdir: Path, password: str, **kwargs: Any) -> Any:
                      identification="immediate", faults=kwargs.get("faults"),
                      strict_caller_id=False, subprocess=False)
     return handle
+
+
+# --- runs against a fresh simulator ------------------------------------------------------------
+
+REGISTER_ROWS = 300
+REGISTER_SEED = 17
+SIM_SEED = 4
+SIM_POPULATION = 40
+BATCH_SIZE = 150  # two batches; each is two of ONR's 100-row chunks, so an import can stall
+RUN_PARAMETERS = {"poll_interval": 0.1, "batch_size": BATCH_SIZE, "read_persons": "feed"}
+
+
+def start_simulator(workdir: Path, password: str, **kwargs: Any) -> Any:
+    return secret_simulator(workdir, password, seed=SIM_SEED, population=SIM_POPULATION,
+                            **kwargs).start()
+
+
+def pipeline_env(mp: pytest.MonkeyPatch, base_url: str, password: str) -> None:
+    mp.setenv("ONR_BASE_URL", base_url)
+    mp.setenv("ONR_USERNAME", "palvelu-kk1")
+    mp.setenv("ONR_PASSWORD", password)
+    mp.setenv("ONR_CALLER_ID", CALLER_ID)
+
+
+def import_journal(workspace: Path, run_id: str) -> dict[str, Any]:
+    """What the import journal says about a run: batches (sends, restarts, resolved), events."""
+    from onrtools.journal import ImportJournal
+
+    with ImportJournal(workspace) as journal:
+        batches = [{"seq": b.seq, "rows": b.row_count, "state": b.state,
+                    "tuonti_id": b.tuonti_id, "sends": b.sends, "restarts": b.restarts,
+                    "resolved": b.resolved} for b in journal.batches(f"{run_id}-import")]
+        events = journal.events(f"{run_id}-import")
+    return {"batches": batches, "events": events}
+
+
+def verify_ledger_cli(workspace: Path) -> tuple[int, str]:
+    """`onr audit verify --workspace W` in-process: (exit code, printed summary)."""
+    import contextlib
+    import io as io_
+
+    from onrtools import evidence
+
+    out = io_.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+        code = evidence.main(["verify", "--workspace", str(workspace)])
+    return code, out.getvalue()
+
+
+WORKING_FRAMES = ("*/runs/*/*.pkl", "*/state/*.pkl")  # the register's unmasked working copies
+
+
+def scan_run(reports: Path, workspace: Path, password: str) -> list[Any]:
+    """reports/: everything; workspace: secrets everywhere, hetus outside the working frames."""
+    from onrtools.secrets_scan import scan_paths
+
+    found = scan_paths([reports], secrets=[password])
+    found += scan_paths([workspace], secrets=[password], hetus=False)
+    found += scan_paths([workspace], secrets=[password], skip=WORKING_FRAMES)
+    return sorted(set(found), key=str)
+
+
+MAX_ATTEMPTS = 3  # a run that stops with AmbiguousSend asks to be run again; an operator would
+
+
+def pipeline_run(work: Path, register: Path, *, faults: dict[str, Any] | None,
+                 run_id: str = "fault-run") -> dict[str, Any]:
+    """One pipeline run (rerun on a loud failure, as `onr run` resumes); its end state and
+    everything the run and the simulator recorded."""
+    from onrtools.rundir import RunDir
+
+    from . import driver
+
+    password = "Flt-" + secrets.token_urlsafe(12)
+    sim = start_simulator(work / "sim", password)
+    mp = pytest.MonkeyPatch()
+    attempts: list[str] = []
+    try:
+        pipeline_env(mp, sim.base_url, password)
+        if faults:
+            sim.admin("PUT", "/faults", json=faults)
+        for _ in range(MAX_ATTEMPTS):
+            try:
+                driver.run(run_id, work / "workspace", work / "reports",
+                           {**RUN_PARAMETERS, "register_file": str(register)},
+                           steps=driver.CORE_STEPS)
+                attempts.append("ok")
+                break
+            except Exception as exc:  # noqa: BLE001 - recorded; the rerun must recover
+                attempts.append(f"{type(exc).__name__}: {str(exc)[:200]}")
+        injected = sim.admin("GET", "/faults")
+        log = sim.admin("GET", "/requests?limit=100000")["requests"]
+        injected["cas_logins"] = sum(1 for r in log if r.get("method") == "POST"
+                                     and r.get("path") == "/cas/v1/tickets")
+        injected["answered_401"] = sum(1 for r in log if r.get("status") == 401)
+        sim.admin("PUT", "/faults", json={})
+        run = RunDir.open(run_id, workspace=work / "workspace", reports_dir=work / "reports")
+        return {
+            "attempts": attempts, "state": end_state(sim, run), "injected": injected,
+            "journal": import_journal(work / "workspace", run_id),
+            "facts": json.loads((run.report_dir / "facts.json").read_text()),
+            "feed_oids": list(run.load_frame("feed")["oid"].astype(str)),
+            "ledger": verify_ledger_cli(work / "workspace"),
+            "findings": scan_run(work / "reports", work / "workspace", password),
+            "admin_state": sim.admin("GET", "/state"),
+        }
+    finally:
+        mp.undo()
+        sim.stop()
+
+
+@pytest.fixture(scope="session")
+def register(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_register(tmp_path_factory.mktemp("register") / "register.csv", REGISTER_ROWS,
+                          REGISTER_SEED)
+
+
+@pytest.fixture(scope="session")
+def clean(tmp_path_factory: pytest.TempPathFactory, register: Path) -> dict[str, Any]:
+    import time
+
+    started = time.monotonic()
+    result = pipeline_run(tmp_path_factory.mktemp("clean"), register, faults=None)
+    result["duration_s"] = time.monotonic() - started
+    assert result["attempts"] == ["ok"]
+    return result
+
+

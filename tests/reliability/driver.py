@@ -6,8 +6,8 @@ written, with the parameters papermill would inject (no kernel start, so a run t
 
 Credentials come from ONR_* variables, as for `onr run`. `onr run` itself (papermill, kernels,
 HTML) is exercised by the slow variants; this driver is what the fault and crash runs repeat.
-Each finished step is appended to `<reports>/<run-id>/driver-steps.txt`; a step already listed
-there is skipped when the same run id runs again (the resume `onr run` does with run.json).
+Each finished step is appended to `<workspace>/runs/<run-id>/driver-steps.txt`; a step already
+listed there is skipped when the same run id runs again (the resume `onr run` does with run.json).
 """
 
 from __future__ import annotations
@@ -71,7 +71,7 @@ def run(run_id: str, workspace: Path, reports_dir: Path, parameters: Mapping[str
     import matplotlib
 
     matplotlib.use("Agg")
-    marker = Path(reports_dir) / run_id / "driver-steps.txt"
+    marker = Path(workspace) / "runs" / run_id / "driver-steps.txt"  # not a report output
     done = set(marker.read_text().split()) if marker.is_file() else set()
     given = {**parameters, "run_id": run_id, "workspace": str(workspace),
              "reports_dir": str(reports_dir), "interactive": False}

@@ -27,9 +27,9 @@ import httpx
 import pandas as pd
 import pytest
 
-from onrtools.secrets_scan import Finding, scan_paths
+from onrtools.secrets_scan import scan_paths
 
-from .conftest import CALLER_ID, secret_simulator, write_register
+from .conftest import CALLER_ID, scan_run, secret_simulator, write_register
 
 HETU = "010190-9732"  # synthetic test hetu (individual number 973)
 HETU2 = "020290-9337"
@@ -112,18 +112,7 @@ def test_scanner_rejects_a_bare_string_as_secrets() -> None:
         scan_paths([], secrets="password")  # type: ignore[arg-type]
 
 
-# --- a pipeline run leaves nothing behind ----------------------------------------------------------
-
-WORKING_FRAMES = ("*/runs/*/*.pkl", "*/state/*.pkl")  # the register's unmasked working copies
-
-
-def scan_run(reports: Path, workspace: Path, password: str) -> list[Finding]:
-    """reports/: everything; workspace: secrets everywhere, hetus outside the working frames."""
-    found = scan_paths([reports], secrets=[password])
-    found += scan_paths([workspace], secrets=[password], hetus=False)
-    found += scan_paths([workspace], secrets=[password], skip=WORKING_FRAMES)
-    return sorted(set(found), key=str)
-
+# --- a pipeline run leaves nothing behind --------------------------------------------------------
 
 def formula_cells(paths: list[Path]) -> list[str]:
     """Cells of CSV/XLSX files a spreadsheet would run as a formula."""
@@ -201,7 +190,7 @@ def test_report_spreadsheets_hold_no_formula(pipeline_run: dict[str, Any]) -> No
     assert formula_cells(files) == []
 
 
-# --- request packages --------------------------------------------------------------------------
+# --- request packages ----------------------------------------------------------------------------
 
 HOSTILE = ['=HYPERLINK("http://127.0.0.1/x","click")', "+cmd|' /C calc'!A0", "-2+3",
            "@SUM(1+1)", "\t=1+1", "\r=1+1"]
@@ -258,7 +247,7 @@ def test_neutralise_covers_every_formula_start() -> None:
     assert request_packages.neutralise(5) == 5
 
 
-# --- institutions are isolated ---------------------------------------------------------------------
+# --- institutions are isolated -------------------------------------------------------------------
 
 SERVICE = "/oppijanumerorekisteri-service"
 # Writes (state-changing); any other non-GET operation must be classified here or as a read.
@@ -370,13 +359,13 @@ def test_other_institution_is_refused_on_every_read_endpoint(kk1_person: dict[st
     assert len(ops) >= 15, "the OpenAPI document lists the read endpoints"
     assert REGISTRY_WIDE | IDENTITY_CHECKS <= {(m, r) for m, r, _ in ops}
     leaks, owner_sees = [], 0
+    bearer = {"Authorization": f"Bearer {p['kk2_token']}", "Caller-Id": CALLER_ID}
     for method, rel, op in ops:
         if (method, rel) in REGISTRY_WIDE:
             continue
         allowed = ("oid",) if (method, rel) in IDENTITY_CHECKS else ()
         req = _request(method, rel, op, p)
         sent = json.dumps([req["url"], req["params"], req["json"]])
-        bearer = {"Authorization": f"Bearer {p['kk2_token']}", "Caller-Id": CALLER_ID}
         for label, call in (
             ("cas", lambda r: p["kk2"].request(**r)),
             ("bearer", lambda r: httpx.request(
@@ -394,7 +383,7 @@ def test_other_institution_is_refused_on_every_read_endpoint(kk1_person: dict[st
     assert owner_sees >= 5, "control: the owner must see the person through the same requests"
 
 
-# --- schemathesis, the broad variant -----------------------------------------------------------------
+# --- schemathesis, the broad variant -------------------------------------------------------------
 
 @pytest.mark.slow
 def test_schemathesis_broad_finds_no_5xx_and_no_schema_violation(tmp_path: Path) -> None:
@@ -436,7 +425,7 @@ def test_schemathesis_broad_finds_no_5xx_and_no_schema_violation(tmp_path: Path)
         assert failures == [], "\n".join(sorted(set(failures))[:30])
 
 
-# --- production guard --------------------------------------------------------------------------------
+# --- production guard ----------------------------------------------------------------------------
 
 def test_production_target_refuses_to_start_without_opt_in() -> None:
     from onrtools.config import Settings

@@ -8,6 +8,8 @@ from contextlib import closing
 import httpx
 import pytest
 
+from onrtools.simulator.faults import FaultConfig, FaultInjector
+
 SERVICE = "/oppijanumerorekisteri-service"
 
 
@@ -118,12 +120,31 @@ def test_admin_rejects_unknown_settings(sim):
     assert bad.status_code == 400
 
 
-def test_faults_from_the_command_line(fresh_simulator):
-    sim = fresh_simulator(population=0, subprocess=True,
-                          faults={"error_next": 1, "error_statuses": [503],
-                                  "match": ["GET /cas/prequel"]})
+def test_admin_world_controls(fresh_simulator):
+    sim = fresh_simulator(population=40, identification="off")
+    before = sim.admin("GET", "/state")
+    changed = sim.admin("POST", "/time-passes", json={"days": 30, "seed": 3})
+    assert all(isinstance(v, int) for v in changed.values()) and changed
+    after = sim.admin("GET", "/state")
+    assert after["clock_ms"] - before["clock_ms"] >= 30 * 86_400_000  # the registry's clock
+    assert sim.admin("POST", "/identify") == {"identified": 0}  # identification off
+    bad = httpx.post(sim.base_url + "/__admin/time-passes", json={"days": "many"})
+    assert bad.status_code == 400
     with closing(sim.login("palvelu-kk1")) as client:
-        assert client.get(SERVICE + "/cas/prequel").status_code == 503
-        assert client.get(SERVICE + "/cas/prequel").status_code == 200
-    config = sim.admin("GET", "/faults")["config"]
-    assert config["match"] == ["GET /cas/prequel"] and config["error_statuses"] == [503]
+        client.get(SERVICE + "/oppija/yhteenveto", headers={"Caller-Id": "admin-test"})
+    last = sim.admin("GET", "/requests?limit=1")["requests"][-1]
+    assert (last["method"], last["path"], last["status"], last["callerId"], last["user"]) == (
+        "GET", SERVICE + "/oppija/yhteenveto", 200, "admin-test", "palvelu-kk1")
+
+
+@pytest.mark.parametrize(("pattern", "method", "path", "hit"), [
+    ("PUT /oppija", "PUT", "/oppija", True),
+    ("PUT /oppija", "GET", "/oppija", False),  # method must match
+    ("PUT /oppija", "PUT", "/oppija/tuonti=1", True),  # prefix by path segment
+    ("/oppija", "POST", "/oppijat", False),  # not a segment prefix
+    ("GET *", "GET", "/henkilo/1.2.3", True),
+    ("* /henkilo", "DELETE", "/henkilo/1.2.3", True),
+])
+def test_match_patterns(pattern, method, path, hit):
+    injector = FaultInjector(FaultConfig(match=[pattern]))
+    assert injector.matches(method, path) is hit

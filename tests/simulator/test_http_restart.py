@@ -30,11 +30,16 @@ def snapshot(client: httpx.Client, tuonti_id: int) -> dict:
 
 
 def test_kill_and_restart_keeps_state(fresh_simulator):
-    sim = fresh_simulator(population=30, subprocess=True)
+    # faults given on the command line (`--fault-…` flags) reach the process
+    faults = {"error_next": 1, "error_statuses": [503], "match": ["GET /cas/prequel"]}
+    sim = fresh_simulator(population=30, subprocess=True, faults=faults)
     rows = [{"tunniste": f"r{i}", "henkilo": {
         "passinumero": f"RESTART{i}", "etunimet": "Riku", "kutsumanimi": "Riku",
         "sukunimi": f"Restartti{i}", "kansalaisuus": [{"koodi": "752"}]}} for i in range(5)]
+    assert sim.admin("GET", "/faults")["config"]["match"] == ["GET /cas/prequel"]
     with closing(sim.login("palvelu-kk1")) as kk1:
+        assert kk1.get(SERVICE + "/cas/prequel").status_code == 503
+        assert kk1.get(SERVICE + "/cas/prequel").status_code == 200
         tuonti_id = kk1.put(SERVICE + "/oppija", json={"henkilot": rows}).json()["id"]
         wait_processed(kk1, tuonti_id)
         before = snapshot(kk1, tuonti_id)
@@ -42,7 +47,7 @@ def test_kill_and_restart_keeps_state(fresh_simulator):
         sim.kill()  # SIGKILL: nothing is flushed on the way out
         sim.start()
         # sessions are in memory: the old cookie is no session any more → CAS login page
-        assert kk1.get(SERVICE + "/cas/prequel").status_code == 302
+        assert kk1.get(SERVICE + "/oppija/yhteenveto").status_code == 302
     with closing(sim.login("palvelu-kk1")) as kk1:
         after = snapshot(kk1, tuonti_id)
     assert after == before

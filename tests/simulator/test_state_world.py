@@ -280,3 +280,19 @@ def test_fast_hetu_check_agrees_with_onrtools_hetu() -> None:
         if strict:
             info = hetu.parse(s)
             assert hetu_derived(s) == (info.birth_date.isoformat(), info.sex)
+
+
+def test_sample_vtj_people_import_and_identify(make_registry) -> None:
+    reg = make_registry(identification="immediate")
+    reg.seed_population(1000, rng_seed=5)
+    people = reg.sample_vtj_people(30, rng_seed=1)
+    assert len(people) >= 20
+    rows = [
+        row(str(i), hetu=p["hetu"], etunimet=p["etunimet"], kutsumanimi=p["kutsumanimi"],
+            sukunimi=p["sukunimi"])
+        for i, p in enumerate(people)
+    ]
+    tid = run_import(reg, KK1_USER, rows)
+    result = reg.get_tuonti(KK1_USER, tid)["henkilot"]
+    assert all(r["henkilo"]["oppijanumero"] == r["henkilo"]["oid"] for r in result)
+    assert reg.yhteenveto(KK1_USER, {"tuontiId": tid})["onnistuneet"] == len(people)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import io
 import json
 import random
+import re
 import sys
 import zipfile
 from collections.abc import Callable
@@ -71,8 +72,27 @@ def xlsx_bytes(rows: list[list[Any]], *, header: list[str] | None = None,
         extra = book.create_sheet(f"extra{n}")
         extra.append(HEADER)
         extra.append(GOOD[n % len(GOOD)])
+    import datetime as dt
+
+    book.properties.created = book.properties.modified = dt.datetime(2026, 1, 1)
     out = io.BytesIO()
     book.save(out)
+    return _fixed_times(out.getvalue())
+
+
+def _fixed_times(data: bytes) -> bytes:
+    """The same zip with every member dated 2026-01-01, so the corpus is byte-reproducible."""
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            fixed = zipfile.ZipInfo(info.filename, date_time=(2026, 1, 1, 0, 0, 0))
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            body = src.read(info.filename)
+            if info.filename == "docProps/core.xml":  # openpyxl stamps the save time here
+                body = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>2026-01-01T00:00:00Z",
+                              body)
+            dst.writestr(fixed, body)
     return out.getvalue()
 
 
@@ -102,14 +122,16 @@ def corpus() -> dict[str, tuple[bytes, tuple[Any, ...], str]]:
 
     # --- file level: nothing readable ---------------------------------------------------------
     add("empty.csv", b"", ("file", "empty"), "zero bytes")
-    add("bom_only.csv", b"\xef\xbb\xbf", ("file", "empty"), "a UTF-8 byte order mark and nothing else")
+    add("bom_only.csv", b"\xef\xbb\xbf", ("file", "empty"),
+        "a UTF-8 byte order mark and nothing else")
     add("whitespace_only.csv", b"\r\n  \t\r\n\n", ("file", "empty"), "blank lines only")
     add("header_only.csv", csv_text([]), ("file", "no data rows"), "a header, no data")
     add("binary_garbage.csv", bytes(rng.randrange(256) for _ in range(4096)),
         ("file", ""), "4 KB of random bytes")
     add("nul_flood.csv", good_csv.encode() + b"\x00" * 2000, ("file", "nul"),
         "a register followed by 2,000 NUL bytes (a disk-image fragment)")
-    add("json_instead.csv", json.dumps({"henkilot": [dict(zip(HEADER, r)) for r in GOOD]}),
+    as_json = {"henkilot": [dict(zip(HEADER, r, strict=True)) for r in GOOD]}
+    add("json_instead.csv", json.dumps(as_json),
         ("file", "csv"), "JSON saved under a .csv name")
     add("html_table.xls", "<html><table><tr><td>tunniste</td></tr></table></html>",
         ("file", ".xls"), "an HTML page named .xls (what some systems 'export to Excel')")
@@ -144,8 +166,9 @@ def corpus() -> dict[str, tuple[bytes, tuple[Any, ...], str]]:
         ("file", "xlsx"), "an OLE2 container as Excel writes password-protected workbooks")
     zbuf = io.BytesIO()
     with zipfile.ZipFile(zbuf, "w") as z:
-        z.writestr("hello.txt", "not a workbook")
-    add("zip_not_workbook.xlsx", zbuf.getvalue(), ("file", "xlsx"), "a zip without a workbook in it")
+        z.writestr(zipfile.ZipInfo("hello.txt", (2026, 1, 1, 0, 0, 0)), "not a workbook")
+    add("zip_not_workbook.xlsx", zbuf.getvalue(), ("file", "xlsx"),
+        "a zip without a workbook in it")
     add("merged_cells.xlsx", xlsx_bytes(GOOD, edit=_merged), ("row", 2, "", "xlsx.merged.cell"),
         "merged cells across names and rows")
     add("formula_cells.xlsx", xlsx_bytes(GOOD, edit=_formulas), ("row", 2, "", "xlsx.formula"),
