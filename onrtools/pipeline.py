@@ -265,45 +265,47 @@ def run_pipeline(
             del pending[name]
 
     failed = False
-    for step in pipeline.steps:
-        source = notebooks_dir / f"{step.name}.ipynb"
-        executed = run.report_dir / "notebooks" / f"{step.name}.ipynb"
-        page = run.report_dir / f"{step.name}.html"
-        step.notebook = executed.relative_to(run.report_dir).as_posix()
-        step.html = page.name if html else None
-        if failed:
-            step.status = "not run"
-            continue
-        if step.name in done and executed.is_file():
-            step.status = "skipped"
-            echo(f"  {step.name}: already done in this run, skipped")
-            continue
-        if step.name in BARRIER_STEPS:
-            settle_pages()
-        declared = declared_parameters(source)
-        given = {**common, **per_notebook.get(step.name, {}),
-                 "run_id": run_id, "workspace": str(run.workspace),
-                 "reports_dir": str(run.reports_dir)}
-        params = {k: v for k, v in given.items() if k in declared}
-        step.status, step.started_at = "running", _now()
-        save()
-        echo(f"  {step.name} ...")
-        started = time.monotonic()
-        try:
-            execute_notebook(source, executed, params, cwd=root, kernel_name=kernel_name,
-                             timeout=timeout, stderr_log=run.data_dir / "kernels.log")
-            step.status = "ok"
-        except Exception as exc:  # noqa: BLE001 - any failure is the step's, reported below
-            step.status, step.error = "failed", _error_text(exc)
-            failed = True
-        step.duration_s = round(time.monotonic() - started, 2)
-        if html and executed.is_file():
-            pending[step.name] = pages.submit(_html, executed, page)
-        echo(f"  {step.name}: {step.status} in {step.duration_s:.1f} s"
-             + (f" - {step.error}" if step.error else ""))
-        save()
-    settle_pages()
-    pages.shutdown()
+    try:
+        for step in pipeline.steps:
+            source = notebooks_dir / f"{step.name}.ipynb"
+            executed = run.report_dir / "notebooks" / f"{step.name}.ipynb"
+            page = run.report_dir / f"{step.name}.html"
+            step.notebook = executed.relative_to(run.report_dir).as_posix()
+            step.html = page.name if html else None
+            if failed:
+                step.status = "not run"
+                continue
+            if step.name in done and executed.is_file():
+                step.status = "skipped"
+                echo(f"  {step.name}: already done in this run, skipped")
+                continue
+            if step.name in BARRIER_STEPS:
+                settle_pages()
+            declared = declared_parameters(source)
+            given = {**common, **per_notebook.get(step.name, {}),
+                     "run_id": run_id, "workspace": str(run.workspace),
+                     "reports_dir": str(run.reports_dir)}
+            params = {k: v for k, v in given.items() if k in declared}
+            step.status, step.started_at = "running", _now()
+            save()
+            echo(f"  {step.name} ...")
+            started = time.monotonic()
+            try:
+                execute_notebook(source, executed, params, cwd=root, kernel_name=kernel_name,
+                                 timeout=timeout, stderr_log=run.data_dir / "kernels.log")
+                step.status = "ok"
+            except Exception as exc:  # noqa: BLE001 - any failure is the step's, reported below
+                step.status, step.error = "failed", _error_text(exc)
+                failed = True
+            step.duration_s = round(time.monotonic() - started, 2)
+            if html and executed.is_file():
+                pending[step.name] = pages.submit(_html, executed, page)
+            echo(f"  {step.name}: {step.status} in {step.duration_s:.1f} s"
+                 + (f" - {step.error}" if step.error else ""))
+            save()
+        settle_pages()
+    finally:
+        pages.shutdown(wait=True)
     pipeline.finished_at = _now()
     pipeline.status = "ok" if pipeline.ok else "failed"
     save()
@@ -347,7 +349,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "every step succeeded. Credentials come from ONR_* variables or .secrets.")
     p.add_argument("--config", type=Path, help="TOML file with parameters (see docs/scheduling.md)")
     p.add_argument("-p", "--param", action="append", default=[], metavar="NAME=VALUE",
-                   help="a notebook parameter (repeatable; wins over --config)")
+                   help="a notebook parameter (repeatable); wins over the config file's "
+                        "top-level keys, a [notebook.\"NN-name\"] table wins for its notebook")
     p.add_argument("--run-id", help="default: UTC time, e.g. 20261127T021500Z; "
                                     "an existing run id resumes that run")
     p.add_argument("--steps", help="comma-separated subset, e.g. 10-validate-register,30-reconcile")

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import gc
 import re
 import sys
 from dataclasses import dataclass, field
@@ -235,34 +236,45 @@ class ValidationResult:
         return self.problems.copy()
 
 
+_PLAIN_FIELDS = (
+    "oid",
+    "hetu",
+    "passinumero",
+    "sahkoposti",
+    "etunimet",
+    "kutsumanimi",
+    "sukunimi",
+    "syntymaaika",
+)
+
+
 def rows_to_send(valid: pd.DataFrame) -> list[dict[str, Any]]:
     """ONR row dicts (REST.md §4.3) from ONR-ready values; empty fields are left out."""
+    columns = {c: valid[c].fillna("").tolist() for c in COLUMNS}
     out: list[dict[str, Any]] = []
-    records = valid[list(COLUMNS)].to_dict("records")
-    for rec in records:
-        henkilo: dict[str, Any] = {}
-        for key in (
-            "oid",
-            "hetu",
-            "passinumero",
-            "sahkoposti",
-            "etunimet",
-            "kutsumanimi",
-            "sukunimi",
-            "syntymaaika",
-        ):
-            if rec[key]:
-                henkilo[key] = rec[key]
-        if rec["sukupuoli"]:
-            henkilo["sukupuoli"] = {"koodi": rec["sukupuoli"]}
-        if rec["aidinkieli"]:
-            henkilo["aidinkieli"] = {"koodi": rec["aidinkieli"]}
-        henkilo["kansalaisuus"] = [{"koodi": c} for c in rec["kansalaisuus"].split(";") if c]
-        row: dict[str, Any] = {"henkilo": henkilo}
-        if rec["tunniste"]:
-            row = {"tunniste": rec["tunniste"], "henkilo": henkilo}
-        out.append(row)
+    collecting = gc.isenabled()
+    gc.disable()  # millions of small dicts would trigger full collections over and over
+    try:
+        _build_rows(columns, out)
+    finally:
+        if collecting:
+            gc.enable()
     return out
+
+
+def _build_rows(columns: dict[str, list[Any]], out: list[dict[str, Any]]) -> None:
+    for i, tunniste in enumerate(columns["tunniste"]):
+        henkilo: dict[str, Any] = {}
+        for key in _PLAIN_FIELDS:
+            value = columns[key][i]
+            if value:
+                henkilo[key] = value
+        if columns["sukupuoli"][i]:
+            henkilo["sukupuoli"] = {"koodi": columns["sukupuoli"][i]}
+        if columns["aidinkieli"][i]:
+            henkilo["aidinkieli"] = {"koodi": columns["aidinkieli"][i]}
+        henkilo["kansalaisuus"] = [{"koodi": c} for c in columns["kansalaisuus"][i].split(";") if c]
+        out.append({"tunniste": tunniste, "henkilo": henkilo} if tunniste else {"henkilo": henkilo})
 
 
 class _Problems:
@@ -324,10 +336,25 @@ class _Problems:
                 }
             )
         out = pd.concat(pieces, ignore_index=True)
-        out["detail"] = out["detail"].astype("str").fillna("")
+        out["detail"] = _mask_hetus(out["detail"].astype("str").fillna(""))
         out["message"] = _render_many(out, language)
         out = out.sort_values(["row_number"], kind="stable").reset_index(drop=True)
         return out[[*PROBLEM_COLUMNS, "detail"]].astype({"row_number": "int64"})
+
+
+_HETU_IN_TEXT = r"(?i)\b([0-9]{6}[-+A-FU-Y])[0-9]{3}[0-9A-FHJ-NPR-Y]\b"
+
+
+def _mask_hetus(s: pd.Series) -> pd.Series:
+    """Hetu-shaped text in free-form cells (a shifted column, say) masked as 131052-****."""
+    hit = s.str.contains(_HETU_IN_TEXT.replace("([", "(?:[", 1), regex=True).to_numpy(
+        dtype=bool, na_value=False
+    )
+    if not hit.any():
+        return s
+    out = s.copy()
+    out[hit] = s[hit].str.replace(_HETU_IN_TEXT, r"\1****", regex=True)
+    return out
 
 
 def _render_many(problems: pd.DataFrame, language: str) -> pd.Series:
@@ -720,8 +747,10 @@ def guard_rows(
         if (env == PRODUCTION and test) or (env != PRODUCTION and not test):
             wrong.append(str(row.get("tunniste") or f"#{index + 1}"))
     if wrong:
-        kind = "test-range hetus to production" if env == PRODUCTION else (
-            f"non-test hetus to the test environment {env}"
+        kind = (
+            "test-range hetus to production"
+            if env == PRODUCTION
+            else (f"non-test hetus to the test environment {env}")
         )
         shown = ", ".join(wrong[:5]) + (" …" if len(wrong) > 5 else "")
         raise EnvironmentGuardError(
@@ -780,7 +809,10 @@ def format_report(result: ValidationResult, *, limit: int = 20) -> str:
                 else f"First {min(limit, len(result.problems))} problems:"
             ),
         ]
-        for r in result.problems.head(limit).itertuples():
+        shown = result.problems.head(limit).assign(
+            tunniste=lambda frame: _mask_hetus(frame["tunniste"].astype("str").fillna(""))
+        )
+        for r in shown.itertuples():
             lines.append(
                 f"  rivi {r.row_number:>6}  {str(r.tunniste)[:20]:<20} {r.field:<12} "
                 f"{r.severity:<7} {r.code}: {r.message}"

@@ -6,10 +6,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from openpyxl import Workbook
 
 from onrtools.errors import RegisterReadError
-from onrtools.register import COLUMNS, header_key, parse_date, read_register
+from onrtools.register import _TRIM, COLUMNS, header_key, parse_date, read_register
 
 BAD = Path(__file__).resolve().parent / "data" / "bad_register"
 TEMPLATES = Path(__file__).resolve().parents[1] / "data_templates"
@@ -332,8 +334,9 @@ def test_trailing_separators_and_repeated_unknown_columns(tmp_path: Path) -> Non
 
 
 def test_xlsx_empty_and_repeated_headers(tmp_path: Path) -> None:
-    reg = read_register(xlsx(tmp_path, [[*HEADER.split(";"), None, "x", "x"],
-                                        [*ROW.split(";"), None, "1", "2"]]))
+    reg = read_register(
+        xlsx(tmp_path, [[*HEADER.split(";"), None, "x", "x"], [*ROW.split(";"), None, "1", "2"]])
+    )
     assert reg.frame.at[0, "tunniste"] == "T1"
     assert reg.source.ignored_columns == ("(column 7)", "x", "x (2)")
 
@@ -343,3 +346,34 @@ def test_unterminated_quote_is_a_row_problem(tmp_path: Path) -> None:
     reg = read_register(path)
     assert reg.frame["tunniste"].tolist() == ["T1"]
     assert reg.problems[["row_number", "code"]].values.tolist() == [[3, "row.columns"]]
+
+
+cell_text = st.text(
+    st.characters(blacklist_categories=["Cs"], blacklist_characters="\x00\r"), max_size=12
+)
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.lists(st.lists(cell_text, min_size=6, max_size=6), min_size=1, max_size=8),
+    st.sampled_from([";", ",", "\t"]),
+    st.sampled_from(["utf-8", "utf-8-sig"]),
+)
+def test_round_trip_any_cells(tmp_path: Path, rows: list[list[str]], sep: str, enc: str) -> None:
+    import csv
+
+    path = tmp_path / "any.csv"
+    with path.open("w", encoding=enc, newline="") as fh:
+        writer = csv.writer(fh, delimiter=sep, quoting=csv.QUOTE_ALL, lineterminator="\n")
+        writer.writerow(HEADER.split(";"))
+        writer.writerows(rows)
+    reg = read_register(path)
+    assert reg.source.separator == sep
+    blank = [all(not c.strip(_TRIM) for c in row) for row in rows]
+    assert reg.problems["code"].tolist() == ["row.empty"] * sum(blank)
+    kept = [row for row, b in zip(rows, blank, strict=True) if not b]
+    got = reg.frame[["tunniste", "hetu", "etunimet", "kutsumanimi", "sukunimi", "kansalaisuus"]]
+    assert got.values.tolist() == [[c.strip(_TRIM) for c in row] for row in kept]
+    assert reg.source.rows == len(rows)

@@ -434,3 +434,21 @@ def test_raise_for_errors_and_guard_rows(tmp_path: Path) -> None:
         guard_rows(real, "untuva")
     guard_rows(real, "prod")
     guard_rows([{"tunniste": "P", "henkilo": {"passinumero": "X"}}], "prod")
+
+
+def test_hetus_in_free_text_are_masked(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # a shifted column: the hetu landed in sukupuoli and syntymaaika; tunniste is a hetu too
+    row = {
+        **BASE,
+        "tunniste": "120963-969H",
+        "sukupuoli": "111111-985K",
+        "syntymaaika": "x 111111-985K",
+    }
+    path = write_rows(tmp_path, [row])
+    result = validate_register(read_register(path))
+    text = " ".join(result.problems["detail"]) + " ".join(result.problems["message"])
+    assert "985K" not in text and "111111-****" in text
+    assert result.problems["tunniste"].iloc[0] == "120963-969H"  # the join key stays intact
+    main([str(path)])
+    out = capsys.readouterr().out
+    assert "985K" not in out and "969H" not in out and "120963-****" in out

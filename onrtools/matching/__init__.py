@@ -19,7 +19,8 @@ Hard rules on top of the probabilities (ONR's, or a person's first names):
 * two VTJ-identified people with different hetus are never one person (non-match, p = 0);
 * two different valid hetus: ONR cannot link them (403), so at most ``review``;
 * the same valid hetu is one person in ONR (match);
-* no first name in common: at most ``review`` (twins share birth date, surname and address).
+* no first name in common, or different first given names: at most ``review`` (twins share
+  birth date, surname, address and often a middle name).
 """
 
 from __future__ import annotations
@@ -57,6 +58,7 @@ RULE_VTJ = "both VTJ-identified with different hetus: never one person"
 RULE_HETU = "two different valid hetus: ONR cannot link them"
 RULE_SAME_HETU = "same valid hetu"
 RULE_FIRST = "no first name in common: a person must confirm"
+RULE_FIRST_GIVEN = "different first given names (twins share middle names): a person must confirm"
 
 
 def _decide(
@@ -76,6 +78,10 @@ def _decide(
     rule = np.full(len(prob), "", dtype=object)
     capped = (comp.levels["etunimet"] == 1) & (decision == "match")
     decision[capped], rule[capped] = "review", RULE_FIRST
+    # twins and siblings often share a middle name: "Daniel Juhani" vs "Juhani"
+    other_first = ~comp.same_first_given & (comp.levels["etunimet"].astype(int) <= 4)
+    capped = other_first & (comp.levels["etunimet"] >= 2) & (decision == "match")
+    decision[capped], rule[capped] = "review", RULE_FIRST_GIVEN
     same_hetu = (comp.levels["hetu"] == 3) & p.hetu_valid[left] & p.hetu_valid[right]
     decision[same_hetu], rule[same_hetu] = "match", RULE_SAME_HETU
     conflict = comp.hetu_conflict & (decision == "match")

@@ -63,6 +63,7 @@ class Comparison:
     vtj_conflict: np.ndarray  # both VTJ-identified with different hetus
     shared_first: np.ndarray  # how many first names the two share
     first_counts: tuple[np.ndarray, np.ndarray]
+    same_first_given: np.ndarray  # first given names agree (or JW >= 0.88), or one is missing
 
     def __len__(self) -> int:
         return len(self.hetu_conflict)
@@ -221,7 +222,9 @@ def compare(p: Prepared, left: np.ndarray, right: np.ndarray) -> Comparison:
         ("kansalaisuus", p.nationality),
     ):
         levels[field], sim[field] = _same(codes[left], codes[right])
-    return Comparison(levels, sim, hetu_conflict, vtj_conflict, shared, (nl, nr))
+    first_missing = (p.first1[left] < 0) | (p.first1[right] < 0)
+    same_first = first_missing | (p.first1[left] == p.first1[right]) | (f_jw >= 0.88)
+    return Comparison(levels, sim, hetu_conflict, vtj_conflict, shared, (nl, nr), same_first)
 
 
 def compare_levels(
@@ -239,4 +242,5 @@ def compare_levels(
         np.concatenate([c.shared_first for c in parts]).astype(np.int8),
         (np.concatenate([c.first_counts[0] for c in parts]).astype(np.int8),
          np.concatenate([c.first_counts[1] for c in parts]).astype(np.int8)),
+        np.concatenate([c.same_first_given for c in parts]),
     )

@@ -68,12 +68,22 @@ SURNAME_SUFFIXES = (
 )
 FOREIGN_FIRST = (
     "Wei:5 Li:5 Yan:3 Jun:3 Mohammed:5 Ahmed:4 Fatima:4 Aisha:3 Olga:3 Ivan:3 Dmitri:2 Anastasia:3 "
-    "Priya:3 Rahul:3 Arjun:2 Maria:4 José:3 Ana:3 John:3 Emily:3 Lukas:2 Hannah:2 Nguyen:2 Minh:2"
+    "Priya:3 Rahul:3 Arjun:2 Maria:4 José:3 Ana:3 John:3 Emily:3 Lukas:2 Hannah:2 Nguyen:2 Minh:2 "
+    "Xin:2 Hao:2 Jie:2 Ming:2 Yu:2 Tao:2 Lei:2 Ying:2 Omar:2 Yusuf:2 Amina:2 Zainab:2 Hassan:2 "
+    "Ali:2 Leila:2 Reza:2 Sara:2 Tatiana:2 Sergei:2 Elena:2 Natalia:2 Andrei:2 Ananya:2 Vikram:2 "
+    "Deepa:2 Kiran:2 Carlos:2 Lucia:2 Pablo:2 Sofia:2 Diego:2 Chiara:2 Marco:2 Giulia:2 Jonas:2 "
+    "Lena:2 Felix:2 Clara:2 Tomasz:2 Katarzyna:2 Piotr:2 Agnieszka:2 Emre:2 Elif:2 Mehmet:2 "
+    "Ayse:2 Kwame:2 Ama:2 Chinedu:2 Ngozi:2 Thi:2 Linh:2 Hoang:2 Kenji:2 Yuki:2 Haruto:2 Sakura:2"
 )
 FOREIGN_LAST = (
     "Wang:6 Li:6 Zhang:5 Chen:4 Liu:4 Ali:4 Khan:4 Hassan:3 Ivanov:3 Smirnova:3 Petrov:2 "
     "Sharma:3 Patel:3 Singh:3 Garcia:3 Rodriguez:2 Smith:3 Brown:2 Müller:2 Schmidt:2 Nguyen:4 "
-    "Tran:3 Kowalski:2 Novák:2 Öztürk:2 Yılmaz:2 Andersson:2 Hansen:2 O'Brien:1 Dubois:1"
+    "Tran:3 Kowalski:2 Novák:2 Öztürk:2 Yılmaz:2 Andersson:2 Hansen:2 O'Brien:1 Dubois:1 "
+    "Yang:2 Huang:2 Zhao:2 Wu:2 Zhou:2 Xu:2 Sun:2 Ma:2 Zhu:2 Hu:2 Guo:2 He:2 Lin:2 Gao:2 "
+    "Ahmed:2 Hussain:2 Rahman:2 Karimi:2 Hosseini:2 Popov:2 Sokolov:2 Kuznetsova:2 Volkov:2 "
+    "Gupta:2 Kumar:2 Reddy:2 Iyer:2 Martinez:2 Lopez:2 Fernandez:2 Rossi:2 Bianchi:2 Weber:2 "
+    "Fischer:2 Wagner:2 Nowak:2 Wisniewska:2 Demir:2 Kaya:2 Mensah:2 Okafor:2 Pham:2 Le:2 "
+    "Tanaka:2 Suzuki:2 Sato:2 Kim:3 Park:2 Lee:3 Silva:2 Santos:2 Costa:2 Jensen:2 Nielsen:2"
 )
 CITIES = (
     ("00100", "Helsinki"),
@@ -207,7 +217,8 @@ def _people(n: int, rng: np.random.Generator, py: random.Random) -> pd.DataFrame
     kutsumanimi = []
     for i in range(n):
         if foreign[i]:
-            names = [str(rng.choice(foreign_first, p=foreign_first_w))]
+            drawn = rng.choice(foreign_first, size=min(n_first[i], 2), p=foreign_first_w)
+            names = list(dict.fromkeys(str(x) for x in drawn))
         else:
             pool = first_f[i] if sex[i] == "2" else first_m[i]
             names = list(dict.fromkeys(pool[: n_first[i]]))
@@ -282,11 +293,16 @@ def _twins(people: pd.DataFrame, rate: float, rng: np.random.Generator) -> pd.Da
         new_first.append(" ".join(names))
     chosen["etunimet"] = new_first
     chosen["kutsumanimi"] = [e.split()[0] for e in new_first]
+    used = set(people["hetu"].dropna())
     hetus = []
     for h, bd, sex in zip(chosen["hetu"], chosen["syntymaaika"], chosen["sukupuoli"], strict=True):
         new = None
-        while h is not None and (new is None or new == h):
-            new = hetu_mod.generate(py, birth_date=date.fromisoformat(bd), sex=sex)
+        for _ in range(20 if h is not None else 0):  # a hetu is unique: never reuse one
+            candidate = hetu_mod.generate(py, birth_date=date.fromisoformat(bd), sex=sex)
+            if candidate not in used:
+                new = candidate
+                used.add(new)
+                break
         hetus.append(new)
     chosen["hetu"] = pd.Series(hetus, index=chosen.index, dtype=object)
     chosen["person_id"] = np.arange(len(people), len(people) + len(chosen))

@@ -11,7 +11,7 @@ from onrtools import names
 from . import vtj
 from .dto import encode_vtj_address
 from .duplicates import link_rows
-from .store import dumps
+from .store import dumps, select_in
 from .world import World, hetu_derived
 
 TERMINAL = {"HETU_EI_VTJ", "HETU_EI_OIKEA", "HETU_PASSIVOITU", "MUU"}
@@ -115,29 +115,63 @@ def _candidates_in(world: World, sql: str, ids: Sequence[int], now: int) -> list
 
 
 def identify_many(world: World, ids: Sequence[int], kasittelija: str | None = None) -> int:
-    """Identify these persons; returns how many became VTJ-identified."""
+    """Identify these persons (§2.2); returns how many became VTJ-identified.
+
+    Bulk: errors, attempts, mismatch records and the common success (same hetu, nobody else
+    holds it) are written with executemany; hetu changes and takeovers go one by one after
+    them (order inside one batch can therefore differ from ONR's id order in rare cases).
+    """
     if not ids:
         return 0
     persons = world.persons_by_ids(ids)
     hetus = sorted({p["hetu"] for p in persons.values() if p["hetu"]})
     records = vtj.get_many(world, hetus)
-    successes = 0
-    simple: list[tuple[int, sqlite3.Row, dict[str, Any]]] = []
     errors: list[tuple[int, str, str]] = []
+    matched: list[tuple[int, sqlite3.Row, dict[str, Any]]] = []
+    mismatched: list[tuple[int, dict[str, Any]]] = []
     for hid in ids:
         p = persons.get(hid)
         if p is None or not p["hetu"]:
             continue
-        outcome = _prepare(world, p, records.get(p["hetu"]), errors)
-        if outcome is None:
+        record = _prepare(world, p, records.get(p["hetu"]), errors)
+        if record is None:
             continue
-        record = outcome
-        if record["hetu"] != p["hetu"] or _holder(world, record["hetu"], hid) is not None:
-            successes += identify_with_hetu_change(world, p, record, kasittelija)
+        if names_ok(p, record):
+            matched.append((hid, p, record))
         else:
-            simple.append((hid, p, record))
+            mismatched.append((hid, record))
     record_terminal_errors(world, errors)
-    successes += _apply_simple(world, simple, kasittelija)
+    attempted = [(hid,) for hid, _, _ in matched] + [(hid,) for hid, _ in mismatched]
+    conn = world.conn
+    conn.executemany("DELETE FROM yksilointivirhe WHERE henkilo_id = ?", attempted)
+    conn.executemany("UPDATE henkilo SET yksilointi_yritetty = 1 WHERE id = ?", attempted)
+    if mismatched:  # step 5: keep VTJ's data, save the person, not identified
+        conn.executemany(
+            "INSERT OR REPLACE INTO yksilointitieto(henkilo_id, data) VALUES (?, ?)",
+            [(hid, dumps(record)) for hid, record in mismatched],
+        )
+        world.touch([hid for hid, _ in mismatched], None)
+    wanted = sorted({record["hetu"] for _, _, record in matched})
+    holders: dict[str, set[int]] = {}
+    for r in select_in(
+        conn, "SELECT hetu, henkilo_id FROM henkilo_hetu WHERE hetu IN ({in})", wanted
+    ):
+        holders.setdefault(r["hetu"], set()).add(int(r["henkilo_id"]))
+    for r in select_in(conn, "SELECT hetu, id FROM henkilo WHERE hetu IN ({in})", wanted):
+        holders.setdefault(r["hetu"], set()).add(int(r["id"]))
+    simple = [
+        (hid, p, record)
+        for hid, p, record in matched
+        if record["hetu"] == p["hetu"] and not holders.get(record["hetu"], set()) - {hid}
+    ]
+    successes = _apply_simple(world, simple, kasittelija)
+    done = {hid for hid, _, _ in simple}
+    for hid, _, record in matched:
+        if hid in done:
+            continue
+        fresh = world.person_by_id(hid)
+        if fresh is not None and fresh["hetu"]:
+            successes += identify_with_hetu_change(world, fresh, record, kasittelija)
     return successes
 
 
@@ -147,7 +181,7 @@ def _prepare(
     raw: dict[str, Any] | None,
     errors: list[tuple[int, str, str]],
 ) -> dict[str, Any] | None:
-    """Steps 1–5 of §2.2; returns the VTJ record when the names match, else None."""
+    """Steps 1–3 of §2.2: the VTJ record, or None with a terminal error recorded."""
     hid = int(p["id"])
     if p["yksiloity_eidas"]:
         errors.append((hid, "MUU", "eIDAS-identified person"))
@@ -156,23 +190,12 @@ def _prepare(
         errors.append((hid, "HETU_EI_OIKEA", "Hetu is not real"))
         return None
     try:
-        record = vtj.resolve(raw, world)
+        return vtj.resolve(raw, world)
     except vtj.VtjNotFoundError:
         errors.append((hid, "HETU_EI_VTJ", "Hetu not found from VTJ"))
-        return None
     except vtj.VtjPassivatedError:
         errors.append((hid, "HETU_PASSIVOITU", "Hetu passivated in VTJ"))
-        return None
-    world.conn.execute("DELETE FROM yksilointivirhe WHERE henkilo_id = ?", (hid,))
-    world.conn.execute("UPDATE henkilo SET yksilointi_yritetty = 1 WHERE id = ?", (hid,))
-    if not names_ok(p, record):
-        world.conn.execute(
-            "INSERT OR REPLACE INTO yksilointitieto(henkilo_id, data) VALUES (?, ?)",
-            (hid, dumps(record)),
-        )
-        world.touch([hid], None)
-        return None
-    return record
+    return None
 
 
 def _vtj_values(p: sqlite3.Row, record: dict[str, Any], now: int) -> dict[str, Any]:

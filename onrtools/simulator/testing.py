@@ -46,6 +46,7 @@ class SimHandle:
         self, workdir: Path, *, seed: int, population: int, identification: str,
         faults: dict[str, Any] | None, strict_caller_id: bool, subprocess: bool,
         db_path: Path | None = None, ready_timeout: float = 120.0,
+        identification_interval: float = 10.0,
     ) -> None:
         self.workdir = Path(workdir)
         self.workdir.mkdir(parents=True, exist_ok=True)
@@ -53,6 +54,7 @@ class SimHandle:
         self.seed = seed
         self.population = population
         self.identification = identification
+        self.identification_interval = identification_interval
         self.faults = dict(faults or {})
         self.strict_caller_id = strict_caller_id
         self.subprocess = subprocess
@@ -96,6 +98,7 @@ class SimHandle:
             self._server = SimulatorServer(SimulatorConfig(
                 port=self.port, db_path=self.db_path, seed=self.seed,
                 population=self.population, identification=self.identification,
+                identification_interval=self.identification_interval,
                 strict_caller_id=self.strict_caller_id,
                 faults=FaultConfig.from_dict(self.faults),
             ))
@@ -165,6 +168,7 @@ class SimHandle:
             sys.executable, "-m", "onrtools.cli", "simulator", "--port", str(self.port),
             "--db", str(self.db_path), "--seed", str(self.seed),
             "--population", str(self.population), "--identification", self.identification,
+            "--identification-interval", str(self.identification_interval),
         ]
         if self.strict_caller_id:
             args.append("--strict-caller-id")
@@ -208,6 +212,7 @@ def running_simulator(
     workdir: Path, *, seed: int = 1, population: int = 200, identification: str = "immediate",
     faults: dict[str, Any] | None = None, strict_caller_id: bool = False,
     subprocess: bool = False, ready_timeout: float = 120.0,
+    identification_interval: float = 10.0,
 ) -> Iterator[SimHandle]:
     """A simulator on 127.0.0.1 for the duration of the block; state in `workdir`.
 
@@ -216,7 +221,7 @@ def running_simulator(
     handle = SimHandle(
         workdir, seed=seed, population=population, identification=identification,
         faults=faults, strict_caller_id=strict_caller_id, subprocess=subprocess,
-        ready_timeout=ready_timeout,
+        ready_timeout=ready_timeout, identification_interval=identification_interval,
     )
     handle.start()
     try:

@@ -109,3 +109,65 @@ def test_storm_with_one_second_latency_ends_in_the_clean_state(
     FAULT_REPORT.append(summarise("storm (1 s latency)", faulty))
     print(json.dumps(FAULT_REPORT[-1], indent=1))
     check_same_end_state(clean, faulty)
+
+
+@pytest.mark.slow
+def test_onr_run_under_the_storm_ends_in_the_clean_state(
+    tmp_path: Path, register: Path, clean: dict[str, Any],
+) -> None:
+    """The real `onr run` (papermill kernels, HTML reports) under the same storm; afterwards
+    every report file, executed notebook and HTML page is scanned, and `onr audit verify`
+    (the command) accepts the ledger."""
+    import os
+    import secrets
+    import subprocess
+    import sys
+
+    from onrtools.rundir import RunDir
+
+    from .conftest import (
+        CALLER_ID,
+        REPO,
+        RUN_PARAMETERS,
+        end_state,
+        scan_run,
+        start_simulator,
+    )
+    from .driver import CORE_STEPS
+
+    password = "Run-" + secrets.token_urlsafe(12)
+    sim = start_simulator(tmp_path / "sim", password)
+    try:
+        sim.admin("PUT", "/faults", json={**STORM, "latency_ms": 20})
+        env = {k: v for k, v in os.environ.items() if not k.startswith("ONR_")}
+        env.update(ONR_BASE_URL=sim.base_url, ONR_USERNAME="palvelu-kk1", ONR_PASSWORD=password,
+                   ONR_CALLER_ID=CALLER_ID)
+        params = {**RUN_PARAMETERS, "register_file": str(register), "interactive": False}
+        args = [sys.executable, "-m", "onrtools.cli", "run", "--run-id", "storm-run",
+                "--workspace", str(tmp_path / "workspace"),
+                "--reports-dir", str(tmp_path / "reports"), "--steps", ",".join(CORE_STEPS)]
+        for k, v in params.items():
+            args += ["-p", f"{k}={v}"]
+        attempts = []
+        for _ in range(3):  # a loud failure is resumed with the same run id, as documented
+            proc = subprocess.run(args, cwd=REPO, env=env, capture_output=True, text=True,
+                                  timeout=900)
+            attempts.append(proc.returncode)
+            if proc.returncode == 0:
+                break
+        assert attempts[-1] == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+        sim.admin("PUT", "/faults", json={})
+        run = RunDir.open("storm-run", workspace=tmp_path / "workspace",
+                          reports_dir=tmp_path / "reports")
+        state = end_state(sim, run)
+    finally:
+        sim.stop()
+    for key, want in clean["state"].items():
+        assert state[key] == want, f"{key} differs from the clean run"
+    assert any((tmp_path / "reports" / "storm-run").glob("*.html"))
+    findings = scan_run(tmp_path / "reports", tmp_path / "workspace", password)
+    assert findings == [], "\n".join(map(str, findings[:10]))
+    verify = subprocess.run([sys.executable, "-m", "onrtools.cli", "audit", "verify",
+                             "--workspace", str(tmp_path / "workspace")], cwd=REPO,
+                            capture_output=True, text=True, timeout=300)
+    assert verify.returncode == 0, verify.stdout + verify.stderr

@@ -107,6 +107,21 @@ def test_scanner_leaves_masked_and_invalid_values_alone(tmp_path: Path) -> None:
     assert scan_paths([tmp_path], secrets=["not-in-the-file"]) == []
 
 
+def test_scanner_command_exit_codes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                    capsys: pytest.CaptureFixture[str]) -> None:
+    from onrtools import secrets_scan
+
+    (tmp_path / "clean").mkdir()
+    (tmp_path / "clean" / "a.csv").write_text("hetu\n010190-****\n", encoding="utf-8")
+    (tmp_path / "dirty").mkdir()
+    (tmp_path / "dirty" / "a.log").write_text("login with pw-0123456789\n", encoding="utf-8")
+    monkeypatch.setenv("ONR_PASSWORD", "pw-0123456789")
+    assert secrets_scan.main([str(tmp_path / "clean")]) == 0
+    assert secrets_scan.main([str(tmp_path / "dirty")]) == 1
+    out = capsys.readouterr().out
+    assert "a.log: line 1: secret" in out and "pw-0123456789" not in out
+
+
 def test_scanner_rejects_a_bare_string_as_secrets() -> None:
     with pytest.raises(TypeError):
         scan_paths([], secrets="password")  # type: ignore[arg-type]
@@ -385,13 +400,17 @@ def test_other_institution_is_refused_on_every_read_endpoint(kk1_person: dict[st
 
 # --- schemathesis, the broad variant -------------------------------------------------------------
 
+SCHEMATHESIS_EXAMPLES = 25  # per operation (the fast bounded variant: tests/simulator/)
+
+
 @pytest.mark.slow
 def test_schemathesis_broad_finds_no_5xx_and_no_schema_violation(tmp_path: Path) -> None:
-    """Every operation of the served document, many examples each, responses checked against
-    the document (status codes, content types, response schemas)."""
+    """Every operation of the served document, many examples each: no 5xx, and every response
+    body and content type as the document says. (Undocumented 400s are ONR's way: its Bean
+    Validation rules are not in its OpenAPI document either, so status-code checks are off.)"""
     import schemathesis
     from hypothesis import HealthCheck, given, settings
-    from hypothesis import strategies as st
+    from schemathesis import checks
 
     from onrtools.simulator.testing import running_simulator
 
@@ -406,7 +425,7 @@ def test_schemathesis_broad_finds_no_5xx_and_no_schema_violation(tmp_path: Path)
         assert len(operations) >= 30
         for operation in operations:
             @given(case=operation.as_strategy())
-            @settings(max_examples=25, deadline=None, database=None,
+            @settings(max_examples=SCHEMATHESIS_EXAMPLES, deadline=None, database=None,
                       suppress_health_check=list(HealthCheck))
             def run(case: Any) -> None:
                 response = case.call(base_url=sim.base_url, headers=headers)
@@ -415,12 +434,14 @@ def test_schemathesis_broad_finds_no_5xx_and_no_schema_violation(tmp_path: Path)
                                     f"{response.status_code}")
                     return
                 try:
-                    case.validate_response(response)
-                except Exception as exc:  # noqa: BLE001 - every violation is collected
+                    case.validate_response(response, checks=[
+                        checks.not_a_server_error, checks.response_schema_conformance,
+                        checks.content_type_conformance])
+                except (Exception, BaseExceptionGroup) as exc:  # noqa: BLE001 - FailureGroup
+                    # derives from BaseExceptionGroup; every violation is collected
                     failures.append(f"{case.method} {case.formatted_path}: "
                                     f"{str(exc).splitlines()[0][:200]}")
 
-            del st
             run()
         assert failures == [], "\n".join(sorted(set(failures))[:30])
 

@@ -288,8 +288,13 @@ def test_sample_vtj_people_import_and_identify(make_registry) -> None:
     people = reg.sample_vtj_people(30, rng_seed=1)
     assert len(people) >= 20
     rows = [
-        row(str(i), hetu=p["hetu"], etunimet=p["etunimet"], kutsumanimi=p["kutsumanimi"],
-            sukunimi=p["sukunimi"])
+        row(
+            str(i),
+            hetu=p["hetu"],
+            etunimet=p["etunimet"],
+            kutsumanimi=p["kutsumanimi"],
+            sukunimi=p["sukunimi"],
+        )
         for i, p in enumerate(people)
     ]
     tid = run_import(reg, KK1_USER, rows)
