@@ -27,8 +27,8 @@ from onrtools import hetu as hetu_mod
 DECISIONS = ("same", "different", "unsure")
 BANDS: dict[str, tuple[float, float]] = {
     "all": (0.0, 1.0),
-    "match (>= 0.8)": (0.8, 1.0),
-    "review (0.01-0.8)": (0.01, 0.8),
+    "match (>= 0.5)": (0.5, 1.0),
+    "review (0.01-0.5)": (0.01, 0.5),
     "low (< 0.01)": (0.0, 0.01),
 }
 SHOWN_FIELDS = (

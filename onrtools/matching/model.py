@@ -47,7 +47,7 @@ class Model:
     prior: float
     tf: dict[str, dict[str, float]] = field(default_factory=dict)
     tf_floor: float = 1e-5
-    match_threshold: float = 0.8
+    match_threshold: float = 0.5  # calibrated: "more likely one person than two"
     review_threshold: float = 0.01
     fitted_on: int = 0
 

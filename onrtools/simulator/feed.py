@@ -50,6 +50,19 @@ def parse_datetime(value: Any) -> int:
         ) from None
 
 
+def _long(value: Any, name: str) -> int:
+    """A Long query parameter; not a number → 400 as Spring's type mismatch."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise SimError(
+            400,
+            f"Failed to convert value of parameter '{name}'",
+            exception="org.springframework.web.method.annotation."
+            "MethodArgumentTypeMismatchException",
+        ) from None
+
+
 def _bool(value: Any) -> bool:
     if isinstance(value, bool):
         return value
@@ -86,7 +99,7 @@ def filters(criteria: Mapping[str, Any]) -> tuple[list[str], list[Any]]:
         clauses.append(
             "EXISTS (SELECT 1 FROM tuonti_rivi r WHERE r.henkilo_id = h.id AND r.tuonti_id = ?)"
         )
-        params.append(int(criteria["tuontiId"]))
+        params.append(_long(criteria["tuontiId"], "tuontiId"))
     if _bool(criteria.get("vainVirheet")):
         clauses.append(ERROR_CONDITION)
     nimi = (criteria.get("nimiHaku") or "").strip()
@@ -368,7 +381,7 @@ def tuontikooste(world: World, caller: Caller, params: Mapping[str, Any]) -> dic
             args.extend(orgs)
     if params.get("id") not in (None, ""):
         clauses.append("t.id = ?")
-        args.append(int(params["id"]))
+        args.append(_long(params["id"], "id"))
     aggregates = (
         "(SELECT COUNT(*) FROM tuonti_rivi r JOIN henkilo h ON h.id = r.henkilo_id "
         " WHERE r.tuonti_id = t.id AND (h.passivoitu = 1 OR h.duplicate = 1 OR h.yksiloity = 1 "

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
 from onrtools import names
@@ -225,7 +226,26 @@ def filtered_student(world: World, oid: str) -> dict[str, Any]:
 # --- creates --------------------------------------------------------------------------------
 
 
+def _obj(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _date_problem(p: Problems, body: dict[str, Any]) -> None:
+    value = body.get("syntymaaika")
+    if value in (None, ""):
+        return
+    try:
+        date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise SimError(
+            400,
+            "JSON parse error: cannot deserialize LocalDate",
+            exception="org.springframework.http.converter.HttpMessageNotReadableException",
+        ) from None
+
+
 def _names_problems(p: Problems, body: dict[str, Any]) -> None:
+    _date_problem(p, body)
     for key in ("etunimet", "kutsumanimi", "sukunimi"):
         v = body.get(key)
         if not isinstance(v, str) or not v:
@@ -254,13 +274,15 @@ def post_oppija(world: World, caller: Caller, body: Any) -> str:
             "Kutsumanimi must exist in etunimet",
             body["kutsumanimi"],
         )
-    if body["sukupuoli"] not in sexes:
+    if not isinstance(body["sukupuoli"], str) or body["sukupuoli"] not in sexes:
         p.add_post("sukupuoli", "invalid.sukupuoli", "Invalid sukupuoli", body["sukupuoli"])
-    lang = (body.get("aidinkieli") or {}).get("kieliKoodi")
-    if lang is not None and (lang != lang.lower() or lang.upper() not in languages):
+    lang = _obj(body.get("aidinkieli")).get("kieliKoodi")
+    if lang is not None and (
+        not isinstance(lang, str) or lang != lang.lower() or lang.upper() not in languages
+    ):
         p.add_post("aidinkieli", "invalid.kieliKoodi", "Invalid kieliKoodi", lang)
     codes = [k.get("kansalaisuusKoodi") for k in kans if isinstance(k, dict)]
-    bad = [c for c in codes if c not in nationalities]
+    bad = [c for c in codes if not isinstance(c, str) or c not in nationalities]
     if bad:
         p.add_post("kansalaisuus", "invalid.kansalaisuusKoodi", "Invalid kansalaisuusKoodi", bad)
     p.raise_post()
@@ -272,7 +294,7 @@ def post_oppija(world: World, caller: Caller, body: Any) -> str:
         sukupuoli=body["sukupuoli"],
         aidinkieli=lang,
         kansalaisuus=[str(c) for c in codes],
-        passinumerot=body.get("passinumerot") or [],
+        passinumerot=[x for x in body.get("passinumerot") or [] if isinstance(x, str)],
         orgs=sorted(caller.orgs(*IMPORT_ROLES)),
         kasittelija=caller.oid,
         yksiloity=bool(body.get("yksiloity")),
@@ -300,12 +322,13 @@ def create_henkilo(world: World, caller: Caller, body: Any) -> str:
             "Kutsumanimi must exist in etunimet",
             body["kutsumanimi"],
         )
-    if body.get("sukupuoli") is not None and body["sukupuoli"] not in sexes:
+    sex = body.get("sukupuoli")
+    if sex is not None and (not isinstance(sex, str) or sex not in sexes):
         p.add_post("sukupuoli", "invalid.sukupuoli", "Invalid sukupuoli", body["sukupuoli"])
     codes = [
         k.get("kansalaisuusKoodi") for k in body.get("kansalaisuus") or [] if isinstance(k, dict)
     ]
-    if [c for c in codes if c not in nationalities]:
+    if [c for c in codes if not isinstance(c, str) or c not in nationalities]:
         p.add_post("kansalaisuus", "invalid.kansalaisuusKoodi", "Invalid kansalaisuusKoodi", codes)
     if body.get("yksiloity") and hetu:
         p.add_post("yksiloity", "yksiloity.with.hetu", "yksiloity not allowed with hetu", True)
@@ -315,8 +338,8 @@ def create_henkilo(world: World, caller: Caller, body: Any) -> str:
     ):
         p.add_post("passinumerot", "passinumero.already.exists", "Passport number exists", passit)
     p.raise_post()
-    lang = (body.get("aidinkieli") or {}).get("kieliKoodi")
-    asiointi = (body.get("asiointiKieli") or {}).get("kieliKoodi")
+    lang = _obj(body.get("aidinkieli")).get("kieliKoodi")
+    asiointi = _obj(body.get("asiointiKieli")).get("kieliKoodi")
     hid = world.insert_person(
         hetu=hetu,
         etunimet=body["etunimet"],

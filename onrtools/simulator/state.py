@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import random
+import sqlite3
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
@@ -92,6 +93,14 @@ class Registry:
             conn.execute("BEGIN IMMEDIATE")
             try:
                 yield self.world
+            except sqlite3.IntegrityError:
+                conn.execute("ROLLBACK")
+                # a unique constraint (passport, hetu, identification): ONR's DB answers 400
+                raise SimError(
+                    400,
+                    "could not execute statement; constraint violation",
+                    exception="org.springframework.dao.DataIntegrityViolationException",
+                ) from None
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
@@ -284,12 +293,20 @@ class Registry:
             return
         raise unauthorized()
 
+    @staticmethod
+    def _oid_list(oids: Any) -> list[str]:
+        if not isinstance(oids, list) or not all(isinstance(o, str) for o in oids):
+            raise SimError(400, "Body must be a JSON array of OIDs")
+        return oids
+
     def link(self, caller: Caller, oid: str, oids: list[str]) -> list[str]:
+        oids = self._oid_list(oids)
         with self._tx() as w:
             self._link_gate(w, caller, oid, oids)
             return duplicates.link(w, oid, [str(o) for o in oids], caller.oid)
 
     def forcelink(self, caller: Caller, oid: str, oids: list[str]) -> list[str]:
+        oids = self._oid_list(oids)
         with self._tx() as w:
             self._link_gate(w, caller, oid, oids)
             return duplicates.forcelink(w, oid, [str(o) for o in oids], caller.oid)

@@ -72,10 +72,10 @@ def test_session_resumes_at_first_undecided(tmp_path: Path) -> None:
 
 def test_band_filter_and_html(tmp_path: Path) -> None:
     session = ReviewSession(
-        tmp_path, _pairs(), _records(), reviewer="maija", band="review (0.01-0.8)"
+        tmp_path, _pairs(), _records(), reviewer="maija", band="review (0.01-0.5)"
     )
     assert list(session.visible()["tunniste_l"]) == ["c", "e"]
-    session.set_band("match (>= 0.8)")
+    session.set_band("match (>= 0.5)")
     page = session.comparison_html()
     assert "010190-****" in page and "010190-9046" not in page
     session.set_band("all")
