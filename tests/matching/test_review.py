@@ -16,7 +16,7 @@ def _pairs() -> pd.DataFrame:
         {
             "tunniste_l": ["a", "c", "e", "g"],
             "tunniste_r": ["b", "d", "f", "h"],
-            "probability": [0.99, 0.5, 0.2, 0.005],
+            "probability": [0.99, 0.45, 0.2, 0.005],
             "explanation": ["same birth date"] * 4,
         }
     )
