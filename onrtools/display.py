@@ -124,10 +124,17 @@ def table(
         display(HTML(f"{heading}<p>No rows.</p>"))
         return None
     if not interactive:
-        display(HTML(f"{heading}<p>{len(shown)} rows.</p>{_html_table(shown, limit)}"))
+        display(HTML(f"{heading}<p>{len(shown)} rows.</p>{_html_table(preview(shown), limit)}"))
         return None
     display(HTML(heading))
     return filter_widget(shown, filters=filters, limit=limit)
+
+
+def preview(df: pd.DataFrame, *, per_group: int = 5, by: str = "category") -> pd.DataFrame:
+    """A few rows of every ``by`` group (the static report shows each list, not the first)."""
+    if by not in df.columns or df[by].nunique() <= 1:
+        return df
+    return df.groupby(by, sort=False, group_keys=False).head(per_group)
 
 
 def filter_widget(df: pd.DataFrame, *, filters: Sequence[str] | None = None,

@@ -58,3 +58,10 @@ def test_plot_and_links(tmp_path: Path) -> None:
     (tmp_path / "x.csv").write_text("a")
     html = display.download_links([tmp_path / "x.csv"], relative_to=tmp_path).data
     assert 'href="x.csv"' in html and "1 B" in html
+
+
+def test_static_preview_shows_every_list() -> None:
+    many = pd.DataFrame({"category": ["a"] * 20 + ["b"] * 3, "n": range(23)})
+    shown = display.preview(many, per_group=5)
+    assert list(shown["category"]) == ["a"] * 5 + ["b"] * 3
+    assert display.preview(many.drop(columns="category")).equals(many.drop(columns="category"))
