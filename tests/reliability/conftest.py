@@ -298,6 +298,8 @@ def pipeline_run(work: Path, register: Path, *, faults: dict[str, Any] | None,
         log = sim.admin("GET", "/requests?limit=100000")["requests"]
         injected["cas_logins"] = sum(1 for r in log if r.get("method") == "POST"
                                      and r.get("path") == "/cas/v1/tickets")
+        injected["sessions_opened"] = sum(
+            1 for r in log if str(r.get("path", "")).endswith("/j_spring_cas_security_check"))
         injected["answered_401"] = sum(1 for r in log if r.get("status") == 401)
         sim.admin("PUT", "/faults", json={})
         run = RunDir.open(run_id, workspace=work / "workspace", reports_dir=work / "reports")

@@ -3,7 +3,7 @@
 Faults (the simulator's injector, `PUT /__admin/faults`):
 
 - "storm": 20 % of ONR answers 500/503, added latency on every request (20 ms here, 1 s in the
-  slow variant), every CAS session expires after 50 requests, 5 % of requests processed and then
+  slow variant), every CAS session expires after 20 requests, 5 % of requests processed and then
   the connection dropped, 2 % dropped before processing, and imports stall after their first
   chunk (the job stops until the client restarts it);
 - "dropped PUTs": every `PUT /oppija` is processed by the server and then the connection is
@@ -26,7 +26,10 @@ import pytest
 
 from .conftest import REGISTER_ROWS, pipeline_run
 
-STORM = {"error_rate": 0.2, "error_statuses": [500, 503], "session_expiry_after": 50,
+# Sessions expire after 20 requests, not the 50: a 300-row run makes about 45
+# authenticated requests per session (injected errors are answered before authentication),
+# so 50 would never be reached and the re-login would go unproven.
+STORM = {"error_rate": 0.2, "error_statuses": [500, 503], "session_expiry_after": 20,
          "drop_after_rate": 0.05, "drop_before_rate": 0.02, "stall_imports": True, "seed": 8}
 DROPPED_PUTS = {"match": ["PUT /oppija"], "drop_after_next": 10}
 
@@ -40,6 +43,7 @@ def summarise(name: str, result: dict[str, Any]) -> dict[str, Any]:
         "run": name, "attempts": result["attempts"],
         "injected": result["injected"].get("injected"),
         "cas_logins": result["injected"].get("cas_logins"),
+        "sessions_opened": result["injected"].get("sessions_opened"),
         "answered_401": result["injected"].get("answered_401"),
         "batches": [{k: b[k] for k in ("seq", "rows", "sends", "restarts", "resolved")}
                     for b in batches],
@@ -84,6 +88,9 @@ def test_storm_of_faults_ends_in_the_clean_state(
     print(json.dumps(FAULT_REPORT[-1], indent=1))
     injected = faulty["injected"]["injected"]
     assert injected["error"] > 0 and injected["delayed"] > 0, injected
+    assert faulty["injected"]["answered_401"] > 0, "a session expired"
+    assert faulty["injected"]["sessions_opened"] > clean["injected"]["sessions_opened"], \
+        "and the client opened a new session"
     assert any(b["restarts"] > 0 for b in faulty["journal"]["batches"]), "the stall was met"
     check_same_end_state(clean, faulty)
 
