@@ -215,7 +215,7 @@ def map_headers(headers: list[str], path: str) -> tuple[dict[str, str], tuple[st
     return mapping, tuple(ignored)
 
 
-def unique_headers(headers: list[str]) -> list[str]:
+def unique_headers(headers: list[str], path: str = "register") -> list[str]:
     """Headers made unique: an empty one becomes ``(column N)``, a repeat ``name (2)``.
 
     Exports often end rows with separators (empty headers) or repeat a column we do not use;
@@ -223,8 +223,20 @@ def unique_headers(headers: list[str]) -> list[str]:
     """
     out: list[str] = []
     seen: dict[str, int] = {}
+    onr_columns: dict[str, str] = {}
     for index, header in enumerate(headers, start=1):
         name = header if header else f"(column {index})"
+        column = _ALIAS_TO_COLUMN.get(header_key(name))
+        if column is not None:  # a doubled ONR column is refused here, with both names
+            if column in onr_columns:
+                first = list(headers).index(onr_columns[column]) + 1
+                raise RegisterReadError(
+                    f"{path}: columns {onr_columns[column]!r} (column {first}) and {header!r} "
+                    f"(column {index}) both mean {column!r}; keep one",
+                    path=path,
+                    field=column,
+                )
+            onr_columns[column] = header
         if name in seen:
             seen[name] += 1
             name = f"{name} ({seen[name]})"
@@ -266,6 +278,11 @@ def _row_problem(
 # --- CSV --------------------------------------------------------------------------------------
 
 
+# Ä, Ö, Å, é... encoded as UTF-8 (C3 xx); in Windows-1252 text "Ã" followed by one of
+# 0x80-0xBF is practically never a real pair of letters
+_MIXED_UTF8 = re.compile(rb"\xc3[\x80-\xbf]")
+
+
 def _decode(data: bytes, path: str) -> tuple[bytes, str]:
     """UTF-8 bytes of the file (BOM removed) and the encoding it was in."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -285,6 +302,19 @@ def _decode(data: bytes, path: str) -> tuple[bytes, str]:
         return data, "utf-8-sig" if bom else "utf-8"
     except UnicodeDecodeError:
         pass
+    mixed = _MIXED_UTF8.search(data)
+    if mixed is not None:  # UTF-8 letters in a file that is not UTF-8: two encodings in one file
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            bad_line = data.count(b"\n", 0, exc.start) + 1
+        utf8_line = data.count(b"\n", 0, mixed.start()) + 1
+        raise RegisterReadError(
+            f"{path}: the file mixes two text encodings (line {utf8_line} is UTF-8, line "
+            f"{bad_line} is not); names would be garbled. Save the whole file as CSV UTF-8",
+            path=path,
+            row=bad_line,
+        )
     try:
         text = data.decode("cp1252")
     except UnicodeDecodeError as exc:
@@ -339,7 +369,7 @@ def _read_csv(
             parse_options=pacsv.ParseOptions(delimiter=separator),
         )
         raw_headers = [str(h).strip(_TRIM) for h in header_table.column_names]
-        headers = unique_headers(raw_headers)
+        headers = unique_headers(raw_headers, str(path))
         convert = pacsv.ConvertOptions(
             column_types={h: pa.large_string() for h in headers},
             strings_can_be_null=False,
@@ -471,7 +501,7 @@ def _read_xlsx(
     header_cells = [v for v, _ in rows[0][1]]
     while header_cells and header_cells[-1] in (None, ""):
         header_cells.pop()
-    headers = unique_headers([_cell_text(v).strip(_TRIM) for v in header_cells])
+    headers = unique_headers([_cell_text(v).strip(_TRIM) for v in header_cells], str(path))
     width = len(headers)
     problems: list[dict[str, Any]] = []
     records: list[list[str]] = []

@@ -54,7 +54,9 @@ _EMAIL_LABEL = (
     r"(?:[a-zA-Z0-9]|[^\x00-\x7f])(?:(?:[a-zA-Z0-9-]|[^\x00-\x7f])*(?:[a-zA-Z0-9]|[^\x00-\x7f]))?"
 )
 EMAIL_RE = rf"{_EMAIL_ATOM}(?:\.{_EMAIL_ATOM})*@{_EMAIL_LABEL}(?:\.{_EMAIL_LABEL})*"
-_BAD_CHARS = "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]"
+# control characters (line breaks and tabs too: no ONR field holds one), U+FFFD from a broken
+# decode, and the invisible bidirectional controls that make a name display as another
+_BAD_CHARS = "[\x00-\x1f\x7f\ufffd\u200e\u200f\u202a-\u202e\u2066-\u2069]"
 
 # code -> (Finnish, English); "{detail}" is filled per row, "{field}" with the field name
 MESSAGES: dict[str, tuple[str, str]] = {
@@ -169,7 +171,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "invalid.character": (
         "Arvossa on ohjausmerkki tai lukukelvoton merkki (esim. NUL)",
-        "Value contains a control or unreadable character (e.g. NUL)",
+        "Value contains a control, line-break, invisible direction or unreadable character",
     ),
 }
 _DETAIL_WORDS = {
@@ -468,7 +470,7 @@ def _check_target(target_env: str) -> str:
 _FORMULA_BYTES = np.zeros(256, dtype=bool)
 _FORMULA_BYTES[[ord(c) for c in "=+-@"]] = True
 _CONTROL_BYTES = np.zeros(256, dtype=bool)
-_CONTROL_BYTES[[*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F]] = True
+_CONTROL_BYTES[[*range(0x00, 0x20), 0x7F]] = True
 
 
 def _suspicious_rows(s: pd.Series) -> np.ndarray:
@@ -493,6 +495,9 @@ def _suspicious_rows(s: pd.Series) -> np.ndarray:
     lead = np.flatnonzero(window[:-2] == 0xEF)  # U+FFFD is EF BF BD in UTF-8
     if len(lead):
         bad[lead[(window[lead + 1] == 0xBF) & (window[lead + 2] == 0xBD)]] = True
+    lead = np.flatnonzero(window[:-2] == 0xE2)  # bidi controls are E2 80 xx / E2 81 xx
+    if len(lead):
+        bad[lead[(window[lead + 1] == 0x80) | (window[lead + 1] == 0x81)]] = True
     positions = np.flatnonzero(bad) + offsets[0]
     if len(positions):
         flagged[np.searchsorted(offsets, positions, side="right") - 1] = True

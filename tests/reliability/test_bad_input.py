@@ -32,14 +32,10 @@ from .conftest import (
 CORPUS = load_corpus_module()
 SMALL = CORPUS.corpus()
 BIG = CORPUS.big_corpus()
-# Gaps found by this corpus, still open in onrtools.register/validation (see the report of
-# issue 8): strict xfails, so the day they are fixed the marker must go.
-VALIDATION_GAPS: dict[str, str] = {
-    "bidi_override.csv": "validation accepts U+202E (bidi override) inside names",
-    "newline_in_name.csv": "validation accepts a line break inside a name",
-    "mixed_encoding_names.csv": "a file mixing UTF-8 and Windows-1252 is read as Windows-1252: "
-                                "every UTF-8 name turns to mojibake (MÃ¤kinen) and is sent",
-}
+# Gaps found by this corpus and still open in onrtools.register/validation: strict xfails, so
+# the day one is fixed its marker must go. (bidi controls, line breaks in names and files that
+# mix UTF-8 with Windows-1252 were such gaps; all three are refused now.)
+VALIDATION_GAPS: dict[str, str] = {}
 PIPELINE_GAPS: dict[str, str] = dict(VALIDATION_GAPS)
 SLOW_IN_PIPELINE = {"empty_rows_100k.csv"}  # ~30 s: 100,000 problem rows written to XLSX
 

@@ -201,8 +201,8 @@ def corpus() -> dict[str, tuple[bytes, tuple[Any, ...], str]]:
     add("mixed_encoding.csv",
         csv_text(with_cell("kansalaisuus", "Mäkinen"))[:-1].encode("utf-8")
         + b"\nbad-4,040490-9600,P\xe4ivi,P\xe4ivi,M\xe4kinen,Mars\n",
-        ("row", 2, "kansalaisuus", "invalid.kansalaisuus"),
-        "UTF-8 lines and one Windows-1252 line in one file (read as Windows-1252: mojibake)")
+        ("file", "encoding"),
+        "UTF-8 lines and one Windows-1252 line in one file: refused as a whole, naming both lines")
     add("mixed_encoding_names.csv",
         csv_text(GOOD).encode("utf-8") + b"bad-4,040490-9600,P\xe4ivi,P\xe4ivi,Nieminen,246\n",
         ("file", "encoding"),
