@@ -372,13 +372,29 @@ def refresh_onr_view(run: RunDir, client: Any, *, count: int = 10000) -> OnrView
     (recording one does not bump ``modified``), so the ``vainVirheet`` view is read in full
     every time and decides VIRHE or KESKEN for everyone with a hetu and no oppijanumero.
     The copy is saved before the cursor: a crash in between only re-reads some changes.
+    The first attempt of a run keeps the view and cursor it started from in the run's own
+    data, so a rerun of the same run id (after a crash that came after the workspace cursor
+    moved) reads from that start again and still reports every change of the run.
     """
     from onrtools.changes import iter_changes
 
-    previous = run.load_state(VIEW_STATE)
+    start_file = run.data_dir / f"{VIEW_STATE}-start.json"
+    if start_file.is_file():  # a rerun of this run id: start where its first attempt started
+        start = json.loads(start_file.read_text(encoding="utf-8"))
+        previous = run.load_frame(f"{VIEW_STATE}-start") if start["has_view"] else None
+        cursor = start["muokattu"]
+    else:
+        previous = run.load_state(VIEW_STATE)
+        cursor_file = run.state_dir / f"{VIEW_STATE}.json"
+        cursor = (json.loads(cursor_file.read_text(encoding="utf-8")).get("muokattu")
+                  if cursor_file.is_file() and previous is not None else None)
+        if previous is not None:
+            run.save_frame(f"{VIEW_STATE}-start", previous)
+        tmp = start_file.with_name(start_file.name + ".tmp")  # written whole, or not at all
+        tmp.write_text(json.dumps({"muokattu": cursor, "has_view": previous is not None}),
+                       encoding="utf-8")
+        os.replace(tmp, start_file)
     cursor_file = run.state_dir / f"{VIEW_STATE}.json"
-    cursor = (json.loads(cursor_file.read_text(encoding="utf-8")).get("muokattu")
-              if cursor_file.is_file() and previous is not None else None)
     feed = iter_changes(client, since=cursor, count=count) if cursor is not None else \
         iter_changes(client, count=count)
     entries = list(feed)

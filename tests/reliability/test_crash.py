@@ -130,9 +130,6 @@ def crash_trial(work: Path, register: Path, moments: list[float],
 # The change list of a run (step 40) is what the feed brought since the saved cursor. Step 30
 # saves the cursor as soon as it has read the feed; killed after that, the rerun of the same run
 # id starts from the new cursor and the changes the killed attempt read appear in no run's list.
-FEED_GAP = ("changes read by a killed attempt of step 30 are lost to the run's change list: "
-            "steps.refresh_onr_view saves the feed cursor before the step finishes, and the "
-            "rerun reads from it (fix: keep the cursor a run started from in the run's data)")
 FEED_KEYS = ("feed_hetus", "feed_rows")
 
 
@@ -164,7 +161,7 @@ def test_three_kills_in_one_run_end_in_the_clean_state(
     CRASH_REPORT.append(_report("3 kills in a row", clean, trial))
     print(CRASH_REPORT[-1])
     assert sum(k["killed"] for k in trial["kills"]) >= 1, "the moments must fall inside a run"
-    check_trial(clean, trial, feed=False)  # the feed: test_changes_read_by_a_killed_attempt_…
+    check_trial(clean, trial)
 
 
 @pytest.mark.slow
@@ -183,7 +180,7 @@ def test_killed_at_a_seeded_moment_then_rerun_ends_in_the_clean_state(
     CRASH_REPORT.append(_report(f"trial {n}", clean, trial))
     print(CRASH_REPORT[-1])
     assert trial["kills"][0]["killed"], "every moment fell after the run: nothing was proven"
-    check_trial(clean, trial, feed=False)
+    check_trial(clean, trial)
 
 
 def _report(name: str, clean: dict[str, Any], trial: dict[str, Any]) -> dict[str, Any]:
@@ -194,7 +191,6 @@ def _report(name: str, clean: dict[str, Any], trial: dict[str, Any]) -> dict[str
                 clean["state"]["feed_rows"]}
 
 
-@pytest.mark.xfail(strict=True, reason=FEED_GAP)
 def test_changes_read_by_a_killed_attempt_are_still_reported(
     tmp_path: Path, register: Path, clean: dict[str, Any],
 ) -> None:
