@@ -185,7 +185,9 @@ def _write(
     created = created or datetime.now(UTC).isoformat(timespec="seconds")
     safe = neutralise_frame(rows.astype(object).where(rows.notna(), ""))
     csv_path = out_dir / f"{stem}.csv"
-    safe.to_csv(csv_path, index=False, encoding="utf-8-sig")
+    # CRLF rows, as spreadsheets write them: the csv module then quotes any value that holds a
+    # bare CR or LF, so a line break inside a cell can never start a new row (or a formula)
+    safe.to_csv(csv_path, index=False, encoding="utf-8-sig", lineterminator="\r\n")
     summary = _summary(kind, rows, institution, created)
     summary_path = out_dir / f"{stem}_summary.md"
     summary_path.write_text("\n".join(summary) + "\n", encoding="utf-8")

@@ -170,11 +170,13 @@ class ReviewSession:
             raise ValueError("a review session needs a reviewer name")
         self.store = ReviewStore.for_workspace(workspace)
         self.reviewer = reviewer.strip()
-        self.pairs = pairs.reset_index(drop=True)
-        self.pairs["pair_key"] = [
-            pair_key(a, b)
-            for a, b in zip(self.pairs["tunniste_l"], self.pairs["tunniste_r"], strict=True)
-        ]
+        # the matcher's own verdict stays beside the reviewer's, under a name of its own
+        self.pairs = pairs.reset_index(drop=True).rename(columns={"decision": "matcher_decision"})
+        self.pairs["pair_key"] = pd.Series(  # object even when empty: merges on it must agree
+            [pair_key(a, b) for a, b in zip(self.pairs["tunniste_l"], self.pairs["tunniste_r"],
+                                            strict=True)],
+            index=self.pairs.index, dtype=object,
+        )
         self.records = (
             None
             if records is None
@@ -249,6 +251,7 @@ class ReviewSession:
     def decisions(self) -> pd.DataFrame:
         """All pairs with their latest decision, reviewer, time and note ('' when undecided)."""
         latest = self.store.latest().drop(columns=["tunniste_l", "tunniste_r", "probability"])
+        latest["pair_key"] = latest["pair_key"].astype(object)
         merged = self.pairs.merge(latest, on="pair_key", how="left")
         for col in ("decision", "note", "reviewer", "decided_at"):
             merged[col] = merged[col].fillna("")

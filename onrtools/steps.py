@@ -605,8 +605,6 @@ def review(run: RunDir, pairs: pd.DataFrame, *, interactive: bool = True,
     name = reviewer or getpass.getuser()
     if not len(pairs):
         pairs = pd.DataFrame(columns=["tunniste_l", "tunniste_r", "probability"])
-    # the matcher's own "decision" (match/review) would collide with the reviewer's
-    pairs = pairs.rename(columns={"decision": "matcher_decision"})
     session = ReviewSession(run.workspace, pairs, run.load_frame("register"), reviewer=name)
     decisions = session.decisions()
     run.save_frame("reviews", decisions.rename(columns={"review_decision": "decision"}))

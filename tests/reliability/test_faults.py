@@ -180,12 +180,6 @@ def test_onr_run_under_the_storm_ends_in_the_clean_state(
     assert verify.returncode == 0, verify.stdout + verify.stderr
 
 
-DUPLICATES_GAP = ("50-duplicates fails on a register without duplicate pairs: "
-                  "review.ReviewSession.decisions merges pair_key float64 with object "
-                  "(ValueError), so the fault and crash runs stop at 40 and run 90 after it")
-
-
-@pytest.mark.xfail(strict=True, raises=ValueError, reason=DUPLICATES_GAP)
 def test_every_notebook_step_runs_on_the_clean_register(tmp_path: Path, register: Path) -> None:
     """All six steps, 50-duplicates included (left out of the fault and crash runs above)."""
     import secrets

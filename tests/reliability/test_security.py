@@ -209,10 +209,6 @@ def test_report_spreadsheets_hold_no_formula(pipeline_run: dict[str, Any]) -> No
 
 HOSTILE = ['=HYPERLINK("http://127.0.0.1/x","click")', "+cmd|' /C calc'!A0", "-2+3",
            "@SUM(1+1)", "\t=1+1", "\r=1+1"]
-CR_GAP = ("request_packages writes a value holding a bare carriage return unquoted in the CSV: "
-          "a spreadsheet starts a new row there, and the text after it (=1+1) is a live formula")
-
-
 def test_request_packages_neutralise_formulas(tmp_path: Path) -> None:
     from onrtools import request_packages
 
@@ -237,7 +233,6 @@ def test_request_packages_neutralise_formulas(tmp_path: Path) -> None:
     assert "'=HYPERLINK(" in text and "'+cmd|" in text
 
 
-@pytest.mark.xfail(strict=True, reason=CR_GAP)
 def test_request_package_csv_keeps_a_carriage_return_inside_its_cell(tmp_path: Path) -> None:
     from onrtools import request_packages
 
