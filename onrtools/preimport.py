@@ -116,6 +116,10 @@ def check_hetuless_rows(
         scored = score_pairs(records, pairs, model=model)
         best = scored.sort_values("probability", ascending=False).iloc[0]
         action = {"match": "hold", "review": "review"}.get(best["decision"], "send")
+        if best.get("sim_syntymaaika") == 0.0:
+            # Names are nearly all a hetu-less row has, and namesakes are common: a birth date
+            # that differs outright (not swapped day/month, not one part) is another person.
+            action = "send"
         results.append(
             {
                 "tunniste": tunniste,

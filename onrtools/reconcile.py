@@ -68,6 +68,9 @@ CATEGORIES: tuple[Category, ...] = (
              "Merge the local rows: ONR resolved them to the same person."),
     Category("missing_locally", "ONR person of ours missing from the local register",
              "Find the person in the local register or ask OPH why it is attached to us."),
+    Category("held_back", "Held back before import: maybe already in ONR",
+             "Compare with the proposed ONR person (link): if it is the same person store its "
+             "OID locally, if not send the row (20-import-tuonti, check_hetuless=False)."),
     Category("never_sent", "Local row never sent",
              "Fix the problems named in the detail and send the row again."),
     Category("sent_with_warnings", "Sent with validation warnings",
@@ -406,6 +409,7 @@ def reconcile(
     environment: str = "simulator",
     base_url: str | None = None,
     only_oids: Iterable[str] | None = None,
+    held: pd.DataFrame | None = None,
 ) -> Reconciliation:
     """Sort every local row (and every ONR person of ours missing locally) into action lists.
 
@@ -413,12 +417,18 @@ def reconcile(
     ``persons``. ``ours``: every person of our organisation ONR knows (the whole feed). A
     person of ``feed`` or ``ours`` whose OID (or master's) is unknown locally lands in
     ``missing_locally``. ``only_oids`` restricts the per-row lists to rows resolved to these
-    OIDs (what the change feed touched) and skips ``never_sent``.
+    OIDs (what the change feed touched) and skips ``never_sent``. ``held``: rows the
+    pre-import check kept back (``tunniste``, ``action``, ``proposed_oid``, ``explanation``);
+    they land in ``held_back`` with the proposed person, not in ``never_sent``.
     """
     local = _local_view(register)
     res = _results_view(results)
     onr = combine_persons(persons, feed).add_prefix("p_")
     errors, warnings = _problem_details(problems)
+    if held is not None and len(held):
+        held_map = {str(h["tunniste"]): h for h in held.to_dict("records")}
+    else:
+        held_map = {}
 
     df = local.merge(res, on="tunniste", how="left")
     for c in res.columns:
@@ -434,7 +444,7 @@ def reconcile(
         if restrict is not None and rec["r_oid"] not in restrict:
             continue
         rows.extend(_row_actions(rec, errors, warnings, environment, base_url,
-                                 skip_unsent=restrict is not None))
+                                 skip_unsent=restrict is not None, held=held_map))
     rows.extend(_duplicate_actions(df, restrict))
     rows.extend(_missing_actions(local, res, combine_persons(ours, feed), environment,
                                  base_url))
@@ -456,6 +466,7 @@ def _str(value: Any) -> str:
 def _row_actions(
     rec: dict[str, Any], errors: Mapping[str, str], warnings: Mapping[str, str],
     environment: str, base_url: str | None, *, skip_unsent: bool,
+    held: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> list[dict[str, Any]]:
     tunniste = rec["tunniste"]
     out: list[dict[str, Any]] = []
@@ -474,7 +485,14 @@ def _row_actions(
     if tunniste in warnings and rec["r_oid"] and not skip_unsent:
         add("sent_with_warnings", warnings[tunniste])
     if not rec["r_oid"]:
-        if not skip_unsent:
+        if skip_unsent:
+            return out
+        hold = (held or {}).get(tunniste)
+        if hold is not None:
+            oid = _str(hold.get("proposed_oid"))
+            add("held_back", f"{_str(hold.get('action'))}: {_str(hold.get('explanation'))}",
+                link=person_url(oid, environment, base_url=base_url) if oid else "", oid=oid)
+        else:
             add("never_sent", errors.get(tunniste, "") or "no import result for this row")
         return out
 

@@ -225,6 +225,7 @@ class ImportStep:
     results: pd.DataFrame
     outcome: Any = None
     skipped: int = 0
+    held: pd.DataFrame | None = None  # hetu-less rows the pre-import check kept back, and why
 
     def batches(self) -> pd.DataFrame:
         """One row per batch: rows, tuonti id, state, sends, restarts."""
@@ -237,6 +238,7 @@ class ImportStep:
         facts = {
             "rows sent in this run": len(self.sent),
             "rows skipped (already imported, unchanged)": self.skipped,
+            "rows held back (possibly in ONR already)": 0 if self.held is None else len(self.held),
             "rows with an import result": len(r),
             "with oppijanumero": int(r["oppijanumero"].fillna("").astype(str).ne("").sum())
             if len(r) else 0,
@@ -273,23 +275,80 @@ def _results_frame(outcome: Any) -> pd.DataFrame:
     return results
 
 
+HELD_COLUMNS = ("tunniste", "action", "proposed_oid", "probability", "candidates", "explanation")
+
+
+def flat_rows(rows: pd.DataFrame) -> pd.DataFrame:
+    """ONR import rows (``tunniste`` + nested ``henkilo``) as one flat column per field; code
+    objects (``{"koodi": ...}``) become their code, lists of them a comma-separated string."""
+    if "henkilo" not in rows:
+        return rows
+
+    def code(value: Any) -> Any:
+        if isinstance(value, dict):
+            return value.get("koodi")
+        if isinstance(value, list):
+            return ",".join(str(code(v)) for v in value)
+        return value
+
+    return pd.DataFrame(
+        [{"tunniste": t, **{k: code(v) for k, v in (h or {}).items()}}
+         for t, h in zip(rows["tunniste"], rows["henkilo"], strict=True)],
+        index=rows.index,
+    )
+
+
+def hold_possible_duplicates(client: Any, rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``(rows to send, rows held back)``: the pre-import check for people without a hetu.
+
+    A hetu-less row becomes a new person in ONR unless its OID, passport or e-mail matches, so
+    a person already in ONR under another identifier would be created twice. Before such a row
+    (no hetu, no OID) is sent, ONR's own criteria search (``GET /henkilo/duplikaatit``) and our
+    matcher decide: a confident match is held back with the existing OID proposed, a possible
+    match waits for review, no match is sent (onrtools.preimport).
+    """
+    from onrtools.preimport import check_hetuless_rows
+
+    flat = flat_rows(rows)
+    blank = {c: flat[c].fillna("").astype(str).str.strip().eq("") if c in flat else
+             pd.Series(True, index=flat.index) for c in ("hetu", "oid")}
+    needs_check = blank["hetu"] & blank["oid"]
+    if not needs_check.any():
+        return rows, pd.DataFrame(columns=list(HELD_COLUMNS))
+    checked = check_hetuless_rows(client, flat[needs_check])
+    held = checked[checked["action"] != "send"].reset_index(drop=True)
+    keep = ~rows["tunniste"].astype(str).isin(set(held["tunniste"].astype(str)))
+    return rows[keep].reset_index(drop=True), held
+
+
 def import_rows(
     run: RunDir, settings_: Any, *, batch_size: int = 5000, only_new: bool = True,
-    progress: bool = True, poll_interval: float = 2.0,
+    progress: bool = True, poll_interval: float = 2.0, check_hetuless: bool = True,
 ) -> ImportStep:
     """Send the validated rows in batches (resumable: the client keeps a journal) and keep the
-    results per tunniste, merged with earlier runs' results."""
+    results per tunniste, merged with earlier runs' results. With ``check_hetuless`` rows
+    without a hetu that look like a person already in ONR are held back, not sent."""
     from onrtools.batch_import import import_register
 
     rows, skipped = rows_to_import(run, only_new=only_new)
     outcome = None
+    held = pd.DataFrame(columns=list(HELD_COLUMNS))
     fresh = pd.DataFrame(columns=[*RESULT_COLUMNS, "fingerprint"])
     if len(rows):
         with client_for(run, "import", settings_) as client:
-            outcome = import_register(
-                client, rows.drop(columns=["fingerprint"]), workspace=run.workspace,
-                batch_size=batch_size, run_id=f"{run.run_id}-import", progress=progress,
-                interval=poll_interval)
+            if run.has_frame("held_back"):  # decided by an earlier attempt of this run: keep
+                held = run.load_frame("held_back")  # it, or a resumed import would differ
+                rows = rows[~rows["tunniste"].astype(str).isin(
+                    set(held["tunniste"].astype(str)))].reset_index(drop=True)
+            elif check_hetuless:
+                rows, held = hold_possible_duplicates(client, rows)
+            run.save_frame("held_back", held)  # before anything is sent
+            if len(rows):
+                outcome = import_register(
+                    client, rows.drop(columns=["fingerprint"]), workspace=run.workspace,
+                    batch_size=batch_size, run_id=f"{run.run_id}-import", progress=progress,
+                    interval=poll_interval)
+    if outcome is not None:
         fresh = _results_frame(outcome)
         fresh = fresh.merge(rows[["tunniste", "fingerprint"]], on="tunniste", how="left")
     previous = run.load_state("import_results")
@@ -301,7 +360,7 @@ def import_rows(
     register = run.load_frame("register")
     results = combined[combined["tunniste"].isin(register["tunniste"])].reset_index(drop=True)
     run.save_frame("results", results)
-    step = ImportStep(sent=rows, results=results, outcome=outcome, skipped=skipped)
+    step = ImportStep(sent=rows, results=results, outcome=outcome, skipped=skipped, held=held)
     tuonti_ids = [int(t) for t in _tuonti_ids(outcome)]
     run.write_facts("import", {
         "rows_sent": len(rows), "rows_skipped": skipped, "tuonti_ids": tuonti_ids,
@@ -453,8 +512,9 @@ def reconcile_run(run: RunDir, settings_: Any, *, show_hetu: bool = False,
     run.save_frame("persons", persons)
     run.save_frame("feed", view.changes)
     environment, base_url = onr_environment(settings_)
+    held = run.load_frame("held_back") if run.has_frame("held_back") else None
     rec = reconcile(register, results=results, persons=persons, problems=problems,
-                    ours=view.ours, environment=environment, base_url=base_url)
+                    ours=view.ours, environment=environment, base_url=base_url, held=held)
     run.save_frame("actions", rec.actions)
     files = action_files(run, rec, show_hetu=show_hetu)
     run.write_facts("reconcile", {

@@ -298,3 +298,17 @@ def test_combine_persons_keeps_the_latest_row() -> None:
     assert list(both.index) == [oid(1), oid(2)]
     assert both.loc[oid(1), "master_oid"] == oid(9) and both.loc[oid(1), "sukunimi"] == "B"
     assert combine_persons().empty
+
+
+def test_rows_held_back_by_the_preimport_check_get_their_own_list() -> None:
+    register = pd.DataFrame({"tunniste": ["h1", "u1"], "etunimet": ["Aino", "Eero"],
+                             "sukunimi": ["Virtanen", "Korhonen"], "hetu": ["", ""]})
+    held = pd.DataFrame({"tunniste": ["h1"], "action": ["hold"],
+                         "proposed_oid": ["1.2.246.562.98.10000000017"],
+                         "explanation": ["same birth date; same first names"]})
+    actions = reconcile(register, held=held).actions.set_index("tunniste")
+    assert actions.loc["h1", "category"] == "held_back"
+    assert actions.loc["h1", "oid"] == "1.2.246.562.98.10000000017"
+    assert "same birth date" in actions.loc["h1", "detail"]
+    assert actions.loc["h1", "link"].endswith("1.2.246.562.98.10000000017")
+    assert actions.loc["u1", "category"] == "never_sent"  # not held: still never sent

@@ -81,3 +81,19 @@ def test_hold_review_send() -> None:
     assert [c["sukunimi"] for c in client.calls] == ["Meikalainen", "Virtanen", "Aho"]
     assert client.calls[0]["kutsumanimi"] == "Anna Liisa Maria"  # falls back to etunimet
     assert list(rows_to_send(rows, checked.reset_index())["tunniste"]) == ["3", "4"]
+
+
+def test_a_namesake_born_on_another_day_is_sent() -> None:
+    # same names as PEOPLE[0], but a birth date that differs outright (not swapped, not one
+    # part): names are all a hetu-less row has, and namesakes are common -> another person
+    rows = pd.DataFrame([{"tunniste": "n1", "etunimet": "Anna-Liisa Maria",
+                          "kutsumanimi": "Anna-Liisa", "sukunimi": "Meikäläinen",
+                          "syntymaaika": "1971-11-23", "sukupuoli": "2"}])
+    checked = check_hetuless_rows(FakeOnr(PEOPLE), rows)
+    assert checked.loc[0, "action"] == "send"
+    assert checked.loc[0, "candidates"] == 1
+    # the same row with the candidate's birth date is held back with the OID proposed
+    rows.loc[0, "syntymaaika"] = "1995-03-07"
+    held = check_hetuless_rows(FakeOnr(PEOPLE), rows)
+    assert held.loc[0, "action"] == "hold"
+    assert held.loc[0, "proposed_oid"] == "1.2.246.562.24.11111111111"
