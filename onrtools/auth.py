@@ -17,6 +17,8 @@ import httpx
 from onrtools.errors import AuthError
 from onrtools.recorder import CallRecorder, path_template
 
+TRANSIENT = frozenset({429, 500, 502, 503, 504})  # worth another ticket after a pause
+
 RIGHTS_HINT = (
     "ONR answers 401 both for an expired login and for missing rights: check that the service "
     "user has the role this call needs (e.g. OPPIJOIDENTUONTI, TUONTIDATA_READ)"
@@ -91,6 +93,24 @@ class CasAuth(httpx.Auth):
         )
 
     def _login(self) -> Generator[httpx.Request, httpx.Response, None]:
+        """Open a session; a transient answer (429, 5xx) to the ticket check is retried with a
+        fresh ticket after a short backoff, so a flaky gateway does not fail a whole run."""
+        for attempt, pause in enumerate((0.25, 0.5, 1.0, 2.0, None)):
+            resp = yield from self._open_session()
+            session = resp.cookies.get("JSESSIONID")
+            if session and resp.status_code < 400:
+                break
+            if pause is None or resp.status_code not in TRANSIENT:
+                raise AuthError(
+                    f"ONR did not open a session for the service ticket ({resp.status_code}"
+                    f"{', after ' + str(attempt + 1) + ' attempts' if attempt else ''})"
+                )
+            time.sleep(pause)
+        self._session = session
+        self._generation += 1
+        self.logins += 1
+
+    def _open_session(self) -> Generator[httpx.Request, httpx.Response, httpx.Response]:
         ticket: str | None = None
         for _ in range(2):  # a stale TGT is replaced once
             if self._tgt is None:
@@ -113,14 +133,7 @@ class CasAuth(httpx.Auth):
         started = time.perf_counter()
         resp = yield req
         self._record(req, resp, started)
-        session = resp.cookies.get("JSESSIONID")
-        if not session or resp.status_code >= 400:
-            raise AuthError(
-                f"ONR did not open a session for the service ticket ({resp.status_code})"
-            )
-        self._session = session
-        self._generation += 1
-        self.logins += 1
+        return resp
 
     def _new_tgt(self) -> Generator[httpx.Request, httpx.Response, None]:
         req = self._form(f"{self.cas_url}/v1/tickets",

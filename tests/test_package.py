@@ -28,7 +28,8 @@ def test_unknown_attribute_is_an_attribute_error() -> None:
 
 
 def test_import_reads_nothing_and_stays_light() -> None:
-    code = "import sys, onrtools; print(sorted(m for m in ('pandas','httpx','matplotlib') if m in sys.modules))"
+    code = ("import sys, onrtools; "
+            "print(sorted(m for m in ('pandas', 'httpx', 'matplotlib') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 

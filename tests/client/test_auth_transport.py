@@ -176,3 +176,62 @@ def test_oauth2_token_cached_and_refreshed_once() -> None:
     assert tokens == ["tok0", "tok1"]
     assert seen == ["Bearer tok0", "Bearer tok0", "Bearer tok1"]
     assert "sec" not in repr(auth)
+
+
+def test_transient_answer_to_the_ticket_check_is_retried_with_a_fresh_ticket(monkeypatch) -> None:
+    """A gateway's 503 on j_spring_cas_security_check must not fail a nightly run."""
+    import httpx as _httpx
+
+    from onrtools import auth as auth_module
+    from onrtools.auth import CasAuth
+
+    monkeypatch.setattr(auth_module.time, "sleep", lambda _s: None)
+    tickets: list[str] = []
+    checks = {"n": 0}
+
+    def handler(request: _httpx.Request) -> _httpx.Response:
+        path = request.url.path
+        if path == "/cas/v1/tickets":
+            return _httpx.Response(201, headers={"location": "http://x/cas/v1/tickets/TGT-1"})
+        if path.startswith("/cas/v1/tickets/"):
+            tickets.append(f"ST-{len(tickets) + 1}")
+            return _httpx.Response(200, text=tickets[-1])
+        if path.endswith("/j_spring_cas_security_check"):
+            checks["n"] += 1
+            if checks["n"] <= 2:
+                return _httpx.Response(503)
+            return _httpx.Response(302, headers={"set-cookie": "JSESSIONID=s1; Path=/",
+                                                 "location": "/"})
+        assert "JSESSIONID=s1" in request.headers["cookie"]
+        return _httpx.Response(200, json={"ok": True})
+
+    cas = CasAuth(cas_url="http://x/cas", service_url="http://x/oppijanumerorekisteri-service",
+                  username="u", password="pw-secret", caller_id="c")
+    with _httpx.Client(transport=_httpx.MockTransport(handler), auth=cas) as client:
+        assert client.get("http://x/oppijanumerorekisteri-service/henkilo/1").json() == {"ok": True}
+    assert checks["n"] == 3 and tickets == ["ST-1", "ST-2", "ST-3"]  # a new ticket each time
+    assert cas.logins == 1
+
+
+def test_ticket_check_refused_for_good_is_an_auth_error_without_retries() -> None:
+    import httpx as _httpx
+
+    from onrtools.auth import CasAuth
+    from onrtools.errors import AuthError
+
+    calls = {"n": 0}
+
+    def handler(request: _httpx.Request) -> _httpx.Response:
+        if request.url.path == "/cas/v1/tickets":
+            return _httpx.Response(201, headers={"location": "http://x/cas/v1/tickets/TGT-1"})
+        if request.url.path.startswith("/cas/v1/tickets/"):
+            return _httpx.Response(200, text="ST-1")
+        calls["n"] += 1
+        return _httpx.Response(400)
+
+    cas = CasAuth(cas_url="http://x/cas", service_url="http://x/oppijanumerorekisteri-service",
+                  username="u", password="pw-secret", caller_id="c")
+    with _httpx.Client(transport=_httpx.MockTransport(handler), auth=cas) as client:
+        with pytest.raises(AuthError) as err:
+            client.get("http://x/oppijanumerorekisteri-service/henkilo/1")
+    assert calls["n"] == 1 and "pw-secret" not in str(err.value) and "ST-1" not in str(err.value)
