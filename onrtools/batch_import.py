@@ -239,8 +239,7 @@ def wait_for_tuonti(
 def collect_results(client: OnrClient, tuonti_id: int, *, api: Api = "oppija"
                     ) -> list[dict[str, Any]]:
     """Per-row results of a processed import: tunniste, oid, oppijanumero, conflict, linked."""
-    tuonti = (client.get_yleistunniste_tuonti(tuonti_id) if api == "yleistunniste"
-              else client.get_tuonti(tuonti_id))
+    tuonti = client.get_tuonti_results(tuonti_id, api=api)
     return [
         {"tunniste": r.tunniste, "oid": r.henkilo.oid, "oppijanumero": r.henkilo.oppijanumero,
          "conflict": bool(r.conflict), "linked": r.henkilo.linked or [],
@@ -257,14 +256,32 @@ def resolve_send(
 ) -> int | None:
     """The tuonti id ONR gave this batch, or None when provably absent (see module doc)."""
     own_oid = _own_oid(client, journal)
-    for attempt in range(2):
-        found = _find_in_koostes(client, journal, batch, api=api, own_oid=own_oid,
-                                 clock_skew=clock_skew)
+    unchecked: list[int] = []
+    for attempt in range(UNREADABLE_WAITS + 2):
+        found, unchecked = _find_in_koostes(client, journal, batch, api=api, own_oid=own_oid,
+                                            clock_skew=clock_skew)
         if found is not None:
             return found
-        if attempt == 0:
-            sleep(grace)  # a PUT still being committed by ONR gets its chance to appear
-    return None
+        if attempt == 0 or unchecked:
+            # A PUT still being committed gets its chance to appear; a candidate whose rows
+            # are not readable yet (ONR answers 403 before its first chunk) is waited for, and
+            # restarted now and then in case it stalled (a restart of a finished or running
+            # import is a no-op in ONR).
+            if unchecked and attempt and attempt % 5 == 0:
+                for tuonti_id in unchecked:
+                    client.restart_tuonti(tuonti_id, api=api)
+            if attempt < UNREADABLE_WAITS + 1:
+                sleep(grace)
+            continue
+        return None
+    raise AmbiguousSend(
+        f"batch {batch.seq}: cannot tell whether imports {unchecked} are ours (their rows "
+        f"stayed unreadable for {UNREADABLE_WAITS * grace:.0f} s); run again later, nothing "
+        "was resent"
+    )
+
+
+UNREADABLE_WAITS = 30  # polls (``grace`` s apart) for a candidate import's rows to become readable
 
 
 def _own_oid(client: OnrClient, journal: ImportJournal) -> str | None:
@@ -285,7 +302,8 @@ def _own_oid(client: OnrClient, journal: ImportJournal) -> str | None:
 def _find_in_koostes(
     client: OnrClient, journal: ImportJournal, batch: Batch, *, api: Api,
     own_oid: str | None, clock_skew: float,
-) -> int | None:
+) -> tuple[int | None, list[int]]:
+    """``(tuonti id of this batch, [])`` or ``(None, candidates whose rows are unreadable)``."""
     since_ms = ((batch.send_started or time.time()) - clock_skew) * 1000
     claimed = journal.claimed_tuonti_ids()
     wanted = set(batch.tunnisteet)
@@ -306,16 +324,11 @@ def _find_in_koostes(
             if tunnisteet is None:
                 unchecked.append(k.id)
             elif tunnisteet == wanted:
-                return k.id
+                return k.id, []
         if older or koostes.last or not koostes.content:
             break
         page += 1
-    if unchecked:
-        raise AmbiguousSend(
-            f"batch {batch.seq}: cannot tell whether imports {unchecked} are ours (their rows "
-            "are not readable yet); run again later, nothing was resent"
-        )
-    return None
+    return None, unchecked
 
 
 def _tunnisteet_of(client: OnrClient, tuonti_id: int, *, api: Api) -> set[str] | None:

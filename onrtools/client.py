@@ -30,6 +30,7 @@ from onrtools.models import (
     Tuonti,
     TuontidataRow,
     TuontiPerustiedot,
+    TuontiResults,
     Yhteenveto,
     Yksilointitieto,
     YleistunnisteResult,
@@ -183,6 +184,11 @@ class OnrClient:
         """Import with its processed rows. 403 before the first chunk is processed (quirk)."""
         resp = self.call("GET", f"/oppija/tuonti={int(tuonti_id)}")
         return self._parse(resp, Tuonti.model_validate_json, lambda t: len(t.henkilot))
+
+    def get_tuonti_results(self, tuonti_id: int, *, api: str = "oppija") -> TuontiResults:
+        """The same import, read lean: per row only what a result needs (models.TuontiResults)."""
+        resp = self.call("GET", f"/{api}/tuonti={int(tuonti_id)}")
+        return self._parse(resp, TuontiResults.model_validate_json, lambda t: len(t.henkilot))
 
     def get_yleistunniste_tuonti(self, tuonti_id: int) -> FilteredResult:
         resp = self.call("GET", f"/yleistunniste/tuonti={int(tuonti_id)}")

@@ -337,6 +337,40 @@ class FeedPage(BaseModel):
     number: int = 1
 
 
+class ResultPerson(BaseModel):
+    """What an import row says about its person, and nothing else (unknown fields ignored)."""
+
+    model_config = ConfigDict(extra="ignore", coerce_numbers_to_str=True)
+
+    oid: str
+    oppijanumero: str | None = None
+    passivoitu: bool | None = None
+    linked: list[str] | None = None
+
+
+class ResultRow(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    tunniste: str | None = None
+    henkilo: ResultPerson
+    conflict: bool | None = None  # missing means false (REST.md gap 7)
+
+
+class TuontiResults(BaseModel):
+    """``GET …/tuonti={id}`` read the lean way: per row only tunniste, OID, oppijanumero,
+    conflict, linked and passivoitu. The full OppijaReadDto of every row costs most of the
+    client's CPU in a large import; results need none of it. Fits both ``/oppija`` and
+    ``/yleistunniste`` (FilteredResult)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    id: int
+    kasiteltavia: int
+    kasiteltyja: int
+    kasitelty: bool
+    henkilot: list[ResultRow] = Field(default_factory=list)
+
+
 class KoostePage(SpringPage[TuontiKooste]):
     pass
 

@@ -149,10 +149,22 @@ def test_resolution_without_tuontidata_right_uses_processed_rows(
     assert len(fake.tuontis) == 1 and len(out.results) == 100
 
 
-def test_unprovable_candidate_is_not_resent(fake: FakeOnr, client: OnrClient, tmp_path: Path
-                                            ) -> None:
+def test_stalled_candidate_is_restarted_then_adopted(fake: FakeOnr, client: OnrClient,
+                                                     tmp_path: Path) -> None:
+    fake.deny_tuontidata = True
+    fake.stall = True  # the import stalls before its first chunk: its rows are unreadable
+    client.tuontikooste()
+    fake.faults = [process_then(fake, httpx.ReadTimeout)]
+    out = run(client, rows(100), tmp_path)
+    assert len(fake.tuontis) == 1 and fake.restarts >= 1  # restarted, never resent
+    assert len(out.results) == 100
+
+
+def test_unprovable_candidate_is_not_resent(fake: FakeOnr, client: OnrClient, tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
     fake.deny_tuontidata = True
     fake.stall = True  # the import never gets processed, so its rows stay unreadable
+    monkeypatch.setattr(client, "restart_tuonti", lambda *a, **k: None)  # restarts do not help
     client.tuontikooste()
     fake.faults = [process_then(fake, httpx.ReadTimeout)]
     with pytest.raises(AmbiguousSend, match="nothing was resent"):
