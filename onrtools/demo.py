@@ -148,6 +148,7 @@ class DemoResult:
     reports: list[Path]
     mismatches: pd.DataFrame
     timings: dict[str, float]
+    workspace: Path | None = None  # the evidence ledger lives here
 
     @property
     def ok(self) -> bool:
@@ -234,7 +235,8 @@ def run_demo(
     finally:
         sim.stop()
     timings["total"] = round(time.monotonic() - started, 1)
-    return DemoResult(runs, [reports_dir / r.run_id for r in runs], mismatches, timings)
+    return DemoResult(runs, [reports_dir / r.run_id for r in runs], mismatches, timings,
+                      workspace)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -261,6 +263,8 @@ def main(argv: list[str] | None = None) -> int:
     else:
         print(f"{len(result.mismatches)} rows not where the plant says:")
         print(result.mismatches.head(20).to_string(index=False))
+    if result.workspace is not None:
+        print(f"check the evidence: onr audit verify --workspace {result.workspace}")
     timing = ", ".join(f"{k} {v:.0f} s" for k, v in result.timings.items())
     print(f"time: {timing}")
     return 0 if result.ok else 1
