@@ -176,7 +176,7 @@ def write_xlsx(
         letter = column_cells[0].column_letter
         sheet.column_dimensions[letter].width = 18
         for row_index in range(2, max(len(rows), 200) + 2):
-            sheet[f"{letter}{row_index}"].number_format = "@"  # text: keeps 004, 010101-123N
+            sheet[f"{letter}{row_index}"].number_format = "@"  # text: keeps 004, 010101-923F
     for row_cells in sheet.iter_rows(min_row=2):
         for cell in row_cells:
             if isinstance(cell.value, str) and cell.value.startswith("="):

@@ -1,7 +1,7 @@
 """The Finnish personal identity code (henkilötunnus, hetu): validate, parse, mask, generate.
 
 Shape: ``DDMMYY`` + century sign + individual number ``NNN`` + check character, e.g.
-``131052-308T``. Century signs: ``+`` 1800s; ``-`` and the 2023 additions ``Y X W V U`` 1900s;
+``131052-9085``. Century signs: ``+`` 1800s; ``-`` and the 2023 additions ``Y X W V U`` 1900s;
 ``A`` and the 2023 additions ``B C D E F`` 2000s. The check character is
 ``"0123456789ABCDEFHJKLMNPRSTUVWXY"[int(DDMMYY + NNN) % 31]``. Individual numbers 900–999 are
 temporary/test numbers: ONR's production rejects them (``allow-fake-ssn=false``), test
@@ -83,8 +83,8 @@ def _compact(value: str) -> str:
 _REASONS: dict[str, tuple[str, str]] = {
     "type": ("not text", "ei ole tekstiä"),
     "shape": (
-        "wrong shape (expected DDMMYYCNNNX, e.g. 131052-308T)",
-        "väärä muoto (odotettu PPKKVVXNNNT, esim. 131052-308T)",
+        "wrong shape (expected DDMMYYCNNNX, e.g. 131052-9085)",
+        "väärä muoto (odotettu PPKKVVXNNNT, esim. 131052-9085)",
     ),
     "date": ("no such date {}", "päivämäärää {} ei ole"),
     "individual": (
@@ -186,7 +186,7 @@ def sex(hetu: str) -> str:
 
 
 def mask(hetu: object) -> str:
-    """``131052-308T`` → ``131052-****``; anything not hetu-shaped → ``****`` (""/None → "")."""
+    """``131052-9085`` → ``131052-****``; anything not hetu-shaped → ``****`` (""/None → "")."""
     if hetu is None:
         return ""
     if not isinstance(hetu, str):

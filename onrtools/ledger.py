@@ -175,7 +175,7 @@ def _mask_one(found: str) -> str:
 
 
 def mask_hetus(text: str) -> str:
-    """Mask every hetu-shaped substring (``131052-308T`` → ``131052-****``)."""
+    """Mask every hetu-shaped substring (``131052-9085`` → ``131052-****``)."""
     if _HEX64.match(text):  # a SHA-256 is never a hetu; leave evidence hashes intact
         return text
     return _HETU_ANYWHERE.sub(lambda m: _mask_one(m.group(1)), text)

@@ -77,7 +77,7 @@ def test_missing_role_is_401_not_403(kk1):
 
 def test_validation_errors_carry_field_errors(kk1):
     body = {"henkilot": [{"tunniste": "x", "henkilo": {
-        "hetu": "010101-0000", "etunimet": "", "kutsumanimi": "A", "sukunimi": "B",
+        "hetu": "010101-900S", "etunimet": "", "kutsumanimi": "A", "sukunimi": "B",
         "kansalaisuus": [{"koodi": "246"}]}}]}
     response = kk1.put(SERVICE + "/oppija", json=body)
     assert response.status_code == 400

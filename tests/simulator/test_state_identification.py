@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
+from onrtools import hetu as onr_hetu
 from onrtools.simulator import identification
 from onrtools.simulator.state import Registry, SimError
 
@@ -33,8 +36,8 @@ def test_modes_immediate_scheduled_off(make_registry, tmp_path) -> None:
         ("off", False, False),
     ):
         reg = make_registry(identification=mode, db_path=tmp_path / f"{mode}.db")
-        reg.add_vtj([vtj_person("010101-123N", "Testi", "Henkilö")])
-        oid = _import_one(reg, hetu="010101-123N", etunimet="Testi", sukunimi="Henkilö")
+        reg.add_vtj([vtj_person("010101-923F", "Testi", "Henkilö")])
+        oid = _import_one(reg, hetu="010101-923F", etunimet="Testi", sukunimi="Henkilö")
         assert reg.get_henkilo(SUPER, oid)["yksiloityVTJ"] is after_import, mode
         reg.run_identification()
         person = reg.get_henkilo(SUPER, oid)
@@ -47,7 +50,7 @@ def test_s55_identified_from_vtj(make_registry) -> None:
     reg.add_vtj(
         [
             vtj_person(
-                "010101-123N",
+                "010101-923F",
                 "Teppo Taneli",
                 "Testinen",
                 kutsumanimi="Taneli",
@@ -59,7 +62,7 @@ def test_s55_identified_from_vtj(make_registry) -> None:
     )
     oid = _import_one(
         reg,
-        hetu="010101-123N",
+        hetu="010101-923F",
         etunimet="Teppo",
         kutsumanimi="Teppo",
         sukunimi="Testinen",
@@ -72,13 +75,13 @@ def test_s55_identified_from_vtj(make_registry) -> None:
     assert p["syntymaaika"] == "1901-01-01" and p["sukupuoli"] == "1"  # §0: hetu beats VTJ "2"
     assert p["aidinkieli"]["kieliKoodi"] == "fi" and p["turvakielto"] is True
     assert p["kotikunta"] is None  # suppressed by turvakielto
-    assert p["kaikkiHetut"] == ["010101-123N"] and p["vtjsynced"] is not None
+    assert p["kaikkiHetut"] == ["010101-923F"] and p["vtjsynced"] is not None
 
 
 def test_s56_blank_names_identify(make_registry) -> None:
     reg = make_registry(identification="scheduled")
-    reg.add_vtj([vtj_person("010101-123N", "Testi", "Henkilö")])
-    hid = reg.world.insert_person(etunimet=" ", kutsumanimi=" ", sukunimi=" ", hetu="010101-123N")
+    reg.add_vtj([vtj_person("010101-923F", "Testi", "Henkilö")])
+    hid = reg.world.insert_person(etunimet=" ", kutsumanimi=" ", sukunimi=" ", hetu="010101-923F")
     reg.run_identification()
     p = reg.world.person_by_id(hid)
     assert p is not None and p["yksiloity_vtj"] == 1 and p["etunimet"] == "Testi"
@@ -87,8 +90,8 @@ def test_s56_blank_names_identify(make_registry) -> None:
 
 def test_s57_name_mismatch_stores_vtj_data(make_registry) -> None:
     reg = make_registry(identification="scheduled")
-    reg.add_vtj([vtj_person("010101-123N", "Liisa", "Virtanen")])
-    oid = _import_one(reg, hetu="010101-123N", etunimet="Pekka", sukunimi="Korhonen")
+    reg.add_vtj([vtj_person("010101-923F", "Liisa", "Virtanen")])
+    oid = _import_one(reg, hetu="010101-923F", etunimet="Pekka", sukunimi="Korhonen")
     before = reg.get_henkilo(SUPER, oid)["modified"]
     assert reg.run_identification() == 0
     p = reg.get_henkilo(SUPER, oid)
@@ -101,17 +104,21 @@ def test_s57_name_mismatch_stores_vtj_data(make_registry) -> None:
 
 
 def test_s58_s59_errors(make_registry) -> None:
+    # ONR's production rule needs individual numbers below 900 here; they are generated at run
+    # time (valid, synthetic) so that no such hetu is written into the repository
+    known, unknown1, unknown2 = (onr_hetu.generate(random.Random(59 + i), test=False)
+                                 for i in range(3))
     reg = make_registry(identification="scheduled")
     reg.vtj_accepts_test_hetus = False
-    reg.add_vtj([vtj_person("010101-123N", "Known", "Person")])
+    reg.add_vtj([vtj_person(known, "Known", "Person")])
     tid = run_import(
         reg,
         KK1_USER,
         [
             row("fake", hetu="111111-985K"),
-            row("u1", hetu="170925-097T"),
-            row("u2", hetu="080274-0084"),
-            row("ok", hetu="010101-123N", etunimet="Known", sukunimi="Person"),
+            row("u1", hetu=unknown1),
+            row("u2", hetu=unknown2),
+            row("ok", hetu=known, etunimet="Known", sukunimi="Person"),
         ],
     )
     oids = {r["tunniste"]: r["henkilo"]["oid"] for r in reg.get_tuonti(KK1_USER, tid)["henkilot"]}
@@ -132,7 +139,7 @@ def test_s58_s59_errors(make_registry) -> None:
 
 
 def test_s60_retry_schedule(reg: Registry) -> None:
-    hid = reg.world.insert_person(etunimet="A", kutsumanimi="A", sukunimi="B", hetu="010101-123N")
+    hid = reg.world.insert_person(etunimet="A", kutsumanimi="A", sukunimi="B", hetu="010101-923F")
     minute = 60_000
     for expected_count, minutes in ((0, 10), (1, 11), (2, 42), (3, 253)):
         now = reg.clock.now_ms()
@@ -167,8 +174,8 @@ def test_s61_hetuless_manual_identification_and_undo(reg: Registry) -> None:
 
 def test_s62_override_with_vtj_data(make_registry) -> None:
     reg = make_registry(identification="scheduled")
-    reg.add_vtj([vtj_person("010101-123N", "Liisa", "Virtanen")])
-    oid = _import_one(reg, hetu="010101-123N", etunimet="Pekka", sukunimi="Korhonen")
+    reg.add_vtj([vtj_person("010101-923F", "Liisa", "Virtanen")])
+    oid = _import_one(reg, hetu="010101-923F", etunimet="Pekka", sukunimi="Korhonen")
     reg.run_identification()
     before = reg.get_henkilo(SUPER, oid)["modified"]
     reg.yliaja_yksiloimaton(SUPER, oid)
@@ -186,11 +193,11 @@ def test_s62_override_with_vtj_data(make_registry) -> None:
 
 
 def _hetu_change_world(reg: Registry) -> None:
-    """VTJ: old hetu 180897-787F replaced by 010101-123N."""
+    """VTJ: old hetu 180897-987X replaced by 010101-923F."""
     reg.add_vtj(
         [
-            vtj_person("010101-123N", "Aino", "Vaihtaja"),
-            vtj_person("180897-787F", "Aino", "Vaihtaja", korvaavaHetu="010101-123N"),
+            vtj_person("010101-923F", "Aino", "Vaihtaja"),
+            vtj_person("180897-987X", "Aino", "Vaihtaja", korvaavaHetu="010101-923F"),
         ]
     )
 
@@ -198,9 +205,9 @@ def _hetu_change_world(reg: Registry) -> None:
 def test_s63_old_hetu_holder_becomes_slave_of_identified(make_registry) -> None:
     reg = make_registry(identification="scheduled")
     _hetu_change_world(reg)
-    a = _import_one(reg, hetu="010101-123N", etunimet="Aino", sukunimi="Vaihtaja")
+    a = _import_one(reg, hetu="010101-923F", etunimet="Aino", sukunimi="Vaihtaja")
     reg.run_identification()
-    b = _import_one(reg, hetu="180897-787F", etunimet="Aino", sukunimi="Vaihtaja")
+    b = _import_one(reg, hetu="180897-987X", etunimet="Aino", sukunimi="Vaihtaja")
     events = len(reg.events())
     reg.run_identification()
     pa, pb = reg.get_henkilo(SUPER, a), reg.get_henkilo(SUPER, b)
@@ -211,9 +218,9 @@ def test_s63_old_hetu_holder_becomes_slave_of_identified(make_registry) -> None:
         True,
     )
     assert pb["kaikkiHetut"] == []
-    assert pa["hetu"] == "010101-123N" and sorted(pa["kaikkiHetut"]) == [
-        "010101-123N",
-        "180897-787F",
+    assert pa["hetu"] == "010101-923F" and sorted(pa["kaikkiHetut"]) == [
+        "010101-923F",
+        "180897-987X",
     ]
     assert reg.get_master(SUPER, b)["oidHenkilo"] == a
     assert {e["oid"] for e in reg.events()[events:]} == {a, b}
@@ -222,12 +229,12 @@ def test_s63_old_hetu_holder_becomes_slave_of_identified(make_registry) -> None:
 def test_s64_identified_old_holder_becomes_master(make_registry) -> None:
     reg = make_registry(identification="scheduled")
     _hetu_change_world(reg)
-    a = _import_one(reg, hetu="010101-123N", etunimet="Aino", sukunimi="Vaihtaja")
-    b = _import_one(reg, hetu="180897-787F", etunimet="Aino", sukunimi="Vaihtaja")
+    a = _import_one(reg, hetu="010101-923F", etunimet="Aino", sukunimi="Vaihtaja")
+    b = _import_one(reg, hetu="180897-987X", etunimet="Aino", sukunimi="Vaihtaja")
     reg.yksiloi(SUPER, b)
     pa, pb = reg.get_henkilo(SUPER, a), reg.get_henkilo(SUPER, b)
-    assert (pb["hetu"], pb["yksiloityVTJ"], pb["duplicate"]) == ("010101-123N", True, False)
-    assert sorted(pb["kaikkiHetut"]) == ["010101-123N", "180897-787F"]
+    assert (pb["hetu"], pb["yksiloityVTJ"], pb["duplicate"]) == ("010101-923F", True, False)
+    assert sorted(pb["kaikkiHetut"]) == ["010101-923F", "180897-987X"]
     assert (pa["hetu"], pa["duplicate"], pa["yksilointiYritetty"]) == (None, True, False)
     events = len(reg.events())
     reg.run_identification()  # A has no hetu any more: nothing to do
@@ -238,40 +245,40 @@ def test_s65_vtj_identified_holder_stays_master(make_registry) -> None:
     reg = make_registry(identification="scheduled")
     reg.add_vtj(
         [
-            vtj_person("010101-123N", "Aino", "Vaihtaja"),
-            vtj_person("170925-097T", "Aino", "Vaihtaja", korvaavaHetu="010101-123N"),
+            vtj_person("010101-923F", "Aino", "Vaihtaja"),
+            vtj_person("170925-997U", "Aino", "Vaihtaja", korvaavaHetu="010101-923F"),
         ]
     )
-    holder = _import_one(reg, hetu="010101-123N", etunimet="Aino", sukunimi="Vaihtaja")
+    holder = _import_one(reg, hetu="010101-923F", etunimet="Aino", sukunimi="Vaihtaja")
     reg.run_identification()
-    other = _import_one(reg, hetu="170925-097T", etunimet="Aino", sukunimi="Vaihtaja")
+    other = _import_one(reg, hetu="170925-997U", etunimet="Aino", sukunimi="Vaihtaja")
     reg.run_identification()
     ph, po = reg.get_henkilo(SUPER, holder), reg.get_henkilo(SUPER, other)
-    assert (ph["yksiloityVTJ"], ph["hetu"], ph["duplicate"]) == (True, "010101-123N", False)
+    assert (ph["yksiloityVTJ"], ph["hetu"], ph["duplicate"]) == (True, "010101-923F", False)
     assert (po["hetu"], po["duplicate"], po["passivoitu"]) == (None, True, True)
 
 
 def test_s67_hetu_update_resets_errors(make_registry) -> None:
     reg = make_registry(identification="scheduled")
-    oid = _import_one(reg, hetu="170925-097T")
+    oid = _import_one(reg, hetu="170925-997U")
     reg.run_identification()
     assert reg.get_henkilo(SUPER, oid)["yksilointivirheet"]
     reg.update_henkilo(SUPER, {"oidHenkilo": oid, "hetu": None})  # omitted: nothing changes
     assert reg.get_henkilo(SUPER, oid)["yksilointiYritetty"] is True
-    reg.update_henkilo(SUPER, {"oidHenkilo": oid, "hetu": "080274-0084"})
+    reg.update_henkilo(SUPER, {"oidHenkilo": oid, "hetu": "080274-9085"})
     p = reg.get_henkilo(SUPER, oid)
     assert (p["yksilointivirheet"], p["yksilointiYritetty"], p["hetu"]) == (
         [],
         False,
-        "080274-0084",
+        "080274-9085",
     )
     assert p["syntymaaika"] == "1974-02-08"
 
 
 def test_s54_kutsumanimi_update_rules(make_registry) -> None:
     reg = make_registry(identification="scheduled")
-    reg.add_vtj([vtj_person("010101-123N", "Teppo Taneli", "Testinen")])
-    oid = _import_one(reg, hetu="010101-123N", etunimet="Teppo Taneli", sukunimi="Testinen")
+    reg.add_vtj([vtj_person("010101-923F", "Teppo Taneli", "Testinen")])
+    oid = _import_one(reg, hetu="010101-923F", etunimet="Teppo Taneli", sukunimi="Testinen")
     reg.run_identification()
     reg.update_henkilo(SUPER, {"oidHenkilo": oid, "kutsumanimi": "Taneli"})
     assert reg.get_henkilo(SUPER, oid)["kutsumanimi"] == "Taneli"
@@ -283,8 +290,8 @@ def test_s54_kutsumanimi_update_rules(make_registry) -> None:
 
 def test_s68_identification_shows_in_feed(make_registry) -> None:
     reg = make_registry(identification="scheduled")
-    reg.add_vtj([vtj_person("010101-123N", "Testi", "Henkilö")])
-    oid = _import_one(reg, hetu="010101-123N", etunimet="Testi", sukunimi="Henkilö")
+    reg.add_vtj([vtj_person("010101-923F", "Testi", "Henkilö")])
+    oid = _import_one(reg, hetu="010101-923F", etunimet="Testi", sukunimi="Henkilö")
     mark = reg.muuttuneet(KK1_USER, {}, 1, 20)["results"][-1]["master"]["muokattu"]
     reg.run_identification()
     later = reg.muuttuneet(KK1_USER, {"muokattuJalkeen": mark + 1}, 1, 20)["results"]
@@ -298,7 +305,7 @@ def test_s24_s25_notification_email(make_registry) -> None:
         body = {
             "henkilot": [
                 row(str(i), hetu=h)
-                for h in [("170925-097T", "080274-0084", "131161-3476", "300146-042C")[i]]
+                for h in [("170925-997U", "080274-9085", "131161-947J", "300146-942D")[i]]
             ]
         }
         if address:
@@ -337,7 +344,7 @@ def test_s24_s25_notification_email(make_registry) -> None:
     ],
 )
 def test_s51_identification_name_check(onr: tuple, vtj: tuple, expected: bool) -> None:
-    person = {"hetu": "010101-123N", "etunimet": onr[0], "sukunimi": onr[1]}
+    person = {"hetu": "010101-923F", "etunimet": onr[0], "sukunimi": onr[1]}
     record = {"etunimet": vtj[0], "sukunimi": vtj[1], "entisetSukunimet": vtj[2]}
     assert identification.names_ok(person, record) is expected  # type: ignore[arg-type]
 
@@ -345,9 +352,9 @@ def test_s51_identification_name_check(onr: tuple, vtj: tuple, expected: bool) -
 @pytest.mark.parametrize("kutsumanimi", [None, "", " "])
 def test_s47_vtj_kutsumanimi_irrelevant_to_matching(make_registry, kutsumanimi) -> None:
     reg = make_registry(identification="scheduled")
-    reg.add_vtj([vtj_person("010101-123N", "Teppo Taneli", "Testinen", kutsumanimi=kutsumanimi)])
+    reg.add_vtj([vtj_person("010101-923F", "Teppo Taneli", "Testinen", kutsumanimi=kutsumanimi)])
     oid = _import_one(
-        reg, hetu="010101-123N", etunimet="Teppo", kutsumanimi="Teppo", sukunimi="Testinen"
+        reg, hetu="010101-923F", etunimet="Teppo", kutsumanimi="Teppo", sukunimi="Testinen"
     )
     assert reg.run_identification() == 1
     assert reg.get_henkilo(SUPER, oid)["kutsumanimi"] == "Teppo"  # kept when VTJ lacks one

@@ -116,10 +116,10 @@ def test_s09_s10_current_and_historical_hetu_match(reg: Registry) -> None:
     oid = person_of(reg, KK1_USER, first, "a")["henkilo"]["oid"]
     reg.world.conn.execute(
         "INSERT INTO henkilo_hetu(hetu, henkilo_id) "
-        "SELECT '180897-787F', id FROM henkilo WHERE oid = ?",
+        "SELECT '180897-987X', id FROM henkilo WHERE oid = ?",
         (oid,),
     )
-    second = run_import(reg, KK1_USER, [row("b", hetu="180897-945K"), row("c", hetu="180897-787F")])
+    second = run_import(reg, KK1_USER, [row("b", hetu="180897-945K"), row("c", hetu="180897-987X")])
     assert person_of(reg, KK1_USER, second, "b")["henkilo"]["oid"] == oid
     assert person_of(reg, KK1_USER, second, "c")["henkilo"]["oid"] == oid
     assert reg.admin_state()["persons"] == 1

@@ -105,7 +105,7 @@ def test_s29_tuontidata_masks_hetu_and_checks_rights(reg: Registry) -> None:
 
 def _seven(reg: Registry) -> dict[str, str]:
     """Scenario 31's seven persons: returns tunniste → oid."""
-    reg.add_vtj([vtj_person("010101-123N", "Ok", "Vtj")])
+    reg.add_vtj([vtj_person("010101-923F", "Ok", "Vtj")])
     tid = run_import(
         reg,
         KK1_USER,
@@ -114,16 +114,16 @@ def _seven(reg: Registry) -> dict[str, str]:
             row("hetuton-yksiloity", passinumero="B"),
             row("hetu", hetu="180897-945K"),
             row("yritetty", hetu="111111-985K"),
-            row("vtj", hetu="010101-123N", etunimet="Ok", sukunimi="Vtj"),
+            row("vtj", hetu="010101-923F", etunimet="Ok", sukunimi="Vtj"),
             row("passive", passinumero="C"),
             row("duplicate", passinumero="D"),
         ],
     )
     oids = {r["tunniste"]: r["henkilo"]["oid"] for r in reg.get_tuonti(KK1_USER, tid)["henkilot"]}
     reg.yksiloi_hetuton(SUPER, oids["hetuton-yksiloity"])
-    reg.vtj_accepts_test_hetus = False
+    reg.yksiloi(SUPER, oids["vtj"])  # VTJ knows this synthetic (test-range) person
+    reg.vtj_accepts_test_hetus = False  # as production: the fake 111111-985K fails
     reg.yksiloi(SUPER, oids["yritetty"])
-    reg.yksiloi(SUPER, oids["vtj"])
     reg.passivate(SUPER, oids["passive"])
     reg.forcelink(SUPER, oids["hetuton-yksiloity"], [oids["duplicate"]])
     reg.yksiloi_hetuton(SUPER, oids["hetuton-yksiloity"])
