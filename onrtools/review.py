@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from onrtools import hetu as hetu_mod
+from onrtools.matching.normalise import COLUMNS as MATCHER_COLUMNS
 
 DECISIONS = ("same", "different", "unsure")
 BANDS: dict[str, tuple[float, float]] = {
@@ -31,21 +32,7 @@ BANDS: dict[str, tuple[float, float]] = {
     "review (0.01-0.5)": (0.01, 0.5),
     "low (< 0.01)": (0.0, 0.01),
 }
-SHOWN_FIELDS = (
-    "etunimet",
-    "kutsumanimi",
-    "sukunimi",
-    "syntymaaika",
-    "sukupuoli",
-    "hetu",
-    "passinumero",
-    "sahkoposti",
-    "kansalaisuus",
-    "katuosoite",
-    "postinumero",
-    "kaupunki",
-    "oid",
-)
+SHOWN_FIELDS = MATCHER_COLUMNS[1:]  # every field the matcher compares, tunniste aside
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS decisions (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
