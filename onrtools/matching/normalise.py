@@ -62,8 +62,16 @@ def fold_form(text: str) -> str:
     quick = base.translate(_COMMON_ACCENTS)
     if quick.isascii():  # the common case: Finnish/Swedish letters only
         return quick
-    decomposed = unicodedata.normalize("NFKD", quick.translate(_FOLD))
-    return " ".join("".join(c for c in decomposed if not unicodedata.combining(c)).split())
+    # Rare letters: NFKD may yield capitals (U+1D2C ᴬ -> A) or separators, which the next pass
+    # would change again; repeat until nothing changes, so folding twice equals folding once.
+    for _ in range(4):
+        decomposed = unicodedata.normalize("NFKD", quick.translate(_FOLD))
+        stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+        folded = exact_form(stripped).translate(_COMMON_ACCENTS)
+        if folded == quick:
+            break
+        quick = folded
+    return quick
 
 
 def _text(records: pd.DataFrame, column: str) -> pd.Series:
