@@ -16,22 +16,10 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from onrtools import hetu, oid
+from onrtools.register import COLUMNS as REGISTER_COLUMNS
 
 HERE = Path(__file__).resolve().parent
-COLUMNS = [
-    "tunniste",
-    "oid",
-    "hetu",
-    "passinumero",
-    "sahkoposti",
-    "etunimet",
-    "kutsumanimi",
-    "sukunimi",
-    "syntymaaika",
-    "sukupuoli",
-    "aidinkieli",
-    "kansalaisuus",
-]
+COLUMNS = list(REGISTER_COLUMNS)  # one column per ONR row field, as the reader knows them
 # Finnish headers people use in exports: the XLSX example uses these (read_register maps them)
 FINNISH_HEADERS = [
     "Opiskelijanumero",
