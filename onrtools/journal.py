@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 JOURNAL_FILE = "import-journal.sqlite"
 
 _SCHEMA = """
@@ -75,6 +77,10 @@ class Batch:
     resolved: str | None
 
 
+def _dump_linked(linked: Any) -> str:
+    return json.dumps(linked) if linked else "[]"  # most rows link nothing: skip the encoder
+
+
 class JournalMismatchError(ValueError):
     """The rows handed to a resumed run differ from the rows the run was planned with."""
 
@@ -89,6 +95,9 @@ class ImportJournal:
         self.db = sqlite3.connect(self.path, isolation_level=None, timeout=30.0)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=FULL")
+        # 64 MiB of page cache (default 2 MiB): results of a 100,000-row run are ~20 MB of
+        # B-tree pages; a small cache rereads them from the OS on every batch's inserts
+        self.db.execute("PRAGMA cache_size=-65536")
         self.db.executescript(_SCHEMA)
 
     def close(self) -> None:
@@ -162,7 +171,13 @@ class ImportJournal:
         return [Batch(r[0], r[1], r[2], r[3], tuple(json.loads(r[4])), *r[5:]) for r in rows]
 
     def batch(self, run_id: str, seq: int) -> Batch:
-        return next(b for b in self.batches(run_id) if b.seq == seq)
+        r = self.db.execute(
+            "SELECT run_id, seq, row_count, content_hash, tunnisteet, state, tuonti_id, "
+            "send_started, send_finished, sends, restarts, resolved FROM batches "
+            "WHERE run_id=? AND seq=?", (run_id, seq)).fetchone()
+        if r is None:
+            raise KeyError(f"batch {seq} of {run_id}")
+        return Batch(r[0], r[1], r[2], r[3], tuple(json.loads(r[4])), *r[5:])
 
     # ------------------------------------------------------------ transitions
     def mark_sending(self, run_id: str, seq: int) -> None:
@@ -211,10 +226,14 @@ class ImportJournal:
     def store_results(self, run_id: str, seq: int, rows: Iterable[dict[str, Any]]) -> None:
         """Results per tunniste and the batch's move to ``done``, in one transaction."""
         now = time.time()
-        b = self.batch(run_id, seq)
+        row = self.db.execute("SELECT tuonti_id FROM batches WHERE run_id=? AND seq=?",
+                              (run_id, seq)).fetchone()
+        if row is None:
+            raise KeyError(f"batch {seq} of {run_id}")
+        tuonti_id = row[0]
         records = [
-            (run_id, r["tunniste"], seq, b.tuonti_id, r.get("oid"), r.get("oppijanumero"),
-             int(bool(r.get("conflict"))), json.dumps(r.get("linked") or []),
+            (run_id, r["tunniste"], seq, tuonti_id, r.get("oid"), r.get("oppijanumero"),
+             int(bool(r.get("conflict"))), _dump_linked(r.get("linked")),
              int(bool(r.get("passivoitu"))))
             for r in rows
         ]
@@ -244,9 +263,25 @@ class ImportJournal:
             "FROM results WHERE run_id=? ORDER BY seq, rowid", (run_id,))
         return [
             {"tunniste": t, "oid": o, "oppijanumero": n, "conflict": bool(c),
-             "linked": json.loads(li), "passivoitu": bool(p), "tuonti_id": ti, "batch": s}
+             "linked": [] if li == "[]" else json.loads(li), "passivoitu": bool(p),
+             "tuonti_id": ti, "batch": s}
             for t, o, n, c, li, p, ti, s in cur
         ]
+
+    def results_frame(self, run_id: str) -> pd.DataFrame:
+        """The same results as a DataFrame in ``RESULT_COLUMNS`` order, built column-wise
+        (100,000 rows without a Python dict or tuple conversion each)."""
+        cur = self.db.execute(
+            "SELECT tunniste, oid, oppijanumero, conflict, linked, passivoitu, tuonti_id, seq "
+            "FROM results WHERE run_id=? ORDER BY seq, rowid", (run_id,))
+        frame = pd.DataFrame(cur.fetchall(), columns=RESULT_COLUMNS, dtype=object)
+        for column in ("conflict", "passivoitu"):
+            frame[column] = frame[column].astype(bool)
+        frame["linked"] = [[] if li == "[]" else json.loads(li) for li in frame["linked"]]
+        for column in ("tuonti_id", "batch"):  # int64 as before; object if ever missing
+            if frame[column].notna().all():
+                frame[column] = frame[column].astype("int64")
+        return frame
 
     def tunniste_for_oids(self, oids: Iterable[str]) -> dict[str, str]:
         """Map imported OIDs back to the tunniste of their latest import row (any run)."""
