@@ -559,8 +559,8 @@ class _Runner:
                                 stall_polls=self.stall_polls, on_progress=advance,
                                 on_restart=restarted)
                 with _gc_paused():
-                    results = collect_results(self.client, b.tuonti_id, api=self.api)
-                    got = {r["tunniste"] for r in results}
+                    rows = self.client.get_tuonti_results(b.tuonti_id, api=self.api).henkilot
+                    got = {r.tunniste for r in rows}
                     missing = [t for t in b.tunnisteet if t not in got]
                     if missing:
                         raise TuontiFailed(
@@ -569,8 +569,10 @@ class _Runner:
                             row_errors=missing[:100],
                         )
                     wanted = set(b.tunnisteet)
-                    self.journal.store_results(self.run_id, b.seq,
-                                               [r for r in results if r["tunniste"] in wanted])
+                    self.journal.store_result_rows(self.run_id, b.seq, [
+                        (r.tunniste, r.henkilo.oid, r.henkilo.oppijanumero, r.conflict,
+                         r.henkilo.linked, r.henkilo.passivoitu)
+                        for r in rows if r.tunniste in wanted])
         finally:
             if bar is not None:
                 bar.close()

@@ -224,7 +224,19 @@ class ImportJournal:
             db.execute("INSERT INTO events VALUES (?,?,?,'restarted',NULL)", (run_id, seq, now))
 
     def store_results(self, run_id: str, seq: int, rows: Iterable[dict[str, Any]]) -> None:
-        """Results per tunniste and the batch's move to ``done``, in one transaction."""
+        """Results per tunniste and the batch's move to ``done``, in one transaction.
+
+        Each row: ``tunniste`` and any of oid, oppijanumero, conflict, linked, passivoitu."""
+        self.store_result_rows(run_id, seq, (
+            (r["tunniste"], r.get("oid"), r.get("oppijanumero"), r.get("conflict"),
+             r.get("linked"), r.get("passivoitu")) for r in rows))
+
+    def store_result_rows(
+        self, run_id: str, seq: int,
+        rows: Iterable[tuple[str, str | None, str | None, Any, Sequence[str] | None, Any]],
+    ) -> None:
+        """``store_results`` for plain tuples (tunniste, oid, oppijanumero, conflict, linked,
+        passivoitu): what the import writes, 100,000 rows without a dict each."""
         now = time.time()
         row = self.db.execute("SELECT tuonti_id FROM batches WHERE run_id=? AND seq=?",
                               (run_id, seq)).fetchone()
@@ -232,10 +244,9 @@ class ImportJournal:
             raise KeyError(f"batch {seq} of {run_id}")
         tuonti_id = row[0]
         records = [
-            (run_id, r["tunniste"], seq, tuonti_id, r.get("oid"), r.get("oppijanumero"),
-             int(bool(r.get("conflict"))), _dump_linked(r.get("linked")),
-             int(bool(r.get("passivoitu"))))
-            for r in rows
+            (run_id, tunniste, seq, tuonti_id, oid, oppijanumero, 1 if conflict else 0,
+             _dump_linked(linked), 1 if passivoitu else 0)
+            for tunniste, oid, oppijanumero, conflict, linked, passivoitu in rows
         ]
         with self._tx() as db:
             db.executemany("INSERT OR REPLACE INTO results VALUES (?,?,?,?,?,?,?,?,?)", records)
