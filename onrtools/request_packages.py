@@ -205,8 +205,8 @@ def _write(
         sheet.column_dimensions[get_column_letter(i)].width = min(width, 60)
     sheet.freeze_panes = "A2"
     info = book.create_sheet("summary")
-    for line in summary:
-        info.append([neutralise(line)])
+    for line in summary:  # without the Markdown bullet, which would need an apostrophe
+        info.append([neutralise(line.removeprefix("- "))])
     xlsx_path = out_dir / f"{stem}.xlsx"
     book.save(xlsx_path)
     return {"xlsx": xlsx_path, "csv": csv_path, "summary": summary_path}
