@@ -98,10 +98,13 @@ def finish_run(run: RunDir, *, environment: str = "", notebooks_dir: str = "note
         counts = facts.get(step, {}).get(kind)
         if isinstance(counts, dict):
             evidence.add_counts(f"{step}.{kind}", counts)
-    for step in ("import", "reconcile", "changes", "duplicates"):
+    for step in ("import", "reconcile", "changes", "duplicates", "links"):
         evidence.add_api_calls(facts.get(step, {}).get("api_calls", []))
     for path in _recorded_outputs(run):
         evidence.add_output(path)
+    for rel in facts.get("requests", {}).get("files", []):  # what OPH receives, by name
+        if (run.report_dir / rel).is_file():
+            evidence.add_request_package(run.report_dir / rel)
 
     actions = run.load_frame("actions", default=pd.DataFrame(columns=["category"]))
     items = track_open_items(run.workspace, actions)

@@ -32,7 +32,7 @@ from typing import Any
 import pandas as pd
 
 from onrtools import demo_register
-from onrtools.rundir import new_run_id, resolve
+from onrtools.rundir import RunDir, new_run_id, resolve
 
 SIMULATOR_PASSWORD = "simulator"  # the simulator's documented synthetic password (README)
 OUR_USER, OTHER_USER, REGISTRAR = "palvelu-kk1", "palvelu-kk2", "rekisterinpitaja"
@@ -140,6 +140,67 @@ def check_truth(actions: pd.DataFrame, expected: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([bad, extra], ignore_index=True) if len(extra) else bad
 
 
+DEMO_REVIEWER = "demo-reviewer"
+
+
+def check_links(flagged: pd.DataFrame, demo: demo_register.DemoPlan,
+                prior: dict[str, str]) -> pd.DataFrame:
+    """Flagged links against the plant: each wrong merge flagged (by our old OID), nothing
+    else. Rows in :func:`check_truth`'s shape, category ``unlink_candidate``."""
+    want = {prior[f"{t}-old"]: t for t in demo.wrong_links}
+    got = set(flagged["henkiloOid"].astype(str)) if len(flagged) else set()
+    rows = [{"tunniste": want[o], "expected": "unlink_candidate", "found": "", "oid": o}
+            for o in sorted(set(want) - got)]
+    rows += [{"tunniste": "", "expected": "", "found": "unlink_candidate", "oid": o}
+             for o in sorted(got - set(want))]
+    return pd.DataFrame(rows, columns=["tunniste", "expected", "found", "oid"])
+
+
+def review_as_planted(run: Any, demo: demo_register.DemoPlan, prior: dict[str, str]
+                      ) -> dict[str, int]:
+    """The demo's reviewer decides every suggested pair and flagged link the way the plant
+    says a careful person would (saved like any review), so that the next run's request
+    packages hold the planted twins (merge) and wrong merges (unlink)."""
+    from onrtools.review import ReviewStore
+
+    store = ReviewStore.for_workspace(run.workspace)
+    kinds = dict(zip(demo.truth["tunniste"], demo.truth["kind"], strict=True))
+    same = {frozenset(p) for p in demo.twins}
+    same |= {frozenset((t, f"{t}-b")) for t, k in kinds.items() if k == "duplicate_in_file"}
+    counts = {"pairs_same": 0, "pairs_different": 0, "links_different": 0, "links_same": 0}
+    pairs = run.load_frame("register_duplicates", default=pd.DataFrame(
+        columns=["tunniste_l", "tunniste_r", "probability"]))
+    for left, right, p in pairs[["tunniste_l", "tunniste_r", "probability"]].itertuples(
+            index=False):
+        decision = "same" if frozenset((left, right)) in same else "different"
+        store.record(left, right, decision, reviewer=DEMO_REVIEWER, probability=p,
+                     note="demo: decided by the plant")
+        counts[f"pairs_{decision}"] += 1
+    wrong = {prior[f"{t}-old"] for t in demo.wrong_links}
+    links = run.load_frame("link_candidates", default=pd.DataFrame(
+        columns=["masterOid", "henkiloOid", "probability"]))
+    for master, slave, p in links[["masterOid", "henkiloOid", "probability"]].itertuples(
+            index=False):
+        decision = "different" if slave in wrong else "same"
+        store.record(master, slave, decision, reviewer=DEMO_REVIEWER, probability=p,
+                     note="demo: decided by the plant")
+        counts[f"links_{decision}"] += 1
+    return counts
+
+
+def check_packages(facts: dict[str, Any], demo: demo_register.DemoPlan) -> pd.DataFrame:
+    """The second run's request packages hold one merge request per planted twin and one
+    unlink request per planted wrong merge (the reviewer decided them after run 1)."""
+    got = facts.get("requests", {})
+    rows = []
+    for kind, want in (("merge_requests", len(demo.twins)),
+                       ("unlink_requests", len(demo.wrong_links))):
+        if int(got.get(kind, -1)) != want:
+            rows.append({"tunniste": "", "expected": f"{kind}={want}",
+                         "found": f"{kind}={got.get(kind)}", "oid": ""})
+    return pd.DataFrame(rows, columns=["tunniste", "expected", "found", "oid"])
+
+
 @dataclass
 class DemoResult:
     """What the demo did: run ids, report folders, truth check, timings."""
@@ -217,6 +278,9 @@ def run_demo(
                                                                       "seed": seed})
                     echo(f"    {changed}")
                     timings["time_passes"] = round(time.monotonic() - mark, 1)
+                    first = RunDir(runs[0].run_id, workspace, reports_dir)
+                    decided = review_as_planted(first, demo, prepared.prior)
+                    echo(f"    the demo's reviewer decided: {decided}")
                 mark = time.monotonic()
                 echo(f"{label} of the pipeline")
                 run = run_pipeline(run_id=f"demo-{stamp}-{n}", parameters=parameters,
@@ -226,12 +290,16 @@ def run_demo(
                 runs.append(run)
                 if not run.ok:
                     break
-        from onrtools.rundir import RunDir
-
         first = RunDir(runs[0].run_id, workspace, reports_dir)
         actions = first.load_frame("actions", default=pd.DataFrame(
             columns=["category", "tunniste", "oid"]))
-        mismatches = check_truth(actions, expected)
+        checks = [check_truth(actions, expected),
+                  check_links(first.load_frame("link_candidates", default=pd.DataFrame(
+                      columns=["henkiloOid"])), demo, prepared.prior)]
+        if len(runs) == 2 and runs[1].ok:
+            second = RunDir(runs[1].run_id, workspace, reports_dir)
+            checks.append(check_packages(second.read_facts(), demo))
+        mismatches = pd.concat([c for c in checks if len(c)] or checks[:1], ignore_index=True)
     finally:
         sim.stop()
     timings["total"] = round(time.monotonic() - started, 1)
@@ -259,7 +327,9 @@ def main(argv: list[str] | None = None) -> int:
             s.name for s in run.steps if s.status == "failed")
         print(f"run {run.run_id}: {state}\n    open {folder / 'index.html'}")
     if result.mismatches.empty:
-        print("every planted defect landed in its action list, and nothing else did")
+        print("every planted defect landed in its action list, and nothing else did; the "
+              "wrong merges were flagged, and run 2's request packages hold the twins (merge) "
+              "and the wrong merges (unlink) the reviewer decided")
     else:
         print(f"{len(result.mismatches)} rows not where the plant says:")
         print(result.mismatches.head(20).to_string(index=False))

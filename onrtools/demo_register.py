@@ -28,6 +28,13 @@ duplicate_in_file      local_duplicate + store_oppijanumero; the second copy als
                        sent_with_warnings (hetu.duplicate)
 foreign_without_hetu   manual_identification (no hetu: identified by hand in ONR)
 merged_in_onr          replace_merged_oid
+twin_in_onr            store_oppijanumero; its twin row ``<t>-p`` (the same foreign student by
+                       passport only, exported twice) manual_identification. ONR holds two
+                       persons: the matcher pairs the rows, a reviewer's "same" makes a merge
+                       request (``twins``)
+wrong_merge_in_onr     replace_merged_oid + name_differs (the master is someone else); the
+                       link is flagged as looking wrong: a registrar linked our student's old
+                       OID under a different person (``wrong_links``)
 name_changed           name_differs + store_oppijanumero (VTJ has a new surname)
 hetu_changed           hetu_changed + store_oppijanumero (VTJ replaced the hetu)
 (ours_elsewhere)       missing_locally (by OID; not a register row)
@@ -62,6 +69,8 @@ RATES: dict[str, float] = {
     "duplicate_in_file": 0.01,
     "foreign_without_hetu": 0.03,
     "merged_in_onr": 0.005,
+    "wrong_merge_in_onr": 0.001,
+    "twin_in_onr": 0.001,
     "name_changed": 0.01,
     "hetu_changed": 0.005,
 }
@@ -74,6 +83,9 @@ EXPECTED: dict[str, tuple[str, ...]] = {
     "duplicate_copy": ("local_duplicate", "sent_with_warnings", "store_oppijanumero"),
     "foreign_without_hetu": ("manual_identification",),
     "merged_in_onr": ("replace_merged_oid",),
+    "wrong_merge_in_onr": ("name_differs", "replace_merged_oid"),
+    "twin_in_onr": ("store_oppijanumero",),
+    "twin_copy": ("manual_identification",),
     "name_changed": ("name_differs", "store_oppijanumero"),
     "hetu_changed": ("hetu_changed", "store_oppijanumero"),
     "ours_elsewhere": ("missing_locally",),
@@ -97,11 +109,29 @@ SURNAMES = ["Korhonen", "Virtanen", "Mäkinen", "Nieminen", "Mäkelä", "Hämäl
             "Öhman", "Lindqvist", "Nyström", "Sjöberg", "Åberg", "Grönroos", "Björklund"]
 # new surnames for name_changed: far from every surname above (ONR's surname rule fails)
 NEW_SURNAMES = ["Ojala", "Bäckström", "Uotila", "Eskola", "Wahlroos", "Yli-Hannuksela"]
-FOREIGN = [("233", "ET", ["Kadri", "Liis", "Mart"], ["Tamm", "Saar"]),
-           ("276", "DE", ["Lena", "Jonas", "Felix"], ["Müller", "Schäfer"]),
-           ("724", "ES", ["Lucía", "Álvaro", "Inés"], ["García", "Núñez"]),
-           ("704", "VI", ["Minh", "Lan", "Thao"], ["Nguyen", "Pham"]),
-           ("356", "EN", ["Priya", "Arjun"], ["Sharma", "Patel"])]
+# (kansalaisuus, äidinkieli, female first names, male first names, surnames). Pools wide
+# enough that two synthetic foreigners rarely share a name and a near birth date: a hetu-less
+# row resembling someone already in ONR is held back for review by design (preimport), and
+# the demo's plants must say what happens to each row.
+FOREIGN = [
+    ("233", "ET", ["Kadri", "Liis", "Triin", "Kertu", "Maarja", "Helen", "Piret", "Eha"],
+     ["Mart", "Tarmo", "Rein", "Priit", "Indrek", "Margus", "Toomas", "Urmas"],
+     ["Tamm", "Saar", "Sepp", "Mägi", "Kask", "Kukk", "Rebane", "Ilves", "Pärn", "Koppel"]),
+    ("276", "DE", ["Lena", "Hanna", "Sophie", "Marie", "Lea", "Mia", "Clara", "Greta"],
+     ["Jonas", "Felix", "Lukas", "Paul", "Maximilian", "Leon", "Moritz", "Jakob"],
+     ["Müller", "Schäfer", "Schmidt", "Weber", "Becker", "Hoffmann", "Koch", "Richter",
+      "Wolf", "Neumann"]),
+    ("724", "ES", ["Lucía", "Inés", "Carmen", "Paula", "Elena", "Marta", "Sofía", "Alba"],
+     ["Álvaro", "Javier", "Pablo", "Diego", "Sergio", "Andrés", "Mateo", "Hugo"],
+     ["García", "Núñez", "López", "Martínez", "Sánchez", "Romero", "Ortega", "Castillo",
+      "Navarro", "Molina"]),
+    ("704", "VI", ["Lan", "Thao", "Hoa", "Linh", "Mai", "Huong", "Ngoc", "Trang"],
+     ["Minh", "Duc", "Tuan", "Hieu", "Quang", "Long", "Khanh", "Phuc"],
+     ["Nguyen", "Pham", "Tran", "Le", "Hoang", "Vu", "Dang", "Bui", "Do", "Ngo"]),
+    ("356", "EN", ["Priya", "Ananya", "Kavya", "Diya", "Meera", "Aditi", "Isha", "Riya"],
+     ["Arjun", "Rohan", "Vikram", "Aditya", "Karan", "Nikhil", "Rahul", "Siddharth"],
+     ["Sharma", "Patel", "Reddy", "Iyer", "Nair", "Gupta", "Menon", "Rao", "Das", "Joshi"]),
+]
 
 
 @dataclass
@@ -117,6 +147,8 @@ class DemoPlan:
     ours_elsewhere: list[dict[str, Any]]  # rows our organisation imports outside the register
     seed: int = 1
     taken: set[str] = field(default_factory=set)
+    wrong_links: list[str] = field(default_factory=list)  # register tunnistes linked wrongly
+    twins: list[tuple[str, str]] = field(default_factory=list)  # (hetu row, passport row)
 
 
 class _People:
@@ -126,6 +158,7 @@ class _People:
         self.rng = rng
         self.used: set[str] = set(taken)
         self.passports = 0
+        self.foreign_births: dict[tuple[str, str], list[date]] = {}
 
     def hetu(self, born: date, sex: str) -> str:
         for _ in range(1000):
@@ -155,11 +188,22 @@ class _People:
                 "aidinkieli": "SV" if sv else "FI", "kansalaisuus": "246"}
 
     def foreign(self) -> dict[str, Any]:
-        nat, lang, firsts, surnames = self.rng.choice(FOREIGN)
-        first = self.rng.choice(firsts)
+        nat, lang, female, male, surnames = self.rng.choice(FOREIGN)
+        sex = self.rng.choice("12")  # ONR's sukupuoli: 1 male, 2 female
+        first = self.rng.choice(male if sex == "1" else female)
+        surname = self.rng.choice(surnames)
+        # namesakes are born on dates that differ in day, month and year alike: a date one
+        # part off would make a plausible duplicate, which the plant does not intend
+        namesakes = self.foreign_births.setdefault((first, surname), [])
+        for _ in range(1000):
+            born = self.born()
+            if all(born.day != b.day and born.month != b.month and born.year != b.year
+                   for b in namesakes):
+                break
+        namesakes.append(born)
         return {"hetu": "", "passinumero": self.passport(), "etunimet": first,
-                "kutsumanimi": first, "sukunimi": self.rng.choice(surnames),
-                "syntymaaika": self.born().isoformat(), "sukupuoli": self.rng.choice("12"),
+                "kutsumanimi": first, "sukunimi": surname,
+                "syntymaaika": born.isoformat(), "sukupuoli": sex,
                 "aidinkieli": lang, "kansalaisuus": nat}
 
 
@@ -193,7 +237,8 @@ def _kinds(n: int, rng: random.Random, rates: Mapping[str, float]) -> list[str]:
     kinds: list[str] = []
     for kind, rate in rates.items():
         kinds += [kind] * max(1, round(n * rate))
-    extra = kinds.count("duplicate_in_file")  # each duplicate adds its copy as a second row
+    # each duplicate and twin adds its copy as a second row
+    extra = kinds.count("duplicate_in_file") + kinds.count("twin_in_onr")
     if len(kinds) + extra > n:
         raise ValueError(f"a register of {n} rows is too small for the planted defects")
     kinds += ["clean"] * (n - len(kinds) - extra)
@@ -213,6 +258,8 @@ def plan(n: int = 10_000, seed: int = 1, *, taken: Iterable[str] = (),
     prior: list[dict[str, Any]] = []
     merges: list[tuple[str, str]] = []
     slave_of_row: dict[str, str] = {}
+    wrong_links: list[str] = []
+    twins: list[tuple[str, str]] = []
 
     def add(kind: str, row: dict[str, Any]) -> None:
         rows.append(row)
@@ -222,7 +269,8 @@ def plan(n: int = 10_000, seed: int = 1, *, taken: Iterable[str] = (),
 
     for i, kind in enumerate(_kinds(n, rng, rates or RATES)):
         t = f"{prefix}-{seed}-{i:06d}"
-        if kind in ("foreign_without_hetu", "merged_in_onr"):
+        if kind in ("foreign_without_hetu", "merged_in_onr", "wrong_merge_in_onr",
+                    "twin_in_onr"):
             person = people.foreign()
         else:
             person = people.finnish()
@@ -256,6 +304,31 @@ def plan(n: int = 10_000, seed: int = 1, *, taken: Iterable[str] = (),
             merges.append((f"{t}-master", f"{t}-old"))
             slave_of_row[t] = f"{t}-old"
             add(kind, _row(t, person))
+        elif kind == "twin_in_onr":
+            # a foreign student with a Finnish hetu, exported twice: with the hetu, and by
+            # passport only (an older record); both reach ONR as two persons
+            with_hetu = dict(person, hetu=people.hetu(date.fromisoformat(person["syntymaaika"]),
+                                                      person["sukupuoli"]), passinumero="")
+            vtj.append(_vtj_record(with_hetu))
+            add(kind, _row(t, with_hetu))
+            add("twin_copy", _row(f"{t}-p", person))
+            twins.append((t, f"{t}-p"))
+        elif kind == "wrong_merge_in_onr":
+            # another institution imported our student (passport only); a registrar then
+            # linked that OID under a different person: another name, another birth date
+            other = people.foreign()
+            while (other["syntymaaika"] == person["syntymaaika"]
+                   or other["sukunimi"] == person["sukunimi"]):
+                other = people.foreign()
+            master = dict(other, hetu=people.hetu(date.fromisoformat(other["syntymaaika"]),
+                                                  other["sukupuoli"]), passinumero="")
+            vtj.append(_vtj_record(master))
+            prior.append(_row(f"{t}-old", person))
+            prior.append(_row(f"{t}-master", master))
+            merges.append((f"{t}-master", f"{t}-old"))
+            slave_of_row[t] = f"{t}-old"
+            wrong_links.append(t)
+            add(kind, _row(t, person))
         elif kind == "name_changed":
             new = rng.choice([s for s in NEW_SURNAMES if s != person["sukunimi"]])
             vtj.append(_vtj_record(person, sukunimi=new, entisetSukunimet=[person["sukunimi"]]))
@@ -276,7 +349,8 @@ def plan(n: int = 10_000, seed: int = 1, *, taken: Iterable[str] = (),
         elsewhere.append(_row(f"{prefix}-{seed}-elsewhere-{j:03d}", person))
     return DemoPlan(rows=rows, truth=pd.DataFrame(truth), vtj=vtj, prior_imports=prior,
                     merges=merges, slave_of_row=slave_of_row, ours_elsewhere=elsewhere,
-                    seed=seed, taken=set(taken))
+                    seed=seed, taken=set(taken), wrong_links=wrong_links,
+                    twins=twins)
 
 
 def finish(demo: DemoPlan, prior_oids: Mapping[str, str]) -> pd.DataFrame:

@@ -77,6 +77,10 @@ def merge_request_rows(reviewed: pd.DataFrame, records: pd.DataFrame) -> pd.Data
 
     ``reviewed``: pairs with ``review_decision`` (from :meth:`ReviewSession.decisions`),
     ``explanation``, ``reviewer``, ``decided_at`` and ``note``.
+
+    Only groups that are two or more persons in ONR (two or more distinct OIDs) become
+    requests: rows that already share one OID are a local duplicate (the register's to fix),
+    and rows without an OID are not in ONR yet, so OPH has nothing to merge.
     """
     same = reviewed[reviewed["review_decision"] == "same"].assign(decision="match")
     groups = cluster(same, records)
@@ -89,6 +93,8 @@ def merge_request_rows(reviewed: pd.DataFrame, records: pd.DataFrame) -> pd.Data
         ]
         master_oid = _text(members["suggested_master_oid"].iloc[0])
         oids = [_text(o) for o in members["oid"]]
+        if len({o for o in oids if o}) < 2:
+            continue
         people = recs.loc[ids]
         hetus = [
             hetu_mod.mask(h) if _text(h) else "" for h in people.get("hetu", [None] * len(ids))

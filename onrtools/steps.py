@@ -673,3 +673,143 @@ def review(run: RunDir, pairs: pd.DataFrame, *, interactive: bool = True,
     if interactive and len(pairs):
         return session.widget()
     return counts.rename_axis("decision").rename("pairs").to_frame()
+
+
+# --- 50: links that look wrong, and the request packages for OPH -----------------------------
+
+LINK_PERSON_FIELDS = ("oid", "hetu", "etunimet", "kutsumanimi", "sukunimi", "syntymaaika",
+                      "sukupuoli")
+
+
+def link_candidates(run: RunDir, *, threshold: float = 0.5) -> pd.DataFrame:
+    """Links ONR holds for our people whose evidence says "two people".
+
+    For every person of ours that ONR has linked under a master (step 30's reads), our
+    register row (what we know of the person) is compared with the master as ONR has it, by
+    the matcher (:func:`onrtools.matching.unlink_candidates`): different birth dates, sexes,
+    names far apart, or a low probability flag the link. No extra ONR call is needed, so an
+    import user's rights suffice. Returns ``masterOid``, ``henkiloOid``, ``probability``,
+    ``reason`` and ``explanation``; both sides' rows are kept for the review and the package.
+    """
+    from onrtools.matching import unlink_candidates
+
+    persons = run.load_frame("persons", default=pd.DataFrame(columns=["oid", "master_oid"]))
+    linked = persons[persons["master_oid"].notna()
+                     & (persons["master_oid"].astype(str) != persons["oid"].astype(str))]
+    ours = _register_with_oids(run)
+    ours = ours[ours["oid"].notna()].drop_duplicates("oid", keep="last")
+    linked = linked[linked["oid"].astype(str).isin(set(ours["oid"].astype(str)))]
+    links = pd.DataFrame({"masterOid": linked["master_oid"].astype(str),
+                          "henkiloOid": linked["oid"].astype(str)}).drop_duplicates()
+    fields = [f for f in LINK_PERSON_FIELDS if f != "oid"]
+    masters = pd.DataFrame({"oid": linked["master_oid"].astype(str),
+                            **{f: linked[f] for f in fields if f in linked}})
+    slaves = ours.assign(oid=ours["oid"].astype(str))[
+        ["oid", *[f for f in fields if f in ours]]]
+    slaves = slaves[slaves["oid"].isin(set(links["henkiloOid"]))]
+    people = pd.concat([masters, slaves], ignore_index=True).drop_duplicates("oid")
+    if len(links):
+        flagged = unlink_candidates(links, people, threshold=threshold)
+    else:
+        flagged = pd.DataFrame(columns=["masterOid", "henkiloOid", "probability", "reason"])
+    if "explanation" not in flagged:
+        flagged["explanation"] = ""
+    run.save_frame("link_persons", people)
+    run.save_frame("link_candidates", flagged)
+    shown = ["masterOid", "henkiloOid", "probability", "reason", "explanation"]
+    display.write_csv(flagged[shown], run.report_dir / "duplicates" / "unlink_candidates.csv")
+    run.write_facts("links", {"links_checked": len(links), "flagged": len(flagged)})
+    return flagged[shown]
+
+
+def _register_with_oids(run: RunDir) -> pd.DataFrame:
+    """The register's rows (one per tunniste) with the OID each row's import got (step 20),
+    else the register's own ``oid``."""
+    register = run.load_frame("register", default=pd.DataFrame(columns=["tunniste"]))
+    results = run.load_frame("results", default=pd.DataFrame(columns=["tunniste", "oid"]))
+    records = register.drop_duplicates("tunniste").copy()
+    imported = results.dropna(subset=["oid"]).drop_duplicates("tunniste", keep="last")
+    got = records["tunniste"].map(imported.set_index("tunniste")["oid"])
+    own = records["oid"] if "oid" in records else pd.Series(None, index=records.index)
+    records["oid"] = got.where(got.notna(), own)
+    return records
+
+
+def review_links(run: RunDir, flagged: pd.DataFrame, *, interactive: bool = True,
+                 reviewer: str = "") -> Any:
+    """The same pair-by-pair review for flagged links: "different" means the link is wrong
+    (an unlink request), "same" that it stands. Decisions are saved at once, like pairs'."""
+    import getpass
+
+    from onrtools.review import ReviewSession
+
+    people = run.load_frame("link_persons", default=pd.DataFrame(columns=["oid"]))
+    pairs = flagged.rename(columns={"masterOid": "tunniste_l", "henkiloOid": "tunniste_r"})
+    if not len(pairs):
+        pairs = pd.DataFrame(columns=["tunniste_l", "tunniste_r", "probability"])
+    session = ReviewSession(run.workspace, pairs, people.assign(tunniste=people["oid"]),
+                            reviewer=reviewer or getpass.getuser())
+    decisions = session.decisions()
+    run.save_frame("link_reviews", decisions)
+    counts = decisions["review_decision"].replace("", "open").value_counts()
+    run.write_facts("links", {"review": {str(k): int(v) for k, v in counts.items()}})
+    if interactive and len(pairs):
+        return session.widget()
+    return counts.rename_axis("decision").rename("links").to_frame()
+
+
+def request_packages(run: RunDir, *, institution: str = "") -> pd.DataFrame:
+    """Merge requests (register pairs reviewed "same") and unlink requests (links reviewed
+    "different") for OPH, as XLSX, CSV and a summary in ``<report>/requests/``.
+
+    The merge package names OIDs: a register row's OID is the one its import got (step 20),
+    else the register's own (:func:`_register_with_oids`). Returns one row per package with
+    its request count and files.
+    """
+    from onrtools.request_packages import write_merge_requests, write_unlink_requests
+
+    out = run.report_dir / "requests"
+    # decisions are read now, from the store: a reviewer may have decided after the review cell
+    reviews = _with_latest_decisions(run, run.load_frame("register_duplicates", default=(
+        pd.DataFrame(columns=["tunniste_l", "tunniste_r", "explanation"]))))
+    records = _register_with_oids(run)
+    flagged = run.load_frame("link_candidates", default=pd.DataFrame(
+        columns=["masterOid", "henkiloOid", "reason", "explanation"]))
+    links = _with_latest_decisions(run, flagged.rename(
+        columns={"masterOid": "tunniste_l", "henkiloOid": "tunniste_r"})).rename(
+        columns={"tunniste_l": "masterOid", "tunniste_r": "henkiloOid"})
+    people = run.load_frame("link_persons", default=pd.DataFrame(columns=["oid"]))
+    written = [
+        ("merge", write_merge_requests(out, reviews, records, institution=institution)),
+        ("unlink", write_unlink_requests(out, links, people, institution=institution)),
+    ]
+    rows = []
+    for kind, paths in written:
+        count = len(pd.read_csv(paths["csv"], encoding="utf-8-sig", dtype=str))
+        rows.append({"package": kind, "requests": count,
+                     **{k: p.relative_to(run.report_dir).as_posix() for k, p in paths.items()}})
+    frame = pd.DataFrame(rows)
+    run.write_facts("requests", {
+        "merge_requests": int(frame.loc[0, "requests"]),
+        "unlink_requests": int(frame.loc[1, "requests"]),
+        "files": [f for r in rows for f in (r["xlsx"], r["csv"], r["summary"])],
+    })
+    return frame
+
+
+def _with_latest_decisions(run: RunDir, pairs: pd.DataFrame) -> pd.DataFrame:
+    """``pairs`` (tunniste_l, tunniste_r) with each pair's latest review from the store:
+    ``review_decision`` ('' when undecided), ``reviewer``, ``decided_at``, ``note``."""
+    from onrtools.review import ReviewStore, pair_key
+
+    latest = ReviewStore.for_workspace(run.workspace).latest().set_index("pair_key")
+    keys = pd.Series([pair_key(a, b) for a, b in zip(pairs["tunniste_l"], pairs["tunniste_r"],
+                                                     strict=True)], index=pairs.index,
+                     dtype=object)
+    out = pairs.copy()
+    out["review_decision"] = keys.map(latest["decision"]).fillna("")
+    for col in ("reviewer", "decided_at", "note"):
+        out[col] = keys.map(latest[col]).fillna("")
+    if "explanation" not in out:
+        out["explanation"] = ""
+    return out
