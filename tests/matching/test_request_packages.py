@@ -159,3 +159,15 @@ def test_apply_merge_requests_is_a_dry_run_by_default() -> None:
     assert client.calls == [("1.2.246.562.24.100", ["1.2.246.562.24.200"], False)]
     apply_merge_requests(client, rows, execute=True)
     assert client.calls[-1][2] is True and len(client.calls) == 2
+
+
+def test_only_groups_of_two_onr_persons_become_merge_requests(tmp_path: Path) -> None:
+    records = _records()
+    records.loc[records["tunniste"] == "r2", "oid"] = "1.2.246.562.24.100"  # one ONR person
+    paths = write_merge_requests(tmp_path, _reviewed(), records)
+    assert len(pd.read_csv(paths["csv"], encoding="utf-8-sig")) == 0  # a local duplicate
+    records.loc[records["tunniste"] == "r2", "oid"] = None  # not in ONR yet
+    paths = write_merge_requests(tmp_path, _reviewed(), records)
+    assert len(pd.read_csv(paths["csv"], encoding="utf-8-sig")) == 0
+    paths = write_merge_requests(tmp_path, _reviewed(), _records())  # two persons: a request
+    assert len(pd.read_csv(paths["csv"], encoding="utf-8-sig")) == 1

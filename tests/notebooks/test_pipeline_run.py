@@ -17,9 +17,12 @@ import pytest
 
 from onrtools.demo import (
     SIMULATOR_PASSWORD,
+    check_links,
+    check_packages,
     check_truth,
     pipeline_environment,
     prepare_onr,
+    review_as_planted,
     taken_hetus,
 )
 from onrtools.demo_register import expected_lists, finish, plan, write_register
@@ -41,6 +44,8 @@ class Planted:
     expected: pd.DataFrame
     all_hetus: set[str]
     run: PipelineRun
+    demo: object = None
+    prior: dict | None = None
 
 
 @pytest.fixture(scope="module")
@@ -63,7 +68,8 @@ def planted(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Planted]:
                                echo=lambda _: None)
         hetus = {v["hetu"] for v in demo.vtj} | set(register["hetu"]) - {""}
         yield Planted(sim, workspace, reports, register_file, register,
-                      expected_lists(demo, prepared.elsewhere), hetus, run)
+                      expected_lists(demo, prepared.elsewhere), hetus, run, demo,
+                      prepared.prior)
 
 
 def test_every_step_succeeds(planted: Planted) -> None:
@@ -87,6 +93,38 @@ def test_planted_defects_land_in_their_lists_and_nothing_else(planted: Planted) 
     facts = run.read_facts()
     assert facts["validate"]["rows_read"] == ROWS
     assert facts["audit"]["ledger"] == "verified"
+
+
+def test_wrong_merges_are_flagged_and_reviewed_pairs_become_request_packages(
+        planted: Planted) -> None:
+    from onrtools import steps
+    from onrtools.review import ReviewStore
+
+    run = RunDir("planted-1", planted.workspace, planted.reports)
+    flagged = run.load_frame("link_candidates")
+    assert len(planted.demo.wrong_links) >= 1
+    assert check_links(flagged, planted.demo, planted.prior).empty
+    # unattended, nobody has decided anything: the packages are empty, but written
+    facts = run.read_facts()
+    assert facts["requests"]["merge_requests"] == facts["requests"]["unlink_requests"] == 0
+    assert facts["links"]["flagged"] == len(planted.demo.wrong_links)
+    decided = review_as_planted(run, planted.demo, planted.prior)
+    assert decided["links_different"] == len(planted.demo.wrong_links)
+    assert len(ReviewStore.for_workspace(run.workspace).latest()) == sum(decided.values())
+    packages = steps.request_packages(run, institution="Testi AMK")
+    assert check_packages(run.read_facts(), planted.demo).empty, packages.to_string()
+    merge = pd.read_csv(run.report_dir / "requests" / "merge_request.csv", dtype=str,
+                        keep_default_na=False, encoding="utf-8-sig")
+    results = run.load_frame("results").set_index("tunniste")["oid"]
+    for hetu_row, passport_row in planted.demo.twins:  # the identified twin is master
+        row = merge[merge["tunnisteet"].str.contains(hetu_row, regex=False)].iloc[0]
+        assert row["suggested_master_oid"] == results[hetu_row]
+        assert row["other_oids"] == results[passport_row]
+        assert row["reviewer"] == "demo-reviewer" and "*" in row["hetu_masked"]
+    unlink = pd.read_csv(run.report_dir / "requests" / "unlink_request.csv", dtype=str,
+                         keep_default_na=False, encoding="utf-8-sig")
+    assert sorted(unlink["slaveOid"]) == sorted(planted.prior[f"{t}-old"]
+                                                for t in planted.demo.wrong_links)
 
 
 def test_manual_identification_rows_link_to_the_person(planted: Planted) -> None:
