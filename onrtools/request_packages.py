@@ -116,6 +116,8 @@ def merge_request_rows(reviewed: pd.DataFrame, records: pd.DataFrame) -> pd.Data
                 "note": _joined([n for n in inside["note"].map(_text) if n]),
             }
         )
+    for number, row in enumerate(rows, start=1):  # groups 1..n as sent (skipped ones leave
+        row["group"] = number                     # no gaps a reader would ask about)
     return pd.DataFrame(rows, columns=list(MERGE_COLUMNS))
 
 
@@ -210,6 +212,13 @@ def _write(
         width = max([len(str(col))] + [len(str(v)) for v in safe[col]]) + 2
         sheet.column_dimensions[get_column_letter(i)].width = min(width, 60)
     sheet.freeze_panes = "A2"
+    # printed as OPH's staff would want it: landscape, every column on the page's width
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.print_title_rows = "1:1"
     info = book.create_sheet("summary")
     for line in summary:  # without the Markdown bullet, which would need an apostrophe
         info.append([neutralise(line.removeprefix("- "))])
