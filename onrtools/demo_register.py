@@ -292,17 +292,25 @@ def plan(n: int = 10_000, seed: int = 1, *, taken: Iterable[str] = (),
             add("duplicate_copy", _row(f"{t}-b", person))
         elif kind == "foreign_without_hetu":
             add(kind, _row(t, person))
-        elif kind == "merged_in_onr":
-            # earlier: another institution imported the student twice (passport only, then
-            # with the hetu the student got later); a registrar linked the two. Our export
-            # still holds the old, passport-only OID.
-            master = dict(person, hetu=people.hetu(date.fromisoformat(person["syntymaaika"]),
-                                                   person["sukupuoli"]), passinumero="")
+        elif kind in ("merged_in_onr", "wrong_merge_in_onr"):
+            # earlier: another institution imported our student by passport only; a registrar
+            # linked that OID under a master with a hetu. merged_in_onr: the same student, who
+            # got the hetu later. wrong_merge_in_onr: a different person (another name and
+            # birth date). Our export still holds the old, passport-only OID.
+            other = person
+            while kind == "wrong_merge_in_onr" and (
+                    other["syntymaaika"] == person["syntymaaika"]
+                    or other["sukunimi"] == person["sukunimi"]):
+                other = people.foreign()
+            master = dict(other, hetu=people.hetu(date.fromisoformat(other["syntymaaika"]),
+                                                  other["sukupuoli"]), passinumero="")
             vtj.append(_vtj_record(master))
             prior.append(_row(f"{t}-old", person))
             prior.append(_row(f"{t}-master", master))
             merges.append((f"{t}-master", f"{t}-old"))
             slave_of_row[t] = f"{t}-old"
+            if kind == "wrong_merge_in_onr":
+                wrong_links.append(t)
             add(kind, _row(t, person))
         elif kind == "twin_in_onr":
             # a foreign student with a Finnish hetu, exported twice: with the hetu, and by
@@ -313,22 +321,6 @@ def plan(n: int = 10_000, seed: int = 1, *, taken: Iterable[str] = (),
             add(kind, _row(t, with_hetu))
             add("twin_copy", _row(f"{t}-p", person))
             twins.append((t, f"{t}-p"))
-        elif kind == "wrong_merge_in_onr":
-            # another institution imported our student (passport only); a registrar then
-            # linked that OID under a different person: another name, another birth date
-            other = people.foreign()
-            while (other["syntymaaika"] == person["syntymaaika"]
-                   or other["sukunimi"] == person["sukunimi"]):
-                other = people.foreign()
-            master = dict(other, hetu=people.hetu(date.fromisoformat(other["syntymaaika"]),
-                                                  other["sukupuoli"]), passinumero="")
-            vtj.append(_vtj_record(master))
-            prior.append(_row(f"{t}-old", person))
-            prior.append(_row(f"{t}-master", master))
-            merges.append((f"{t}-master", f"{t}-old"))
-            slave_of_row[t] = f"{t}-old"
-            wrong_links.append(t)
-            add(kind, _row(t, person))
         elif kind == "name_changed":
             new = rng.choice([s for s in NEW_SURNAMES if s != person["sukunimi"]])
             vtj.append(_vtj_record(person, sukunimi=new, entisetSukunimet=[person["sukunimi"]]))
