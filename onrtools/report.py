@@ -123,9 +123,19 @@ def render_index(report_dir: Path, run: dict[str, Any], facts: dict[str, Any]) -
     ])
     changes = _kv([("persons changed since the last run", ch.get("persons_changed")),
                    ("merged into another person", ch.get("merged"))])
+    links, requests = facts.get("links", {}), facts.get("requests", {})
     duplicates = _kv([("people checked against ONR's candidates", dup.get("people_checked")),
                       ("ONR candidates", dup.get("onr_candidates")),
-                      ("suspected pairs in the register", dup.get("register_pairs"))])
+                      ("suspected pairs in the register", dup.get("register_pairs")),
+                      ("ONR links checked / looking wrong",
+                       f"{links['links_checked']} / {links['flagged']}"
+                       if "links_checked" in links else None),
+                      ("merge requests for OPH", requests.get("merge_requests")),
+                      ("unlink requests for OPH", requests.get("unlink_requests"))])
+    if requests:
+        duplicates += (_link(report_dir, "requests/merge_request.xlsx", "merge requests (XLSX)")
+                       + " · " + _link(report_dir, "requests/unlink_request.xlsx",
+                                       "unlink requests (XLSX)"))
     kpis = audit.get("kpis", {})
     share = kpis.get("share_with_oppijanumero")
     auditing = _kv([

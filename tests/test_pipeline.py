@@ -172,6 +172,21 @@ def test_index_names_the_failed_step_and_links_only_existing_files(tmp_path: Pat
     assert PipelineRun.from_json(json.loads(json.dumps(run.to_json()))).to_json() == run.to_json()
 
 
+def test_index_shows_links_and_request_packages(tmp_path: Path) -> None:
+    run = PipelineRun("r", "2026-01-01T00:00:00Z", {}, [
+        StepResult("50-duplicates", "ok", duration_s=1.0)], status="ok")
+    (tmp_path / "requests").mkdir()
+    (tmp_path / "requests" / "merge_request.xlsx").write_bytes(b"x")
+    facts = {"links": {"links_checked": 61, "flagged": 10},
+             "requests": {"merge_requests": 3, "unlink_requests": 10}}
+    page = render_index(tmp_path, run.to_json(), facts)
+    assert "<td>ONR links checked / looking wrong</td><td class=n>61 / 10</td>" in page
+    assert "<td>merge requests for OPH</td><td class=n>3</td>" in page
+    assert 'href="requests/merge_request.xlsx"' in page
+    assert 'href="requests/unlink_request.xlsx"' not in page  # not written: not linked
+    assert "merge requests for OPH" not in render_index(tmp_path, run.to_json(), {})
+
+
 def test_import_rows_are_flattened_for_the_preimport_check() -> None:
     from onrtools.steps import flat_rows
 
