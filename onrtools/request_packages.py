@@ -227,6 +227,18 @@ def _write(
     return {"xlsx": xlsx_path, "csv": csv_path, "summary": summary_path}
 
 
+def write_requests(
+    kind: str, rows: pd.DataFrame, out_dir: Path, *, institution: str = "",
+    created: str | None = None,
+) -> dict[str, Path]:
+    """Write request rows (``kind`` "merge" or "unlink", from :func:`merge_request_rows` or
+    :func:`unlink_request_rows`) as ``<kind>_request.xlsx``/``.csv`` and
+    ``<kind>_request_summary.md``; return the paths."""
+    if kind not in ("merge", "unlink"):
+        raise ValueError(f"kind must be 'merge' or 'unlink', not {kind!r}")
+    return _write(kind.capitalize(), rows, out_dir, f"{kind}_request", institution, created)
+
+
 def write_merge_requests(
     out_dir: Path,
     reviewed: pd.DataFrame,
@@ -236,8 +248,8 @@ def write_merge_requests(
     created: str | None = None,
 ) -> dict[str, Path]:
     """Write ``merge_request.xlsx``/``.csv`` and ``merge_request_summary.md``; return the paths."""
-    rows = merge_request_rows(reviewed, records)
-    return _write("Merge", rows, out_dir, "merge_request", institution, created)
+    return write_requests("merge", merge_request_rows(reviewed, records), out_dir,
+                          institution=institution, created=created)
 
 
 def write_unlink_requests(
@@ -249,18 +261,15 @@ def write_unlink_requests(
     created: str | None = None,
 ) -> dict[str, Path]:
     """Write ``unlink_request.xlsx``/``.csv`` and ``unlink_request_summary.md``."""
-    rows = unlink_request_rows(flagged, persons)
-    return _write("Unlink", rows, out_dir, "unlink_request", institution, created)
+    return write_requests("unlink", unlink_request_rows(flagged, persons), out_dir,
+                          institution=institution, created=created)
 
 
 def write_templates(out_dir: Path) -> None:
     """(Re)create the empty templates in ``data_templates/requests/``."""
-    for stem, columns in (("merge_request", MERGE_COLUMNS), ("unlink_request", UNLINK_COLUMNS)):
-        empty = pd.DataFrame(columns=list(columns))
-        _write(
-            "Merge" if stem.startswith("merge") else "Unlink", empty, out_dir, stem, "", "template"
-        )
-        (Path(out_dir) / f"{stem}_summary.md").unlink()
+    for kind, columns in (("merge", MERGE_COLUMNS), ("unlink", UNLINK_COLUMNS)):
+        write_requests(kind, pd.DataFrame(columns=list(columns)), out_dir, created="template")
+        (Path(out_dir) / f"{kind}_request_summary.md").unlink()
 
 
 def apply_merge_requests(client: Any, rows: pd.DataFrame, *, execute: bool = False) -> list[Any]:

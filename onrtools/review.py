@@ -140,6 +140,21 @@ def _show(field: str, value: Any) -> str:
     return hetu_mod.mask(text) if field == "hetu" else text
 
 
+def with_decisions(store: ReviewStore, pairs: pd.DataFrame) -> pd.DataFrame:
+    """``pairs`` (``tunniste_l``, ``tunniste_r``, anything else) with each pair's latest
+    decision from ``store`` as ``review_decision``, ``note``, ``reviewer`` and ``decided_at``
+    ('' when undecided). Read at call time: a reviewer may have decided a moment ago."""
+    latest = store.latest().set_index("pair_key")
+    keys = pd.Series([pair_key(a, b) for a, b in zip(pairs["tunniste_l"], pairs["tunniste_r"],
+                                                     strict=True)], index=pairs.index,
+                     dtype=object)
+    out = pairs.copy()
+    for column, source in (("review_decision", "decision"), ("note", "note"),
+                           ("reviewer", "reviewer"), ("decided_at", "decided_at")):
+        out[column] = keys.map(latest[source]).fillna("").astype(object)
+    return out
+
+
 class ReviewSession:
     """One reviewer's pass over a set of pairs; resumes at the first undecided pair."""
 
@@ -237,12 +252,7 @@ class ReviewSession:
 
     def decisions(self) -> pd.DataFrame:
         """All pairs with their latest decision, reviewer, time and note ('' when undecided)."""
-        latest = self.store.latest().drop(columns=["tunniste_l", "tunniste_r", "probability"])
-        latest["pair_key"] = latest["pair_key"].astype(object)
-        merged = self.pairs.merge(latest, on="pair_key", how="left")
-        for col in ("decision", "note", "reviewer", "decided_at"):
-            merged[col] = merged[col].fillna("")
-        return merged.rename(columns={"decision": "review_decision"})
+        return with_decisions(self.store, self.pairs)
 
     # --- UI ----------------------------------------------------------------------------------
 

@@ -750,7 +750,6 @@ def review_links(run: RunDir, flagged: pd.DataFrame, *, interactive: bool = True
     session = ReviewSession(run.workspace, pairs, people.assign(tunniste=people["oid"]),
                             reviewer=reviewer or getpass.getuser())
     decisions = session.decisions()
-    run.save_frame("link_reviews", decisions)
     counts = decisions["review_decision"].replace("", "open").value_counts()
     run.write_facts("links", {"review": {str(k): int(v) for k, v in counts.items()}})
     if interactive and len(pairs):
@@ -766,27 +765,29 @@ def request_packages(run: RunDir, *, institution: str = "") -> pd.DataFrame:
     else the register's own (:func:`_register_with_oids`). Returns one row per package with
     its request count and files.
     """
-    from onrtools.request_packages import write_merge_requests, write_unlink_requests
+    from onrtools.request_packages import (
+        merge_request_rows,
+        unlink_request_rows,
+        write_requests,
+    )
+    from onrtools.review import ReviewStore, with_decisions
 
-    out = run.report_dir / "requests"
+    store = ReviewStore.for_workspace(run.workspace)
     # decisions are read now, from the store: a reviewer may have decided after the review cell
-    reviews = _with_latest_decisions(run, run.load_frame("register_duplicates", default=(
+    reviews = with_decisions(store, run.load_frame("register_duplicates", default=(
         pd.DataFrame(columns=["tunniste_l", "tunniste_r", "explanation"]))))
-    records = _register_with_oids(run)
     flagged = run.load_frame("link_candidates", default=pd.DataFrame(
         columns=["masterOid", "henkiloOid", "reason", "explanation"]))
-    links = _with_latest_decisions(run, flagged.rename(
+    links = with_decisions(store, flagged.rename(
         columns={"masterOid": "tunniste_l", "henkiloOid": "tunniste_r"})).rename(
         columns={"tunniste_l": "masterOid", "tunniste_r": "henkiloOid"})
     people = run.load_frame("link_persons", default=pd.DataFrame(columns=["oid"]))
-    written = [
-        ("merge", write_merge_requests(out, reviews, records, institution=institution)),
-        ("unlink", write_unlink_requests(out, links, people, institution=institution)),
-    ]
+    out = run.report_dir / "requests"
     rows = []
-    for kind, paths in written:
-        count = len(pd.read_csv(paths["csv"], encoding="utf-8-sig", dtype=str))
-        rows.append({"package": kind, "requests": count,
+    for kind, requests in (("merge", merge_request_rows(reviews, _register_with_oids(run))),
+                           ("unlink", unlink_request_rows(links, people))):
+        paths = write_requests(kind, requests, out, institution=institution)
+        rows.append({"package": kind, "requests": len(requests),
                      **{k: p.relative_to(run.report_dir).as_posix() for k, p in paths.items()}})
     frame = pd.DataFrame(rows)
     run.write_facts("requests", {
@@ -795,21 +796,3 @@ def request_packages(run: RunDir, *, institution: str = "") -> pd.DataFrame:
         "files": [f for r in rows for f in (r["xlsx"], r["csv"], r["summary"])],
     })
     return frame
-
-
-def _with_latest_decisions(run: RunDir, pairs: pd.DataFrame) -> pd.DataFrame:
-    """``pairs`` (tunniste_l, tunniste_r) with each pair's latest review from the store:
-    ``review_decision`` ('' when undecided), ``reviewer``, ``decided_at``, ``note``."""
-    from onrtools.review import ReviewStore, pair_key
-
-    latest = ReviewStore.for_workspace(run.workspace).latest().set_index("pair_key")
-    keys = pd.Series([pair_key(a, b) for a, b in zip(pairs["tunniste_l"], pairs["tunniste_r"],
-                                                     strict=True)], index=pairs.index,
-                     dtype=object)
-    out = pairs.copy()
-    out["review_decision"] = keys.map(latest["decision"]).fillna("")
-    for col in ("reviewer", "decided_at", "note"):
-        out[col] = keys.map(latest[col]).fillna("")
-    if "explanation" not in out:
-        out["explanation"] = ""
-    return out
