@@ -153,7 +153,7 @@ def content_hash(obj: Any) -> str:
     """SHA-256 of ``obj`` as compact, key-sorted UTF-8 JSON.
 
     The bytes equal ``json.dumps(obj, ensure_ascii=False, sort_keys=True, separators=(",",
-    ":"))`` (tests/test_batch_import_speed.py holds them equal), so run ids planned before
+    ":"))`` (tests/client/test_import_fast_paths.py holds them equal), so run ids planned before
     orjson was used here still resume; orjson is 7x faster on a 5,000-row batch.
     """
     try:
@@ -393,10 +393,38 @@ def import_register(
     if batch_size < 1:
         raise ValueError("batch_size must be positive")
     with _gc_spared() as settle:
-        return _import(client, rows, settle, workspace=workspace, batch_size=batch_size,
-                       run_id=run_id, progress=progress, api=api, sahkoposti=sahkoposti,
-                       interval=interval, timeout=timeout, stall_polls=stall_polls, sleep=sleep,
-                       resolve_grace=resolve_grace, max_sends=max_sends)
+        with _gc_paused():
+            prepared = prepare_rows(rows, api=api)
+        if not prepared:
+            raise ValidationFailed("no rows to import", problems=[])
+        settle()
+        chunks = [prepared[i:i + batch_size] for i in range(0, len(prepared), batch_size)]
+        hashes = [content_hash(c) for c in chunks]
+        run_hash = content_hash([api, batch_size, hashes, sahkoposti])
+        run_id = run_id or f"import-{run_hash[:16]}"
+        workspace = Path(workspace)
+        workspace.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(str(workspace / f".{run_id}.lock"))
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:
+            raise OnrError(f"another process is running import {run_id!r}") from None
+        try:
+            with ImportJournal(workspace) as journal:
+                try:
+                    journal.plan(run_id, api, batch_size, run_hash,
+                                 [(h, [r["tunniste"] for r in c]) for h, c in zip(hashes, chunks,
+                                                                                  strict=True)])
+                except JournalMismatchError as exc:
+                    raise ValidationFailed(str(exc), problems=[]) from None
+                runner = _Runner(client, journal, run_id, api, chunks, sahkoposti=sahkoposti,
+                                 interval=interval, timeout=timeout, stall_polls=stall_polls,
+                                 sleep=sleep, grace=resolve_grace, max_sends=max_sends,
+                                 progress=progress)
+                runner.run()
+                return _outcome(journal, run_id, api)
+        finally:
+            lock.release()
 
 
 @contextmanager
@@ -438,45 +466,6 @@ def _gc_paused() -> Iterator[None]:
         if was_enabled:
             gc.enable()
 
-
-def _import(
-    client: OnrClient, rows: Iterable[Mapping[str, Any]] | pd.DataFrame,
-    settle: Callable[[], None], *, workspace: Path | str, batch_size: int, run_id: str | None,
-    progress: bool, api: Api, sahkoposti: str | None, interval: float, timeout: float,
-    stall_polls: int, sleep: Callable[[float], None], resolve_grace: float, max_sends: int,
-) -> ImportOutcome:
-    with _gc_paused():
-        prepared = prepare_rows(rows, api=api)
-    if not prepared:
-        raise ValidationFailed("no rows to import", problems=[])
-    settle()
-    chunks = [prepared[i:i + batch_size] for i in range(0, len(prepared), batch_size)]
-    hashes = [content_hash(c) for c in chunks]
-    run_hash = content_hash([api, batch_size, hashes, sahkoposti])
-    run_id = run_id or f"import-{run_hash[:16]}"
-    workspace = Path(workspace)
-    workspace.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(str(workspace / f".{run_id}.lock"))
-    try:
-        lock.acquire(timeout=0)
-    except Timeout:
-        raise OnrError(f"another process is running import {run_id!r}") from None
-    try:
-        with ImportJournal(workspace) as journal:
-            try:
-                journal.plan(run_id, api, batch_size, run_hash,
-                             [(h, [r["tunniste"] for r in c]) for h, c in zip(hashes, chunks,
-                                                                              strict=True)])
-            except JournalMismatchError as exc:
-                raise ValidationFailed(str(exc), problems=[]) from None
-            runner = _Runner(client, journal, run_id, api, chunks, sahkoposti=sahkoposti,
-                             interval=interval, timeout=timeout, stall_polls=stall_polls,
-                             sleep=sleep, grace=resolve_grace, max_sends=max_sends,
-                             progress=progress)
-            runner.run()
-            return _outcome(journal, run_id, api)
-    finally:
-        lock.release()
 
 
 class _Runner:
