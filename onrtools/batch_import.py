@@ -23,15 +23,13 @@ A ``PUT`` is never retried blindly. When its outcome is open (timeout, dropped c
 from __future__ import annotations
 
 import argparse
-import gc
 import hashlib
 import json
 import math
 import re
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -51,14 +49,14 @@ from onrtools.errors import (
     TuontiTimeout,
     ValidationFailed,
 )
+from onrtools.heap import gc_paused, gc_spared
 from onrtools.journal import Batch, ImportJournal, JournalMismatchError
 from onrtools.models import TuontiPerustiedot
+from onrtools.register import PLAIN_FIELDS
 
 Api = Literal["oppija", "yleistunniste"]
 HETU_LIKE = re.compile(r"^\d{6}[-+A-FU-Y]\d{3}[0-9A-Y]$")
 CLOCK_SKEW_S = 300.0  # our clock vs ONR's when matching a kooste timestamp to a send
-FLAT_FIELDS = ("oid", "hetu", "passinumero", "sahkoposti", "etunimet", "kutsumanimi",
-               "sukunimi", "syntymaaika")
 
 
 # ---------------------------------------------------------------- rows
@@ -77,7 +75,7 @@ def to_tuonti_row(row: Mapping[str, Any], *, api: Api = "oppija") -> dict[str, A
         henkilo = {k: v for k, v in dict(nested).items() if _clean(v) is not None}
     else:  # flat columns; this runs per row × field, so the common str case is inlined
         henkilo = {}
-        for key in FLAT_FIELDS:
+        for key in PLAIN_FIELDS:
             value = get(key)
             if value is None:
                 continue
@@ -198,7 +196,7 @@ class ImportOutcome:
 
 
 def _outcome(journal: ImportJournal, run_id: str, api: str) -> ImportOutcome:
-    with _gc_paused():
+    with gc_paused():
         results = journal.results_frame(run_id)
     batches = [
         {"batch": b.seq, "rows": b.row_count, "state": b.state, "tuonti_id": b.tuonti_id,
@@ -392,8 +390,8 @@ def import_register(
     """
     if batch_size < 1:
         raise ValueError("batch_size must be positive")
-    with _gc_spared() as settle:
-        with _gc_paused():
+    with gc_spared() as settle:
+        with gc_paused():
             prepared = prepare_rows(rows, api=api)
         if not prepared:
             raise ValidationFailed("no rows to import", problems=[])
@@ -425,47 +423,6 @@ def import_register(
                 return _outcome(journal, run_id, api)
         finally:
             lock.release()
-
-
-@contextmanager
-def _gc_spared() -> Iterator[Callable[[], None]]:
-    """Keep Python's cyclic garbage collector off the objects the import only holds.
-
-    A large import holds the caller's data (a notebook's DataFrames) and a few dicts per row
-    for the whole run; every full collection walked all of them again, which was half the
-    client's CPU in bench/bench_client.py (0.57 s against 0.31 s for 20,000 rows). The heap
-    is frozen on entry and once more when the rows are prepared (``settle``), and unfrozen on
-    exit, so nothing is leaked: frozen objects are only skipped, and collected normally after.
-    If something else froze the heap (a pre-fork server), it is left as it is.
-    """
-    own = gc.isenabled() and gc.get_freeze_count() == 0
-    if own:
-        gc.freeze()
-
-    def settle() -> None:
-        if own:
-            gc.freeze()
-
-    try:
-        yield settle
-    finally:
-        if own:
-            gc.unfreeze()
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """No cyclic collection during one bulk step that only builds acyclic rows (preparing
-    100,000 rows took 0.52 s with the collector on and 0.28 s without). Steps are seconds
-    long; whatever cyclic garbage another thread makes meanwhile is collected right after."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
 
 
 class _Runner:
@@ -547,7 +504,7 @@ class _Runner:
                                 timeout=self.timeout, sleep=self.sleep,
                                 stall_polls=self.stall_polls, on_progress=advance,
                                 on_restart=restarted)
-                with _gc_paused():
+                with gc_paused():
                     rows = self.client.get_tuonti_results(b.tuonti_id, api=self.api).henkilot
                     got = {r.tunniste for r in rows}
                     missing = [t for t in b.tunnisteet if t not in got]

@@ -48,6 +48,10 @@ COLUMNS: tuple[str, ...] = (
     "aidinkieli",
     "kansalaisuus",
 )
+# sent to ONR as code objects ({"koodi": ...}); every other column but tunniste goes as text
+CODE_FIELDS: tuple[str, ...] = ("sukupuoli", "aidinkieli", "kansalaisuus")
+PLAIN_FIELDS: tuple[str, ...] = tuple(c for c in COLUMNS
+                                      if c != "tunniste" and c not in CODE_FIELDS)
 REQUIRED_COLUMNS: tuple[str, ...] = (
     "tunniste",
     "etunimet",

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import gc
 import re
 import sys
 from dataclasses import dataclass, field
@@ -36,9 +35,11 @@ import pyarrow.compute as pc
 
 from onrtools import codes, hetu, names, oid
 from onrtools.errors import EnvironmentGuardError, RegisterReadError, ValidationFailed
+from onrtools.heap import gc_paused
 from onrtools.register import (
     COLUMNS,
     NO_DATE,
+    PLAIN_FIELDS,
     PROBLEM_COLUMNS,
     RegisterFrame,
     date_days,
@@ -238,36 +239,19 @@ class ValidationResult:
         return self.problems.copy()
 
 
-_PLAIN_FIELDS = (
-    "oid",
-    "hetu",
-    "passinumero",
-    "sahkoposti",
-    "etunimet",
-    "kutsumanimi",
-    "sukunimi",
-    "syntymaaika",
-)
-
-
 def rows_to_send(valid: pd.DataFrame) -> list[dict[str, Any]]:
     """ONR row dicts (REST.md §4.3) from ONR-ready values; empty fields are left out."""
     columns = {c: valid[c].fillna("").tolist() for c in COLUMNS}
     out: list[dict[str, Any]] = []
-    collecting = gc.isenabled()
-    gc.disable()  # millions of small dicts would trigger full collections over and over
-    try:
+    with gc_paused():  # millions of small dicts would trigger full collections over and over
         _build_rows(columns, out)
-    finally:
-        if collecting:
-            gc.enable()
     return out
 
 
 def _build_rows(columns: dict[str, list[Any]], out: list[dict[str, Any]]) -> None:
     for i, tunniste in enumerate(columns["tunniste"]):
         henkilo: dict[str, Any] = {}
-        for key in _PLAIN_FIELDS:
+        for key in PLAIN_FIELDS:
             value = columns[key][i]
             if value:
                 henkilo[key] = value
