@@ -6,7 +6,7 @@
   ISO codes still in the koodisto, Karelian, Romani, sign language, "unknown"...).
 * ``sukupuoli``: "1" male, "2" female.
 
-tests/test_codes.py compares these sets with ../shared/onr-api/koodisto/*.json. Display names
+tests/test_codes.py compares these sets with tests/data/onr/koodisto/*.json. Display names
 are English from pycountry; Finnish for the extras and the most common codes only.
 """
 

@@ -26,8 +26,6 @@ import pytest
 if TYPE_CHECKING:  # imported lazily: collecting tests should not load FastAPI and uvicorn
     from onrtools.simulator.testing import SimHandle
 
-SHARED = Path(__file__).resolve().parents[1] / ".." / "shared"  # reference docs, read-only
-
 
 @pytest.fixture(autouse=True)
 def _clear_onr_env(monkeypatch: pytest.MonkeyPatch) -> None:

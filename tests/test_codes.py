@@ -1,15 +1,13 @@
-"""onrtools.codes against ONR's koodisto files in ../shared (read at test time, never copied)."""
+"""onrtools.codes against ONR's koodisto files (copied into tests/data/onr/koodisto)."""
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
 from onrtools import codes
-
-KOODISTO = Path(__file__).resolve().parents[1] / ".." / "shared" / "onr-api" / "koodisto"
+from tests.paths import KOODISTO
 
 # Remaining differences between our derivation and the koodisto files: none today. A new
 # pycountry release may add or drop codes; list any such code here with a reason.

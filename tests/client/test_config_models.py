@@ -16,9 +16,8 @@ from onrtools.models import (
     Yksilointitieto,
 )
 from onrtools.recorder import CallRecorder, path_template
+from tests.paths import FIXTURES
 
-SHARED = Path(__file__).resolve().parents[2] / ".." / "shared"
-FIXTURES = SHARED / "onr-api" / "fixtures"
 CALLER = "1.2.246.562.10.00000000101.tests"
 
 

@@ -10,6 +10,7 @@ import pytest
 
 from onrtools.simulator.clock import FixedClock
 from onrtools.simulator.state import Caller, Registry, SimError
+from tests.paths import FIXTURES
 
 from . import registry_fixtures
 from .registry_fixtures import (
@@ -26,8 +27,7 @@ from .registry_fixtures import (
 make_registry = registry_fixtures.make_registry  # fixtures
 reg = registry_fixtures.reg
 
-SHARED = Path(__file__).resolve().parents[2] / ".." / "shared"
-FIXTURES = SHARED / "onr-api" / "fixtures" / "henkilo"
+HENKILO_FIXTURES = FIXTURES / "henkilo"
 
 
 def test_restart_keeps_state_and_unfinished_tuontis_wait(tmp_path: Path) -> None:
@@ -101,7 +101,7 @@ def test_an_institution_never_sees_another_ones_people(reg: Registry) -> None:
 
 def test_person_dto_has_exactly_the_fixture_keys(reg: Registry) -> None:
     keys: set[str] = set()
-    for path in FIXTURES.glob("*/GET.json"):
+    for path in HENKILO_FIXTURES.glob("*/GET.json"):
         keys |= set(json.loads(path.read_text(encoding="utf-8")))
     assert "oidHenkilo" in keys
     tid = run_import(reg, KK1_USER, [row("a", hetu="180897-945K")])

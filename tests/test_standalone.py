@@ -1,0 +1,46 @@
+"""A clone stands alone: no code, test, benchmark or build file reads outside the repository.
+
+A user's clone has no `../shared` beside it; data the tests compare against lives in
+`tests/data/onr/` (see its README). The pattern catches a path built to a sibling folder named
+`shared`, written as one string or joined with `/`.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+
+from tests.paths import FIXTURES, KOODISTO, TESTS
+
+ROOT = TESTS.parent
+OUTSIDE = re.compile(
+    r"""\.\./shared"""  # "../shared/onr-api"
+    r"""|["']\.\.["']\s*/\s*["']shared["']"""  # ".." / "shared"
+    r"""|parents\[\d\]\s*/\s*["']\.\.["']"""  # Path(__file__).parents[1] / ".."
+)
+CODE = (".py", ".ipynb", ".toml", ".cfg", ".ini", ".yml", ".yaml", ".sh", "Makefile", "run")
+
+
+def tracked_code() -> list[str]:
+    out = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True)
+    return [f for f in out.stdout.split() if f.endswith(CODE)]
+
+
+def test_no_file_reads_outside_the_repository() -> None:
+    files = tracked_code()
+    assert "tests/conftest.py" in files and "Makefile" in files  # the listing itself works
+    offenders = [f for f in files if f != "tests/test_standalone.py"
+                 and OUTSIDE.search((ROOT / f).read_text(encoding="utf-8", errors="ignore"))]
+    assert offenders == []
+
+
+def test_the_pattern_catches_the_old_ways_of_reaching_shared() -> None:
+    for line in ('SHARED = Path(__file__).resolve().parents[1] / ".." / "shared"',
+                 'KOODISTO = Path("../shared/onr-api/koodisto")'):
+        assert OUTSIDE.search(line), line
+
+
+def test_the_reference_data_is_inside() -> None:
+    assert len(list(FIXTURES.rglob("*.json"))) >= 19
+    assert {p.stem for p in KOODISTO.glob("*.json")} >= {"maatjavaltiot2", "kieli", "sukupuoli"}
+    assert (FIXTURES.parent / "README.md").is_file()
