@@ -10,7 +10,10 @@ from __future__ import annotations
 import re
 import subprocess
 
+import pytest
+
 from tests.paths import FIXTURES, KOODISTO, TESTS
+from tests.programs import require
 
 ROOT = TESTS.parent
 OUTSIDE = re.compile(
@@ -44,3 +47,15 @@ def test_the_reference_data_is_inside() -> None:
     assert len(list(FIXTURES.rglob("*.json"))) >= 19
     assert {p.stem for p in KOODISTO.glob("*.json")} >= {"maatjavaltiot2", "kieli", "sukupuoli"}
     assert (FIXTURES.parent / "README.md").is_file()
+
+
+def test_a_missing_program_skips_with_its_install_line_and_fails_under_ci(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("CI", raising=False)
+    with pytest.raises(pytest.skip.Exception, match=r"apt-get install no-such-package"):
+        require("onr-no-such-program", package="no-such-package")
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match=r"onr-no-such-program is missing"):
+        require("onr-no-such-program", package="no-such-package")
+    assert require("onr-no-such-program", "git", package="git").endswith("git")

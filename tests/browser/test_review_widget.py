@@ -20,7 +20,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-CHROMIUM = "/usr/bin/chromium"
+from tests.programs import require
+
 ARGS = [
     "--headless",
     "--no-sandbox",
@@ -81,7 +82,13 @@ def _notebook(path: Path, workspace: Path) -> None:
 
 
 @pytest.fixture
-def lab(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+def chromium() -> str:
+    """Debian's chromium (Playwright must not download one); checked before JupyterLab starts."""
+    return require("chromium", package="chromium")
+
+
+@pytest.fixture
+def lab(chromium: str, tmp_path: Path) -> Iterator[tuple[str, Path]]:
     root = tmp_path / "root"
     root.mkdir()
     workspace = tmp_path / "workspace"
@@ -165,14 +172,12 @@ def _menu(page, menu: str, item: str) -> None:  # noqa: ANN001
 
 @pytest.mark.browser
 @pytest.mark.timeout(120)
-def test_decisions_survive_kernel_restart(lab: tuple[str, Path]) -> None:
+def test_decisions_survive_kernel_restart(chromium: str, lab: tuple[str, Path]) -> None:
     from playwright.sync_api import expect, sync_playwright
 
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: the CI script installs Debian's chromium")
     url, workspace = lab
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        browser = pw.chromium.launch(executable_path=chromium, args=ARGS, headless=True)
         page = browser.new_page()
         page.set_default_timeout(30_000)
         page.goto(f"{url}/lab/tree/review.ipynb")

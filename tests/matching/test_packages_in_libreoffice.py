@@ -5,13 +5,13 @@ each package here: the XLSX is exported sheet by sheet to CSV (a formula cell wo
 its computed value, so equal text proves nothing was evaluated), and the CSV is imported the
 way a person opens it and saved as XLSX, whose cells must be text and hold our values, with a
 line break inside a cell kept inside that cell. Debian's libreoffice-calc is installed by
-``.ci/run``, like chromium for the browser test.
+``.ci/run``, like chromium for the browser test; elsewhere these tests skip when it is missing
+(tests/programs.py).
 """
 
 from __future__ import annotations
 
 import csv
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -20,8 +20,8 @@ import pandas as pd
 import pytest
 
 from onrtools.request_packages import write_merge_requests, write_unlink_requests
+from tests.programs import require
 
-SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
 # UTF-8 (76), comma, double quote; export every sheet (-1) to its own file
 CSV_EXPORT = "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1"
 CSV_IMPORT = "CSV:44,34,76,1"
@@ -31,9 +31,7 @@ TRICKY = ["=1+1", "+358 40 000", "-2", "@SUM(A1)", "=cmd|' /C calc'!A0",
 
 @pytest.fixture(scope="module")
 def soffice() -> str:
-    if SOFFICE is None:
-        pytest.fail("LibreOffice (soffice) is missing: .ci/run installs Debian's libreoffice-calc")
-    return SOFFICE
+    return require("soffice", "libreoffice", package="--no-install-recommends libreoffice-calc")
 
 
 def _run(soffice: str, profile: Path, *args: str) -> None:
