@@ -4,6 +4,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 KERNEL := onrtools
+# Most tests wait (simulators, kernels, subprocesses), so 4 workers beat 2 cores. Two tests at a
+# time per worker, the long ones first (tests/conftest.py), so the workers end together.
+PARALLEL := -n 4 --dist load --maxschedchunk 2
 
 .PHONY: demo test test-fast setup bench lint clean
 
@@ -20,10 +23,11 @@ demo: $(STAMP)
 	$(VENV)/bin/onr demo
 
 test: $(STAMP)
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q $(PARALLEL)
 
+# The edit-run loop: everything but the crash, fault-storm, load and browser runs.
 test-fast: $(STAMP)
-	$(PY) -m pytest -q -m "not slow"
+	$(PY) -m pytest -q $(PARALLEL) -m "not slow and not long and not browser"
 
 bench: $(STAMP)
 	$(PY) -m pip install -q -e '.[dev,bench]'

@@ -571,42 +571,45 @@ def onr_duplicate_candidates(
     """ONR's own duplicate candidates (``/henkilo/duplikaatit``) for our people that need them.
 
     Asked for the people in ``categories`` of this run's action lists (at most ``max_people``,
-    one request each); one row per (our row, candidate) with the candidate's OID and names.
+    one request each, several at a time); one row per (our row, candidate) with the candidate's
+    OID and names.
     """
     actions = run.load_frame("actions", default=pd.DataFrame(columns=["category"]))
     people = actions[actions["category"].isin(categories)].drop_duplicates("tunniste")
     people = people.head(max_people)
     from onrtools.errors import ApiError
 
+    asked: list[tuple[dict[str, Any], dict[str, str], str]] = []
+    for rec in people.to_dict("records"):
+        names = {n: str(rec.get(f"local_{n}") or "") for n in
+                 ("etunimet", "kutsumanimi", "sukunimi")}
+        if all(names.values()):
+            birth = str(rec.get("local_syntymaaika") or "")
+            asked.append((rec, names, birth))
+    with client_for(run, "duplicates", settings_) as client:
+        answers = client.duplikaatit_many([
+            {**names, "syntymaaika": birth if ISO_DATE.fullmatch(birth) else None}  # yyyy-MM-dd
+            for _, names, birth in asked])
     rows: list[dict[str, Any]] = []
     refused = 0
-    with client_for(run, "duplicates", settings_) as client:
-        for rec in people.to_dict("records"):
-            names = {n: str(rec.get(f"local_{n}") or "") for n in
-                     ("etunimet", "kutsumanimi", "sukunimi")}
-            if not all(names.values()):
+    for (rec, names, birth), found in zip(asked, answers, strict=True):
+        if isinstance(found, ApiError):  # one person's search refused: the others still count
+            refused += 1
+            continue
+        for cand in found:
+            c = cand.model_dump() if hasattr(cand, "model_dump") else dict(cand)
+            if c.get("oidHenkilo") == rec.get("oid"):
                 continue
-            birth = str(rec.get("local_syntymaaika") or "")
-            birth_iso = birth if ISO_DATE.fullmatch(birth) else None  # ONR takes yyyy-MM-dd
-            try:
-                found = client.duplikaatit(**names, syntymaaika=birth_iso)
-            except ApiError:  # one person's search refused: the others still count
-                refused += 1
-                continue
-            for cand in found:
-                c = cand.model_dump() if hasattr(cand, "model_dump") else dict(cand)
-                if c.get("oidHenkilo") == rec.get("oid"):
-                    continue
-                rows.append({
-                    "tunniste": rec["tunniste"], "oid": rec.get("oid"),
-                    "candidate_oid": c.get("oidHenkilo"),
-                    "candidate_hetu": c.get("hetu"), "candidate_etunimet": c.get("etunimet"),
-                    "candidate_sukunimi": c.get("sukunimi"),
-                    "candidate_syntymaaika": c.get("syntymaaika"),
-                    "candidate_yksiloity": bool(c.get("yksiloity")),
-                    "local_etunimet": names["etunimet"], "local_sukunimi": names["sukunimi"],
-                    "local_syntymaaika": birth,
-                })
+            rows.append({
+                "tunniste": rec["tunniste"], "oid": rec.get("oid"),
+                "candidate_oid": c.get("oidHenkilo"),
+                "candidate_hetu": c.get("hetu"), "candidate_etunimet": c.get("etunimet"),
+                "candidate_sukunimi": c.get("sukunimi"),
+                "candidate_syntymaaika": c.get("syntymaaika"),
+                "candidate_yksiloity": bool(c.get("yksiloity")),
+                "local_etunimet": names["etunimet"], "local_sukunimi": names["sukunimi"],
+                "local_syntymaaika": birth,
+            })
     cols = ["tunniste", "oid", "candidate_oid", "candidate_hetu", "candidate_etunimet",
             "candidate_sukunimi", "candidate_syntymaaika", "candidate_yksiloity",
             "local_etunimet", "local_sukunimi", "local_syntymaaika"]

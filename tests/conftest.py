@@ -86,3 +86,28 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if _NOTEBOOK_SIM is not None:
         _NOTEBOOK_SIM.close()
         _NOTEBOOK_SIM = None
+
+
+# -- order for parallel runs -----------------------------------------------------------------------
+def _long_seconds(item: pytest.Item) -> float:
+    mark = item.get_closest_marker("long")
+    return float(mark.args[0]) if mark and mark.args else 0.0
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked `long(seconds)` first, longest first, so that `make test`'s workers
+    (pytest-xdist, `--dist load --maxschedchunk 2`) finish together instead of one worker
+    starting a minutes-long test at the end.
+
+    xdist hands each worker two tests at a time; the second waits for the first. So the longest
+    test is paired with a short one, not with the next long test. The order is the same on every
+    worker (xdist requires that) and a serial run is unaffected apart from the order.
+    """
+    long = sorted((i for i in items if _long_seconds(i)), key=_long_seconds, reverse=True)
+    if not long:
+        return
+    rest = [i for i in items if not _long_seconds(i)]
+    short = next((i for i in rest if not any(i.iter_markers("slow")) and
+                  not any(i.iter_markers("browser"))), None)
+    rest = [i for i in rest if i is not short]
+    items[:] = long[:1] + ([short] if short else []) + long[1:] + rest

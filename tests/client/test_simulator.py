@@ -165,6 +165,7 @@ def test_killed_imports_resume_exactly_once(fresh_simulator: Callable[..., SimHa
 
 
 @pytest.mark.slow
+@pytest.mark.long(80)
 def test_killed_imports_resume_exactly_once_20_runs(fresh_simulator: Callable[..., SimHandle],
                                                     tmp_path: Path) -> None:
     sim = fresh_simulator(population=50, seed=5, faults=SLOW_PUTS)

@@ -14,9 +14,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
+@pytest.mark.long(22)
 def test_every_notebook_runs_under_nbval(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ONR_")}
     env.update(ONR_WORKSPACE=str(tmp_path / "workspace"), ONR_REPORTS_DIR=str(tmp_path / "reports"),

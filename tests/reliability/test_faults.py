@@ -80,6 +80,7 @@ def test_clean_run_is_complete(clean: dict[str, Any]) -> None:
     assert state["feed_rows"] > 0 and state["actions"]
 
 
+@pytest.mark.long(50)
 def test_storm_of_faults_ends_in_the_clean_state(
     tmp_path: Path, register: Path, clean: dict[str, Any],
 ) -> None:
@@ -109,6 +110,7 @@ def test_put_dropped_after_processing_is_resolved_not_resent(
 
 
 @pytest.mark.slow
+@pytest.mark.long(470)  # mostly waiting: started first (tests/conftest.py)
 @pytest.mark.timeout(900)  # every ONR answer waits 1 s: the run itself takes minutes
 def test_storm_with_one_second_latency_ends_in_the_clean_state(
     tmp_path: Path, register: Path, clean: dict[str, Any],
@@ -120,6 +122,7 @@ def test_storm_with_one_second_latency_ends_in_the_clean_state(
 
 
 @pytest.mark.slow
+@pytest.mark.long(66)
 def test_onr_run_under_the_storm_ends_in_the_clean_state(
     tmp_path: Path, register: Path, clean: dict[str, Any],
 ) -> None:
