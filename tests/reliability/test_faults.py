@@ -110,7 +110,7 @@ def test_put_dropped_after_processing_is_resolved_not_resent(
 
 
 @pytest.mark.slow
-@pytest.mark.long(470)  # mostly waiting: started first (tests/conftest.py)
+@pytest.mark.long(240)  # mostly waiting: started first (tests/conftest.py)
 @pytest.mark.timeout(900)  # every ONR answer waits 1 s: the run itself takes minutes
 def test_storm_with_one_second_latency_ends_in_the_clean_state(
     tmp_path: Path, register: Path, clean: dict[str, Any],
