@@ -202,7 +202,10 @@ def plot_counts(counts: pd.Series | pd.DataFrame, *, by: str | None = None,
     else:
         series = counts
     series = series.sort_values()
-    fig, ax = plt.subplots(figsize=(7, max(1.5, 0.35 * len(series) + 1)))
+    from onrtools.figures import ReportFigure
+
+    fig, ax = plt.subplots(figsize=(7, max(1.5, 0.35 * len(series) + 1)),
+                           FigureClass=ReportFigure)
     if len(series):
         ax.barh([str(i) for i in series.index], series.to_numpy())
         for y, value in enumerate(series.to_numpy()):

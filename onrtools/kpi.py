@@ -62,6 +62,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from onrtools.evidence import read_manifests
+from onrtools.figures import ReportFigure
 from onrtools.ledger import iso, utc_now
 
 NAN = float("nan")
@@ -455,13 +456,15 @@ def plot_trends(
 ) -> Figure:
     """Small multiples, one panel per KPI over the runs (x = run start, UTC).
 
-    Returns a matplotlib ``Figure`` (no pyplot state: a notebook shows it once, a script saves
-    it with ``fig.savefig(path)``). Runs without a value leave a gap; a single run is a dot.
+    Returns a matplotlib ``Figure`` (a :class:`~onrtools.figures.ReportFigure`, no pyplot
+    state: a notebook shows it once as a picture, a script saves it with ``fig.savefig(path)``).
+    Runs without a value leave a gap; a single run is a dot.
     """
     names = list(kpis) if kpis is not None else [k for k in HEADLINE if k in frame.columns]
     names = names or ["share_with_oppijanumero"]
     rows = max(1, math.ceil(len(names) / columns))
-    fig = Figure(figsize=(4.2 * min(columns, len(names)), 2.8 * rows), layout="constrained")
+    fig = ReportFigure(figsize=(4.2 * min(columns, len(names)), 2.8 * rows),
+                       layout="constrained")
     axes = fig.subplots(rows, min(columns, len(names)), squeeze=False)
     started = (
         pd.to_datetime(frame["started_at"], utc=True)

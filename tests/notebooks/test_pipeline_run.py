@@ -172,6 +172,39 @@ def test_no_output_file_holds_a_secret_or_a_full_hetu(planted: Planted) -> None:
         assert not found, (path, sorted(found)[:3])
 
 
+FIGURE_REPR = re.compile(r"(?:<|&lt;)\w*Figure size \d+x\d+ with \d+ Axes(?:>|&gt;)")
+PLOTTING_STEPS = ("10-validate-register", "30-reconcile", "40-change-feed", "90-audit-report")
+
+
+def test_every_figure_is_a_picture_in_the_notebook_and_its_page(planted: Planted) -> None:
+    """A figure shown as its text repr (the audit report's trend once was) fails here: in the
+    executed notebook a figure's output carries a PNG beside its repr, and the page (which
+    shows the richest form only) never shows the repr."""
+    import json
+
+    report = planted.reports / "planted-1"
+    pages = sorted(report.glob("*.html"))
+    notebooks = sorted((report / "notebooks").glob("*.ipynb"))
+    assert len(notebooks) == 6 and len(pages) >= 6
+    for path in pages:
+        found = FIGURE_REPR.search(path.read_text(encoding="utf-8"))
+        assert not found, f"{path.name} shows a figure as text: {found.group(0)}"
+    for path in notebooks:
+        for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
+            for output in cell.get("outputs", []):
+                data = output.get("data", {})
+                if FIGURE_REPR.search("".join(data.get("text/plain", ""))):
+                    assert "image/png" in data, f"{path.name}: a figure without its picture"
+    for step in PLOTTING_STEPS:
+        cells = json.loads((report / "notebooks" / f"{step}.ipynb").read_text())["cells"]
+        pngs = [o for c in cells for o in c.get("outputs", [])
+                if "image/png" in o.get("data", {})]
+        assert pngs, f"{step}: no picture in the executed notebook"
+        page = (report / f"{step}.html").read_text(encoding="utf-8")
+        assert re.search(r'<img[^>]+src="data:image/png;base64,[A-Za-z0-9+/]{1000}', page), \
+            f"{step}.html: no embedded picture"
+
+
 def _live_secrets(server: object) -> set[str]:
     """Session ids and tickets the simulator handed out during the run (whatever it keeps)."""
     auth = getattr(getattr(server, "ctx", None), "auth", None) or getattr(server, "auth", None)
