@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +59,20 @@ class AuditStep:
         from onrtools.kpi import plot_trends
 
         return plot_trends(self.trend)
+
+
+def onr_now(facts: dict[str, Any]) -> datetime:
+    """Now on ONR's clock: ours plus the offset the run's last ONR answer showed (its Date
+    header, recorded per step as ``onr_clock_offset_s``); ours when no step talked to ONR.
+
+    ONR's timestamps (a change's ``muokattu``) and the ages of open items are measured on it:
+    against our clock a change made "later" on a server whose clock runs ahead gave a lag of
+    -720 hours.
+    """
+    offsets = [facts.get(step, {}).get("onr_clock_offset_s")
+               for step in ("duplicates", "reconcile", "import")]
+    offset = next((float(o) for o in offsets if isinstance(o, int | float)), 0.0)
+    return datetime.now(UTC) + timedelta(seconds=offset)
 
 
 def _recorded_outputs(run: RunDir) -> list[Path]:
@@ -107,8 +122,10 @@ def finish_run(run: RunDir, *, environment: str = "", notebooks_dir: str = "note
             evidence.add_request_package(run.report_dir / rel)
 
     actions = run.load_frame("actions", default=pd.DataFrame(columns=["category"]))
-    items = track_open_items(run.workspace, actions)
+    now = onr_now(facts)
+    items = track_open_items(run.workspace, actions, now=now)
     kpis = compute_kpis(
+        now=now,
         people=None, actions=actions,
         imports=run.load_frame("results", default=pd.DataFrame()),
         validation=run.load_frame("problems", default=pd.DataFrame()),

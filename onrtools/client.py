@@ -10,6 +10,8 @@ import json as jsonlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
 from typing import Any, Literal, TypeVar
 
 import httpx
@@ -89,6 +91,9 @@ class OnrClient:
         self.settings = settings
         self.evidence = evidence
         self._owns_http = owns_http
+        # ONR's clock minus ours (seconds), from the last answer's Date header: ages and lags
+        # of ONR's timestamps are measured on ONR's clock (onrtools.kpi), never on ours
+        self.onr_clock_offset: float | None = None
 
     @classmethod
     def from_settings(
@@ -145,10 +150,26 @@ class OnrClient:
             method, path, params=params, content=content, headers=headers,
             idempotent=idempotent, sent=sent, ok=ok,
         )
+        self._note_onr_clock(response)
         # per response, not per client: bulk reads run in threads
         response.extensions["onr_call"] = (method, path, response.status_code, elapsed, attempt,
                                            sent)
         return response
+
+    def _note_onr_clock(self, response: httpx.Response) -> None:
+        date = response.headers.get("date")
+        if not date:
+            return
+        try:
+            onr = parsedate_to_datetime(date)
+        except (TypeError, ValueError):
+            return  # a malformed Date says nothing about ONR's clock
+        if onr.tzinfo is not None:
+            self.onr_clock_offset = (onr - datetime.now(UTC)).total_seconds()
+
+    def onr_now(self) -> datetime:
+        """Now on ONR's clock (ours until an answer has carried a Date header)."""
+        return datetime.now(UTC) + timedelta(seconds=self.onr_clock_offset or 0.0)
 
     def _parse(self, response: httpx.Response, parse: Callable[[bytes], M], count: Callable[
             [M], int] = lambda _: 1) -> M:

@@ -253,7 +253,9 @@ def compute_kpis(
     kpis["change_feed_lag_hours_max"] = NAN
     if modified is not None:
         lag = (moment - _times(modified)).dt.total_seconds() / 3600
-        lag = lag[lag.notna()]
+        # ``now`` is ONR's clock (onrtools.audit_report.onr_now); a change stamped within the
+        # Date header's one-second resolution after it has waited no time, not minus some
+        lag = lag[lag.notna()].clip(lower=0)
         if len(lag):
             kpis["change_feed_lag_hours_median"] = float(lag.median())
             kpis["change_feed_lag_hours_max"] = float(lag.max())
@@ -324,7 +326,9 @@ def track_open_items(
         os.replace(tmp, state_file)
     first = pd.to_datetime(pd.Series([fresh[k] for k in keys], dtype=object), utc=True)
     frame["first_seen"] = first
-    frame["age_days"] = ((moment - first).dt.total_seconds() / 86400).astype(float)
+    # never negative: a first-seen stamp from a clock ahead of this one (an older workspace
+    # measured on ours, not ONR's) is an item seen just now
+    frame["age_days"] = ((moment - first).dt.total_seconds() / 86400).astype(float).clip(lower=0)
     closed = [
         {
             "category": key.split("|", 1)[0],

@@ -67,16 +67,19 @@ def client_for(run: RunDir, step: str, settings_: Any) -> Iterator[Any]:
     from onrtools.recorder import CallRecorder
 
     recorder = CallRecorder()
+    client = None
     try:
         with OnrClient.from_settings(settings_, recorder=recorder) as client:
             yield client
     finally:
         summary = recorder.summary()
+        offset = client.onr_clock_offset if client is not None else None
         run.write_facts(step, {
             "api_calls": summary,
             "api_calls_total": sum(int(r["calls"]) for r in summary),
             "api_errors": sum(int(r["calls"]) for r in summary
                               if r["status"] is None or int(r["status"]) >= 400),
+            **({"onr_clock_offset_s": round(offset, 1)} if offset is not None else {}),
         })
 
 

@@ -20,6 +20,7 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass, field
+from email.utils import formatdate
 from http.cookies import SimpleCookie
 from typing import Any
 from urllib.parse import parse_qs, quote
@@ -154,6 +155,10 @@ class Gateway:
         async def logged_send(message: Message) -> None:
             if message["type"] == "http.response.start":
                 entry["status"] = message["status"]
+                # ONR's clock, as a real server's Date header carries its own: the client
+                # measures ages and lags against it (the simulator's clock may run ahead)
+                headers = [*message.get("headers", []), (b"date", self._date())]
+                message = {**message, "headers": headers}
             await send(message)
 
         try:
@@ -169,6 +174,10 @@ class Gateway:
             entry["ms"] = round((time.perf_counter() - started) * 1000, 1)
             if not path.startswith("/__admin"):
                 self.ctx.log.add(entry)
+
+    def _date(self) -> bytes:
+        """An HTTP Date header (RFC 9110, 1 s resolution) from the simulator's clock."""
+        return formatdate(self.ctx.registry.clock.now_ms() / 1000, usegmt=True).encode()
 
     async def _service(
         self, scope: Scope, receive: Receive, send: Send, rel: str, entry: dict[str, Any],

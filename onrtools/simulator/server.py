@@ -112,6 +112,7 @@ class SimulatorServer:
         self._server = uvicorn.Server(uvicorn.Config(
             self.app, http=AbortableH11, lifespan="off", log_level="warning",
             access_log=False,  # uvicorn's access log would print ?ticket= query strings
+            date_header=False,  # the Gateway sends the simulator's clock instead
             timeout_graceful_shutdown=2,
             timeout_keep_alive=60,  # as a load balancer in front of ONR; fewer reconnect races
         ))
