@@ -53,6 +53,7 @@ from onrtools.heap import gc_paused, gc_spared
 from onrtools.journal import Batch, ImportJournal, JournalMismatchError
 from onrtools.models import TuontiPerustiedot
 from onrtools.register import PLAIN_FIELDS
+from onrtools.validation import split_existence_rows
 
 Api = Literal["oppija", "yleistunniste"]
 HETU_LIKE = re.compile(r"^\d{6}[-+A-FU-Y]\d{3}[0-9A-Y]$")
@@ -172,6 +173,8 @@ class ImportOutcome:
     results: pd.DataFrame
     batches: list[dict[str, Any]]
     events: list[dict[str, Any]] = field(default_factory=list)
+    # rows refused before sending (yleistunniste rules): row, tunniste, field, code, message
+    refused: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def tuonti_ids(self) -> list[int]:
@@ -188,6 +191,7 @@ class ImportOutcome:
             "restarts": int(sum(b["restarts"] for b in self.batches)),
             "sends": int(sum(b["sends"] for b in self.batches)),
             "resolved_ambiguous": sum(1 for b in self.batches if b["resolved"]),
+            "refused": len({r["row"] for r in self.refused}),
             "tuonti_ids": self.tuonti_ids,
         }
 
@@ -195,7 +199,8 @@ class ImportOutcome:
         return pd.DataFrame(self.batches)
 
 
-def _outcome(journal: ImportJournal, run_id: str, api: str) -> ImportOutcome:
+def _outcome(journal: ImportJournal, run_id: str, api: str,
+             refused: list[dict[str, Any]] | None = None) -> ImportOutcome:
     with gc_paused():
         results = journal.results_frame(run_id)
     batches = [
@@ -203,7 +208,8 @@ def _outcome(journal: ImportJournal, run_id: str, api: str) -> ImportOutcome:
          "sends": b.sends, "restarts": b.restarts, "resolved": b.resolved}
         for b in journal.batches(run_id)
     ]
-    return ImportOutcome(run_id, api, results, batches, journal.events(run_id))
+    return ImportOutcome(run_id, api, results, batches, journal.events(run_id),
+                         refused or [])
 
 
 # ---------------------------------------------------------------- submit / wait
@@ -387,14 +393,24 @@ def import_register(
     ``run_id`` defaults to a hash of the rows, API and batch size, so running the same command
     again resumes the same run (a finished run returns its stored outcome and sends nothing).
     Choose a new ``run_id`` to import the same rows again on purpose.
+
+    With ``api="yleistunniste"`` each row is first checked by that API's rules
+    (``validation.existence_check_problems``): ONR refuses a whole request for one bad row, so
+    bad rows are left out and listed in ``ImportOutcome.refused`` and the rest are sent.
     """
     if batch_size < 1:
         raise ValueError("batch_size must be positive")
+    refused: list[dict[str, Any]] = []
     with gc_spared() as settle:
         with gc_paused():
             prepared = prepare_rows(rows, api=api)
+        if api == "yleistunniste":
+            good, refused = split_existence_rows(prepared)
+            prepared = [dict(r) for r in good]
         if not prepared:
-            raise ValidationFailed("no rows to import", problems=[])
+            raise ValidationFailed("no rows to import" + (
+                f" ({len(refused)} problems in rows refused by the yleistunniste rules)"
+                if refused else ""), problems=refused)
         settle()
         chunks = [prepared[i:i + batch_size] for i in range(0, len(prepared), batch_size)]
         hashes = [content_hash(c) for c in chunks]
@@ -420,7 +436,7 @@ def import_register(
                                  sleep=sleep, grace=resolve_grace, max_sends=max_sends,
                                  progress=progress)
                 runner.run()
-                return _outcome(journal, run_id, api)
+                return _outcome(journal, run_id, api, refused)
         finally:
             lock.release()
 
@@ -572,7 +588,15 @@ def main(argv: list[str] | None = None) -> int:
             )
     except OnrError as exc:
         print(f"onr import: {exc}", file=sys.stderr)
+        if isinstance(exc, ValidationFailed) and isinstance(exc.problems, list):
+            for r in exc.problems[:50]:
+                if isinstance(r, dict) and "code" in r:
+                    print(f"  row {int(r['row']) + 1} (tunniste {r['tunniste']}): "
+                          f"{r['field']}: {r['code']}", file=sys.stderr)
         return 1
+    for r in outcome.refused:  # never the value itself: tunniste, field and rule only
+        print(f"onr import: refused row {r['row'] + 1} (tunniste {r['tunniste']}): "
+              f"{r['field']}: {r['code']}: {r['message']}", file=sys.stderr)
     print(json.dumps(outcome.summary(), ensure_ascii=False))
     return 0
 

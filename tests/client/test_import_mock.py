@@ -230,3 +230,21 @@ def test_flat_rows_become_onr_rows() -> None:
                              "sukunimi": "Testinen"}
     shaped = {"tunniste": "x", "henkilo": {"oid": "1.2.3", "hetu": None, "etunimet": "A"}}
     assert prepare_rows([shaped])[0]["henkilo"] == {"oid": "1.2.3", "etunimet": "A"}
+
+
+def test_existence_rules_of_yleistunniste_rows() -> None:
+    from onrtools.validation import existence_check_problems
+
+    ok = {"hetu": "010190-901R", "etunimet": "Anna-Liisa Milla", "kutsumanimi": "liisa",
+          "sukunimi": "Testinen"}
+    assert existence_check_problems({**ok, "hetu": "010190-901X"}) == [("hetu", "invalid.hetu")]
+    assert existence_check_problems(ok) == []
+    assert existence_check_problems({**ok, "kutsumanimi": "ANNA-LIISA"}) == []
+    assert existence_check_problems({**ok, "kutsumanimi": "Anna Liisa"}) == [
+        ("kutsumanimi", "kutsumanimi.single.word")]
+    assert existence_check_problems({**ok, "kutsumanimi": "Mil"}) == [
+        ("kutsumanimi", "kutsumanimi.not.a.first.name")]
+    assert existence_check_problems({**ok, "etunimet": " Anna"}) == [
+        ("etunimet", "invalid.name.format"), ("kutsumanimi", "kutsumanimi.not.a.first.name")]
+    assert existence_check_problems({k: v for k, v in ok.items() if k != "hetu"}) == [
+        ("hetu", "hetu.required")]

@@ -236,3 +236,24 @@ def test_oauth2_client_credentials(simulator: SimHandle) -> None:
     with OnrClient.from_settings(bad) as c, pytest.raises(AuthError) as err:
         c.tuontikooste()
     assert "wrong" not in str(err.value)
+
+
+def test_yleistunniste_batch_with_bad_rows_sends_the_others(simulator: SimHandle,
+                                                            tmp_path: Path) -> None:
+    """ONR answers 400 to a whole PUT /yleistunniste for one bad row: the client checks each
+    row by HenkiloExistenceCheckDto's rules first, lists the refused ones and sends the rest."""
+    rows = register(6, seed=41, prefix="ytbad", foreign_share=0)
+    rows[1]["kutsumanimi"] = rows[1]["etunimet"] + " Toinen"  # two words
+    rows[3].pop("hetu")  # hetu is required here
+    rows[4]["sukunimi"] = "Väli  Lyönti"  # double space
+    before = state(simulator)
+    with client_for(simulator) as c:
+        out = run_import(c, rows, tmp_path, api="yleistunniste")
+    assert sorted(out.results["tunniste"]) == ["ytbad-0", "ytbad-2", "ytbad-5"]
+    assert [(r["tunniste"], r["field"], r["code"]) for r in out.refused] == [
+        ("ytbad-1", "kutsumanimi", "kutsumanimi.single.word"),
+        ("ytbad-3", "hetu", "hetu.required"),
+        ("ytbad-4", "sukunimi", "invalid.name.format"),
+    ]
+    assert out.summary()["refused"] == 3
+    assert state(simulator)["tuontis"] - before["tuontis"] == 1  # one PUT, accepted
