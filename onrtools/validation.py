@@ -127,20 +127,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Birth date is not a date (d.m.yyyy or yyyy-mm-dd): {detail}",
     ),
     "syntymaaika.differs.from.hetu": (
-        "Syntymäaika {detail} ei vastaa henkilötunnusta",
-        "Birth date {detail} differs from the hetu",
-    ),
-    "kutsumanimi.must.exist.in.etunimet": (
-        "Kutsumanimen on oltava etunimi tai peräkkäisiä etunimiä",
-        "Kutsumanimi must be one of the first names or a run of consecutive first names",
-    ),
-    "kutsumanimi.not.in.etunimet": (
-        "Kutsumanimi ei ole etunimi eikä peräkkäisiä etunimiä; ONR hyväksyy rivin silti",
-        "Kutsumanimi is not a first name or a run of them; ONR accepts the row anyway",
-    ),
-    "syntymaaika.differs.from.hetu.ignored": (
         "Syntymäaika {detail} ei vastaa henkilötunnusta; ONR ottaa syntymäajan henkilötunnuksesta",
         "Birth date {detail} differs from the hetu; ONR takes the birth date from the hetu",
+    ),
+    "kutsumanimi.must.exist.in.etunimet": (
+        "Kutsumanimen pitäisi olla etunimi tai peräkkäisiä etunimiä (tuonti PUT /oppija "
+        "hyväksyy sen silti)",
+        "Kutsumanimi should be one of the first names or a run of consecutive first names "
+        "(the PUT /oppija import accepts it anyway)",
     ),
     "invalid.name.format": (
         "Nimen on oltava näkyviä sanoja yhdellä välilyönnillä erotettuina (ei alku- tai "
@@ -758,11 +752,9 @@ def validate_register(
     )
     normalized["syntymaaika"] = pc.take(unique_iso, pa.array(date_codes, type=pa.int64()))
     differs = col.valid & born_ok & (col.birth_date != born)
-    if strict:
-        p.add(differs, "syntymaaika", "syntymaaika.differs.from.hetu", detail=f["syntymaaika"])
-    else:  # ONR accepts the row and takes the birth date from the hetu
-        p.add(differs, "syntymaaika", "syntymaaika.differs.from.hetu.ignored", "warning",
-              detail=f["syntymaaika"])
+    # ONR accepts the row and takes the birth date from the hetu: an error only when strict
+    p.add(differs, "syntymaaika", "syntymaaika.differs.from.hetu", _strictly(strict),
+          detail=f["syntymaaika"])
     no_date, no_sex = ~present["syntymaaika"], ~present["sukupuoli"]
     word = 0 if language == "fi" else 1
     both_words = (
@@ -783,10 +775,9 @@ def validate_register(
         _existence_names(f, present, p)
     else:
         kutsu_ok = _kutsumanimi_ok(f["kutsumanimi"], f["etunimet"], both)
-        if strict:
-            p.add(both & ~kutsu_ok, "kutsumanimi", "kutsumanimi.must.exist.in.etunimet")
-        else:  # ONR's PUT /oppija stores such a row; tell, do not hold it back
-            p.add(both & ~kutsu_ok, "kutsumanimi", "kutsumanimi.not.in.etunimet", "warning")
+        # ONR's PUT /oppija stores such a row: told, held back only when strict
+        p.add(both & ~kutsu_ok, "kutsumanimi", "kutsumanimi.must.exist.in.etunimet",
+              _strictly(strict))
     if present["sahkoposti"].any():
         email_ok = f["sahkoposti"].str.fullmatch(EMAIL_RE).to_numpy(dtype=bool, na_value=False)
         p.add(present["sahkoposti"] & ~email_ok, "sahkoposti", "invalid.sahkoposti")
@@ -826,6 +817,11 @@ def validate_register(
         override_reason=override_reason,
         source=reg.source,
     )
+
+
+def _strictly(strict: bool) -> str:
+    """Severity of a rule of ours that ONR itself does not enforce."""
+    return "error" if strict else "warning"
 
 
 def _existence_names(f: pd.DataFrame, present: dict[str, np.ndarray], p: _Problems) -> None:
