@@ -235,3 +235,63 @@ def test_ticket_check_refused_for_good_is_an_auth_error_without_retries() -> Non
         with pytest.raises(AuthError) as err:
             client.get("http://x/oppijanumerorekisteri-service/henkilo/1")
     assert calls["n"] == 1 and "pw-secret" not in str(err.value) and "ST-1" not in str(err.value)
+
+
+@pytest.mark.parametrize("message", [
+    # Jackson echoes the unreadable value; a lower-case hetu is still a hetu
+    'JSON parse error: Cannot deserialize value of type `java.time.LocalDate` from String '
+    '"Zyxwvu 010190-901r": Failed to deserialize',
+    # the database echoes the duplicate key
+    "could not execute statement; Key (passinumero)=(ZYXWVU-123) already exists",
+    # a hetu straddling the old 300-character cut
+    "x" * 295 + " rejected value [010190-901R]; codes [ValidateHetu]",
+    # Spring's bean-validation text: signature, then every rejected value
+    "Validation failed for argument [0] in public java.lang.String fi.X.create(fi.Y) with 2 "
+    "errors: [Field error in object 'y' on field 'henkilot[0].henkilo.etunimet': rejected value "
+    "[Zyxwvu]; codes [Pattern.y.henkilot[0].henkilo.etunimet,Pattern]; arguments [org.spring"
+    "framework.context.support.DefaultMessageSourceResolvable: codes [y.henkilot[0].henkilo."
+    "etunimet]; arguments []; default message [henkilot[0].henkilo.etunimet]]; default message "
+    "[Invalid pattern]] [Field error in object 'y' on field 'henkilot[1].henkilo.hetu': rejected "
+    "value [010190-901R]; codes [ValidateHetu]; arguments []; default message [invalid.hetu]] ",
+])
+def test_onr_error_text_is_masked_before_it_is_kept(message: str) -> None:
+    from onrtools.transport import error_detail
+
+    response = httpx.Response(400, json={"timestamp": 1, "status": 400, "error": "Bad Request",
+                                         "exception": "x", "message": message, "path": "/p"})
+    detail = error_detail(response)
+    assert detail
+    for secret in ("010190-901", "010190-90", "Zyxwvu", "ZYXWVU"):
+        assert secret.lower() not in detail.lower(), (secret, detail)
+    err = ApiError(400, "PUT", "/oppija", message)  # built by hand: masked all the same
+    assert "010190-901" not in str(err) and "Zyxwvu" not in str(err)
+
+
+def test_bean_validation_text_keeps_field_and_rule() -> None:
+    from onrtools.errors import mask_registry_text
+
+    text = ("Validation failed for argument [0] in public X fi.C.create(fi.D): [Field error in "
+            "object 'd' on field 'henkilot[0].henkilo.hetu': rejected value [010190-901R]; codes "
+            "[ValidateHetu.d.henkilot[0].henkilo.hetu,ValidateHetu]; arguments [r: codes [d.h]; "
+            "arguments []; default message [henkilot[0].henkilo.hetu]]; default message "
+            "[invalid.hetu]] ")
+    assert mask_registry_text(text) == (
+        "bean validation failed (1 errors): henkilot[0].henkilo.hetu: ValidateHetu (invalid.hetu)")
+
+
+def test_http_logs_keep_working_and_hold_no_ticket(caplog: pytest.LogCaptureFixture) -> None:
+    """The redaction filter once turned httpx's ``%d`` argument into text: every log line
+    failed to format. Child loggers (httpcore.http11) log headers with the TGT at DEBUG."""
+    import logging
+
+    from onrtools.transport import install_log_redaction
+
+    install_log_redaction()
+    caplog.set_level(logging.DEBUG)
+    logging.getLogger("httpx").info('HTTP Request: %s %s "%s %d %s"', "GET",
+                                    "http://h/x?ticket=ST-123-abc", "HTTP/1.1", 200, "OK")
+    logging.getLogger("httpcore.http11").debug(
+        "receive_response_headers.complete return_value=%r",
+        (b"HTTP/1.1", 201, [(b"location", b"http://h/cas/v1/tickets/TGT-99-secret")]))
+    assert 'GET http://h/x?ticket=*** "HTTP/1.1 200 OK"' in caplog.text
+    assert "TGT-99" not in caplog.text and "ST-123" not in caplog.text

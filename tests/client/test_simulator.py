@@ -257,3 +257,48 @@ def test_yleistunniste_batch_with_bad_rows_sends_the_others(simulator: SimHandle
     ]
     assert out.summary()["refused"] == 3
     assert state(simulator)["tuontis"] - before["tuontis"] == 1  # one PUT, accepted
+
+
+def test_onr_400_echoing_hetus_and_names_reaches_no_output(
+    simulator: SimHandle, tmp_path: Path, caplog: pytest.LogCaptureFixture,
+) -> None:
+    """ONR's bean-validation 400 echoes every rejected value (hetus, names) in its message;
+    the ApiError, the logs, the call record and the evidence ledger must hold none of them."""
+    import logging
+
+    from onrtools.errors import ApiError
+    from onrtools.evidence import EvidenceRecorder
+    from onrtools.pipeline import _error_text
+
+    caplog.set_level(logging.DEBUG)
+    good = register(1, seed=43, prefix="echo", foreign_share=0)[0]
+    bad_hetu = good["hetu"][:-1] + ("X" if good["hetu"][-1] != "X" else "Y")
+    rows = [  # sent without the client's own check, as an older client would
+        {"tunniste": "echo-0", "henkilo": {"hetu": good["hetu"], "etunimet": "Zyxwvu",
+                                           "kutsumanimi": "Zyxwvu Qwerty", "sukunimi": "Plokij"}},
+        {"tunniste": "echo-1", "henkilo": {"hetu": bad_hetu, "etunimet": "Mnbvcx",
+                                           "kutsumanimi": "Mnbvcx", "sukunimi": "Lkjhgf"}},
+    ]
+    with client_for(simulator) as c:
+        raw = c.http.put("/yleistunniste", json={"henkilot": rows})  # what ONR really answers
+        echoed = raw.json()["message"]
+        assert raw.status_code == 400 and "fieldErrors" not in raw.json()
+        assert bad_hetu in echoed and "Zyxwvu Qwerty" in echoed
+        with pytest.raises(ApiError) as caught:
+            c.put_yleistunniste({"henkilot": rows})
+        calls = c.recorder.summary()
+    exc = caught.value
+    assert exc.status == 400
+    assert "henkilot[1].henkilo.hetu: ValidateHetu" in str(exc.detail)  # still says what is wrong
+    with EvidenceRecorder.for_run("echo", tmp_path / "ws") as evidence:
+        evidence.add_api_calls(calls)
+        evidence.event("import_failed", reason=_error_text(exc))
+        evidence.finish("failed", error=_error_text(exc))
+    ledger_text = "".join(p.read_text(encoding="utf-8", errors="replace")
+                          for p in (tmp_path / "ws").rglob("*") if p.is_file())
+    outputs = {"ApiError": f"{exc} {exc.detail!r} {exc.args!r}", "logs": caplog.text,
+               "calls": json.dumps(calls), "ledger": ledger_text}
+    for where, text in outputs.items():
+        for secret in (good["hetu"], bad_hetu, "Zyxwvu", "Qwerty", "Mnbvcx", "Lkjhgf", "Plokij"):
+            assert secret.lower() not in text.lower(), f"{secret} in {where}"
+    assert "nicknameOk: AssertTrue" in str(exc)
