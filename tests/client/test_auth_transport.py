@@ -57,14 +57,51 @@ def test_stale_tgt_is_replaced(fake: FakeOnr, client: OnrClient) -> None:
     assert fake.tgt_requests == 2
 
 
-def test_persistent_401_is_an_auth_error_that_mentions_rights(
+def test_persistent_401_on_an_older_session_relogs_in_once_then_names_the_right(
     fake: FakeOnr, client: OnrClient
 ) -> None:
+    client.tuontikooste()  # the session works
     fake.faults = [status(401), status(401)]
-    with pytest.raises(AuthError, match="rights") as err:
+    with pytest.raises(AuthError, match="OPPIJOIDENTUONTI") as err:
         client.tuontikooste()
     assert client.http.auth.logins == 2  # type: ignore[union-attr]  # exactly one re-login
     assert PASSWORD not in str(err.value)
+
+
+def test_401_right_after_a_fresh_login_names_the_missing_right_without_another_login(
+    fake: FakeOnr, client: OnrClient
+) -> None:
+    """ONR answers a missing right with 401 (never 403): a session opened for this very call
+    that is refused is not expired, and logging in again would only repeat the refusal."""
+    fake.deny_tuontidata = True
+    with pytest.raises(AuthError, match="APP_OPPIJANUMEROREKISTERI_TUONTIDATA_READ") as err:
+        client.tuontidata(7)
+    auth = client.http.auth
+    assert auth.logins == 1 and fake.st_requests == 1  # type: ignore[union-attr]
+    assert "GET /oppija/tuontidata/{id}" in str(err.value) and PASSWORD not in str(err.value)
+    client.tuontikooste()  # the session itself is fine
+    with pytest.raises(AuthError, match="TUONTIDATA_READ"):
+        client.tuontidata(8)  # refused before on this session: no new login either
+    assert auth.logins == 1 and fake.st_requests == 1  # type: ignore[union-attr]
+    fake.expire_sessions()
+    client.tuontikooste()  # a real expiry still logs in again
+    assert auth.logins == 2  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(("method", "template", "right"), [
+    ("PUT", "/oppija", "OPPIJOIDENTUONTI"),
+    ("GET", "/oppija/tuonti={id}/perustiedot", "OPPIJOIDENTUONTI"),
+    ("PUT", "/yleistunniste", "YLEISTUNNISTE_LUONTI"),
+    ("POST", "/yleistunniste/hae", "YLEISTUNNISTE_LUONTI"),
+    ("GET", "/oppija/tuontidata/{id}", "TUONTIDATA_READ"),
+    ("POST", "/henkilo/{oid}/forcelink", "YKSILOINNIN_PURKU"),
+    ("DELETE", "/henkilo/{oid}/unlink/{oid}", "_REKISTERINPITAJA"),
+    ("POST", "/henkilo/henkiloPerustietosByHenkiloOidList", "HENKILON_RU"),
+])
+def test_likely_right_per_call(method: str, template: str, right: str) -> None:
+    from onrtools.auth import likely_right
+
+    assert right in likely_right(method, template)
 
 
 def test_bad_credentials(fake: FakeOnr, settings: Settings) -> None:
