@@ -226,40 +226,107 @@ def submit_tuonti(
     return client.put_oppija(body)
 
 
+QUEUE_WINDOW = 20  # tuonti ids below ours read to find the imports queued ahead of it
+MAX_RESTARTS = 3  # restarts of one import before waiting is given up
+MAX_QUEUE_WAIT = 6 * 3600.0  # seconds an import may wait behind others on top of its timeout
+
+
+def imports_ahead(client: OnrClient, tuonti_id: int, *, api: Api = "oppija",
+                  window: int = QUEUE_WINDOW) -> dict[int, int]:
+    """``{tuonti id: rows processed}`` of the unfinished imports created just before ours.
+
+    ONR runs every import of the instance on one thread, oldest first, whichever institution
+    sent it; tuonti ids come from one sequence, and ``…/perustiedot`` answers for any id (the
+    role is checked, not the organisation), so the imports ahead are the unfinished ones among
+    the ids below ours. An id that cannot be read is left out.
+    """
+    ahead: dict[int, int] = {}
+    for other in range(int(tuonti_id) - 1, max(0, int(tuonti_id) - 1 - window), -1):
+        try:
+            status = client.find_perustiedot(other, api=api)
+        except (ApiError, AuthError):
+            continue
+        if status is not None and not status.kasitelty:
+            ahead[other] = status.kasiteltyja
+    return ahead
+
+
+def _queue_moved(before: Mapping[int, int], now: Mapping[int, int]) -> bool:
+    """True when an import ahead processed rows, or finished, between two looks."""
+    return any(now[i] > before.get(i, -1) for i in now) or bool(set(before) - set(now))
+
+
 def wait_for_tuonti(
     client: OnrClient, tuonti_id: int, *, api: Api = "oppija", interval: float = 2.0,
     timeout: float = 600.0, sleep: Callable[[float], None] = time.sleep,
     stall_polls: int = 15, clock: Callable[[], float] = time.monotonic,
     on_progress: Callable[[TuontiPerustiedot], None] | None = None,
     on_restart: Callable[[TuontiPerustiedot], None] | None = None,
+    max_restarts: int = MAX_RESTARTS, queue_window: int = QUEUE_WINDOW,
+    max_queue_wait: float = MAX_QUEUE_WAIT,
+    on_queued: Callable[[dict[int, int]], None] | None = None,
 ) -> TuontiPerustiedot:
-    """Poll ``…/perustiedot`` until ``kasitelty``; restart the job after ``stall_polls`` polls
-    without progress (``POST tuonti={id}`` resumes from ``kasiteltyja``).
+    """Poll ``…/perustiedot`` until ``kasitelty``.
 
-    ``timeout`` seconds without the import finishing → ``TuontiTimeout``.
+    After ``stall_polls`` polls without progress the imports queued ahead are looked at
+    (:func:`imports_ahead`): while they move, ours is waiting its turn, and restarting it would
+    only queue another job in ONR. It is restarted (``POST tuonti={id}``, resumes from
+    ``kasiteltyja``) only when nothing ahead moves either, each further restart after twice the
+    wait of the one before, at most ``max_restarts`` times.
+
+    ``timeout`` counts the seconds our import is not waiting behind others: while the queue
+    ahead moves the deadline moves with it, up to ``max_queue_wait`` seconds in all. Past it →
+    ``TuontiTimeout``.
     """
-    deadline = clock() + timeout
+    started = clock()
+    deadline = started + timeout
+    hard_deadline = deadline + max_queue_wait
     last = -1
     still = 0
+    restarts = 0
+    needed = stall_polls  # polls without progress before the next look at the queue
+    seen_ahead: dict[int, int] | None = None  # the queue at the previous look
     while True:
         status = client.get_perustiedot(tuonti_id, api=api)
         if on_progress is not None:
             on_progress(status)
         if status.kasitelty:
             return status
-        if status.kasiteltyja == last:
-            still += 1
-            if still >= stall_polls:
-                client.restart_tuonti(tuonti_id, api=api)
-                if on_restart is not None:
-                    on_restart(status)
-                still = 0
+        if status.kasiteltyja != last:
+            last, still, seen_ahead = status.kasiteltyja, 0, None
         else:
-            last, still = status.kasiteltyja, 0
+            still += 1
+            if still >= needed:
+                still = 0
+                ahead = imports_ahead(client, tuonti_id, api=api, window=queue_window)
+                if (seen_ahead is None and ahead) or (
+                        seen_ahead is not None and _queue_moved(seen_ahead, ahead)):
+                    # (the queue also moved when the last one ahead just finished: ours is
+                    # next, and gets its chance to start before any restart)
+                    # waiting our turn: look again later; the wait does not use up the timeout
+                    if seen_ahead is not None:
+                        deadline = min(hard_deadline, max(deadline, clock() + timeout))
+                    seen_ahead = ahead
+                    if on_queued is not None:
+                        on_queued(ahead)
+                else:
+                    if restarts >= max_restarts:
+                        raise TuontiTimeout(
+                            f"tuonti {tuonti_id} made no progress after {restarts} restarts "
+                            f"({status.kasiteltyja}/{status.kasiteltavia} rows) and nothing "
+                            "ahead of it moves; ask OPH to look at the import job",
+                            tuonti_id=tuonti_id, last_status=status.model_dump(),
+                        )
+                    client.restart_tuonti(tuonti_id, api=api)
+                    restarts += 1
+                    needed = stall_polls * 2 ** restarts  # exponential back-off
+                    seen_ahead = None
+                    if on_restart is not None:
+                        on_restart(status)
         if clock() >= deadline:
             raise TuontiTimeout(
-                f"tuonti {tuonti_id} not processed within {timeout:.0f} s "
-                f"({status.kasiteltyja}/{status.kasiteltavia} rows)",
+                f"tuonti {tuonti_id} not processed within {timeout:.0f} s of not waiting "
+                f"behind other imports ({status.kasiteltyja}/{status.kasiteltavia} rows)",
                 tuonti_id=tuonti_id, last_status=status.model_dump(),
             )
         sleep(interval)

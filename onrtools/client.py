@@ -179,6 +179,17 @@ class OnrClient:
         """Progress counters of an import (no organisation check; safe to poll)."""
         return self._get(f"/{api}/tuonti={int(tuonti_id)}/perustiedot", TuontiPerustiedot)
 
+    def find_perustiedot(self, tuonti_id: int, *, api: Api = "oppija"
+                         ) -> TuontiPerustiedot | None:
+        """Progress of any import of the instance, whoever sent it (ONR checks the role, not
+        the organisation, here), or None for an id that does not exist. Used to see the one
+        import queue the instance shares; a 404 here is an answer, not an error."""
+        resp = self.call("GET", f"/{api}/tuonti={int(tuonti_id)}/perustiedot", ok=(404,))
+        if resp.status_code == 404:
+            self._parse(resp, lambda _: None, lambda _: 0)  # type: ignore[arg-type,return-value]
+            return None
+        return self._parse(resp, TuontiPerustiedot.model_validate_json)
+
     def restart_tuonti(self, tuonti_id: int, *, api: Api = "oppija") -> TuontiPerustiedot:
         """``POST tuonti={id}``: resume a stalled import from ``kasiteltyja`` (no-op if done)."""
         resp = self.call("POST", f"/{api}/tuonti={int(tuonti_id)}", idempotent=True)

@@ -72,6 +72,7 @@ class SimContext:
         self.auth.settings.session_max_requests = config.session_expiry_after
         if hasattr(self.registry, "stall_imports"):
             self.registry.stall_imports = config.stall_imports
+            self.registry.import_chunk_s = config.import_chunk_ms / 1000
 
 
 def now_ms() -> int:

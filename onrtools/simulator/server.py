@@ -192,6 +192,8 @@ class SimulatorServer:
                 log.exception("simulator background job failed")
             if not busy:
                 self._stop.wait(0.05)
+            elif registry.import_chunk_s:  # the pace of the one shared import queue
+                self._stop.wait(registry.import_chunk_s)
 
 
 def _bind(host: str, port: int) -> socket.socket:

@@ -64,6 +64,9 @@ class Registry:
         )
         self._rows = tuonti.RowCache()
         self.stall_imports = False
+        # ONR runs every import of the instance on one thread, oldest first (one shared queue,
+        # process_next_chunk); the HTTP worker waits this long after each chunk
+        self.import_chunk_s = 0.0
         # ONR never resumes an interrupted tuonti by itself, also not after a restart (§1.1.5)
         conn.execute("UPDATE tuonti SET runnable = 0 WHERE kasiteltyja < kasiteltavia")
 

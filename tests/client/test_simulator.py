@@ -302,3 +302,27 @@ def test_onr_400_echoing_hetus_and_names_reaches_no_output(
         for secret in (good["hetu"], bad_hetu, "Zyxwvu", "Qwerty", "Mnbvcx", "Lkjhgf", "Plokij"):
             assert secret.lower() not in text.lower(), f"{secret} in {where}"
     assert "nicknameOk: AssertTrue" in str(exc)
+
+
+def test_long_import_of_another_institution_ahead_does_not_trigger_a_restart(
+    fresh_simulator: Callable[..., SimHandle], tmp_path: Path,
+) -> None:
+    """One import queue for the whole instance: kk2's long import is processed first, ours
+    shows no progress meanwhile, and the client waits instead of restarting it."""
+    sim = fresh_simulator(population=20, seed=5)
+    sim.admin("PUT", "/__admin/faults", json={"import_chunk_ms": 40})  # 100 rows per 40 ms
+    used: set[str] = set()
+    with client_for(sim, "palvelu-kk2") as other:
+        long = other.put_oppija({"henkilot": [
+            {"tunniste": r["tunniste"], "henkilo": {
+                "hetu": r["hetu"], "etunimet": r["etunimet"], "kutsumanimi": r["kutsumanimi"],
+                "sukunimi": r["sukunimi"], "kansalaisuus": [{"koodi": "246"}]}}
+            for r in register(3000, seed=44, prefix="kk2", foreign_share=0, used=used)]})
+    with client_for(sim) as c:
+        out = run_import(c, register(50, seed=45, prefix="q", used=used), tmp_path,
+                         stall_polls=2)
+        assert c.get_perustiedot(long.id).kasitelty
+        restarts = [r for r in sim.admin("GET", "/requests?limit=1000")["requests"]
+                    if r.get("method") == "POST" and "tuonti=" in str(r.get("path"))]
+    assert len(out.results) == 50 and out.summary()["restarts"] == 0 and restarts == []
+    assert out.tuonti_ids[0] > long.id
