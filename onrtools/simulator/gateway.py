@@ -234,7 +234,7 @@ class Gateway:
             await self._login_redirect(scope, send)
             return
         try:
-            user = self.ctx.auth.validate_st(ticket)
+            user = self.ctx.auth.validate_st(ticket, base_url(scope) + SECURITY_CHECK_PATH)
         except AuthError:
             await send_json(send, 401, servlet_error(401, "Unauthorized", scope["path"]))
             return
@@ -268,7 +268,7 @@ class Gateway:
             ticket = _query(scope, "ticket")
         if ticket and (session is None or session.ticket != ticket):
             try:
-                user = auth.validate_st(ticket)
+                user = auth.validate_st(ticket, base_url(scope) + SECURITY_CHECK_PATH)
             except AuthError:
                 await send_json(send, 401, servlet_error(401, "Unauthorized", scope["path"]))
                 return None
