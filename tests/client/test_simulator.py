@@ -326,3 +326,39 @@ def test_long_import_of_another_institution_ahead_does_not_trigger_a_restart(
                     if r.get("method") == "POST" and "tuonti=" in str(r.get("path"))]
     assert len(out.results) == 50 and out.summary()["restarts"] == 0 and restarts == []
     assert out.tuonti_ids[0] > long.id
+
+
+@pytest.mark.parametrize("profile", ["default", "testi"])
+def test_profile_testi_behaves_as_onrs_test_environments(
+    fresh_simulator: Callable[..., SimHandle], tmp_path: Path, profile: str,
+) -> None:
+    """testi: identification off (no oppijanumero until a person identifies) and the test VTJ
+    knows only its seed people; the default identifies at once and takes test people."""
+    from onrtools.errors import NotFound
+
+    sim = fresh_simulator(population=60, seed=8, profile=profile)
+    known = sim.registry.sample_vtj_people(2, rng_seed=1)  # seed people VTJ knows, ONR not
+    rows = [{"tunniste": f"vtj-{i}", "hetu": p["hetu"], "etunimet": p["etunimet"],
+             "kutsumanimi": p["kutsumanimi"], "sukunimi": p["sukunimi"], "kansalaisuus": "246"}
+            for i, p in enumerate(known[:1])]
+    made_up = register(1, seed=46, prefix="made-up", foreign_share=0)[0]
+    with client_for(sim) as c:
+        out = run_import(c, rows, tmp_path)
+        found = c.yleistunniste_hae(hetu=known[1]["hetu"], etunimet=known[1]["etunimet"],
+                                    kutsumanimi=known[1]["etunimet"].split()[0],
+                                    sukunimi=known[1]["sukunimi"])
+        assert found.oid
+        with pytest.raises(NotFound):  # the VTJ does not know a made-up hetu
+            c.yleistunniste_hae(hetu=made_up["hetu"], etunimet=made_up["etunimet"],
+                                kutsumanimi=made_up["kutsumanimi"],
+                                sukunimi=made_up["sukunimi"])
+    identified = out.results["oppijanumero"].notna().all()
+    if profile == "testi":
+        assert not identified  # identification is off
+        with pytest.raises(ValueError, match="seed people"):
+            sim.registry.add_vtj([{"hetu": made_up["hetu"], "etunimet": "A", "sukunimi": "B"}])
+    else:
+        assert identified
+        sim.registry.add_vtj([{"hetu": made_up["hetu"], "etunimet": made_up["etunimet"],
+                               "kutsumanimi": made_up["kutsumanimi"],
+                               "sukunimi": made_up["sukunimi"]}])
