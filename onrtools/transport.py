@@ -171,6 +171,7 @@ class Transport:
         self, method: str, path: str, *, params: Mapping[str, Any] | None = None,
         json: Any = None, content: bytes | None = None, headers: Mapping[str, str] | None = None,
         idempotent: bool, sent: int = 0, ok: tuple[int, ...] = (),
+        timeout: float | None = None,
     ) -> tuple[httpx.Response, int, float]:
         """Send with retries; returns (response, attempt, seconds). Non-2xx outside ``ok`` raise.
 
@@ -178,6 +179,10 @@ class Transport:
         """
         template = path_template(path)
         attempt = 0
+        # a long read gets its own read timeout; connecting stays as quick as for any call
+        per_call: Any = httpx.USE_CLIENT_DEFAULT
+        if timeout is not None:
+            per_call = httpx.Timeout(timeout, connect=self.http.timeout.connect)
         while True:
             attempt += 1
             started = time.perf_counter()
@@ -185,6 +190,7 @@ class Transport:
                 with self._slots:
                     response = self.http.request(
                         method, path, params=params, json=json, content=content, headers=headers,
+                        timeout=per_call,
                     )
             except httpx.TransportError as exc:
                 elapsed = time.perf_counter() - started

@@ -332,3 +332,38 @@ def test_http_logs_keep_working_and_hold_no_ticket(caplog: pytest.LogCaptureFixt
         (b"HTTP/1.1", 201, [(b"location", b"http://h/cas/v1/tickets/TGT-99-secret")]))
     assert 'GET http://h/x?ticket=*** "HTTP/1.1 200 OK"' in caplog.text
     assert "TGT-99" not in caplog.text and "ST-123" not in caplog.text
+
+
+def test_long_reads_get_their_own_settable_timeout(fake: FakeOnr, settings: Settings) -> None:
+    """A 10,000-entry feed page, a 5,000-row result or a duplicate search outlasts the 30 s
+    meant for ordinary calls; they are sent with ``long_timeout``, the rest with ``timeout``."""
+    slow = settings.model_copy(update={"timeout": 7.0, "long_timeout": 240.0})
+    seen: dict[str, float] = {}
+    handle = fake.handle
+
+    def record(request: httpx.Request) -> httpx.Response:
+        key = f"{request.method} {request.url.path.removeprefix(SERVICE)}"
+        seen[key] = request.extensions.get("timeout", {}).get("read")
+        return handle(request)
+
+    with OnrClient.from_settings(slow, transport=httpx.MockTransport(record)) as c:
+        tuonti = c.put_oppija({"henkilot": [{"tunniste": "a", "henkilo": {"oid": "x"}}]})
+        c.get_perustiedot(tuonti.id)
+        c.get_tuonti_results(tuonti.id)
+        c.muuttuneet_lean(count=10_000)
+        c.tuontikooste()
+        assert c.long_timeout == 240.0
+        c.long_timeout = 600.0  # settable per client
+        c.tuontidata(tuonti.id)
+    reads = seen
+    assert reads["PUT /oppija"] == 7.0 and reads["GET /oppija/tuontikooste"] == 7.0
+    assert reads[f"GET /oppija/tuonti={tuonti.id}/perustiedot"] == 7.0
+    assert reads[f"GET /oppija/tuonti={tuonti.id}"] == 240.0
+    assert reads["GET /oppija/muuttuneet"] == 240.0
+    assert reads[f"GET /oppija/tuontidata/{tuonti.id}"] == 600.0
+
+
+def test_long_timeout_from_the_environment() -> None:
+    s = Settings.from_env(environ={"ONR_LONG_TIMEOUT": "300", "ONR_CALLER_ID": "c"},
+                          env_files=())
+    assert s.long_timeout == 300.0 and s.timeout == 30.0
