@@ -362,3 +362,29 @@ def test_profile_testi_behaves_as_onrs_test_environments(
         sim.registry.add_vtj([{"hetu": made_up["hetu"], "etunimet": made_up["etunimet"],
                                "kutsumanimi": made_up["kutsumanimi"],
                                "sukunimi": made_up["sukunimi"]}])
+
+
+def test_onr_import_api_yleistunniste_lists_refused_rows_and_sends_the_rest(
+    simulator: SimHandle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from onrtools.batch_import import main
+
+    rows = register(4, seed=47, prefix="cli-yt", foreign_share=0)
+    rows[2]["kutsumanimi"] = "Ei Etunimi"
+    path = tmp_path / "rows.json"
+    path.write_text(json.dumps(rows), encoding="utf-8")
+    monkeypatch.chdir(tmp_path)  # no .env from the repository
+    for key in [k for k in os.environ if k.startswith("ONR_")]:
+        monkeypatch.delenv(key)
+    monkeypatch.setenv("ONR_BASE_URL", simulator.base_url)
+    monkeypatch.setenv("ONR_CALLER_ID", CALLER)
+    code = main([str(path), "--api", "yleistunniste", "--workspace", str(tmp_path / "ws"),
+                 "--interval", "0.05", "--no-progress"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    summary = json.loads(out.strip().splitlines()[-1])
+    assert summary["api"] == "yleistunniste" and summary["results"] == 3
+    assert summary["refused"] == 1
+    assert "refused row 3 (tunniste cli-yt-2): kutsumanimi: kutsumanimi.single.word" in err
+    assert rows[2]["hetu"] not in err + out and "Ei Etunimi" not in err + out
