@@ -35,8 +35,10 @@ _FIELD_ERROR = re.compile(
     re.S)
 _VALUE_ECHOES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"rejected value \[.*?\](?=; codes|\s*$)", re.S), "rejected value [***]"),
+    # database: Key (passinumero)=(X123) already exists
     (re.compile(r"\)=\([^)]*\)"), ")=(***)"),
-    (re.compile(r"input_value=.*?(?=, input_type=|$)", re.S), "input_value=***"),  # pydantic  # database: Key (passinumero)=(X123) exists
+    # pydantic, when ONR's answer does not parse: the input echoed
+    (re.compile(r"input_value=.*?(?=, input_type=|$)", re.S), "input_value=***"),
     (re.compile(r"""\b(from|value)( String)? (["'`]).*?\3""", re.S), r"\1\2 \3***\3"),
 ]
 

@@ -59,8 +59,8 @@ BEAN_SIGNATURES: dict[tuple[str, str], tuple[str, str]] = {
         f"public {_DTO}YleistunnisteDto {_CONTROLLERS}YleistunnisteController."
         f"yleistunnisteenHaku({_DTO}HenkiloExistenceCheckDto)", "henkiloExistenceCheckDto"),
     ("POST", "/henkilo"): (
-        f"public java.lang.String {_CONTROLLERS}HenkiloController.createHenkiloFromHenkiloCreateDto("
-        f"{_DTO}HenkiloCreateDto)", "henkiloCreateDto"),
+        f"public java.lang.String {_CONTROLLERS}HenkiloController."
+        f"createHenkiloFromHenkiloCreateDto({_DTO}HenkiloCreateDto)", "henkiloCreateDto"),
 }
 
 

@@ -213,7 +213,8 @@ def existence_problems(p: Problems, base: str, h: Any) -> None:
         )
     # @AssertTrue isNicknameOk(): a getter, so its own field error (false for a missing name)
     etunimet = h.get("etunimet")
-    if not (isinstance(k, str) and isinstance(etunimet, str) and k.lower() in _first_names(etunimet)):
+    if not (isinstance(k, str) and isinstance(etunimet, str)
+            and k.lower() in _first_names(etunimet)):
         p.add(f"{prefix}nicknameOk", "AssertTrue", "Nick name must be one of the first names",
               False)
     hetu = h.get("hetu")
