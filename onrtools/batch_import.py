@@ -353,6 +353,7 @@ def resolve_send(
     """The tuonti id ONR gave this batch, or None when provably absent (see module doc)."""
     own_oid = _own_oid(client, journal)
     unchecked: list[int] = []
+    queued: dict[int, bool] = {}  # candidate → imports were ahead of it at the last look
     for attempt in range(UNREADABLE_WAITS + 2):
         found, unchecked = _find_in_koostes(client, journal, batch, api=api, own_oid=own_oid,
                                             clock_skew=clock_skew)
@@ -361,11 +362,14 @@ def resolve_send(
         if attempt == 0 or unchecked:
             # A PUT still being committed gets its chance to appear; a candidate whose rows
             # are not readable yet (ONR answers 403 before its first chunk) is waited for, and
-            # restarted now and then in case it stalled (a restart of a finished or running
-            # import is a no-op in ONR).
+            # restarted now and then in case it stalled, unless it is waiting behind other
+            # imports (a restart of a queued import only queues another job in ONR).
             if unchecked and attempt and attempt % 5 == 0:
                 for tuonti_id in unchecked:
-                    client.restart_tuonti(tuonti_id, api=api)
+                    ahead = imports_ahead(client, tuonti_id, api=api)
+                    if not ahead and not queued.get(tuonti_id):  # (not just now its turn)
+                        client.restart_tuonti(tuonti_id, api=api)
+                    queued[tuonti_id] = bool(ahead)
             if attempt < UNREADABLE_WAITS + 1:
                 sleep(grace)
             continue

@@ -322,3 +322,27 @@ def test_stalled_imports_ahead_do_not_hold_a_restart_back() -> None:
         wait_for_tuonti(client, 51, interval=0, sleep=lambda s: None, stall_polls=2,  # type: ignore[arg-type]
                         queue_window=3, max_restarts=1)
     assert client.restart_polls == [5]  # the first look sees 50 waiting, the second unmoved
+
+
+def test_unreadable_candidate_queued_behind_another_import_is_not_restarted(
+    fake: FakeOnr, client: OnrClient, tmp_path: Path,
+) -> None:
+    """Resolving an open PUT: the candidate's rows stay unreadable while it waits behind an
+    earlier import; it is waited for, not restarted (which would queue another job)."""
+    ahead = client.put_oppija({"henkilot": [{"tunniste": f"o{i}", "henkilo": {"oid": "x"}}
+                                            for i in range(300)]})
+    fake.deny_tuontidata = True
+    fake.stall = True
+    progress = fake.progress
+
+    def queue(tid: int) -> dict[str, Any]:
+        if fake.tuontis[ahead.id]["done"] >= 300:
+            for other in fake.tuontis.values():
+                other["stalled"] = False
+        return progress(tid)
+
+    fake.progress = queue  # type: ignore[method-assign]
+    fake.faults = [process_then(fake, httpx.ReadTimeout)]
+    out = run(client, rows(100), tmp_path)
+    assert fake.restarts == 0 and len(fake.tuontis) == 2  # neither restarted nor resent
+    assert len(out.results) == 100 and out.batches[0]["resolved"]
