@@ -240,8 +240,11 @@ class OAuth2Auth(httpx.Auth):
         if response.status_code != 401:
             return
         call = (request.method, _path(request))
-        if fresh or self._refused.get(call) == token_seq:  # a right, not the token
-            self._refused[call] = token_seq
+        token_refused = _invalid_token(response)
+        if fresh and token_refused:
+            raise self._token_error(call)
+        if not token_refused and (fresh or self._refused.get(call) == token_seq):
+            self._refused[call] = token_seq  # the token is fine: a right is missing
             raise rights_error(*call, 401)
         with self._lock:
             if self._token == token:
@@ -249,8 +252,15 @@ class OAuth2Auth(httpx.Auth):
             token, token_seq = self._token, self.logins
         response = yield self._bearer(request, token)
         if response.status_code == 401:
+            if _invalid_token(response):
+                raise self._token_error(call)
             self._refused[call] = token_seq
             raise rights_error(*call, 401)
+
+    def _token_error(self, call: tuple[str, str]) -> AuthError:
+        return AuthError(f"{call[0]} {call[1]}: ONR refused a fresh OAuth2 token of client "
+                         f"{self.client_id!r} (invalid_token): check that ONR_TOKEN_URL is the "
+                         "issuer ONR trusts in this environment")
 
     def _bearer(self, request: httpx.Request, token: str | None) -> httpx.Request:
         conventional_headers(request, self.caller_id)
@@ -279,6 +289,11 @@ class OAuth2Auth(httpx.Auth):
         # refresh a little early so a token does not expire in flight
         self._expires = self._clock() + max(float(body.get("expires_in") or 300) - 30, 5)
         self.logins += 1
+
+
+def _invalid_token(response: httpx.Response) -> bool:
+    """ONR's resource server says the token itself is bad (not a missing right)."""
+    return "invalid_token" in response.headers.get("www-authenticate", "")
 
 
 def _path(request: httpx.Request) -> str:

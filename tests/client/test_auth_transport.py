@@ -367,3 +367,33 @@ def test_long_timeout_from_the_environment() -> None:
     s = Settings.from_env(environ={"ONR_LONG_TIMEOUT": "300", "ONR_CALLER_ID": "c"},
                           env_files=())
     assert s.long_timeout == 300.0 and s.timeout == 30.0
+
+
+def test_oauth2_401_with_a_fresh_token_names_the_right_without_another_token() -> None:
+    tokens: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/oauth2/token":
+            tokens.append(f"tok{len(tokens)}")
+            return httpx.Response(200, json={"access_token": tokens[-1], "expires_in": 600})
+        if request.url.path.endswith("/yleistunniste/hae"):
+            return httpx.Response(401)  # the token is fine; the right is missing
+        if request.url.path.endswith("/oppija/tuontikooste"):
+            return httpx.Response(401, headers={"WWW-Authenticate":
+                                                'Bearer error="invalid_token"'})
+        return httpx.Response(200, json={"content": []})
+
+    auth = OAuth2Auth(token_url=BASE + "/oauth2/token", client_id="kk", client_secret="sec",
+                      caller_id="cid")
+    http = httpx.Client(base_url=BASE + SERVICE, auth=auth,
+                        transport=httpx.MockTransport(handler))
+    c = OnrClient(http, retry=RetryPolicy(sleep=lambda s: None))
+    with pytest.raises(AuthError, match="APP_OPPIJANUMEROREKISTERI_YLEISTUNNISTE_LUONTI"):
+        c.yleistunniste_hae(hetu="010190-901R", etunimet="A", kutsumanimi="A", sukunimi="B")
+    assert tokens == ["tok0"]
+    with pytest.raises(AuthError, match="YLEISTUNNISTE_LUONTI"):  # refused before: no refetch
+        c.yleistunniste_hae(hetu="010190-901R", etunimet="A", kutsumanimi="A", sukunimi="B")
+    assert tokens == ["tok0"]
+    with pytest.raises(AuthError, match="invalid_token"):  # an old token: one refetch first
+        c.tuontikooste()
+    assert tokens == ["tok0", "tok1"]
