@@ -19,10 +19,44 @@ from onrtools.recorder import CallRecorder, path_template
 
 TRANSIENT = frozenset({429, 500, 502, 503, 504})  # worth another ticket after a pause
 
-RIGHTS_HINT = (
-    "ONR answers 401 both for an expired login and for missing rights: check that the service "
-    "user has the role this call needs (e.g. OPPIJOIDENTUONTI, TUONTIDATA_READ)"
+_R = "APP_OPPIJANUMEROREKISTERI_"
+# (method or "*", path template prefix, the role(s) ONR's @PreAuthorize wants); REST.md §4–6.
+# First match wins, so the more specific prefixes come first.
+RIGHTS: tuple[tuple[str, str, str], ...] = (
+    ("*", "/oppija/tuontidata/", f"{_R}TUONTIDATA_READ"),
+    ("*", "/yleistunniste", f"{_R}YLEISTUNNISTE_LUONTI"),
+    ("*", "/oppija", f"{_R}OPPIJOIDENTUONTI"),
+    ("*", "/henkilo/duplikaatit", f"{_R}OPPIJOIDENTUONTI"),
+    ("*", "/henkilo/{oid}/duplicates", f"{_R}DUPLIKAATTINAKYMA"),
+    ("POST", "/henkilo/{oid}/link", f"{_R}DUPLIKAATTINAKYMA (and rights on both persons)"),
+    ("POST", "/henkilo/{oid}/forcelink", f"{_R}YKSILOINNIN_PURKU"),
+    ("DELETE", "/henkilo/{oid}/unlink/", f"{_R}REKISTERINPITAJA"),
+    ("*", "/henkilo/{oid}/identification", f"{_R}REKISTERINPITAJA_READ"),
+    ("POST", "/henkilo/", f"{_R}HENKILON_RU or {_R}REKISTERINPITAJA_READ"),
+    ("*", "/henkilo/", f"{_R}HENKILON_RU (or {_R}OPPIJOIDENTUONTI for a person of your "
+                       "organisation)"),
 )
+
+
+def likely_right(method: str, template: str) -> str:
+    """The role ONR most likely found missing when it answers this call 401 after a fresh
+    login (ONR never says 403 for a missing role)."""
+    local = template.split("/oppijanumerorekisteri-service", 1)[-1]
+    for want, prefix, role in RIGHTS:
+        if want in ("*", method.upper()) and (
+                local == prefix.rstrip("/") or local.startswith(prefix)
+                or (prefix == "/oppija" and local.startswith("/oppija/"))):
+            return role
+    return "the role this call needs"
+
+
+def rights_error(method: str, template: str, status: int) -> AuthError:
+    """``AuthError`` for a 401 that a fresh login did not cure: a right is missing."""
+    return AuthError(
+        f"{method} {template}: ONR refused the call right after a fresh login ({status}); the "
+        f"service user most likely lacks the rights of {likely_right(method, template)}. ONR "
+        "answers 401, never 403, for missing rights; ask OPH for the role rather than retrying"
+    )
 
 
 def conventional_headers(request: httpx.Request, caller_id: str, cookies: str = "") -> None:
@@ -56,29 +90,37 @@ class CasAuth(httpx.Auth):
         self._generation = 0  # bumps on every successful login
         self._lock = threading.RLock()
         self.logins = 0  # sessions opened (tests and evidence count re-logins)
+        # (method, path template) → the login generation that was refused it right after login
+        self._refused: dict[tuple[str, str], int] = {}
 
     def __repr__(self) -> str:
         return f"CasAuth(cas_url={self.cas_url!r}, username={self.username!r}, password='***')"
 
     # ------------------------------------------------------------------ flow
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        call = (request.method, _path(request))
         with self._lock:
-            if self._session is None:
+            fresh = self._session is None
+            if fresh:
                 yield from self._login()
             generation = self._generation
         response = yield self._with_session(request)
         if not self._expired(response):
             return
+        # A 401 on a session opened for this very call, or on a call this session was already
+        # refused right after its login, is a missing right: another login would not help.
+        if fresh or self._refused.get(call) == generation:
+            self._refused[call] = generation
+            raise rights_error(*call, response.status_code)
         with self._lock:
             if self._generation == generation:  # nobody else has logged in meanwhile
                 self._session = None
                 yield from self._login()
+            generation = self._generation
         response = yield self._with_session(request)
         if self._expired(response):
-            raise AuthError(
-                f"{request.method} {_path(request)}: ONR refused the request after a fresh CAS "
-                f"login ({response.status_code}). {RIGHTS_HINT}"
-            )
+            self._refused[call] = generation
+            raise rights_error(*call, response.status_code)
 
     def _with_session(self, request: httpx.Request) -> httpx.Request:
         conventional_headers(request, self.caller_id, f"JSESSIONID={self._session}")
@@ -183,28 +225,42 @@ class OAuth2Auth(httpx.Auth):
         self._expires = 0.0
         self._lock = threading.RLock()
         self.logins = 0
+        self._refused: dict[tuple[str, str], int] = {}  # call → token (by number) refused it
 
     def __repr__(self) -> str:
         return f"OAuth2Auth(token_url={self.token_url!r}, client_id={self.client_id!r})"
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         with self._lock:
-            if self._token is None or self._clock() >= self._expires:
+            fresh = self._token is None or self._clock() >= self._expires
+            if fresh:
                 yield from self._fetch()
-            token = self._token
+            token, token_seq = self._token, self.logins
         response = yield self._bearer(request, token)
         if response.status_code != 401:
             return
+        call = (request.method, _path(request))
+        token_refused = _invalid_token(response)
+        if fresh and token_refused:
+            raise self._token_error(call)
+        if not token_refused and (fresh or self._refused.get(call) == token_seq):
+            self._refused[call] = token_seq  # the token is fine: a right is missing
+            raise rights_error(*call, 401)
         with self._lock:
             if self._token == token:
                 yield from self._fetch()
-            token = self._token
+            token, token_seq = self._token, self.logins
         response = yield self._bearer(request, token)
         if response.status_code == 401:
-            raise AuthError(
-                f"{request.method} {_path(request)}: ONR refused a fresh OAuth2 token (401). "
-                f"{RIGHTS_HINT}"
-            )
+            if _invalid_token(response):
+                raise self._token_error(call)
+            self._refused[call] = token_seq
+            raise rights_error(*call, 401)
+
+    def _token_error(self, call: tuple[str, str]) -> AuthError:
+        return AuthError(f"{call[0]} {call[1]}: ONR refused a fresh OAuth2 token of client "
+                         f"{self.client_id!r} (invalid_token): check that ONR_TOKEN_URL is the "
+                         "issuer ONR trusts in this environment")
 
     def _bearer(self, request: httpx.Request, token: str | None) -> httpx.Request:
         conventional_headers(request, self.caller_id)
@@ -233,6 +289,11 @@ class OAuth2Auth(httpx.Auth):
         # refresh a little early so a token does not expire in flight
         self._expires = self._clock() + max(float(body.get("expires_in") or 300) - 30, 5)
         self.logins += 1
+
+
+def _invalid_token(response: httpx.Response) -> bool:
+    """ONR's resource server says the token itself is bad (not a missing right)."""
+    return "invalid_token" in response.headers.get("www-authenticate", "")
 
 
 def _path(request: httpx.Request) -> str:

@@ -53,6 +53,7 @@ from onrtools.heap import gc_paused, gc_spared
 from onrtools.journal import Batch, ImportJournal, JournalMismatchError
 from onrtools.models import TuontiPerustiedot
 from onrtools.register import PLAIN_FIELDS
+from onrtools.validation import split_existence_rows
 
 Api = Literal["oppija", "yleistunniste"]
 HETU_LIKE = re.compile(r"^\d{6}[-+A-FU-Y]\d{3}[0-9A-Y]$")
@@ -172,6 +173,8 @@ class ImportOutcome:
     results: pd.DataFrame
     batches: list[dict[str, Any]]
     events: list[dict[str, Any]] = field(default_factory=list)
+    # rows refused before sending (yleistunniste rules): row, tunniste, field, code, message
+    refused: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def tuonti_ids(self) -> list[int]:
@@ -188,6 +191,7 @@ class ImportOutcome:
             "restarts": int(sum(b["restarts"] for b in self.batches)),
             "sends": int(sum(b["sends"] for b in self.batches)),
             "resolved_ambiguous": sum(1 for b in self.batches if b["resolved"]),
+            "refused": len({r["row"] for r in self.refused}),
             "tuonti_ids": self.tuonti_ids,
         }
 
@@ -195,7 +199,8 @@ class ImportOutcome:
         return pd.DataFrame(self.batches)
 
 
-def _outcome(journal: ImportJournal, run_id: str, api: str) -> ImportOutcome:
+def _outcome(journal: ImportJournal, run_id: str, api: str,
+             refused: list[dict[str, Any]] | None = None) -> ImportOutcome:
     with gc_paused():
         results = journal.results_frame(run_id)
     batches = [
@@ -203,7 +208,8 @@ def _outcome(journal: ImportJournal, run_id: str, api: str) -> ImportOutcome:
          "sends": b.sends, "restarts": b.restarts, "resolved": b.resolved}
         for b in journal.batches(run_id)
     ]
-    return ImportOutcome(run_id, api, results, batches, journal.events(run_id))
+    return ImportOutcome(run_id, api, results, batches, journal.events(run_id),
+                         refused or [])
 
 
 # ---------------------------------------------------------------- submit / wait
@@ -220,40 +226,107 @@ def submit_tuonti(
     return client.put_oppija(body)
 
 
+QUEUE_WINDOW = 20  # tuonti ids below ours read to find the imports queued ahead of it
+MAX_RESTARTS = 3  # restarts of one import before waiting is given up
+MAX_QUEUE_WAIT = 6 * 3600.0  # seconds an import may wait behind others on top of its timeout
+
+
+def imports_ahead(client: OnrClient, tuonti_id: int, *, api: Api = "oppija",
+                  window: int = QUEUE_WINDOW) -> dict[int, int]:
+    """``{tuonti id: rows processed}`` of the unfinished imports created just before ours.
+
+    ONR runs every import of the instance on one thread, oldest first, whichever institution
+    sent it; tuonti ids come from one sequence, and ``…/perustiedot`` answers for any id (the
+    role is checked, not the organisation), so the imports ahead are the unfinished ones among
+    the ids below ours. An id that cannot be read is left out.
+    """
+    ahead: dict[int, int] = {}
+    for other in range(int(tuonti_id) - 1, max(0, int(tuonti_id) - 1 - window), -1):
+        try:
+            status = client.find_perustiedot(other, api=api)
+        except (ApiError, AuthError):
+            continue
+        if status is not None and not status.kasitelty:
+            ahead[other] = status.kasiteltyja
+    return ahead
+
+
+def _queue_moved(before: Mapping[int, int], now: Mapping[int, int]) -> bool:
+    """True when an import ahead processed rows, or finished, between two looks."""
+    return any(now[i] > before.get(i, -1) for i in now) or bool(set(before) - set(now))
+
+
 def wait_for_tuonti(
     client: OnrClient, tuonti_id: int, *, api: Api = "oppija", interval: float = 2.0,
     timeout: float = 600.0, sleep: Callable[[float], None] = time.sleep,
     stall_polls: int = 15, clock: Callable[[], float] = time.monotonic,
     on_progress: Callable[[TuontiPerustiedot], None] | None = None,
     on_restart: Callable[[TuontiPerustiedot], None] | None = None,
+    max_restarts: int = MAX_RESTARTS, queue_window: int = QUEUE_WINDOW,
+    max_queue_wait: float = MAX_QUEUE_WAIT,
+    on_queued: Callable[[dict[int, int]], None] | None = None,
 ) -> TuontiPerustiedot:
-    """Poll ``…/perustiedot`` until ``kasitelty``; restart the job after ``stall_polls`` polls
-    without progress (``POST tuonti={id}`` resumes from ``kasiteltyja``).
+    """Poll ``…/perustiedot`` until ``kasitelty``.
 
-    ``timeout`` seconds without the import finishing → ``TuontiTimeout``.
+    After ``stall_polls`` polls without progress the imports queued ahead are looked at
+    (:func:`imports_ahead`): while they move, ours is waiting its turn, and restarting it would
+    only queue another job in ONR. It is restarted (``POST tuonti={id}``, resumes from
+    ``kasiteltyja``) only when nothing ahead moves either, each further restart after twice the
+    wait of the one before, at most ``max_restarts`` times.
+
+    ``timeout`` counts the seconds our import is not waiting behind others: while the queue
+    ahead moves the deadline moves with it, up to ``max_queue_wait`` seconds in all. Past it →
+    ``TuontiTimeout``.
     """
-    deadline = clock() + timeout
+    started = clock()
+    deadline = started + timeout
+    hard_deadline = deadline + max_queue_wait
     last = -1
     still = 0
+    restarts = 0
+    needed = stall_polls  # polls without progress before the next look at the queue
+    seen_ahead: dict[int, int] | None = None  # the queue at the previous look
     while True:
         status = client.get_perustiedot(tuonti_id, api=api)
         if on_progress is not None:
             on_progress(status)
         if status.kasitelty:
             return status
-        if status.kasiteltyja == last:
-            still += 1
-            if still >= stall_polls:
-                client.restart_tuonti(tuonti_id, api=api)
-                if on_restart is not None:
-                    on_restart(status)
-                still = 0
+        if status.kasiteltyja != last:
+            last, still, seen_ahead = status.kasiteltyja, 0, None
         else:
-            last, still = status.kasiteltyja, 0
+            still += 1
+            if still >= needed:
+                still = 0
+                ahead = imports_ahead(client, tuonti_id, api=api, window=queue_window)
+                if (seen_ahead is None and ahead) or (
+                        seen_ahead is not None and _queue_moved(seen_ahead, ahead)):
+                    # (the queue also moved when the last one ahead just finished: ours is
+                    # next, and gets its chance to start before any restart)
+                    # waiting our turn: look again later; the wait does not use up the timeout
+                    if seen_ahead is not None:
+                        deadline = min(hard_deadline, max(deadline, clock() + timeout))
+                    seen_ahead = ahead
+                    if on_queued is not None:
+                        on_queued(ahead)
+                else:
+                    if restarts >= max_restarts:
+                        raise TuontiTimeout(
+                            f"tuonti {tuonti_id} made no progress after {restarts} restarts "
+                            f"({status.kasiteltyja}/{status.kasiteltavia} rows) and nothing "
+                            "ahead of it moves; ask OPH to look at the import job",
+                            tuonti_id=tuonti_id, last_status=status.model_dump(),
+                        )
+                    client.restart_tuonti(tuonti_id, api=api)
+                    restarts += 1
+                    needed = stall_polls * 2 ** restarts  # exponential back-off
+                    seen_ahead = None
+                    if on_restart is not None:
+                        on_restart(status)
         if clock() >= deadline:
             raise TuontiTimeout(
-                f"tuonti {tuonti_id} not processed within {timeout:.0f} s "
-                f"({status.kasiteltyja}/{status.kasiteltavia} rows)",
+                f"tuonti {tuonti_id} not processed within {timeout:.0f} s of not waiting "
+                f"behind other imports ({status.kasiteltyja}/{status.kasiteltavia} rows)",
                 tuonti_id=tuonti_id, last_status=status.model_dump(),
             )
         sleep(interval)
@@ -280,6 +353,7 @@ def resolve_send(
     """The tuonti id ONR gave this batch, or None when provably absent (see module doc)."""
     own_oid = _own_oid(client, journal)
     unchecked: list[int] = []
+    queued: dict[int, bool] = {}  # candidate → imports were ahead of it at the last look
     for attempt in range(UNREADABLE_WAITS + 2):
         found, unchecked = _find_in_koostes(client, journal, batch, api=api, own_oid=own_oid,
                                             clock_skew=clock_skew)
@@ -288,11 +362,14 @@ def resolve_send(
         if attempt == 0 or unchecked:
             # A PUT still being committed gets its chance to appear; a candidate whose rows
             # are not readable yet (ONR answers 403 before its first chunk) is waited for, and
-            # restarted now and then in case it stalled (a restart of a finished or running
-            # import is a no-op in ONR).
+            # restarted now and then in case it stalled, unless it is waiting behind other
+            # imports (a restart of a queued import only queues another job in ONR).
             if unchecked and attempt and attempt % 5 == 0:
                 for tuonti_id in unchecked:
-                    client.restart_tuonti(tuonti_id, api=api)
+                    ahead = imports_ahead(client, tuonti_id, api=api)
+                    if not ahead and not queued.get(tuonti_id):  # (not just now its turn)
+                        client.restart_tuonti(tuonti_id, api=api)
+                    queued[tuonti_id] = bool(ahead)
             if attempt < UNREADABLE_WAITS + 1:
                 sleep(grace)
             continue
@@ -387,14 +464,24 @@ def import_register(
     ``run_id`` defaults to a hash of the rows, API and batch size, so running the same command
     again resumes the same run (a finished run returns its stored outcome and sends nothing).
     Choose a new ``run_id`` to import the same rows again on purpose.
+
+    With ``api="yleistunniste"`` each row is first checked by that API's rules
+    (``validation.existence_check_problems``): ONR refuses a whole request for one bad row, so
+    bad rows are left out and listed in ``ImportOutcome.refused`` and the rest are sent.
     """
     if batch_size < 1:
         raise ValueError("batch_size must be positive")
+    refused: list[dict[str, Any]] = []
     with gc_spared() as settle:
         with gc_paused():
             prepared = prepare_rows(rows, api=api)
+        if api == "yleistunniste":
+            good, refused = split_existence_rows(prepared)
+            prepared = [dict(r) for r in good]
         if not prepared:
-            raise ValidationFailed("no rows to import", problems=[])
+            raise ValidationFailed("no rows to import" + (
+                f" ({len(refused)} problems in rows refused by the yleistunniste rules)"
+                if refused else ""), problems=refused)
         settle()
         chunks = [prepared[i:i + batch_size] for i in range(0, len(prepared), batch_size)]
         hashes = [content_hash(c) for c in chunks]
@@ -420,7 +507,7 @@ def import_register(
                                  sleep=sleep, grace=resolve_grace, max_sends=max_sends,
                                  progress=progress)
                 runner.run()
-                return _outcome(journal, run_id, api)
+                return _outcome(journal, run_id, api, refused)
         finally:
             lock.release()
 
@@ -572,7 +659,15 @@ def main(argv: list[str] | None = None) -> int:
             )
     except OnrError as exc:
         print(f"onr import: {exc}", file=sys.stderr)
+        if isinstance(exc, ValidationFailed) and isinstance(exc.problems, list):
+            for r in exc.problems[:50]:
+                if isinstance(r, dict) and "code" in r:
+                    print(f"  row {int(r['row']) + 1} (tunniste {r['tunniste']}): "
+                          f"{r['field']}: {r['code']}", file=sys.stderr)
         return 1
+    for r in outcome.refused:  # never the value itself: tunniste, field and rule only
+        print(f"onr import: refused row {r['row'] + 1} (tunniste {r['tunniste']}): "
+              f"{r['field']}: {r['code']}: {r['message']}", file=sys.stderr)
     print(json.dumps(outcome.summary(), ensure_ascii=False))
     return 0
 

@@ -46,6 +46,9 @@ from onrtools.transport import RetryPolicy, Transport
 M = TypeVar("M", bound=BaseModel)
 Api = Literal["oppija", "yleistunniste"]
 BULK_LIMIT = 5000  # ONR refuses more than 5000 OIDs/hetus per bulk read (400)
+LONG_TIMEOUT = 180.0  # seconds; Settings.long_timeout overrides
+# What reads long: feed pages (up to 10,000 entries), import results (5,000 rows), the
+# import's rows, and duplicate searches (no limit in ONR; it calls two other services)
 
 _HENKILOT = TypeAdapter(list[Henkilo])
 _PERUSTIEDOT = TypeAdapter(list[HenkiloPerustieto])
@@ -89,6 +92,8 @@ class OnrClient:
                                    recorder=self.recorder)
         self.concurrency = max(1, concurrency)
         self.settings = settings
+        # read timeout of the long reads (LONG_READS); settable per client
+        self.long_timeout = settings.long_timeout if settings is not None else LONG_TIMEOUT
         self.evidence = evidence
         self._owns_http = owns_http
         # ONR's clock minus ours (seconds), from the last answer's Date header: ages and lags
@@ -133,9 +138,12 @@ class OnrClient:
     def call(
         self, method: str, path: str, *, params: dict[str, Any] | None = None,
         json: Any = None, idempotent: bool | None = None, sent: int = 0,
-        ok: tuple[int, ...] = (),
+        ok: tuple[int, ...] = (), long: bool = False,
     ) -> httpx.Response:
-        """One request with the transport rules; records it. Raises onrtools errors."""
+        """One request with the transport rules; records it. Raises onrtools errors.
+
+        ``long``: a long read, sent with ``self.long_timeout`` instead of the client's timeout.
+        """
         if idempotent is None:
             idempotent = method.upper() in {"GET", "HEAD"}
         content = None
@@ -149,6 +157,7 @@ class OnrClient:
         response, attempt, elapsed = self.transport.send(
             method, path, params=params, content=content, headers=headers,
             idempotent=idempotent, sent=sent, ok=ok,
+            timeout=self.long_timeout if long else None,
         )
         self._note_onr_clock(response)
         # per response, not per client: bulk reads run in threads
@@ -200,6 +209,17 @@ class OnrClient:
         """Progress counters of an import (no organisation check; safe to poll)."""
         return self._get(f"/{api}/tuonti={int(tuonti_id)}/perustiedot", TuontiPerustiedot)
 
+    def find_perustiedot(self, tuonti_id: int, *, api: Api = "oppija"
+                         ) -> TuontiPerustiedot | None:
+        """Progress of any import of the instance, whoever sent it (ONR checks the role, not
+        the organisation, here), or None for an id that does not exist. Used to see the one
+        import queue the instance shares; a 404 here is an answer, not an error."""
+        resp = self.call("GET", f"/{api}/tuonti={int(tuonti_id)}/perustiedot", ok=(404,))
+        if resp.status_code == 404:
+            self._parse(resp, lambda _: None, lambda _: 0)  # type: ignore[arg-type,return-value]
+            return None
+        return self._parse(resp, TuontiPerustiedot.model_validate_json)
+
     def restart_tuonti(self, tuonti_id: int, *, api: Api = "oppija") -> TuontiPerustiedot:
         """``POST tuonti={id}``: resume a stalled import from ``kasiteltyja`` (no-op if done)."""
         resp = self.call("POST", f"/{api}/tuonti={int(tuonti_id)}", idempotent=True)
@@ -207,20 +227,20 @@ class OnrClient:
 
     def get_tuonti(self, tuonti_id: int) -> Tuonti:
         """Import with its processed rows. 403 before the first chunk is processed (quirk)."""
-        resp = self.call("GET", f"/oppija/tuonti={int(tuonti_id)}")
+        resp = self.call("GET", f"/oppija/tuonti={int(tuonti_id)}", long=True)
         return self._parse(resp, Tuonti.model_validate_json, lambda t: len(t.henkilot))
 
     def get_tuonti_results(self, tuonti_id: int, *, api: str = "oppija") -> TuontiResults:
         """The same import, read lean: per row only what a result needs (models.TuontiResults)."""
         path = f"/{api}/tuonti={int(tuonti_id)}"
-        resp = self.call("GET", path)
+        resp = self.call("GET", path, long=True)
         try:
             return self._parse(resp, decode_tuonti_results, lambda t: len(t.henkilot))
         except ValueError as exc:
             raise ApiError(resp.status_code, "GET", f"/{api}/tuonti={{id}}", str(exc)) from None
 
     def get_yleistunniste_tuonti(self, tuonti_id: int) -> FilteredResult:
-        resp = self.call("GET", f"/yleistunniste/tuonti={int(tuonti_id)}")
+        resp = self.call("GET", f"/yleistunniste/tuonti={int(tuonti_id)}", long=True)
         return self._parse(resp, FilteredResult.model_validate_json, lambda t: len(t.henkilot))
 
     def yhteenveto(self, **criteria: Any) -> Yhteenveto:
@@ -240,7 +260,7 @@ class OnrClient:
 
     def tuontidata(self, tuonti_id: int) -> list[TuontidataRow]:
         """The import's original rows (hetu masked); needs TUONTIDATA_READ."""
-        resp = self.call("GET", f"/oppija/tuontidata/{int(tuonti_id)}")
+        resp = self.call("GET", f"/oppija/tuontidata/{int(tuonti_id)}", long=True)
         return self._parse(resp, _TUONTIDATA.validate_json, len)
 
     def muuttuneet(
@@ -268,7 +288,7 @@ class OnrClient:
             "nimiHaku": args["nimi_haku"], "page": args["page"], "count": args["count"],
             "organisaatioOids": ",".join(oids) if oids else None,
         }
-        resp = self.call("GET", "/oppija/muuttuneet", params=params)
+        resp = self.call("GET", "/oppija/muuttuneet", params=params, long=True)
         return self._parse(resp, model.model_validate_json,
                            lambda p: int(getattr(p, "numberOfElements", 0)))
 
@@ -305,7 +325,7 @@ class OnrClient:
         return self._parse(resp, _HENKILOT.validate_json, len)
 
     def get_duplicates(self, oid: str) -> list[HenkiloDuplicate]:
-        resp = self.call("GET", f"/henkilo/{oid}/duplicates")
+        resp = self.call("GET", f"/henkilo/{oid}/duplicates", long=True)
         return self._parse(resp, _DUPLICATES.validate_json, len)
 
     def duplikaatit(
@@ -315,7 +335,7 @@ class OnrClient:
         resp = self.call("GET", "/henkilo/duplikaatit", params={
             "etunimet": etunimet, "kutsumanimi": kutsumanimi, "sukunimi": sukunimi,
             "syntymaaika": syntymaaika,
-        })
+        }, long=True)
         return self._parse(resp, _DUPLICATES.validate_json, len)
 
     def duplikaatit_many(

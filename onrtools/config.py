@@ -59,6 +59,7 @@ ENV_KEYS: dict[str, str] = {
     "ONR_ALLOW_PRODUCTION": "allow_production",
     "ONR_WORKSPACE": "workspace",
     "ONR_TIMEOUT": "timeout",
+    "ONR_LONG_TIMEOUT": "long_timeout",
     "ONR_MAX_RETRIES": "max_retries",
     "ONR_CONCURRENCY": "concurrency",
 }
@@ -82,6 +83,9 @@ class Settings(BaseModel):
     allow_production: bool = False
     workspace: Path = Path("workspace")
     timeout: float = 30.0  # seconds per request (connect/read/write/pool)
+    # seconds for the long reads: a 10,000-entry feed page, a 5,000-row import result, the
+    # import's rows, a duplicate search (unbounded in ONR, and it asks two other services)
+    long_timeout: float = 180.0
     max_retries: int = 4  # retries of idempotent requests after the first attempt
     concurrency: int = 4  # parallel requests for bulk reads
 

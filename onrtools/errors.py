@@ -23,7 +23,44 @@ cookie or full hetu. Programmer mistakes stay TypeError/ValueError.
 
 from __future__ import annotations
 
+import re
 from typing import Any
+
+# A hetu anywhere in a text (any case, any century sign): the birth date part is kept.
+_HETU = re.compile(r"(?i)(?<![0-9A-Z])(\d{6})[-+A-FU-Y]\d{3}[0-9A-Y](?![0-9A-Z])")
+# Spring's field error: the rejected value sits between "rejected value [" and "]; codes ["
+_FIELD_ERROR = re.compile(
+    r"Field error in object '[^']*' on field '(?P<field>[^']*)': rejected value \[.*?\]; "
+    r"codes \[(?P<codes>.*?)\]; arguments \[.*?\]; default message \[(?P<message>[^\[\]]*)\]\]",
+    re.S)
+_VALUE_ECHOES: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"rejected value \[.*?\](?=; codes|\s*$)", re.S), "rejected value [***]"),
+    # database: Key (passinumero)=(X123) already exists
+    (re.compile(r"\)=\([^)]*\)"), ")=(***)"),
+    # pydantic, when ONR's answer does not parse: the input echoed
+    (re.compile(r"input_value=.*?(?=, input_type=|$)", re.S), "input_value=***"),
+    (re.compile(r"""\b(from|value)( String)? (["'`]).*?\3""", re.S), r"\1\2 \3***\3"),
+]
+
+
+def mask_registry_text(text: Any, limit: int = 500) -> str:
+    """ONR's error text made safe to store, log and show: no hetu, no name.
+
+    ONR's 400 for a failed bean validation carries Spring's message: the handler's Java
+    signature and every rejected value (hetus and names of the rows). It is shortened to
+    ``field: code (message)`` per error; any other echoed value (``rejected value [...]``,
+    ``Key (...)=(...)``, a quoted input) is starred, and hetus are masked as ``131052-****``.
+    """
+    text = str(text)
+    if text.startswith("Validation failed for argument"):
+        errors = [f"{m['field']}: {m['codes'].split(',')[-1] or '?'} ({m['message']})"
+                  for m in _FIELD_ERROR.finditer(text)]
+        text = f"bean validation failed ({len(errors)} errors): " + "; ".join(errors) if errors \
+            else "bean validation failed"
+    for pattern, replacement in _VALUE_ECHOES:
+        text = pattern.sub(replacement, text)
+    text = _HETU.sub(r"\1-****", text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 class OnrError(Exception):
@@ -49,7 +86,9 @@ class ApiError(OnrError):
         self.status = status
         self.method = method
         self.path = path
-        self.detail = detail
+        # ONR's texts echo hetus and names: masked here, whoever built the error
+        self.detail = mask_registry_text(detail) if isinstance(detail, str) else detail
+        detail = self.detail
         super().__init__(f"{method} {path} answered {status}" + (f": {detail}" if detail else ""))
 
 

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pandas as pd
 
@@ -176,16 +176,20 @@ class ValidationStep:
 
 def validate(
     run: RunDir, register_file: str, *, sheet: str | None = None, target_env: str = "local",
-    override_reason: str | None = None, language: str = "fi",
+    override_reason: str | None = None, language: str = "fi", api: str = "oppija",
+    strict: bool = False,
 ) -> ValidationStep:
-    """Read and validate the register; keep the rows to send and the problems for later steps."""
+    """Read and validate the register; keep the rows to send and the problems for later steps.
+
+    ``api`` names the import API whose rules apply; ``strict`` makes the two rules ONR does not
+    enforce on ``PUT /oppija`` errors (see ``validation.validate_register``)."""
     from onrtools.register import read_register
     from onrtools.validation import validate_register
 
     path = resolve(register_file)
     raw = read_register(path, sheet=sheet) if sheet else read_register(path)
     result = validate_register(raw, target_env=target_env, override_reason=override_reason or None,
-                               language=language)
+                               language=language, api=api, strict=strict)
     register = _with_extras(_frame_of(raw), local_extras(raw, path))
     problems = _frame_of(result.problems)
     to_send = _frame_of(result.rows_to_send())
@@ -235,11 +239,19 @@ class ImportStep:
         frame = getattr(self.outcome, "summary_frame", None)
         return frame() if callable(frame) else pd.DataFrame()
 
+    def refused(self) -> pd.DataFrame:
+        """Rows left out before sending because they break the yleistunniste rules: row,
+        tunniste, field, code, message (never the value)."""
+        rows = getattr(self.outcome, "refused", None) or []
+        return pd.DataFrame(rows, columns=["row", "tunniste", "field", "code", "message"])
+
     def summary(self) -> pd.DataFrame:
         """Counts a person reads at a glance."""
         r = self.results
+        refused = self.refused()["tunniste"].nunique()
         facts = {
-            "rows sent in this run": len(self.sent),
+            "rows sent in this run": len(self.sent) - refused,
+            "rows refused before sending (yleistunniste rules)": refused,
             "rows skipped (already imported, unchanged)": self.skipped,
             "rows held back (possibly in ONR already)": 0 if self.held is None else len(self.held),
             "rows with an import result": len(r),
@@ -327,10 +339,13 @@ def hold_possible_duplicates(client: Any, rows: pd.DataFrame) -> tuple[pd.DataFr
 def import_rows(
     run: RunDir, settings_: Any, *, batch_size: int = 5000, only_new: bool = True,
     progress: bool = True, poll_interval: float = 2.0, check_hetuless: bool = True,
+    api: Literal["oppija", "yleistunniste"] = "oppija",
 ) -> ImportStep:
     """Send the validated rows in batches (resumable: the client keeps a journal) and keep the
     results per tunniste, merged with earlier runs' results. With ``check_hetuless`` rows
-    without a hetu that look like a person already in ONR are held back, not sent."""
+    without a hetu that look like a person already in ONR are held back, not sent.
+    ``api="yleistunniste"`` sends ``PUT /yleistunniste``; rows breaking that API's rules are
+    left out and listed in ``ImportStep.outcome.refused``."""
     from onrtools.batch_import import import_register
 
     rows, skipped = rows_to_import(run, only_new=only_new)
@@ -350,7 +365,7 @@ def import_rows(
                 outcome = import_register(
                     client, rows.drop(columns=["fingerprint"]), workspace=run.workspace,
                     batch_size=batch_size, run_id=f"{run.run_id}-import", progress=progress,
-                    interval=poll_interval)
+                    interval=poll_interval, api=api)
     if outcome is not None:
         fresh = _results_frame(outcome)
         fresh = fresh.merge(rows[["tunniste", "fingerprint"]], on="tunniste", how="left")

@@ -34,6 +34,7 @@ from onrtools.errors import (
     Conflict,
     NotFound,
     RegistryUnavailable,
+    mask_registry_text,
 )
 from onrtools.recorder import CallRecorder, path_template
 
@@ -58,20 +59,31 @@ def redact(text: str) -> str:
 
 
 class _RedactTickets(logging.Filter):
-    """httpx logs request URLs at INFO; the session step carries ``?ticket=ST-…``."""
+    """httpx logs request URLs at INFO (the session step carries ``?ticket=ST-…``); httpcore
+    logs response headers at DEBUG (the TGT's ``Location``, ``Set-Cookie``).
+
+    The message is formatted first and then redacted: redacting the arguments one by one
+    turned ``%d`` arguments into text and broke every httpx log line.
+    """
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if record.args:
-            record.args = tuple(redact(str(a)) for a in record.args)
-        record.msg = redact(str(record.msg))
+        try:
+            text = record.getMessage()
+        except (TypeError, ValueError):
+            text = f"{record.msg} {record.args!r}"
+        record.msg = mask_registry_text(redact(text), limit=10_000)
+        record.args = None
         return True
 
 
 _FILTER = _RedactTickets()
+# A logger's filter sees only records logged on that very logger, not on its children.
+_HTTP_LOGGERS = ("httpx", "httpcore", "httpcore.connection", "httpcore.http11",
+                 "httpcore.http2", "httpcore.proxy", "httpcore.socks")
 
 
 def install_log_redaction() -> None:
-    for name in ("httpx", "httpcore"):
+    for name in _HTTP_LOGGERS:
         logger = logging.getLogger(name)
         if _FILTER not in logger.filters:
             logger.addFilter(_FILTER)
@@ -98,25 +110,31 @@ class RetryPolicy:
 
 
 def error_detail(response: httpx.Response) -> str | None:
-    """A short, redacted description of ONR's error body."""
+    """A short description of ONR's error body, masked before anything is cut or kept.
+
+    ONR's 400 for a failed bean validation echoes the rejected values (hetus, names) in its
+    ``message``; ``errors.mask_registry_text`` reduces it to field and rule. Masking runs on
+    the whole text first: a value cut in half would escape the patterns.
+    """
     try:
         body = response.json()
     except ValueError:
-        text = response.text.strip()[:200]
-        return redact(text) if text else None
+        text = response.text.strip()
+        return redact(mask_registry_text(text, limit=200)) if text else None
     if not isinstance(body, dict):
         return None
     parts: list[str] = []
     message = body.get("message") or body.get("error")
     if message:
-        parts.append(str(message)[:300])
+        parts.append(mask_registry_text(message, limit=400))
     for err in (body.get("fieldErrors") or [])[:10]:
         if isinstance(err, dict):
             parts.append(f"{err.get('field')}: {err.get('code') or err.get('message')}")
+    # fieldErrors' rejectedValue is never read: it holds the row's own values
     for err in (body.get("globalErrors") or [])[:5]:
         if isinstance(err, dict):
             parts.append(str(err.get("code") or err.get("message")))
-    return redact("; ".join(parts)) if parts else None
+    return redact(mask_registry_text("; ".join(parts), limit=600)) if parts else None
 
 
 def raise_for_status(response: httpx.Response, method: str, path: str) -> None:
@@ -153,6 +171,7 @@ class Transport:
         self, method: str, path: str, *, params: Mapping[str, Any] | None = None,
         json: Any = None, content: bytes | None = None, headers: Mapping[str, str] | None = None,
         idempotent: bool, sent: int = 0, ok: tuple[int, ...] = (),
+        timeout: float | None = None,
     ) -> tuple[httpx.Response, int, float]:
         """Send with retries; returns (response, attempt, seconds). Non-2xx outside ``ok`` raise.
 
@@ -160,6 +179,10 @@ class Transport:
         """
         template = path_template(path)
         attempt = 0
+        # a long read gets its own read timeout; connecting stays as quick as for any call
+        per_call: Any = httpx.USE_CLIENT_DEFAULT
+        if timeout is not None:
+            per_call = httpx.Timeout(timeout, connect=self.http.timeout.connect)
         while True:
             attempt += 1
             started = time.perf_counter()
@@ -167,6 +190,7 @@ class Transport:
                 with self._slots:
                     response = self.http.request(
                         method, path, params=params, json=json, content=content, headers=headers,
+                        timeout=per_call,
                     )
             except httpx.TransportError as exc:
                 elapsed = time.perf_counter() - started

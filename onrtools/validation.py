@@ -24,6 +24,7 @@ import argparse
 import csv
 import re
 import sys
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -126,12 +127,29 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Birth date is not a date (d.m.yyyy or yyyy-mm-dd): {detail}",
     ),
     "syntymaaika.differs.from.hetu": (
-        "Syntymäaika {detail} ei vastaa henkilötunnusta",
-        "Birth date {detail} differs from the hetu",
+        "Syntymäaika {detail} ei vastaa henkilötunnusta; ONR ottaa syntymäajan henkilötunnuksesta",
+        "Birth date {detail} differs from the hetu; ONR takes the birth date from the hetu",
     ),
     "kutsumanimi.must.exist.in.etunimet": (
-        "Kutsumanimen on oltava etunimi tai peräkkäisiä etunimiä",
-        "Kutsumanimi must be one of the first names or a run of consecutive first names",
+        "Kutsumanimen pitäisi olla etunimi tai peräkkäisiä etunimiä (tuonti PUT /oppija "
+        "hyväksyy sen silti)",
+        "Kutsumanimi should be one of the first names or a run of consecutive first names "
+        "(the PUT /oppija import accepts it anyway)",
+    ),
+    "invalid.name.format": (
+        "Nimen on oltava näkyviä sanoja yhdellä välilyönnillä erotettuina (ei alku- tai "
+        "loppuvälilyöntejä)",
+        "A name must be visible words separated by single spaces (no leading or trailing "
+        "spaces)",
+    ),
+    "kutsumanimi.single.word": (
+        "Yleistunnisteen kutsumanimi on yksi sana ilman välilyöntejä",
+        "For a yleistunniste the kutsumanimi is one word without spaces",
+    ),
+    "kutsumanimi.not.a.first.name": (
+        "Kutsumanimen on oltava yksi etunimistä tai yhdysnimen osa (esim. Anna-Liisa: Anna)",
+        "Kutsumanimi must be one of the first names or one part of a hyphenated one "
+        "(Anna-Liisa: Anna)",
     ),
     "invalid.sahkoposti": (
         "Sähköpostiosoite ei ole kelvollinen",
@@ -515,15 +533,88 @@ def _hygiene(f: pd.DataFrame, p: _Problems) -> None:
             p.add(mask, column, code, detail=detail)
 
 
+APIS = ("oppija", "yleistunniste")
+EXISTENCE_FIELDS = ("hetu", "etunimet", "kutsumanimi", "sukunimi")
+
+
+def existence_check_problems(henkilo: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """``(field, code)`` for each rule of ONR's ``HenkiloExistenceCheckDto`` a row breaks.
+
+    ``PUT /yleistunniste`` bean-validates every row before anything is stored, and one bad row
+    answers 400 to the whole request (up to 5,000 rows): rows are checked here first so the
+    good ones can still be sent. Rules: hetu required and valid; etunimet and sukunimi
+    visible words separated by single spaces; kutsumanimi one visible word (``^\\p{Graph}+$``)
+    equal, ignoring case, to one first name or one hyphen part of one.
+    """
+    out: list[tuple[str, str]] = []
+    for key in EXISTENCE_FIELDS:
+        value = henkilo.get(key)
+        if value is None or (isinstance(value, str) and not value):
+            out.append((key, f"{key}.required"))
+        elif not isinstance(value, str):
+            out.append((key, "invalid.name.format" if key != "hetu" else "invalid.hetu"))
+    present = {k for k in EXISTENCE_FIELDS if isinstance(henkilo.get(k), str) and henkilo[k]}
+    if "hetu" in present and not hetu.is_valid(henkilo["hetu"]):
+        out.append(("hetu", "invalid.hetu"))
+    for key in ("etunimet", "sukunimi"):
+        if key in present and not names.name_format_valid(henkilo[key]):
+            out.append((key, "invalid.name.format"))
+    if "kutsumanimi" in present:
+        kutsumanimi = henkilo["kutsumanimi"]
+        if " " in kutsumanimi or not names.name_format_valid(kutsumanimi):
+            out.append(("kutsumanimi", "kutsumanimi.single.word"))
+        elif "etunimet" in present and not names.kutsumanimi_valid_single(
+            kutsumanimi, henkilo["etunimet"]
+        ):
+            out.append(("kutsumanimi", "kutsumanimi.not.a.first.name"))
+    return out
+
+
+def split_existence_rows(
+    rows: Sequence[Mapping[str, Any]], *, language: str = "en"
+) -> tuple[list[Mapping[str, Any]], list[dict[str, Any]]]:
+    """``(rows to send, refused)`` for ``PUT /yleistunniste`` rows ``{tunniste, henkilo}``.
+
+    A refused entry names the row (0-based position), tunniste, field, code and a message; it
+    never holds the rejected value, so it can be shown and stored as is.
+    """
+    good: list[Mapping[str, Any]] = []
+    refused: list[dict[str, Any]] = []
+    for position, row in enumerate(rows):
+        henkilo = row.get("henkilo")
+        problems = existence_check_problems(henkilo if isinstance(henkilo, Mapping) else {})
+        if not problems:
+            good.append(row)
+            continue
+        for field_name, code in problems:
+            refused.append({
+                "row": position, "tunniste": row.get("tunniste"), "field": field_name,
+                "code": code, "message": render_message(code, "", field_name, language),
+            })
+    return good, refused
+
+
 def validate_register(
     reg: RegisterFrame,
     *,
     target_env: str = "local",
     override_reason: str | None = None,
     language: str = "fi",
+    api: str = "oppija",
+    strict: bool = False,
 ) -> ValidationResult:
-    """Check every row; see the module docstring. ``language`` is "fi" or "en"."""
+    """Check every row; see the module docstring. ``language`` is "fi" or "en".
+
+    ``api="yleistunniste"`` checks the rows by that API's rules (``HenkiloExistenceCheckDto``:
+    hetu required, single-spaced names, a one-word kutsumanimi that is one first name) instead
+    of ``PUT /oppija``'s. ``strict`` keeps two of our rules errors that ONR itself does not
+    enforce on ``PUT /oppija`` (kutsumanimi not among the first names; birth date differing
+    from the hetu, which ONR takes from the hetu): by default they are warnings.
+    """
     env = _check_target(target_env)
+    if api not in APIS:
+        raise ValueError(f"api must be one of {APIS}")
+    yleistunniste = api == "yleistunniste"
     if language not in {"fi", "en"}:
         raise ValueError("language must be 'fi' or 'en'")
     if override_reason is not None and not override_reason.strip():
@@ -545,12 +636,16 @@ def validate_register(
     p.add(~present["tunniste"], "tunniste", "tunniste.required")
     dup, first = _duplicates(f["tunniste"], present["tunniste"], rows)
     p.add(dup, "tunniste", "tunniste.duplicate", detail=first)
-    for column in ("etunimet", "kutsumanimi", "sukunimi", "kansalaisuus"):
+    required = ("etunimet", "kutsumanimi", "sukunimi")
+    for column in required if yleistunniste else (*required, "kansalaisuus"):
         p.add(~present[column], column, f"{column}.required")
-    no_identifier = ~(
-        present["oid"] | present["hetu"] | present["passinumero"] | present["sahkoposti"]
-    )
-    p.add(no_identifier, "oid/hetu/passinumero/sahkoposti", "identifier.required")
+    if yleistunniste:  # the existence check needs a hetu; ONR sets nationality 999 itself
+        p.add(~present["hetu"], "hetu", "hetu.required")
+    else:
+        no_identifier = ~(
+            present["oid"] | present["hetu"] | present["passinumero"] | present["sahkoposti"]
+        )
+        p.add(no_identifier, "oid/hetu/passinumero/sahkoposti", "identifier.required")
 
     # hetu
     col = hetu.analyse_series(f["hetu"])
@@ -597,7 +692,8 @@ def validate_register(
             p.add(hit, "kansalaisuus", code, severity, _column(nat_results, nat_codes, item))
     normalized["kansalaisuus"] = _text_column(nat_results, nat_codes, 0)
     finnish = _column(nat_results, nat_codes, 3, bool)
-    p.add(finnish & ~present["hetu"], "hetu", "hetu.required.for.finnish")
+    if not yleistunniste:  # there hetu.required covers every row
+        p.add(finnish & ~present["hetu"], "hetu", "hetu.required.for.finnish")
     lang_codes, lang_results = _per_value(f["aidinkieli"], _language_cell)
     status = np.array([r[1] for r in lang_results], dtype=object)
     p.add((status == "bad")[lang_codes], "aidinkieli", "invalid.aidinkieli", detail=f["aidinkieli"])
@@ -656,7 +752,9 @@ def validate_register(
     )
     normalized["syntymaaika"] = pc.take(unique_iso, pa.array(date_codes, type=pa.int64()))
     differs = col.valid & born_ok & (col.birth_date != born)
-    p.add(differs, "syntymaaika", "syntymaaika.differs.from.hetu", detail=f["syntymaaika"])
+    # ONR accepts the row and takes the birth date from the hetu: an error only when strict
+    p.add(differs, "syntymaaika", "syntymaaika.differs.from.hetu", _strictly(strict),
+          detail=f["syntymaaika"])
     no_date, no_sex = ~present["syntymaaika"], ~present["sukupuoli"]
     word = 0 if language == "fi" else 1
     both_words = (
@@ -668,12 +766,18 @@ def validate_register(
     detail[hetuless & no_date & no_sex] = both_words
     detail[hetuless & no_date & ~no_sex] = _DETAIL_WORDS["syntymaaika"][word]
     detail[hetuless & ~no_date] = _DETAIL_WORDS["sukupuoli"][word]
-    p.add(hetuless, "hetu", "hetuless.details.missing", "warning", detail)
+    if not yleistunniste:
+        p.add(hetuless, "hetu", "hetuless.details.missing", "warning", detail)
 
     # names, e-mail, oid
     both = present["kutsumanimi"] & present["etunimet"]
-    kutsu_ok = _kutsumanimi_ok(f["kutsumanimi"], f["etunimet"], both)
-    p.add(both & ~kutsu_ok, "kutsumanimi", "kutsumanimi.must.exist.in.etunimet")
+    if yleistunniste:
+        _existence_names(f, present, p)
+    else:
+        kutsu_ok = _kutsumanimi_ok(f["kutsumanimi"], f["etunimet"], both)
+        # ONR's PUT /oppija stores such a row: told, held back only when strict
+        p.add(both & ~kutsu_ok, "kutsumanimi", "kutsumanimi.must.exist.in.etunimet",
+              _strictly(strict))
     if present["sahkoposti"].any():
         email_ok = f["sahkoposti"].str.fullmatch(EMAIL_RE).to_numpy(dtype=bool, na_value=False)
         p.add(present["sahkoposti"] & ~email_ok, "sahkoposti", "invalid.sahkoposti")
@@ -713,6 +817,32 @@ def validate_register(
         override_reason=override_reason,
         source=reg.source,
     )
+
+
+def _strictly(strict: bool) -> str:
+    """Severity of a rule of ours that ONR itself does not enforce."""
+    return "error" if strict else "warning"
+
+
+def _existence_names(f: pd.DataFrame, present: dict[str, np.ndarray], p: _Problems) -> None:
+    """The yleistunniste name rules (``existence_check_problems``) over the frame; each
+    distinct (etunimet, kutsumanimi, sukunimi) triple is checked once."""
+    triples = pd.MultiIndex.from_arrays(
+        [f["etunimet"].fillna(""), f["kutsumanimi"].fillna(""), f["sukunimi"].fillna("")]
+    )
+    codes_, uniques = pd.factorize(triples)
+    found: dict[str, np.ndarray] = {}
+    for index, (etunimet, kutsumanimi, sukunimi) in enumerate(uniques):
+        row = {"hetu": "", "etunimet": etunimet, "kutsumanimi": kutsumanimi,
+               "sukunimi": sukunimi}
+        for field_name, code in existence_check_problems(row):
+            if field_name == "hetu" or code.endswith(".required"):
+                continue  # reported by the common rules
+            hits = found.setdefault(f"{field_name}|{code}", np.zeros(len(uniques), dtype=bool))
+            hits[index] = True
+    for key, hits in found.items():
+        field_name, code = key.split("|")
+        p.add(hits[codes_] & present[field_name], field_name, code)
 
 
 def guard_rows(
@@ -826,6 +956,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--override-reason", help="allow guarded hetus, recording this reason")
     parser.add_argument("--lang", default="fi", choices=["fi", "en"], help="message language")
+    parser.add_argument("--api", default="oppija", choices=list(APIS),
+                        help="the import API whose rules apply (default oppija)")
+    parser.add_argument("--strict", action="store_true",
+                        help="kutsumanimi outside the first names and a birth date differing "
+                        "from the hetu are errors (ONR itself accepts both)")
     parser.add_argument("--problems-out", help="also write the problem table to this CSV file")
     parser.add_argument("--limit", type=int, default=20, help="problems to print (default 20)")
     try:
@@ -835,7 +970,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         reg = read_register(args.file, sheet=args.sheet)
         result = validate_register(
-            reg, target_env=args.target, override_reason=args.override_reason, language=args.lang
+            reg, target_env=args.target, override_reason=args.override_reason,
+            language=args.lang, api=args.api, strict=args.strict,
         )
     except RegisterReadError as exc:
         print(f"onr validate: {exc}", file=sys.stderr)

@@ -101,11 +101,12 @@ RULES = [
     ({"sukupuoli": "M"}, ("sukupuoli", "invalid.sukupuoli", "error")),
     ({"sukupuoli": "2"}, ("sukupuoli", "sukupuoli.differs.from.hetu", "warning")),
     ({"syntymaaika": "31.2.1911"}, ("syntymaaika", "invalid.syntymaaika", "error")),
-    ({"syntymaaika": "12.11.1911"}, ("syntymaaika", "syntymaaika.differs.from.hetu", "error")),
-    ({"kutsumanimi": "Juha"}, ("kutsumanimi", "kutsumanimi.must.exist.in.etunimet", "error")),
+    # ONR's PUT /oppija accepts these two (it takes the birth date from the hetu): warnings
+    ({"syntymaaika": "12.11.1911"}, ("syntymaaika", "syntymaaika.differs.from.hetu", "warning")),
+    ({"kutsumanimi": "Juha"}, ("kutsumanimi", "kutsumanimi.must.exist.in.etunimet", "warning")),
     (
         {"kutsumanimi": "Juhani Matti"},
-        ("kutsumanimi", "kutsumanimi.must.exist.in.etunimet", "error"),
+        ("kutsumanimi", "kutsumanimi.must.exist.in.etunimet", "warning"),
     ),
     ({"sahkoposti": "matti.example.org"}, ("sahkoposti", "invalid.sahkoposti", "error")),
     ({"sahkoposti": "matti@@example.org"}, ("sahkoposti", "invalid.sahkoposti", "error")),
@@ -452,3 +453,52 @@ def test_hetus_in_free_text_are_masked(tmp_path: Path, capsys: pytest.CaptureFix
     main([str(path)])
     out = capsys.readouterr().out
     assert "985K" not in out and "969H" not in out and "120963-****" in out
+
+
+@pytest.mark.parametrize(
+    ("changes", "code"),
+    [
+        ({"syntymaaika": "12.11.1911"}, "syntymaaika.differs.from.hetu"),
+        ({"kutsumanimi": "Juha"}, "kutsumanimi.must.exist.in.etunimet"),
+    ],
+)
+def test_rules_onr_does_not_enforce_are_warnings_unless_strict(
+    tmp_path: Path, changes: dict[str, str], code: str
+) -> None:
+    lenient = validate_rows(tmp_path, [{**BASE, **changes}], language="en")
+    assert lenient.ok and len(lenient.valid_rows) == 1  # the row is sent
+    assert list(lenient.problems["severity"]) == ["warning"]
+    if code.startswith("syntymaaika"):
+        assert "ONR takes the birth date from the hetu" in lenient.problems["message"].iat[0]
+    strict = validate_rows(tmp_path, [{**BASE, **changes}], strict=True)
+    assert not strict.ok and len(strict.valid_rows) == 0
+    assert list(zip(strict.problems["code"], strict.problems["severity"], strict=True)) == [
+        (code, "error")
+    ]
+    assert main([str(write_rows(tmp_path, [{**BASE, **changes}])), "--strict"]) == 1
+    assert main([str(write_rows(tmp_path, [{**BASE, **changes}]))]) == 0
+
+
+def test_yleistunniste_mode_checks_that_apis_rules(tmp_path: Path) -> None:
+    rows = [
+        {**BASE, "tunniste": "ok", "etunimet": "Anna-Liisa Milla", "kutsumanimi": "liisa",
+         "kansalaisuus": ""},
+        {**BASE, "tunniste": "two-words", "kutsumanimi": "Matti Juhani"},
+        {**BASE, "tunniste": "no-hetu", "hetu": "", "passinumero": "XP123", "kansalaisuus": "752"},
+        {**BASE, "tunniste": "spaces", "sukunimi": "Vir  tanen"},
+        {**BASE, "tunniste": "part", "kutsumanimi": "Matt"},
+    ]
+    result = validate_rows(tmp_path, rows, api="yleistunniste")
+    errors = result.problems[result.problems["severity"] == "error"]
+    assert set(zip(errors["tunniste"], errors["field"], errors["code"], strict=True)) == {
+        ("two-words", "kutsumanimi", "kutsumanimi.single.word"),
+        ("no-hetu", "hetu", "hetu.required"),
+        ("spaces", "sukunimi", "invalid.name.format"),
+        ("part", "kutsumanimi", "kutsumanimi.not.a.first.name"),
+    }
+    assert list(result.valid_rows["tunniste"]) == ["ok"]
+    # the same rows by PUT /oppija's rules: the passport row and the two-word name pass, the
+    # row without a nationality does not
+    oppija = validate_rows(tmp_path, rows)
+    assert {"two-words", "no-hetu"} <= set(oppija.valid_rows["tunniste"])
+    assert "ok" not in set(oppija.valid_rows["tunniste"])

@@ -19,7 +19,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, Res
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from onrtools.simulator.auth import AuthError
-from onrtools.simulator.core import SimError
+from onrtools.simulator.core import BEAN_VALIDATION, SimError
 from onrtools.simulator.faults import FaultConfig
 from onrtools.simulator.gateway import (
     SERVICE,
@@ -39,10 +39,68 @@ TYPE_MISMATCH = "org.springframework.web.method.annotation.MethodArgumentTypeMis
 MISSING_PARAM = "org.springframework.web.bind.MissingServletRequestParameterException"
 
 
-def render_sim_error(exc: SimError, path: str) -> JSONResponse:
-    """ONR's body for one SimError: servlet body for 401/404/409, else the standard body."""
+_DTO = "fi.vm.sade.oppijanumerorekisteri.dto."
+_CONTROLLERS = "fi.vm.sade.oppijanumerorekisteri.controllers."
+# (method, path after the service prefix) → (handler signature, bound parameter's object name)
+# for the bodies ONR bean-validates with @Valid (OppijaController, YleistunnisteController,
+# HenkiloController)
+BEAN_SIGNATURES: dict[tuple[str, str], tuple[str, str]] = {
+    ("PUT", "/oppija"): (
+        f"public {_DTO}OppijaTuontiPerustiedotReadDto {_CONTROLLERS}OppijaController.create("
+        f"{_DTO}OppijaTuontiCreateDto)", "oppijaTuontiCreateDto"),
+    ("POST", "/oppija"): (
+        f"public java.lang.String {_CONTROLLERS}OppijaController.create({_DTO}OppijaCreateDto)",
+        "oppijaCreateDto"),
+    ("PUT", "/yleistunniste"): (
+        f"public {_DTO}OppijaTuontiPerustiedotReadDto {_CONTROLLERS}YleistunnisteController."
+        f"create({_CONTROLLERS}YleistunnisteController$YleistunnisteInput)",
+        "yleistunnisteInput"),
+    ("POST", "/yleistunniste/hae"): (
+        f"public {_DTO}YleistunnisteDto {_CONTROLLERS}YleistunnisteController."
+        f"yleistunnisteenHaku({_DTO}HenkiloExistenceCheckDto)", "henkiloExistenceCheckDto"),
+    ("POST", "/henkilo"): (
+        f"public java.lang.String {_CONTROLLERS}HenkiloController."
+        f"createHenkiloFromHenkiloCreateDto({_DTO}HenkiloCreateDto)", "henkiloCreateDto"),
+}
+
+
+def bean_validation_message(method: str, path: str, errors: list[dict[str, Any]]) -> str:
+    """``MethodArgumentNotValidException.getMessage()`` as Spring writes it: the handler's
+    signature, then every field error with its rejected value. ONR puts this text in the 400's
+    ``message`` (no ``fieldErrors``), so hetus and names come back in it; clients must mask it."""
+    local = path[len(SERVICE):] if path.startswith(SERVICE) else path
+    signature, obj = BEAN_SIGNATURES.get(
+        (method.upper(), local.rstrip("/")),
+        (f"public java.lang.Object {_CONTROLLERS}Controller.handle(java.lang.Object)", "dto"))
+    text = f"Validation failed for argument [0] in {signature}"
+    if len(errors) > 1:
+        text += f" with {len(errors)} errors"
+    text += ": "
+    for e in errors:
+        field_path, code = e.get("field") or "", e.get("code") or ""
+        rejected = e.get("rejectedValue")
+        shown = "null" if rejected is None else str(rejected)
+        codes = ",".join(
+            [f"{code}.{obj}.{field_path}", f"{code}.{field_path}",
+             f"{code}.{field_path.rsplit('.', 1)[-1]}", code] if field_path else [code])
+        text += (f"[Field error in object '{obj}' on field '{field_path}': rejected value "
+                 f"[{shown}]; codes [{codes}]; arguments [org.springframework.context.support."
+                 f"DefaultMessageSourceResolvable: codes [{obj}.{field_path},{field_path}]; "
+                 f"arguments []; default message [{field_path}]]; default message "
+                 f"[{e.get('message')}]] ")
+    return text
+
+
+def render_sim_error(exc: SimError, path: str, method: str = "PUT") -> JSONResponse:
+    """ONR's body for one SimError: servlet body for 401/404/409; for a failed ``@Valid`` the
+    standard body whose ``message`` is Spring's text (values echoed, no ``fieldErrors``), as
+    ONR's GlobalExceptionHandler answers; else the standard body (+ lists when it has them)."""
     if exc.status in SERVLET_STATUSES:
         return JSONResponse(servlet_error(exc.status, exc.error, path), status_code=exc.status)
+    if exc.exception == BEAN_VALIDATION and exc.field_errors:
+        message = bean_validation_message(method, path, exc.field_errors)
+        return JSONResponse(standard_error(exc.status, path, message, exc.exception, exc.error),
+                            status_code=exc.status)
     body = standard_error(
         exc.status, path, exc.message, exc.exception, exc.error,
         field_errors=exc.field_errors or None, global_errors=exc.global_errors or None,
@@ -88,7 +146,7 @@ def create_app(ctx: SimContext) -> Any:
 
     @app.exception_handler(SimError)
     async def _sim_error(request: Request, exc: SimError) -> JSONResponse:
-        return render_sim_error(exc, request.url.path)
+        return render_sim_error(exc, request.url.path, request.method)
 
     @app.exception_handler(RequestValidationError)
     async def _bad_param(request: Request, exc: RequestValidationError) -> JSONResponse:

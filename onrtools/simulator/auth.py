@@ -176,13 +176,19 @@ class AuthService:
         with self._lock:
             return self._tgts.pop(tgt, None) is not None
 
-    def validate_st(self, st: str) -> User:
-        """Consume a service ticket (single use); it must have been issued for ONR's check URL."""
+    def validate_st(self, st: str, service_url: str | None = None) -> User:
+        """Consume a service ticket (single use); it must have been issued for ONR's check URL.
+
+        With ``service_url`` (scheme, host, port and path of the check URL this request
+        reached) the whole URL is compared, as CAS does: a ticket issued for another host's
+        ONR (say the client's base URL names the wrong environment) is refused."""
         with self._lock:
             ticket = self._sts.pop(st, None)
         if ticket is None or ticket.expires < self.clock():
             raise AuthError(401, "service ticket unknown, used or expired")
-        if _path_of(ticket.service).rstrip("/") != SECURITY_CHECK_PATH:
+        if _path_of(ticket.service).rstrip("/") != SECURITY_CHECK_PATH or (
+                service_url is not None
+                and _normal_url(ticket.service) != _normal_url(service_url)):
             raise AuthError(401, "service ticket was issued for another service")
         user = self.users.get(ticket.username)
         if user is None:
@@ -267,6 +273,16 @@ class AuthService:
         return caller_from_jwt_roles(
             str(claims["sub"]), str(claims.get("client_id", "")), claims.get("roles")
         )
+
+
+def _normal_url(url: str) -> str:
+    """Scheme and host case-folded, no query, no trailing slash: CAS's service comparison."""
+    url = url.split("?", 1)[0].rstrip("/")
+    if "://" not in url:
+        return url
+    scheme, rest = url.split("://", 1)
+    host, _, path = rest.partition("/")
+    return f"{scheme.lower()}://{host.lower()}/{path}"
 
 
 def _path_of(url: str) -> str:

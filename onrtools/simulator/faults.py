@@ -33,6 +33,8 @@ class FaultConfig:
     match: list[str] = field(default_factory=list)  # "PUT /oppija", "/henkilo", "GET *"; [] = all
     session_expiry_after: int = 0  # a CAS session expires after N requests (0 = never)
     stall_imports: bool = False  # import jobs stop until POST /oppija/tuonti={id} restarts them
+    # the pace of ONR's one import queue (all institutions): milliseconds per 100-row chunk
+    import_chunk_ms: int = 0
     seed: int = 0
 
     @classmethod
@@ -57,7 +59,7 @@ class FaultConfig:
                 raise ValueError(f"{name} must be between 0 and 1, not {value}")
             setattr(self, name, value)
         for name in ("latency_ms", "error_next", "drop_before_next", "drop_after_next",
-                     "session_expiry_after", "seed"):
+                     "session_expiry_after", "seed", "import_chunk_ms"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
                 raise ValueError(f"{name} must be a non-negative integer, not {value!r}")
@@ -82,6 +84,8 @@ HELP: dict[str, str] = {
     "match": "'METHOD /path-prefix' patterns below the service root (default: all)",
     "session_expiry_after": "CAS sessions answer 401 after N requests",
     "stall_imports": "imports stop after their first chunk until restarted",
+    "import_chunk_ms": "milliseconds per 100-row chunk of the one import queue every "
+                       "institution shares (a long import holds the others back)",
     "seed": "seed of the fault draws",
 }
 

@@ -73,6 +73,7 @@ class SimContext:
         self.auth.settings.session_max_requests = config.session_expiry_after
         if hasattr(self.registry, "stall_imports"):
             self.registry.stall_imports = config.stall_imports
+            self.registry.import_chunk_s = config.import_chunk_ms / 1000
 
 
 def now_ms() -> int:
@@ -242,7 +243,7 @@ class Gateway:
             await self._login_redirect(scope, send)
             return
         try:
-            user = self.ctx.auth.validate_st(ticket)
+            user = self.ctx.auth.validate_st(ticket, base_url(scope) + SECURITY_CHECK_PATH)
         except AuthError:
             await send_json(send, 401, servlet_error(401, "Unauthorized", scope["path"]))
             return
@@ -276,7 +277,7 @@ class Gateway:
             ticket = _query(scope, "ticket")
         if ticket and (session is None or session.ticket != ticket):
             try:
-                user = auth.validate_st(ticket)
+                user = auth.validate_st(ticket, base_url(scope) + SECURITY_CHECK_PATH)
             except AuthError:
                 await send_json(send, 401, servlet_error(401, "Unauthorized", scope["path"]))
                 return None

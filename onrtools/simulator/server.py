@@ -31,6 +31,16 @@ log = logging.getLogger(__name__)
 
 DEFAULT_DB = Path("workspace") / "simulator.sqlite"
 IDENTIFICATION_MODES = ("immediate", "scheduled", "off")
+# How far the simulator behaves like which ONR (REST.md §1, environment table):
+# * default: identification right after each chunk; tests and the demo may put people into
+#   the simulated VTJ (Registry.add_vtj), so imports identify them at once;
+# * testi: as testi/untuva/hahtuva: identification off (oppijanumero stays empty until a person
+#   identifies), and the test VTJ knows only its fixed seed people (nothing can be added:
+#   /yleistunniste/hae with a made-up hetu answers 404).
+PROFILES: dict[str, dict[str, Any]] = {
+    "default": {"identification": "immediate", "vtj_fixed": False},
+    "testi": {"identification": "off", "vtj_fixed": True},
+}
 
 
 class AbortableH11(H11Protocol):
@@ -64,12 +74,13 @@ class SimulatorConfig:
     db_path: Path = DEFAULT_DB
     seed: int = 0
     population: int = 1000
-    identification: str = "immediate"
+    identification: str | None = None  # None: the profile's
     identification_interval: float = 10.0
     users_file: Path | None = None
     strict_caller_id: bool = False
     faults: FaultConfig = field(default_factory=FaultConfig)
     oid_node: int = 98
+    profile: str = "default"  # PROFILES; an explicit identification mode wins over its default
 
 
 class SimulatorServer:
@@ -91,11 +102,16 @@ class SimulatorServer:
         from onrtools.simulator.state import Registry  # the behaviour core (sim-core)
 
         c = self.config
+        if c.profile not in PROFILES:
+            raise ValueError(f"profile must be one of {sorted(PROFILES)}")
+        profile = PROFILES[c.profile]
+        c.identification = c.identification or profile["identification"]
         if c.identification not in IDENTIFICATION_MODES:
             raise ValueError(f"identification must be one of {IDENTIFICATION_MODES}")
         c.db_path.parent.mkdir(parents=True, exist_ok=True)
         self.registry = Registry(c.db_path, seed=c.seed, oid_node=c.oid_node,
                                  identification=c.identification)
+        self.registry.vtj_fixed = profile["vtj_fixed"]
         # seed a new (empty) store only: a restart must find exactly what it left
         if c.population > 0 and self.registry.admin_state()["persons"] == 0:
             started = time.perf_counter()
@@ -193,6 +209,8 @@ class SimulatorServer:
                 log.exception("simulator background job failed")
             if not busy:
                 self._stop.wait(0.05)
+            elif registry.import_chunk_s:  # the pace of the one shared import queue
+                self._stop.wait(registry.import_chunk_s)
 
 
 def _bind(host: str, port: int) -> socket.socket:
@@ -244,7 +262,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0, help="makes the population and ids reproducible")
     p.add_argument("--population", type=int, default=1000,
                    help="synthetic persons to create when the store holds no person yet")
-    p.add_argument("--identification", choices=IDENTIFICATION_MODES, default="immediate")
+    p.add_argument("--profile", choices=sorted(PROFILES), default="default",
+                   help="default: identification at once, VTJ open to test data; testi: as "
+                   "ONR's test environments (identification off, VTJ knows only its seed "
+                   "people)")
+    p.add_argument("--identification", choices=IDENTIFICATION_MODES, default=None,
+                   help="identification mode (default: the profile's)")
     p.add_argument("--identification-interval", type=float, default=10.0,
                    help="seconds between identification runs in scheduled mode")
     p.add_argument("--users", type=Path, default=None, help="users.toml (default: packaged)")
@@ -271,6 +294,7 @@ def main(argv: list[str] | None = None) -> int:
         population=args.population, identification=args.identification,
         identification_interval=args.identification_interval, users_file=args.users,
         strict_caller_id=args.strict_caller_id, faults=faults, oid_node=args.oid_node,
+        profile=args.profile,
     )
     SimulatorServer(config).serve_forever(announce=True)
     return 0

@@ -64,6 +64,10 @@ class Registry:
         )
         self._rows = tuonti.RowCache()
         self.stall_imports = False
+        # ONR runs every import of the instance on one thread, oldest first (one shared queue,
+        # process_next_chunk); the HTTP worker waits this long after each chunk
+        self.import_chunk_s = 0.0
+        self.vtj_fixed = False  # profile testi: the test VTJ knows only its seed people
         # ONR never resumes an interrupted tuonti by itself, also not after a restart (§1.1.5)
         conn.execute("UPDATE tuonti SET runnable = 0 WHERE kasiteltyja < kasiteltavia")
 
@@ -501,6 +505,9 @@ class Registry:
         """Put people into the simulated population register (tests, seeding)."""
         from . import vtj
 
+        if self.vtj_fixed:
+            raise ValueError("the testi profile's VTJ knows only its seed people: run the "
+                             "default profile to add people to it")
         with self._tx() as w:
             vtj.put(w, records)
 

@@ -43,12 +43,13 @@ class SimHandle:
     """A running simulator: its URL, database and controls."""
 
     def __init__(
-        self, workdir: Path, *, seed: int, population: int, identification: str,
+        self, workdir: Path, *, seed: int, population: int, identification: str | None,
         faults: dict[str, Any] | None, strict_caller_id: bool, subprocess: bool,
         db_path: Path | None = None, ready_timeout: float = 120.0,
-        identification_interval: float = 10.0,
+        identification_interval: float = 10.0, profile: str = "default",
     ) -> None:
         self.workdir = Path(workdir)
+        self.profile = profile
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.db_path = db_path or self.workdir / "simulator.sqlite"
         self.seed = seed
@@ -100,7 +101,7 @@ class SimHandle:
                 population=self.population, identification=self.identification,
                 identification_interval=self.identification_interval,
                 strict_caller_id=self.strict_caller_id,
-                faults=FaultConfig.from_dict(self.faults),
+                faults=FaultConfig.from_dict(self.faults), profile=self.profile,
             ))
             self._server.start()
         return self
@@ -167,9 +168,12 @@ class SimHandle:
         args = [
             sys.executable, "-m", "onrtools.cli", "simulator", "--port", str(self.port),
             "--db", str(self.db_path), "--seed", str(self.seed),
-            "--population", str(self.population), "--identification", self.identification,
+            "--population", str(self.population),
             "--identification-interval", str(self.identification_interval),
+            "--profile", self.profile,
         ]
+        if self.identification:
+            args += ["--identification", self.identification]
         if self.strict_caller_id:
             args.append("--strict-caller-id")
         args += fault_args(self.faults)
@@ -209,7 +213,8 @@ def fault_args(faults: dict[str, Any]) -> list[str]:
 
 @contextlib.contextmanager
 def running_simulator(
-    workdir: Path, *, seed: int = 1, population: int = 200, identification: str = "immediate",
+    workdir: Path, *, seed: int = 1, population: int = 200,
+    identification: str | None = None, profile: str = "default",
     faults: dict[str, Any] | None = None, strict_caller_id: bool = False,
     subprocess: bool = False, ready_timeout: float = 120.0,
     identification_interval: float = 10.0,
@@ -222,6 +227,7 @@ def running_simulator(
         workdir, seed=seed, population=population, identification=identification,
         faults=faults, strict_caller_id=strict_caller_id, subprocess=subprocess,
         ready_timeout=ready_timeout, identification_interval=identification_interval,
+        profile=profile,
     )
     handle.start()
     try:

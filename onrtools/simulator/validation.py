@@ -211,17 +211,24 @@ def existence_problems(p: Problems, base: str, h: Any) -> None:
             "Invalid pattern. Must contain an alphabetic character",
             k,
         )
-    elif isinstance(h.get("etunimet"), str) and not names.kutsumanimi_valid_single(
-        k, h["etunimet"]
-    ):
-        p.add(
-            base or "henkilo", "ValidateKutsumanimi", "Nick name must be one of the first names", k
-        )
+    # @AssertTrue isNicknameOk(): a getter, so its own field error (false for a missing name)
+    etunimet = h.get("etunimet")
+    if not (isinstance(k, str) and isinstance(etunimet, str)
+            and k.lower() in _first_names(etunimet)):
+        p.add(f"{prefix}nicknameOk", "AssertTrue", "Nick name must be one of the first names",
+              False)
     hetu = h.get("hetu")
     if not hetu:
         p.add(f"{prefix}hetu", "NotEmpty", "Cannot be empty", hetu)
     elif not hetu_valid(hetu):
         p.add(f"{prefix}hetu", "ValidateHetu", "invalid.hetu", hetu)
+
+
+def _first_names(etunimet: str) -> set[str]:
+    """``HenkiloExistenceCheckDto.splitEtunimet``: lower-cased names split on ``\\s``, plus
+    the parts of hyphenated ones (Java's split drops trailing empty strings only)."""
+    parts = names._java_split(etunimet.lower(), r"\s")
+    return set(parts) | {piece for part in parts if "-" in part for piece in part.split("-")}
 
 
 def validate_existence(body: Any) -> dict[str, Any]:

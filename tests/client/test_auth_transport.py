@@ -57,14 +57,51 @@ def test_stale_tgt_is_replaced(fake: FakeOnr, client: OnrClient) -> None:
     assert fake.tgt_requests == 2
 
 
-def test_persistent_401_is_an_auth_error_that_mentions_rights(
+def test_persistent_401_on_an_older_session_relogs_in_once_then_names_the_right(
     fake: FakeOnr, client: OnrClient
 ) -> None:
+    client.tuontikooste()  # the session works
     fake.faults = [status(401), status(401)]
-    with pytest.raises(AuthError, match="rights") as err:
+    with pytest.raises(AuthError, match="OPPIJOIDENTUONTI") as err:
         client.tuontikooste()
     assert client.http.auth.logins == 2  # type: ignore[union-attr]  # exactly one re-login
     assert PASSWORD not in str(err.value)
+
+
+def test_401_right_after_a_fresh_login_names_the_missing_right_without_another_login(
+    fake: FakeOnr, client: OnrClient
+) -> None:
+    """ONR answers a missing right with 401 (never 403): a session opened for this very call
+    that is refused is not expired, and logging in again would only repeat the refusal."""
+    fake.deny_tuontidata = True
+    with pytest.raises(AuthError, match="APP_OPPIJANUMEROREKISTERI_TUONTIDATA_READ") as err:
+        client.tuontidata(7)
+    auth = client.http.auth
+    assert auth.logins == 1 and fake.st_requests == 1  # type: ignore[union-attr]
+    assert "GET /oppija/tuontidata/{id}" in str(err.value) and PASSWORD not in str(err.value)
+    client.tuontikooste()  # the session itself is fine
+    with pytest.raises(AuthError, match="TUONTIDATA_READ"):
+        client.tuontidata(8)  # refused before on this session: no new login either
+    assert auth.logins == 1 and fake.st_requests == 1  # type: ignore[union-attr]
+    fake.expire_sessions()
+    client.tuontikooste()  # a real expiry still logs in again
+    assert auth.logins == 2  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(("method", "template", "right"), [
+    ("PUT", "/oppija", "OPPIJOIDENTUONTI"),
+    ("GET", "/oppija/tuonti={id}/perustiedot", "OPPIJOIDENTUONTI"),
+    ("PUT", "/yleistunniste", "YLEISTUNNISTE_LUONTI"),
+    ("POST", "/yleistunniste/hae", "YLEISTUNNISTE_LUONTI"),
+    ("GET", "/oppija/tuontidata/{id}", "TUONTIDATA_READ"),
+    ("POST", "/henkilo/{oid}/forcelink", "YKSILOINNIN_PURKU"),
+    ("DELETE", "/henkilo/{oid}/unlink/{oid}", "_REKISTERINPITAJA"),
+    ("POST", "/henkilo/henkiloPerustietosByHenkiloOidList", "HENKILON_RU"),
+])
+def test_likely_right_per_call(method: str, template: str, right: str) -> None:
+    from onrtools.auth import likely_right
+
+    assert right in likely_right(method, template)
 
 
 def test_bad_credentials(fake: FakeOnr, settings: Settings) -> None:
@@ -235,3 +272,128 @@ def test_ticket_check_refused_for_good_is_an_auth_error_without_retries() -> Non
         with pytest.raises(AuthError) as err:
             client.get("http://x/oppijanumerorekisteri-service/henkilo/1")
     assert calls["n"] == 1 and "pw-secret" not in str(err.value) and "ST-1" not in str(err.value)
+
+
+@pytest.mark.parametrize("message", [
+    # Jackson echoes the unreadable value; a lower-case hetu is still a hetu
+    'JSON parse error: Cannot deserialize value of type `java.time.LocalDate` from String '
+    '"Zyxwvu 010190-901r": Failed to deserialize',
+    # the database echoes the duplicate key
+    "could not execute statement; Key (passinumero)=(ZYXWVU-123) already exists",
+    # a hetu straddling the old 300-character cut
+    "x" * 295 + " rejected value [010190-901R]; codes [ValidateHetu]",
+    # Spring's bean-validation text: signature, then every rejected value
+    "Validation failed for argument [0] in public java.lang.String fi.X.create(fi.Y) with 2 "
+    "errors: [Field error in object 'y' on field 'henkilot[0].henkilo.etunimet': rejected value "
+    "[Zyxwvu]; codes [Pattern.y.henkilot[0].henkilo.etunimet,Pattern]; arguments [org.spring"
+    "framework.context.support.DefaultMessageSourceResolvable: codes [y.henkilot[0].henkilo."
+    "etunimet]; arguments []; default message [henkilot[0].henkilo.etunimet]]; default message "
+    "[Invalid pattern]] [Field error in object 'y' on field 'henkilot[1].henkilo.hetu': rejected "
+    "value [010190-901R]; codes [ValidateHetu]; arguments []; default message [invalid.hetu]] ",
+])
+def test_onr_error_text_is_masked_before_it_is_kept(message: str) -> None:
+    from onrtools.transport import error_detail
+
+    response = httpx.Response(400, json={"timestamp": 1, "status": 400, "error": "Bad Request",
+                                         "exception": "x", "message": message, "path": "/p"})
+    detail = error_detail(response)
+    assert detail
+    for secret in ("010190-901", "010190-90", "Zyxwvu", "ZYXWVU"):
+        assert secret.lower() not in detail.lower(), (secret, detail)
+    err = ApiError(400, "PUT", "/oppija", message)  # built by hand: masked all the same
+    assert "010190-901" not in str(err) and "Zyxwvu" not in str(err)
+
+
+def test_bean_validation_text_keeps_field_and_rule() -> None:
+    from onrtools.errors import mask_registry_text
+
+    text = ("Validation failed for argument [0] in public X fi.C.create(fi.D): [Field error in "
+            "object 'd' on field 'henkilot[0].henkilo.hetu': rejected value [010190-901R]; codes "
+            "[ValidateHetu.d.henkilot[0].henkilo.hetu,ValidateHetu]; arguments [r: codes [d.h]; "
+            "arguments []; default message [henkilot[0].henkilo.hetu]]; default message "
+            "[invalid.hetu]] ")
+    assert mask_registry_text(text) == (
+        "bean validation failed (1 errors): henkilot[0].henkilo.hetu: ValidateHetu (invalid.hetu)")
+
+
+def test_http_logs_keep_working_and_hold_no_ticket(caplog: pytest.LogCaptureFixture) -> None:
+    """The redaction filter once turned httpx's ``%d`` argument into text: every log line
+    failed to format. Child loggers (httpcore.http11) log headers with the TGT at DEBUG."""
+    import logging
+
+    from onrtools.transport import install_log_redaction
+
+    install_log_redaction()
+    caplog.set_level(logging.DEBUG)
+    logging.getLogger("httpx").info('HTTP Request: %s %s "%s %d %s"', "GET",
+                                    "http://h/x?ticket=ST-123-abc", "HTTP/1.1", 200, "OK")
+    logging.getLogger("httpcore.http11").debug(
+        "receive_response_headers.complete return_value=%r",
+        (b"HTTP/1.1", 201, [(b"location", b"http://h/cas/v1/tickets/TGT-99-secret")]))
+    assert 'GET http://h/x?ticket=*** "HTTP/1.1 200 OK"' in caplog.text
+    assert "TGT-99" not in caplog.text and "ST-123" not in caplog.text
+
+
+def test_long_reads_get_their_own_settable_timeout(fake: FakeOnr, settings: Settings) -> None:
+    """A 10,000-entry feed page, a 5,000-row result or a duplicate search outlasts the 30 s
+    meant for ordinary calls; they are sent with ``long_timeout``, the rest with ``timeout``."""
+    slow = settings.model_copy(update={"timeout": 7.0, "long_timeout": 240.0})
+    seen: dict[str, float] = {}
+    handle = fake.handle
+
+    def record(request: httpx.Request) -> httpx.Response:
+        key = f"{request.method} {request.url.path.removeprefix(SERVICE)}"
+        seen[key] = request.extensions.get("timeout", {}).get("read")
+        return handle(request)
+
+    with OnrClient.from_settings(slow, transport=httpx.MockTransport(record)) as c:
+        tuonti = c.put_oppija({"henkilot": [{"tunniste": "a", "henkilo": {"oid": "x"}}]})
+        c.get_perustiedot(tuonti.id)
+        c.get_tuonti_results(tuonti.id)
+        c.muuttuneet_lean(count=10_000)
+        c.tuontikooste()
+        assert c.long_timeout == 240.0
+        c.long_timeout = 600.0  # settable per client
+        c.tuontidata(tuonti.id)
+    reads = seen
+    assert reads["PUT /oppija"] == 7.0 and reads["GET /oppija/tuontikooste"] == 7.0
+    assert reads[f"GET /oppija/tuonti={tuonti.id}/perustiedot"] == 7.0
+    assert reads[f"GET /oppija/tuonti={tuonti.id}"] == 240.0
+    assert reads["GET /oppija/muuttuneet"] == 240.0
+    assert reads[f"GET /oppija/tuontidata/{tuonti.id}"] == 600.0
+
+
+def test_long_timeout_from_the_environment() -> None:
+    s = Settings.from_env(environ={"ONR_LONG_TIMEOUT": "300", "ONR_CALLER_ID": "c"},
+                          env_files=())
+    assert s.long_timeout == 300.0 and s.timeout == 30.0
+
+
+def test_oauth2_401_with_a_fresh_token_names_the_right_without_another_token() -> None:
+    tokens: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/oauth2/token":
+            tokens.append(f"tok{len(tokens)}")
+            return httpx.Response(200, json={"access_token": tokens[-1], "expires_in": 600})
+        if request.url.path.endswith("/yleistunniste/hae"):
+            return httpx.Response(401)  # the token is fine; the right is missing
+        if request.url.path.endswith("/oppija/tuontikooste"):
+            return httpx.Response(401, headers={"WWW-Authenticate":
+                                                'Bearer error="invalid_token"'})
+        return httpx.Response(200, json={"content": []})
+
+    auth = OAuth2Auth(token_url=BASE + "/oauth2/token", client_id="kk", client_secret="sec",
+                      caller_id="cid")
+    http = httpx.Client(base_url=BASE + SERVICE, auth=auth,
+                        transport=httpx.MockTransport(handler))
+    c = OnrClient(http, retry=RetryPolicy(sleep=lambda s: None))
+    with pytest.raises(AuthError, match="APP_OPPIJANUMEROREKISTERI_YLEISTUNNISTE_LUONTI"):
+        c.yleistunniste_hae(hetu="010190-901R", etunimet="A", kutsumanimi="A", sukunimi="B")
+    assert tokens == ["tok0"]
+    with pytest.raises(AuthError, match="YLEISTUNNISTE_LUONTI"):  # refused before: no refetch
+        c.yleistunniste_hae(hetu="010190-901R", etunimet="A", kutsumanimi="A", sukunimi="B")
+    assert tokens == ["tok0"]
+    with pytest.raises(AuthError, match="invalid_token"):  # an old token: one refetch first
+        c.tuontikooste()
+    assert tokens == ["tok0", "tok1"]

@@ -230,3 +230,119 @@ def test_flat_rows_become_onr_rows() -> None:
                              "sukunimi": "Testinen"}
     shaped = {"tunniste": "x", "henkilo": {"oid": "1.2.3", "hetu": None, "etunimet": "A"}}
     assert prepare_rows([shaped])[0]["henkilo"] == {"oid": "1.2.3", "etunimet": "A"}
+
+
+def test_existence_rules_of_yleistunniste_rows() -> None:
+    from onrtools.validation import existence_check_problems
+
+    ok = {"hetu": "010190-901R", "etunimet": "Anna-Liisa Milla", "kutsumanimi": "liisa",
+          "sukunimi": "Testinen"}
+    assert existence_check_problems({**ok, "hetu": "010190-901X"}) == [("hetu", "invalid.hetu")]
+    assert existence_check_problems(ok) == []
+    assert existence_check_problems({**ok, "kutsumanimi": "ANNA-LIISA"}) == []
+    assert existence_check_problems({**ok, "kutsumanimi": "Anna Liisa"}) == [
+        ("kutsumanimi", "kutsumanimi.single.word")]
+    assert existence_check_problems({**ok, "kutsumanimi": "Mil"}) == [
+        ("kutsumanimi", "kutsumanimi.not.a.first.name")]
+    assert existence_check_problems({**ok, "etunimet": " Anna"}) == [
+        ("etunimet", "invalid.name.format"), ("kutsumanimi", "kutsumanimi.not.a.first.name")]
+    assert existence_check_problems({k: v for k, v in ok.items() if k != "hetu"}) == [
+        ("hetu", "hetu.required")]
+
+
+def test_import_queued_behind_a_moving_one_is_not_restarted(fake: FakeOnr,
+                                                            client: OnrClient) -> None:
+    """ONR runs all imports of an instance on one thread: ours waits while the one ahead of
+    it (another institution's) is processed; restarting ours would only queue another job."""
+    ahead = client.put_oppija({"henkilot": [{"tunniste": f"o{i}", "henkilo": {"oid": "x"}}
+                                            for i in range(1000)]})
+    fake.stall = True  # ours shows no progress ...
+    ours = client.put_oppija({"henkilot": [{"tunniste": "a", "henkilo": {"oid": "x"}}]})
+    fake.stall = False
+    progress = fake.progress
+
+    def queue(tid: int) -> dict[str, Any]:  # ... until the one ahead is done
+        if fake.tuontis[ahead.id]["done"] >= 1000:
+            fake.tuontis[ours.id]["stalled"] = False
+        return progress(tid)
+
+    fake.progress = queue  # type: ignore[method-assign]
+    looks: list[dict[int, int]] = []
+    ticks = iter(range(10_000))  # one "second" per clock read: the wait outlasts the timeout
+    status_ = wait_for_tuonti(client, ours.id, interval=0, sleep=lambda s: None, stall_polls=2,
+                              on_queued=looks.append, timeout=8,
+                              clock=lambda: float(next(ticks)))
+    assert status_.kasitelty and fake.restarts == 0
+    assert len(looks) >= 5 and all(set(a) == {ahead.id} for a in looks[:-1])
+    assert looks[-1] == {}  # the one ahead finished: ours got its turn, still no restart
+
+
+class _Scripted:
+    """An import that never moves, with a scripted queue ahead: what wait_for_tuonti asks."""
+
+    def __init__(self, ahead: list[dict[int, int]]) -> None:
+        self.ahead = ahead  # the queue ahead, the same at every look
+        self.polls = 0
+        self.restart_polls: list[int] = []
+
+    def get_perustiedot(self, tuonti_id: int, api: str = "oppija") -> Any:
+        from onrtools.models import TuontiPerustiedot
+
+        self.polls += 1
+        return TuontiPerustiedot(id=tuonti_id, kasiteltavia=100, kasiteltyja=0, kasitelty=False)
+
+    def find_perustiedot(self, tuonti_id: int, api: str = "oppija") -> Any:
+        from onrtools.models import TuontiPerustiedot
+
+        queue = self.ahead[0]
+        if tuonti_id not in queue:
+            return None
+        return TuontiPerustiedot(id=tuonti_id, kasiteltavia=1000, kasiteltyja=queue[tuonti_id],
+                                 kasitelty=False)
+
+    def restart_tuonti(self, tuonti_id: int, api: str = "oppija") -> Any:
+        self.restart_polls.append(self.polls)
+
+
+def test_stalled_import_with_nothing_moving_ahead_is_restarted_with_backoff_and_a_cap() -> None:
+    client = _Scripted([{}])  # nothing ahead
+    with pytest.raises(TuontiTimeout, match="no progress after 3 restarts") as err:
+        wait_for_tuonti(client, 51, interval=0, sleep=lambda s: None, stall_polls=2,  # type: ignore[arg-type]
+                        queue_window=3)
+    # restarts after 2, then 4, then 8 more polls without progress; the fourth stall gives up
+    assert client.restart_polls == [3, 7, 15]
+    assert err.value.tuonti_id == 51
+
+
+def test_stalled_imports_ahead_do_not_hold_a_restart_back() -> None:
+    """An import ahead that does not move either (a dead job) is no queue: one more look to
+    be sure, then the restart."""
+    client = _Scripted([{50: 300}])
+    with pytest.raises(TuontiTimeout):
+        wait_for_tuonti(client, 51, interval=0, sleep=lambda s: None, stall_polls=2,  # type: ignore[arg-type]
+                        queue_window=3, max_restarts=1)
+    assert client.restart_polls == [5]  # the first look sees 50 waiting, the second unmoved
+
+
+def test_unreadable_candidate_queued_behind_another_import_is_not_restarted(
+    fake: FakeOnr, client: OnrClient, tmp_path: Path,
+) -> None:
+    """Resolving an open PUT: the candidate's rows stay unreadable while it waits behind an
+    earlier import; it is waited for, not restarted (which would queue another job)."""
+    ahead = client.put_oppija({"henkilot": [{"tunniste": f"o{i}", "henkilo": {"oid": "x"}}
+                                            for i in range(300)]})
+    fake.deny_tuontidata = True
+    fake.stall = True
+    progress = fake.progress
+
+    def queue(tid: int) -> dict[str, Any]:
+        if fake.tuontis[ahead.id]["done"] >= 300:
+            for other in fake.tuontis.values():
+                other["stalled"] = False
+        return progress(tid)
+
+    fake.progress = queue  # type: ignore[method-assign]
+    fake.faults = [process_then(fake, httpx.ReadTimeout)]
+    out = run(client, rows(100), tmp_path)
+    assert fake.restarts == 0 and len(fake.tuontis) == 2  # neither restarted nor resent
+    assert len(out.results) == 100 and out.batches[0]["resolved"]

@@ -237,3 +237,155 @@ def test_oauth2_client_credentials(simulator: SimHandle) -> None:
     with OnrClient.from_settings(bad) as c, pytest.raises(AuthError) as err:
         c.tuontikooste()
     assert "wrong" not in str(err.value)
+
+
+def test_yleistunniste_batch_with_bad_rows_sends_the_others(simulator: SimHandle,
+                                                            tmp_path: Path) -> None:
+    """ONR answers 400 to a whole PUT /yleistunniste for one bad row: the client checks each
+    row by HenkiloExistenceCheckDto's rules first, lists the refused ones and sends the rest."""
+    rows = register(6, seed=41, prefix="ytbad", foreign_share=0)
+    rows[1]["kutsumanimi"] = rows[1]["etunimet"] + " Toinen"  # two words
+    rows[3].pop("hetu")  # hetu is required here
+    rows[4]["sukunimi"] = "Väli  Lyönti"  # double space
+    before = state(simulator)
+    with client_for(simulator) as c:
+        out = run_import(c, rows, tmp_path, api="yleistunniste")
+    assert sorted(out.results["tunniste"]) == ["ytbad-0", "ytbad-2", "ytbad-5"]
+    assert [(r["tunniste"], r["field"], r["code"]) for r in out.refused] == [
+        ("ytbad-1", "kutsumanimi", "kutsumanimi.single.word"),
+        ("ytbad-3", "hetu", "hetu.required"),
+        ("ytbad-4", "sukunimi", "invalid.name.format"),
+    ]
+    assert out.summary()["refused"] == 3
+    assert state(simulator)["tuontis"] - before["tuontis"] == 1  # one PUT, accepted
+
+
+def test_onr_400_echoing_hetus_and_names_reaches_no_output(
+    simulator: SimHandle, tmp_path: Path, caplog: pytest.LogCaptureFixture,
+) -> None:
+    """ONR's bean-validation 400 echoes every rejected value (hetus, names) in its message;
+    the ApiError, the logs, the call record and the evidence ledger must hold none of them."""
+    import logging
+
+    from onrtools.errors import ApiError
+    from onrtools.evidence import EvidenceRecorder
+    from onrtools.pipeline import _error_text
+
+    caplog.set_level(logging.DEBUG)
+    good = register(1, seed=43, prefix="echo", foreign_share=0)[0]
+    bad_hetu = good["hetu"][:-1] + ("X" if good["hetu"][-1] != "X" else "Y")
+    rows = [  # sent without the client's own check, as an older client would
+        {"tunniste": "echo-0", "henkilo": {"hetu": good["hetu"], "etunimet": "Zyxwvu",
+                                           "kutsumanimi": "Zyxwvu Qwerty", "sukunimi": "Plokij"}},
+        {"tunniste": "echo-1", "henkilo": {"hetu": bad_hetu, "etunimet": "Mnbvcx",
+                                           "kutsumanimi": "Mnbvcx", "sukunimi": "Lkjhgf"}},
+    ]
+    with client_for(simulator) as c:
+        raw = c.http.put("/yleistunniste", json={"henkilot": rows})  # what ONR really answers
+        echoed = raw.json()["message"]
+        assert raw.status_code == 400 and "fieldErrors" not in raw.json()
+        assert bad_hetu in echoed and "Zyxwvu Qwerty" in echoed
+        with pytest.raises(ApiError) as caught:
+            c.put_yleistunniste({"henkilot": rows})
+        calls = c.recorder.summary()
+    exc = caught.value
+    assert exc.status == 400
+    assert "henkilot[1].henkilo.hetu: ValidateHetu" in str(exc.detail)  # still says what is wrong
+    with EvidenceRecorder.for_run("echo", tmp_path / "ws") as evidence:
+        evidence.add_api_calls(calls)
+        evidence.event("import_failed", reason=_error_text(exc))
+        evidence.finish("failed", error=_error_text(exc))
+    ledger_text = "".join(p.read_text(encoding="utf-8", errors="replace")
+                          for p in (tmp_path / "ws").rglob("*") if p.is_file())
+    outputs = {"ApiError": f"{exc} {exc.detail!r} {exc.args!r}", "logs": caplog.text,
+               "calls": json.dumps(calls), "ledger": ledger_text}
+    for where, text in outputs.items():
+        for secret in (good["hetu"], bad_hetu, "Zyxwvu", "Qwerty", "Mnbvcx", "Lkjhgf", "Plokij"):
+            assert secret.lower() not in text.lower(), f"{secret} in {where}"
+    assert "nicknameOk: AssertTrue" in str(exc)
+
+
+def test_long_import_of_another_institution_ahead_does_not_trigger_a_restart(
+    fresh_simulator: Callable[..., SimHandle], tmp_path: Path,
+) -> None:
+    """One import queue for the whole instance: kk2's long import is processed first, ours
+    shows no progress meanwhile, and the client waits instead of restarting it."""
+    sim = fresh_simulator(population=20, seed=5)
+    sim.admin("PUT", "/__admin/faults", json={"import_chunk_ms": 40})  # 100 rows per 40 ms
+    used: set[str] = set()
+    with client_for(sim, "palvelu-kk2") as other:
+        long = other.put_oppija({"henkilot": [
+            {"tunniste": r["tunniste"], "henkilo": {
+                "hetu": r["hetu"], "etunimet": r["etunimet"], "kutsumanimi": r["kutsumanimi"],
+                "sukunimi": r["sukunimi"], "kansalaisuus": [{"koodi": "246"}]}}
+            for r in register(3000, seed=44, prefix="kk2", foreign_share=0, used=used)]})
+    with client_for(sim) as c:
+        out = run_import(c, register(50, seed=45, prefix="q", used=used), tmp_path,
+                         stall_polls=2)
+        assert c.get_perustiedot(long.id).kasitelty
+        restarts = [r for r in sim.admin("GET", "/requests?limit=1000")["requests"]
+                    if r.get("method") == "POST" and "tuonti=" in str(r.get("path"))]
+    assert len(out.results) == 50 and out.summary()["restarts"] == 0 and restarts == []
+    assert out.tuonti_ids[0] > long.id
+
+
+@pytest.mark.parametrize("profile", ["default", "testi"])
+def test_profile_testi_behaves_as_onrs_test_environments(
+    fresh_simulator: Callable[..., SimHandle], tmp_path: Path, profile: str,
+) -> None:
+    """testi: identification off (no oppijanumero until a person identifies) and the test VTJ
+    knows only its seed people; the default identifies at once and takes test people."""
+    from onrtools.errors import NotFound
+
+    sim = fresh_simulator(population=60, seed=8, profile=profile)
+    known = sim.registry.sample_vtj_people(2, rng_seed=1)  # seed people VTJ knows, ONR not
+    rows = [{"tunniste": f"vtj-{i}", "hetu": p["hetu"], "etunimet": p["etunimet"],
+             "kutsumanimi": p["kutsumanimi"], "sukunimi": p["sukunimi"], "kansalaisuus": "246"}
+            for i, p in enumerate(known[:1])]
+    made_up = register(1, seed=46, prefix="made-up", foreign_share=0)[0]
+    with client_for(sim) as c:
+        out = run_import(c, rows, tmp_path)
+        found = c.yleistunniste_hae(hetu=known[1]["hetu"], etunimet=known[1]["etunimet"],
+                                    kutsumanimi=known[1]["etunimet"].split()[0],
+                                    sukunimi=known[1]["sukunimi"])
+        assert found.oid
+        with pytest.raises(NotFound):  # the VTJ does not know a made-up hetu
+            c.yleistunniste_hae(hetu=made_up["hetu"], etunimet=made_up["etunimet"],
+                                kutsumanimi=made_up["kutsumanimi"],
+                                sukunimi=made_up["sukunimi"])
+    identified = out.results["oppijanumero"].notna().all()
+    if profile == "testi":
+        assert not identified  # identification is off
+        with pytest.raises(ValueError, match="seed people"):
+            sim.registry.add_vtj([{"hetu": made_up["hetu"], "etunimet": "A", "sukunimi": "B"}])
+    else:
+        assert identified
+        sim.registry.add_vtj([{"hetu": made_up["hetu"], "etunimet": made_up["etunimet"],
+                               "kutsumanimi": made_up["kutsumanimi"],
+                               "sukunimi": made_up["sukunimi"]}])
+
+
+def test_onr_import_api_yleistunniste_lists_refused_rows_and_sends_the_rest(
+    simulator: SimHandle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from onrtools.batch_import import main
+
+    rows = register(4, seed=47, prefix="cli-yt", foreign_share=0)
+    rows[2]["kutsumanimi"] = "Ei Etunimi"
+    path = tmp_path / "rows.json"
+    path.write_text(json.dumps(rows), encoding="utf-8")
+    monkeypatch.chdir(tmp_path)  # no .env from the repository
+    for key in [k for k in os.environ if k.startswith("ONR_")]:
+        monkeypatch.delenv(key)
+    monkeypatch.setenv("ONR_BASE_URL", simulator.base_url)
+    monkeypatch.setenv("ONR_CALLER_ID", CALLER)
+    code = main([str(path), "--api", "yleistunniste", "--workspace", str(tmp_path / "ws"),
+                 "--interval", "0.05", "--no-progress"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    summary = json.loads(out.strip().splitlines()[-1])
+    assert summary["api"] == "yleistunniste" and summary["results"] == 3
+    assert summary["refused"] == 1
+    assert "refused row 3 (tunniste cli-yt-2): kutsumanimi: kutsumanimi.single.word" in err
+    assert rows[2]["hetu"] not in err + out and "Ei Etunimi" not in err + out

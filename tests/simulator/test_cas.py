@@ -167,3 +167,19 @@ def test_strict_caller_id(fresh_simulator):
     for entry in everything:  # no query strings, tickets or TGTs kept
         assert "?" not in entry["path"] and "TGT-" not in entry["path"]
         assert "ST-" not in entry["path"]
+
+
+def test_ticket_for_the_same_path_on_another_host_is_refused(client, simulator):
+    """CAS compares the whole service URL: a client configured with the wrong environment's
+    host gets tickets that ONR refuses; comparing the path alone let it pass locally."""
+    granted = tgt(client)
+    port = simulator.base_url.rsplit(":", 1)[1]
+    for wrong in (f"http://localhost:{port}{CHECK}",  # same server, other host name
+                  f"https://127.0.0.1:{port}{CHECK}",  # other scheme
+                  f"http://virkailija.testiopintopolku.fi{CHECK}"):
+        st = client.post(granted.headers["location"], data={"service": wrong}).text
+        assert client.get(CHECK, params={"ticket": st}).status_code == 401, wrong
+    right = client.post(granted.headers["location"],
+                        data={"service": simulator.base_url.upper().replace("HTTP://", "http://")
+                              + CHECK}).text
+    assert client.get(CHECK, params={"ticket": right}).status_code == 302  # host case ignored

@@ -75,17 +75,38 @@ def test_missing_role_is_401_not_403(kk1):
     assert set(response.json()) == SERVLET
 
 
-def test_validation_errors_carry_field_errors(kk1):
+def test_bean_validation_400_has_onrs_real_shape_with_values_in_the_message(kk1):
+    """ONR's GlobalExceptionHandler answers a failed @Valid with the standard body only: no
+    fieldErrors; the message is Spring's, starting with the handler signature and echoing the
+    rejected values (hetus included)."""
     body = {"henkilot": [{"tunniste": "x", "henkilo": {
         "hetu": "010101-900S", "etunimet": "", "kutsumanimi": "A", "sukunimi": "B",
         "kansalaisuus": [{"koodi": "246"}]}}]}
     response = kk1.put(SERVICE + "/oppija", json=body)
     assert response.status_code == 400
     answer = response.json()
+    assert set(answer) == STANDARD
+    assert answer["exception"] == "org.springframework.web.bind.MethodArgumentNotValidException"
+    message = answer["message"]
+    assert message.startswith(
+        "Validation failed for argument [0] in public fi.vm.sade.oppijanumerorekisteri.dto."
+        "OppijaTuontiPerustiedotReadDto fi.vm.sade.oppijanumerorekisteri.controllers."
+        "OppijaController.create(fi.vm.sade.oppijanumerorekisteri.dto.OppijaTuontiCreateDto) "
+        "with 2 errors: [Field error in object 'oppijaTuontiCreateDto' on field '")
+    assert "on field 'henkilot[0].henkilo.etunimet': rejected value []" in message
+    assert "on field 'henkilot[0].henkilo.hetu': rejected value [010101-900S]" in message
+
+
+def test_service_validation_400_keeps_field_errors(kk1):
+    """UnprocessableEntityException (code sets, hetu for Finns) still carries the lists."""
+    body = {"henkilot": [{"tunniste": "x", "henkilo": {
+        "etunimet": "A", "kutsumanimi": "A", "sukunimi": "B", "passinumero": "P1",
+        "kansalaisuus": [{"koodi": "246"}]}}]}
+    response = kk1.put(SERVICE + "/oppija", json=body)
+    assert response.status_code == 400
+    answer = response.json()
     assert STANDARD <= set(answer)
-    fields = {e["field"] for e in answer["fieldErrors"]}
-    assert "henkilot[0].henkilo.etunimet" in fields
-    assert "henkilot[0].henkilo.hetu" in fields
+    assert [e["code"] for e in answer["fieldErrors"]] == ["hetu.required.for.finnish"]
     assert isinstance(answer["globalErrors"], list)
 
 
