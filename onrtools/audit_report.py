@@ -51,9 +51,9 @@ class AuditStep:
         }})
 
     def compare(self) -> pd.DataFrame:
-        from onrtools.kpi import compare_last
+        from onrtools.kpi import compare_in_words
 
-        return compare_last(self.trend)
+        return compare_in_words(self.trend)
 
     def plot_trends(self) -> Any:
         from onrtools.kpi import plot_trends

@@ -50,6 +50,7 @@ import json
 import math
 import os
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -59,7 +60,7 @@ import pandas as pd
 from filelock import FileLock
 from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, MaxNLocator
+from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
 from onrtools.evidence import read_manifests
 from onrtools.figures import ReportFigure
@@ -83,19 +84,48 @@ OPEN_CATEGORIES: tuple[str, ...] = (
 )
 OPEN_DECISIONS = frozenset({"", "unsure", "review", "open", "none", "nan"})
 
-# the KPIs the report plots and compares; True = higher is better
-HEADLINE: dict[str, bool] = {
-    "share_with_oppijanumero": True,
-    "unidentified_open": False,
-    "hetuless_open": False,
-    "unidentified_oldest_days": False,
-    "conflicts": False,
-    "duplicates_open": False,
-    "duplicates_decided": True,
-    "validation_errors": False,
-    "import_to_identification_hours_median": False,
-    "change_feed_lag_hours_median": False,
+@dataclass(frozen=True)
+class KpiSpec:
+    """How a KPI reads: its label, unit and format, which way is better, and how large a change
+    must be before the report calls it better or worse (smaller ones are "unchanged")."""
+
+    label: str
+    unit: str
+    higher_is_better: bool
+    tolerance: float = 0.0  # in the stored unit (a share: 0.001 = 0.1 percentage points)
+    kind: str = "count"  # count | percent | days | hours
+
+    def format(self, value: float, *, signed: bool = False) -> str:
+        """``96.8 %``, ``12 people``, ``30.0 days``; ``+0.4 pp`` for a change of a share."""
+        if value != value:  # NaN
+            return "–"
+        sign = "+" if signed and value > 0 else ""
+        if self.kind == "percent":
+            return f"{sign}{value * 100:.1f} {'pp' if signed else '%'}"
+        if self.kind in ("days", "hours"):
+            return f"{sign}{value:,.1f} {self.unit}"
+        return f"{sign}{value:,.0f} {self.unit}"
+
+
+# the KPIs the report plots and compares, in the report's order
+KPIS: dict[str, KpiSpec] = {
+    "share_with_oppijanumero": KpiSpec("People with an oppijanumero", "%", True, 0.001,
+                                       "percent"),
+    "unidentified_open": KpiSpec("Awaiting manual identification", "people", False),
+    "hetuless_open": KpiSpec("… of them without a hetu", "people", False),
+    "unidentified_oldest_days": KpiSpec("Longest wait for identification", "days", False, 1.0,
+                                        "days"),
+    "conflicts": KpiSpec("Rows in conflict with ONR", "rows", False),
+    "duplicates_open": KpiSpec("Suspected duplicates to review", "pairs", False),
+    "duplicates_decided": KpiSpec("Duplicate pairs decided", "pairs", True),
+    "validation_errors": KpiSpec("Validation errors", "problems", False),
+    "import_to_identification_hours_median": KpiSpec(
+        "Import to identification (median)", "hours", False, 1.0, "hours"),
+    "change_feed_lag_hours_median": KpiSpec("Change-feed lag (median)", "hours", False, 1.0,
+                                            "hours"),
 }
+# True = higher is better (kept for callers that only need the direction)
+HEADLINE: dict[str, bool] = {name: spec.higher_is_better for name, spec in KPIS.items()}
 AGE_BANDS: tuple[float, ...] = (0, 7, 30, 90, math.inf)
 
 
@@ -427,7 +457,8 @@ def compare_last(frame: pd.DataFrame, kpis: Sequence[str] | None = None) -> pd.D
     """This run (the last row) against the previous one, per KPI.
 
     Columns: ``previous``, ``this_run``, ``change`` and ``verdict`` (``better``, ``worse``,
-    ``same`` or ``n/a``), indexed by KPI; a single run gives NaN for ``previous``.
+    ``same`` or ``n/a``), indexed by KPI; a single run gives NaN for ``previous``. A change
+    within the KPI's tolerance (:data:`KPIS`) is ``same``.
     """
     names = list(kpis) if kpis is not None else [k for k in HEADLINE if k in frame.columns]
     this = frame.iloc[-1] if len(frame) else pd.Series(dtype=float)
@@ -438,7 +469,7 @@ def compare_last(frame: pd.DataFrame, kpis: Sequence[str] | None = None) -> pd.D
         change = now_v - before
         if math.isnan(change):
             verdict = "n/a"
-        elif abs(change) < 1e-12:
+        elif abs(change) <= (KPIS[name].tolerance if name in KPIS else 0.0) + 1e-12:
             verdict = "same"
         else:
             verdict = "better" if (change > 0) == HEADLINE.get(name, False) else "worse"
@@ -453,6 +484,26 @@ def compare_last(frame: pd.DataFrame, kpis: Sequence[str] | None = None) -> pd.D
         )
     table = pd.DataFrame(rows, columns=["kpi", "previous", "this_run", "change", "verdict"])
     return table.set_index("kpi")
+
+
+def compare_in_words(frame: pd.DataFrame) -> pd.DataFrame:
+    """:func:`compare_last` as a person reads it: labels, units, formatted values, and the
+    tolerance within which a change counts as none. Indexed by the KPI's label."""
+    table = compare_last(frame, [k for k in KPIS if k in frame.columns])
+    words = {"better": "better", "worse": "worse", "same": "unchanged", "n/a": "–"}
+    rows = []
+    for name, row in table.iterrows():
+        spec = KPIS[str(name)]
+        rows.append({
+            "KPI": spec.label,
+            "previous run": spec.format(row["previous"]),
+            "this run": spec.format(row["this_run"]),
+            "change": spec.format(row["change"], signed=True),
+            "verdict": words[str(row["verdict"])],
+            "unchanged within": spec.format(spec.tolerance, signed=False)
+            if spec.tolerance else "any change counts",
+        })
+    return pd.DataFrame(rows).set_index("KPI")
 
 
 def plot_trends(
@@ -488,7 +539,9 @@ def plot_trends(
         ax.plot(
             x.to_numpy(), values.to_numpy(), marker="o" if len(frame) < 60 else None, linewidth=1.5
         )
-        ax.set_title(name.replace("_", " "), fontsize=10)
+        spec = KPIS.get(name)
+        ax.set_title(f"{spec.label} ({spec.unit})" if spec and spec.kind != "percent"
+                     else spec.label if spec else name.replace("_", " "), fontsize=10)
         ax.grid(True, alpha=0.3)
         if by_date:
             locator = AutoDateLocator()
@@ -506,6 +559,7 @@ def plot_trends(
             ax.set_xlim(-0.5, max(len(frame) - 0.5, 0.5))
         if name.startswith("share_"):
             ax.set_ylim(0, 1.05)
+            ax.yaxis.set_major_formatter(PercentFormatter(xmax=1, decimals=0))
         else:
             if values.notna().any() and values.min() >= 0:
                 ax.set_ylim(bottom=0, top=max(float(values.max()) * 1.15, 1.0))

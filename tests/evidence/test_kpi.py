@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -13,6 +14,8 @@ from matplotlib.figure import Figure
 from onrtools.evidence import EvidenceRecorder
 from onrtools.kpi import (
     HEADLINE,
+    KPIS,
+    compare_in_words,
     compare_last,
     compute_kpis,
     kpi_table,
@@ -240,9 +243,9 @@ def test_plot_trends_draws_a_panel_per_kpi(tmp_path: Path) -> None:
     fig = plot_trends(frame, ["share_with_oppijanumero", "conflicts", "duplicates_open"])
     visible = [ax for ax in fig.axes if ax.get_visible()]
     assert [ax.get_title() for ax in visible] == [
-        "share with oppijanumero",
-        "conflicts",
-        "duplicates open",
+        "People with an oppijanumero",
+        "Rows in conflict with ONR (rows)",
+        "Suspected duplicates to review (pairs)",
     ]
     ys = visible[0].lines[0].get_ydata()
     assert list(ys) == [0.5, 0.7, 0.9]
@@ -254,3 +257,25 @@ def test_plot_trends_draws_a_panel_per_kpi(tmp_path: Path) -> None:
         datetime(2026, 1, 1, tzinfo=UTC) + timedelta(days=10 * i) for i in range(3)
     ]
     assert isinstance(plot_trends(frame), Figure)
+
+
+def test_compare_in_words_has_labels_units_and_tolerances(tmp_path: Path) -> None:
+    record_runs(tmp_path, [0.9682051, 0.9684])
+    words = compare_in_words(trend_frame(tmp_path))
+    assert list(words.index) == [spec.label for spec in KPIS.values()]
+    share = words.loc["People with an oppijanumero"]
+    assert (share["previous run"], share["this run"]) == ("96.8 %", "96.8 %")
+    assert share["change"] == "+0.0 pp" and share["verdict"] == "unchanged"  # within 0.1 pp
+    conflicts = words.loc["Rows in conflict with ONR"]
+    assert (conflicts["previous run"], conflicts["this run"], conflicts["verdict"]) == \
+        ("3 rows", "2 rows", "better")
+    text = words.to_string()
+    assert not re.search(r"\de[-+]\d", text), text  # no scientific notation
+    assert "share_with_oppijanumero" not in text
+
+
+def test_kpi_spec_formats() -> None:
+    days = KPIS["unidentified_oldest_days"]
+    assert days.format(30.0002) == "30.0 days" and days.format(float("nan")) == "–"
+    assert KPIS["change_feed_lag_hours_median"].format(-0.5, signed=True) == "-0.5 hours"
+    assert KPIS["share_with_oppijanumero"].format(0.004, signed=True) == "+0.4 pp"

@@ -232,3 +232,21 @@ def test_second_run_after_time_passes_reads_only_changes(planted: Planted) -> No
     first = RunDir("planted-1", planted.workspace, planted.reports).read_facts()
     assert facts["changes"]["persons_changed"] < first["changes"]["persons_changed"]
     assert facts["audit"]["runs_in_ledger"] == 2
+    # the KPIs on ONR's clock, which ran 30 days ahead: no negative lag, real ages
+    kpis = facts["audit"]["kpis"]
+    assert facts["reconcile"]["onr_clock_offset_s"] > 29 * 86400
+    assert kpis["change_feed_lag_hours_median"] >= 0
+    assert kpis["unidentified_open"] > 0 and kpis["unidentified_oldest_days"] >= 29.9
+    # and in words on the page: labels and units, no machine names or scientific notation
+    from onrtools.kpi import compare_in_words, trend_frame
+
+    words = compare_in_words(trend_frame(planted.workspace))
+    oldest = words.loc["Longest wait for identification"]
+    assert oldest["this run"].endswith(" days") and oldest["verdict"] == "worse"
+    assert words.loc["Change-feed lag (median)", "this run"].endswith(" hours")
+    assert not words.loc["Change-feed lag (median)", "this run"].startswith("-")
+    page = (planted.reports / "planted-2" / "90-audit-report.html").read_text(encoding="utf-8")
+    table = page[page.index("This run against the previous one"):]
+    assert "Longest wait for identification" in table and "unchanged within" in table
+    assert "change_feed_lag_hours_median" not in table
+    assert not re.search(r"\d\.\d+e[-+]\d\d", table)
