@@ -119,7 +119,9 @@ def load_config(path: Path | None) -> tuple[dict[str, Any], dict[str, dict[str, 
     """``(common parameters, {notebook: its own parameters})`` from a TOML file.
 
     Layout: top-level keys (and a ``[parameters]`` table) go to every notebook that declares
-    them; ``[notebook."20-import-tuonti"]`` tables go to that notebook only.
+    them; ``[notebook."20-import-tuonti"]`` tables go to that notebook only; a ``[columns]``
+    table (``"Employee ID" = "tunniste"``) says which register column is which ONR field (the
+    notebooks take it as one text parameter, ``columns = "Employee ID=tunniste; …"``).
     """
     if path is None:
         return {}, {}
@@ -127,6 +129,8 @@ def load_config(path: Path | None) -> tuple[dict[str, Any], dict[str, dict[str, 
     per_notebook = {str(k): dict(v) for k, v in dict(data.pop("notebook", {})).items()}
     common = {k: v for k, v in data.items() if not isinstance(v, dict)}
     common.update(dict(data.get("parameters", {})))
+    if "columns" in data:
+        common["columns"] = "; ".join(f"{k}={v}" for k, v in dict(data["columns"]).items())
     return common, per_notebook
 
 

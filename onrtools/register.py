@@ -10,9 +10,11 @@ input row is accounted for. A file that cannot be read at all raises
 :class:`~onrtools.errors.RegisterReadError` with a message for people.
 
 Accepted: CSV in UTF-8 (with or without BOM) or Windows-1252, separated by ``,``, ``;`` or tab;
-XLSX (first or named sheet). Headers may be ONR's names or common Finnish/English export names
-(``Henkilötunnus``, ``Syntymäaika``, ``Sähköposti``, ``First names``...), in any case and
-spacing. Cells are trimmed, non-breaking spaces included.
+XLSX (a named sheet, or else the first sheet whose headers map). Headers may be ONR's names or
+common Finnish/English export names (``Henkilötunnus``, ``Syntymäaika``, ``Sähköposti``,
+``First names``...), in any case and spacing; any other header is mapped by the user
+(``columns={"Employee ID": "tunniste"}``, ``onr validate --column "Employee ID=tunniste"``, a
+``[columns]`` table in the run config). Cells are trimmed, non-breaking spaces included.
 """
 
 from __future__ import annotations
@@ -162,6 +164,19 @@ class RegisterSource:
     rows: int  # data rows in the file (header excluded), problems included
     column_map: dict[str, str] = field(default_factory=dict)  # file header -> ONR field
     ignored_columns: tuple[str, ...] = ()
+    other_sheets: tuple[str, ...] = ()  # XLSX: the sheets not read
+
+    def describe(self) -> list[str]:
+        """Which file column became which ONR field (and which sheet was read), for people."""
+        lines = []
+        if self.sheet is not None:
+            others = f" (not read: {', '.join(map(repr, self.other_sheets))})" \
+                if self.other_sheets else ""
+            lines.append(f"sheet {self.sheet!r}{others}")
+        lines += [f"{header!r} -> {column}" for header, column in self.column_map.items()]
+        if self.ignored_columns:
+            lines.append("not used: " + ", ".join(map(repr, self.ignored_columns)))
+        return lines
 
 
 @dataclass
@@ -183,13 +198,76 @@ def header_key(name: object) -> str:
     return re.sub(r"[^0-9a-z]", "", text)
 
 
-def map_headers(headers: list[str], path: str) -> tuple[dict[str, str], tuple[str, ...]]:
-    """Map file headers to ONR fields; RegisterReadError for missing or doubled columns."""
+def parse_column_mapping(items: list[str] | tuple[str, ...]) -> dict[str, str]:
+    """``["Employee ID=tunniste", ...]`` -> ``{"Employee ID": "tunniste"}`` (split at the last
+    ``=``, so a header may hold one); ValueError naming the item that has no ``=``."""
+    mapping: dict[str, str] = {}
+    for item in items:
+        header, sep, column = item.rpartition("=")
+        if not sep or not header.strip() or not column.strip():
+            raise ValueError(f"column mapping {item!r}: write it as \"FILE COLUMN=onr_field\", "
+                             f"e.g. \"Employee ID=tunniste\"")
+        mapping[header.strip()] = column.strip()
+    return mapping
+
+
+def column_mapping(value: str | dict[str, str] | None) -> dict[str, str]:
+    """A mapping as a notebook parameter or config gives it: a dict, or text of
+    ``"FILE COLUMN=field"`` items separated by ``;`` or line breaks."""
+    if not value:
+        return {}
+    if isinstance(value, dict):
+        return {str(k).strip(): str(v).strip() for k, v in value.items()}
+    return parse_column_mapping([p for p in re.split(r"[;\n]", value) if p.strip()])
+
+
+def _user_mapping(headers: list[str], columns: dict[str, str] | None, path: str
+                  ) -> dict[str, str]:
+    """The user's ``{file header: ONR field}`` checked against the file: header -> field."""
+    by_key = {header_key(h): h for h in headers}
+    mapped: dict[str, str] = {}
+    for given, column in (columns or {}).items():
+        if column not in COLUMNS:
+            raise RegisterReadError(
+                f"{path}: column mapping {given!r}={column!r}: {column!r} is not an ONR field; "
+                f"the fields are {', '.join(COLUMNS)}", path=path, field=column)
+        header = given if given in headers else by_key.get(header_key(given))
+        if header is None:
+            raise RegisterReadError(
+                f"{path}: column mapping {given!r}={column!r}: the file has no column {given!r}; "
+                f"its columns are {', '.join(map(repr, headers))}", path=path, field=column)
+        mapped[header] = column
+    return mapped
+
+
+def _suggestion(column: str, candidates: list[str]) -> str:
+    """The unmapped header most like ``column`` (or one of its aliases), if any is close."""
+    from rapidfuzz import fuzz, process
+
+    names = [column, *_ALIASES.get(column, ())]
+    best: tuple[str, float] | None = None
+    for header in candidates:
+        hit = process.extractOne(header_key(header), names, scorer=fuzz.WRatio)
+        if hit and (best is None or hit[1] > best[1]):
+            best = (header, hit[1])
+    return best[0] if best and best[1] >= 60 else ""
+
+
+def map_headers(
+    headers: list[str], path: str, columns: dict[str, str] | None = None,
+) -> tuple[dict[str, str], tuple[str, ...]]:
+    """Map file headers to ONR fields: the user's ``columns`` first, then the known names.
+    RegisterReadError for missing or doubled columns, with the nearest header suggested."""
+    user = _user_mapping(headers, columns, path)
     mapping: dict[str, str] = {}
     ignored: list[str] = []
     seen: dict[str, str] = {}
     for header in headers:
-        column = _ALIAS_TO_COLUMN.get(header_key(header))
+        column = user.get(header)
+        if column is None and header not in user:
+            column = _ALIAS_TO_COLUMN.get(header_key(header))
+            if column in user.values():
+                column = None  # the user named another column for this field
         if column is None:
             ignored.append(header)
             continue
@@ -213,8 +291,16 @@ def map_headers(headers: list[str], path: str) -> tuple[dict[str, str], tuple[st
         hint = ""
         if len(headers) == 1 and re.search(r"[|:\t,;]", headers[0]):
             hint = " (one column only: is the separator something other than , ; or tab?)"
+        else:
+            guesses = [f'--column "{g}={c}"' for c in missing
+                       if (g := _suggestion(c, ignored))]
+            example = guesses[0] if guesses else '--column "FILE COLUMN=tunniste"'
+            hint = (f". Say which column is which: {' '.join(guesses)}" if guesses else
+                    f". Say which column is which, e.g. {example}") + \
+                " (or a [columns] table in the run config)"
         raise RegisterReadError(
-            f"{path}: {'; '.join(parts)}. Found columns: {found}{hint}", path=path
+            f"{path}: {'; '.join(parts)}. Found columns: {found}{hint}", path=path,
+            field=missing[0] if missing else None,
         )
     return mapping, tuple(ignored)
 
@@ -466,9 +552,31 @@ def _merged_rows(data: bytes, sheet_path: str | None) -> set[int]:
     return rows
 
 
+def _first_mapping_sheet(book: Any, path: str, columns: dict[str, str] | None) -> Any:
+    """The first sheet whose header row maps to ONR's fields (a workbook often opens with a
+    guide sheet); RegisterReadError naming every sheet and why, and ``--sheet``, if none does."""
+    reasons = []
+    for ws in book.worksheets:
+        first = next(ws.iter_rows(max_row=1, values_only=True), ())
+        headers = [_cell_text(v).strip(_TRIM) for v in first if v not in (None, "")]
+        if not headers:
+            reasons.append(f"{ws.title!r}: empty (no header row)")
+            continue
+        try:
+            map_headers(unique_headers(headers, path), path, columns)
+        except RegisterReadError as exc:
+            reasons.append(f"{ws.title!r}: {str(exc).removeprefix(path + ': ').split('. ')[0]}")
+            continue
+        return ws
+    raise RegisterReadError(
+        f"{path}: no sheet has the register's columns ({'; '.join(reasons)}). Name the sheet "
+        f"with --sheet (the sheets are {', '.join(repr(ws.title) for ws in book.worksheets)}) "
+        f"and the columns with --column \"FILE COLUMN=onr_field\"", path=path)
+
+
 def _read_xlsx(
-    data: bytes, path: str, sheet: str | None
-) -> tuple[list[str], pd.DataFrame, list[dict[str, Any]], str]:
+    data: bytes, path: str, sheet: str | None, columns: dict[str, str] | None = None,
+) -> tuple[list[str], pd.DataFrame, list[dict[str, Any]], str, tuple[str, ...]]:
     import zipfile
 
     import openpyxl
@@ -482,7 +590,8 @@ def _read_xlsx(
         ) from None
     try:
         if sheet is None:
-            ws = book.worksheets[0]
+            ws = (book.worksheets[0] if len(book.worksheets) == 1
+                  else _first_mapping_sheet(book, path, columns))
         elif sheet in book.sheetnames:
             ws = book[sheet]
         else:
@@ -491,6 +600,7 @@ def _read_xlsx(
                 path=path,
             )
         title = ws.title
+        others = tuple(name for name in book.sheetnames if name != title)
         merged = _merged_rows(data, getattr(ws, "_worksheet_path", None))
         rows = [
             (number, [(c.value, getattr(c, "data_type", "n")) for c in cells])
@@ -527,7 +637,7 @@ def _read_xlsx(
         else pd.DataFrame({h: pd.Series([], dtype="str") for h in headers})
     )
     frame.insert(0, "row_number", np.asarray(numbers, dtype="int64"))
-    return headers, frame, problems, title
+    return headers, frame, problems, title, others
 
 
 # --- both -------------------------------------------------------------------------------------
@@ -568,11 +678,14 @@ def _trim(s: pd.Series) -> pd.Series:
 
 
 def read_register(
-    path: str | Path, *, sheet: str | None = None, language: str = "fi"
+    path: str | Path, *, sheet: str | None = None, language: str = "fi",
+    columns: dict[str, str] | None = None,
 ) -> RegisterFrame:
     """Read a CSV or XLSX register; see the module docstring for what is accepted.
 
-    ``language`` ("fi"/"en") is for the messages of rows that could not be read.
+    ``columns`` maps file headers to ONR fields (``{"Employee ID": "tunniste"}``) where the
+    known names do not; ``language`` ("fi"/"en") is for the messages of rows that could not
+    be read.
     """
     path = Path(path)
     name = str(path)
@@ -587,7 +700,7 @@ def read_register(
         raise RegisterReadError(f"{name}: the file is empty", path=name)
     is_zip = data.startswith(b"PK\x03\x04")
     if path.suffix.lower() in {".xlsx", ".xlsm"} or is_zip:
-        headers, raw, problems, sheet_name = _read_xlsx(data, name, sheet)
+        headers, raw, problems, sheet_name, other_sheets = _read_xlsx(data, name, sheet, columns)
         fmt, encoding, separator = "xlsx", None, None
     elif path.suffix.lower() == ".xls" or data.startswith(b"\xd0\xcf\x11\xe0"):
         raise RegisterReadError(
@@ -595,10 +708,10 @@ def read_register(
         )
     else:
         headers, raw, problems, encoding, separator = _read_csv(data, name)
-        fmt, sheet_name = "csv", None
+        fmt, sheet_name, other_sheets = "csv", None, ()
     headers = [h.strip(_TRIM) for h in headers]
     raw.columns = ["row_number", *headers]
-    mapping, ignored = map_headers(headers, name)
+    mapping, ignored = map_headers(headers, name, columns)
     rows_in_file = len(raw) + len(problems)
     if rows_in_file == 0:
         raise RegisterReadError(f"{name}: the file has a header but no data rows", path=name)
@@ -626,6 +739,7 @@ def read_register(
         rows=rows_in_file,
         column_map=mapping,
         ignored_columns=ignored,
+        other_sheets=other_sheets,
     )
     problem_frame = _problem_frame(problems, language).sort_values("row_number", kind="stable")
     return RegisterFrame(frame=frame, problems=problem_frame.reset_index(drop=True), source=source)

@@ -177,17 +177,19 @@ class ValidationStep:
 def validate(
     run: RunDir, register_file: str, *, sheet: str | None = None, target_env: str = "local",
     override_reason: str | None = None, language: str = "fi", api: str = "oppija",
-    strict: bool = False,
+    strict: bool = False, columns: str | dict[str, str] | None = None,
 ) -> ValidationStep:
     """Read and validate the register; keep the rows to send and the problems for later steps.
 
     ``api`` names the import API whose rules apply; ``strict`` makes the two rules ONR does not
-    enforce on ``PUT /oppija`` errors (see ``validation.validate_register``)."""
-    from onrtools.register import read_register
+    enforce on ``PUT /oppija`` errors (see ``validation.validate_register``); ``columns`` maps
+    file headers the reader does not know to ONR fields (``{"Employee ID": "tunniste"}`` or
+    ``"Employee ID=tunniste; Nro=oid"``)."""
+    from onrtools.register import column_mapping, read_register
     from onrtools.validation import validate_register
 
     path = resolve(register_file)
-    raw = read_register(path, sheet=sheet) if sheet else read_register(path)
+    raw = read_register(path, sheet=sheet or None, columns=column_mapping(columns))
     result = validate_register(raw, target_env=target_env, override_reason=override_reason or None,
                                language=language, api=api, strict=strict)
     register = _with_extras(_frame_of(raw), local_extras(raw, path))

@@ -44,6 +44,7 @@ from onrtools.register import (
     PROBLEM_COLUMNS,
     RegisterFrame,
     date_days,
+    parse_column_mapping,
     read_register,
     string_buffers,
 )
@@ -948,7 +949,11 @@ def main(argv: list[str] | None = None) -> int:
     """``onr validate FILE``: 0 no errors, 1 errors found, 2 file unreadable or bad usage."""
     parser = argparse.ArgumentParser(prog="onr validate", description=__doc__.splitlines()[0])
     parser.add_argument("file", help="register file: CSV (UTF-8/Windows-1252, , or ;) or XLSX")
-    parser.add_argument("--sheet", help="XLSX sheet name (default: the first sheet)")
+    parser.add_argument("--sheet", help="XLSX sheet name (default: the first sheet whose "
+                        "columns map)")
+    parser.add_argument("--column", action="append", default=[], metavar="'FILE COLUMN=field'",
+                        help="which file column is which ONR field, e.g. "
+                        "--column \"Employee ID=tunniste\" (repeatable)")
     parser.add_argument(
         "--target",
         default="local",
@@ -968,7 +973,9 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exc:
         return int(exc.code or 0) and 2
     try:
-        reg = read_register(args.file, sheet=args.sheet)
+        reg = read_register(args.file, sheet=args.sheet,
+                            columns=parse_column_mapping(args.column))
+        print("\n".join(["Columns read:", *("  " + line for line in reg.source.describe()), ""]))
         result = validate_register(
             reg, target_env=args.target, override_reason=args.override_reason,
             language=args.lang, api=args.api, strict=args.strict,

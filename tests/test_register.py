@@ -220,12 +220,17 @@ def test_xlsx_first_and_named_sheet(tmp_path: Path) -> None:
         "1",
     )
     assert reg.source.sheet == "henkilot" and reg.source.format == "xlsx"
-    with pytest.raises(RegisterReadError, match="missing required columns"):
-        read_register(path)  # the first sheet is not a register
+    # unnamed, the first sheet whose columns map is read, and the others are named
+    unnamed = read_register(path)
+    assert unnamed.source.sheet == "henkilot" and unnamed.source.other_sheets == ("muistiinpanot",)
     with pytest.raises(
         RegisterReadError, match="no sheet 'x'; the workbook has muistiinpanot, henkilot"
     ):
         read_register(path, sheet="x")
+    del book["henkilot"]
+    book.save(path)
+    with pytest.raises(RegisterReadError, match="missing required columns"):
+        read_register(path)  # one sheet, not a register
 
 
 def test_xlsx_merged_and_formula_cells_are_row_problems(tmp_path: Path) -> None:

@@ -68,10 +68,10 @@ def xlsx_bytes(rows: list[list[Any]], *, header: list[str] | None = None,
         ws.append(r)
     if edit is not None:
         edit(ws)
-    for n in range(1, sheets):
+    for n in range(1, sheets):  # notes, not registers: the reader takes the first that maps
         extra = book.create_sheet(f"extra{n}")
-        extra.append(HEADER)
-        extra.append(GOOD[n % len(GOOD)])
+        extra.append([f"muistiinpanot {n}"])
+        extra.append(["Tämä välilehti ei ole rekisteri."])
     import datetime as dt
 
     book.properties.created = book.properties.modified = dt.datetime(2026, 1, 1)
@@ -174,7 +174,7 @@ def corpus() -> dict[str, tuple[bytes, tuple[Any, ...], str]]:
     add("formula_cells.xlsx", xlsx_bytes(GOOD, edit=_formulas), ("row", 2, "", "xlsx.formula"),
         "=HYPERLINK(...) formulas in the sukunimi cells")
     add("many_sheets_first_empty.xlsx", xlsx_bytes(GOOD, edit=_first_sheet_empty, sheets=40),
-        ("file", "empty"), "40 sheets, the first (the one read) empty")
+        ("file", "empty"), "40 sheets, the first empty and none a register")
     # --- rows that parse but must not be sent -------------------------------------------------
     add("formula_hyperlink.csv",
         csv_text(with_cell("sukunimi", '=HYPERLINK("http://127.0.0.1/x";"Virtanen")'), sep=","),
