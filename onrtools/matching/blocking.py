@@ -13,7 +13,21 @@ key                         catches
 ``surname_first_year``      same surname and first name, same year (day/month typos)
 ``surname_first_monthday``  same surname and first name, same day and month (year typo)
 ``email``, ``passport``     the same address or passport, whatever else differs
+``oid``, ``hetu_body``      the same OID; the same hetu apart from the century sign and the
+                            check character (a typo there)
+``name_year_month``         a name, the other name's initial, birth year and month: a typo in
+                            the day and in one name (either name: each record emits a key
+                            for its first given name and for each part of its surname, so
+                            swapped given/surname and double surnames meet too)
+``name_year_day``           the same with year and day (a typo in the month)
+``name_monthday``           the same with day and month in either order (a year typo, or
+                            day and month swapped)
+``birth_initial``           same birth date and the initial of either name (typos in both)
+``names_no_date``           both names (in either field) where one side has no birth date
 ==========================  ===============================================================
+
+Skeleton forms (``normalise.skeleton_form``) are used for the name keys, so ae/ä/a, doubled
+letters and common transliterations do not split a block.
 
 Blocks larger than ``max_block`` (default 2,000) are skipped and counted: such a block means a
 degenerate value (a placeholder date, say) and would otherwise dominate the run time.
@@ -25,6 +39,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from onrtools.matching.normalise import NO_DATE, Prepared
 
@@ -60,6 +75,77 @@ def _combine(*parts: np.ndarray) -> np.ndarray:
     return np.where(missing, -1, key)
 
 
+def _fixed(parts: Sequence[np.ndarray], radices: Sequence[int]) -> np.ndarray:
+    """Mixed-radix key with fixed radices (comparable across emissions); -1 if any part is."""
+    key = np.zeros(len(parts[0]), dtype=np.int64)
+    missing = np.zeros(len(parts[0]), dtype=bool)
+    for part, radix in zip(parts, radices, strict=True):
+        key = key * radix + np.maximum(part, 0)
+        missing |= part < 0
+    return np.where(missing, -1, key)
+
+
+Emitted = tuple[np.ndarray, np.ndarray]  # (row index, key) with several keys per row
+
+
+def _initials(p: Prepared) -> np.ndarray:
+    """Code (0-based) of the first letter of each name skeleton in the shared vocabulary."""
+    if "initials" not in p.cache:
+        vocab = p.values["name_skel"]
+        firsts = np.array([v[:1] for v in vocab], dtype=object)
+        p.cache["initials"] = pd.factorize(pd.Series(firsts, dtype=object))[0].astype(np.int64)
+    return p.cache["initials"]
+
+
+def _name_keys(p: Prepared) -> dict[str, Callable[[], Emitted]]:
+    """Keys where a record emits one key per name it has (first given name, surname parts)."""
+    year, month, day = _date_parts(p.birth)
+    low, high = np.minimum(month, day), np.maximum(month, day)
+    vocab = max(len(p.values["name_skel"]), 1)
+    init = _initials(p)
+    n_init = int(init.max(initial=0)) + 1
+
+    def init_of(codes: np.ndarray) -> np.ndarray:
+        return np.where(codes >= 0, init[np.maximum(codes, 0)], -1) if len(init) else codes
+
+    first, tok1, tok2 = p.first_skel, p.suku_tok1, p.suku_tok2
+    # (name, initial of the other name): first given name with the surname's initial, each
+    # surname part with the first given name's initial
+    emitted = ((first, init_of(tok1)), (tok1, init_of(first)), (tok2, init_of(first)))
+    rows = np.arange(len(p), dtype=np.int64)
+
+    def emit(*date_parts: np.ndarray, radices: tuple[int, ...]) -> Emitted:
+        keys = [
+            _fixed([name, other, *date_parts], (vocab, n_init, *radices))
+            for name, other in emitted
+        ]
+        return np.tile(rows, len(keys)), np.concatenate(keys)
+
+    birth = np.where(p.birth != NO_DATE, p.birth - p.birth.min(initial=0), -1)
+    b_radix = int(birth.max(initial=0)) + 1
+
+    def birth_initial() -> Emitted:
+        keys = [_fixed([birth, init_of(c)], (b_radix, n_init)) for c in (first, tok1)]
+        return np.tile(rows, 2), np.concatenate(keys)
+
+    def names_no_date() -> Emitted:
+        lo = np.minimum(first, p.suku_skel)
+        hi = np.maximum(first, p.suku_skel)
+        key = _fixed([lo, hi], (vocab, vocab))
+        no_date = p.birth == NO_DATE
+        # only names that some undated record carries: the rest cannot form such a pair
+        wanted = np.isin(key, key[no_date & (key >= 0)])
+        return rows[wanted], key[wanted]
+
+    return {
+        "name_year_month": lambda: emit(year, month, radices=(3000, 13)),
+        "name_year_day": lambda: emit(year, day, radices=(3000, 32)),
+        "name_monthday": lambda: emit(low, high, radices=(32, 32)),
+        "birth_initial": birth_initial,
+        "names_no_date": names_no_date,
+    }
+
+
 def _keys(p: Prepared) -> dict[str, Callable[[], np.ndarray]]:
     year, month, day = _date_parts(p.birth)
     birth = np.where(p.birth != NO_DATE, p.birth - p.birth.min(initial=0), -1)
@@ -78,7 +164,17 @@ def _keys(p: Prepared) -> dict[str, Callable[[], np.ndarray]]:
         "surname_first_monthday": lambda: _combine(p.suku_fold, p.first1, month, day),
         "email": lambda: p.email,
         "passport": lambda: p.passport,
+        "oid": lambda: pd.factorize(pd.Series(p.oid, dtype=object).replace("", None))[0],
+        "hetu_body": lambda: _hetu_body(p),
     }
+
+
+def _hetu_body(p: Prepared) -> np.ndarray:
+    """Hetu without the century sign and check character: a typo there still meets."""
+    values = pd.Series(p.values["hetu"], dtype=object)
+    body = values.str.slice(0, 6) + values.str.slice(7, 10)
+    codes = pd.factorize(body.where(body.str.len() == 9))[0].astype(np.int64)
+    return np.where(p.hetu >= 0, codes[np.maximum(p.hetu, 0)], -1) if len(codes) else p.hetu
 
 
 KEYS: tuple[str, ...] = (
@@ -90,18 +186,29 @@ KEYS: tuple[str, ...] = (
     "surname_first_monthday",
     "email",
     "passport",
+    "oid",
+    "hetu_body",
+    "name_year_month",
+    "name_year_day",
+    "name_monthday",
+    "birth_initial",
+    "names_no_date",
 )
 
 
 def pairs_within_blocks(
-    key: np.ndarray, max_block: int = MAX_BLOCK
+    key: np.ndarray, max_block: int = MAX_BLOCK, rows: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray, int]:
-    """All (i, j), i < j, of rows sharing a key value (>= 0); returns (i, j, skipped blocks)."""
-    idx = np.flatnonzero(key >= 0)
+    """All (i, j), i < j, of rows sharing a key value (>= 0); returns (i, j, skipped blocks).
+
+    ``rows`` (same length as ``key``) names the row of each key when rows emit several keys;
+    a row meeting itself is dropped."""
+    sel = np.flatnonzero(key >= 0)
+    idx = sel if rows is None else rows[sel]
     if len(idx) < 2:
         empty = np.empty(0, dtype=np.int64)
         return empty, empty, 0
-    k = key[idx]
+    k = key[sel]
     order = np.argsort(k, kind="stable")
     idx, k = idx[order], k[order]
     starts = np.flatnonzero(np.r_[True, k[1:] != k[:-1]])
@@ -124,6 +231,9 @@ def pairs_within_blocks(
     offsets = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
     right_pos = left_pos + 1 + offsets
     i, j = idx[left_pos], idx[right_pos]
+    if rows is not None:
+        other = i != j
+        i, j = i[other], j[other]
     return np.minimum(i, j), np.maximum(i, j), skipped
 
 
@@ -145,13 +255,15 @@ def candidate_pairs(
     side: np.ndarray | None = None,
 ) -> Candidates:
     """The union of all keys' pairs; with ``side`` (0/1 per row) only pairs across sides."""
-    builders = _keys(p)
     n = len(p)
     codes = []
     per_key: dict[str, int] = {}
     skipped: dict[str, int] = {}
     for name in keys:
-        i, j, skip = pairs_within_blocks(builders[name](), max_block)
+        i, j, skip = _key_pairs(p, name, max_block)
+        if name == "names_no_date":
+            undated = (p.birth[i] == NO_DATE) | (p.birth[j] == NO_DATE)
+            i, j = i[undated], j[undated]
         if side is not None:
             cross = side[i] != side[j]
             i, j = i[cross], j[cross]
@@ -164,5 +276,15 @@ def candidate_pairs(
 
 def key_pairs(p: Prepared, name: str, *, max_block: int = MAX_BLOCK) -> np.ndarray:
     """Pair codes ``i * n + j`` that one key produces (for measuring its blocking recall)."""
-    i, j, _ = pairs_within_blocks(_keys(p)[name](), max_block)
+    i, j, _ = _key_pairs(p, name, max_block)
     return i * len(p) + j
+
+
+def _key_pairs(p: Prepared, name: str, max_block: int) -> tuple[np.ndarray, np.ndarray, int]:
+    if "blocking_keys" not in p.cache:  # built once per prepared table, not once per key
+        p.cache["blocking_keys"] = (_keys(p), _name_keys(p))
+    single, multi = p.cache["blocking_keys"]
+    if name in single:
+        return pairs_within_blocks(single[name](), max_block)
+    rows, key = multi[name]()
+    return pairs_within_blocks(key, max_block, rows=rows)

@@ -27,7 +27,14 @@ from typing import Any
 
 import numpy as np
 
-from onrtools.matching.compare import FIELDS, N_LEVELS, Comparison, compare
+from onrtools.matching.compare import (
+    FIELDS,
+    FIRST_SKELETON,
+    N_LEVELS,
+    SURNAME_SKELETON,
+    Comparison,
+    compare,
+)
 from onrtools.matching.normalise import Prepared
 
 DEFAULT_MODEL_PATH = Path(__file__).with_name("default_model.json")
@@ -35,6 +42,8 @@ M_FLOOR = 1e-3
 # m held fixed during EM: two different valid hetus are two people (ONR: hetu is unique), so
 # the "same person" class cannot absorb twins and namesakes that differ there
 FIXED_M: dict[str, dict[int, float]] = {"hetu": {1: M_FLOOR}}
+SAME_SURNAME = (4, 5, SURNAME_SKELETON)  # levels that count as "same name" for EM's session b
+SAME_FIRST = (5, 6, FIRST_SKELETON)
 TF_FIELDS = {"sukunimi": (4, 5), "etunimet": (5, 6)}  # levels whose u is the value's frequency
 
 
@@ -238,7 +247,7 @@ def fit(
     # otherwise call them one person; the address m comes from the names session
     fields_a = [f for f in FIELDS if f not in {"syntymaaika", "osoite"}]
     m_a, lam_a = _em({f: lv[f][session_a] for f in fields_a}, fields_a, u, m, 0.2)
-    session_b = (lv["sukunimi"] >= 4) & (lv["etunimet"] >= 5)
+    session_b = np.isin(lv["sukunimi"], SAME_SURNAME) & np.isin(lv["etunimet"], SAME_FIRST)
     fields_b = [f for f in FIELDS if f not in {"sukunimi", "etunimet"}]
     m_b, _ = _em({f: lv[f][session_b] for f in fields_b}, fields_b, u, {**m, **m_a}, 0.5)
     fitted = dict(m)
