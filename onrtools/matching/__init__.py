@@ -20,7 +20,9 @@ Hard rules on top of the probabilities (ONR's, or a person's first names):
 * two different valid hetus: ONR cannot link them (403), so at most ``review``;
 * the same valid hetu is one person in ONR (match);
 * no first name in common, or different first given names: at most ``review`` (twins share
-  birth date, surname, address and often a middle name).
+  birth date, surname, address and often a middle name), unless a passport number, e-mail
+  address or OID agrees (twins never share those). A blank field is no evidence: these rules
+  need first names on both sides, and every comparison of a blank is its own level, weight 0.
 """
 
 from __future__ import annotations
@@ -76,11 +78,15 @@ def _decide(
         [prob >= match_threshold, prob >= review_threshold], ["match", "review"], "non-match"
     ).astype(object)
     rule = np.full(len(prob), "", dtype=object)
-    capped = (comp.levels["etunimet"] == 1) & (decision == "match")
+    # the first-name caps guard against twins, who never share a passport, an e-mail address
+    # or an OID: where such an identifier agrees the evidence decides alone
+    shared_id = (comp.levels["passinumero"] == 2) | (comp.levels["sahkoposti"] == 2)
+    shared_id |= (p.oid[left] == p.oid[right]) & (p.oid[left] != "")
+    capped = (comp.levels["etunimet"] == 1) & (decision == "match") & ~shared_id
     decision[capped], rule[capped] = "review", RULE_FIRST
     # twins and siblings often share a middle name: "Daniel Juhani" vs "Juhani"
     other_first = ~comp.same_first_given & (comp.levels["etunimet"].astype(int) <= 4)
-    capped = other_first & (comp.levels["etunimet"] >= 2) & (decision == "match")
+    capped = other_first & (comp.levels["etunimet"] >= 2) & (decision == "match") & ~shared_id
     decision[capped], rule[capped] = "review", RULE_FIRST_GIVEN
     same_hetu = (comp.levels["hetu"] == 3) & p.hetu_valid[left] & p.hetu_valid[right]
     decision[same_hetu], rule[same_hetu] = "match", RULE_SAME_HETU

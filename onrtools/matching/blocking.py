@@ -23,7 +23,8 @@ key                         catches
 ``name_monthday``           the same with day and month in either order (a year typo, or
                             day and month swapped)
 ``birth_initial``           same birth date and the initial of either name (typos in both)
-``names_no_date``           both names (in either field) where one side has no birth date
+``names_no_date``           a name and the other's initial where one side has no birth date
+``birth_address``           same birth date and address (both names mistyped or missing)
 ==========================  ===============================================================
 
 Skeleton forms (``normalise.skeleton_form``) are used for the name keys, so ae/ä/a, doubled
@@ -114,12 +115,24 @@ def _name_keys(p: Prepared) -> dict[str, Callable[[], Emitted]]:
     emitted = ((first, init_of(tok1)), (tok1, init_of(first)), (tok2, init_of(first)))
     rows = np.arange(len(p), dtype=np.int64)
 
-    def emit(*date_parts: np.ndarray, radices: tuple[int, ...]) -> Emitted:
-        keys = [
-            _fixed([name, other, *date_parts], (vocab, n_init, *radices))
-            for name, other in emitted
-        ]
-        return np.tile(rows, len(keys)), np.concatenate(keys)
+    def emit(*date_parts: np.ndarray, radices: tuple[int, ...], only: np.ndarray | None = None
+             ) -> Emitted:
+        rows_out, keys = [], []
+        for name, other in emitted:
+            ok = name >= 0 if only is None else (name >= 0) & only
+            known = ok & (other >= 0)
+            parts = [part[known] for part in (name, other, *date_parts)]
+            rows_out.append(rows[known])
+            keys.append(_fixed(parts, (vocab, n_init, *radices)))
+            # the other name missing: no evidence against any initial, so the record
+            # meets every initial (a wildcard; such records are few)
+            blank = np.flatnonzero(ok & (other < 0))
+            if len(blank):
+                wild = np.repeat(np.arange(n_init, dtype=np.int64), len(blank))
+                spread = [np.tile(part[blank], n_init) for part in (name, *date_parts)]
+                rows_out.append(np.tile(rows[blank], n_init))
+                keys.append(_fixed([spread[0], wild, *spread[1:]], (vocab, n_init, *radices)))
+        return np.concatenate(rows_out), np.concatenate(keys)
 
     birth = np.where(p.birth != NO_DATE, p.birth - p.birth.min(initial=0), -1)
     b_radix = int(birth.max(initial=0)) + 1
@@ -129,13 +142,11 @@ def _name_keys(p: Prepared) -> dict[str, Callable[[], Emitted]]:
         return np.tile(rows, 2), np.concatenate(keys)
 
     def names_no_date() -> Emitted:
-        lo = np.minimum(first, p.suku_skel)
-        hi = np.maximum(first, p.suku_skel)
-        key = _fixed([lo, hi], (vocab, vocab))
-        no_date = p.birth == NO_DATE
-        # only names that some undated record carries: the rest cannot form such a pair
-        wanted = np.isin(key, key[no_date & (key >= 0)])
-        return rows[wanted], key[wanted]
+        undated = p.birth == NO_DATE
+        rows_out, keys = emit(radices=())
+        # only keys that some undated record carries: the rest cannot form such a pair
+        wanted = np.isin(keys, keys[undated[rows_out]])
+        return rows_out[wanted], keys[wanted]
 
     return {
         "name_year_month": lambda: emit(year, month, radices=(3000, 13)),
@@ -166,6 +177,7 @@ def _keys(p: Prepared) -> dict[str, Callable[[], np.ndarray]]:
         "passport": lambda: p.passport,
         "oid": lambda: pd.factorize(pd.Series(p.oid, dtype=object).replace("", None))[0],
         "hetu_body": lambda: _hetu_body(p),
+        "birth_address": lambda: _combine(birth, p.address),
     }
 
 
@@ -193,6 +205,7 @@ KEYS: tuple[str, ...] = (
     "name_monthday",
     "birth_initial",
     "names_no_date",
+    "birth_address",
 )
 
 
