@@ -358,9 +358,8 @@ def _variant_other(rng: random.Random, r: dict, used: set[str]) -> None:
     if kind < 0.25 and r["hetu"]:  # first imported with a passport
         r["hetu"] = ""
         r["passinumero"] = r["passinumero"] or f"P{rng.randrange(10**6, 10**7)}"
-    elif kind < 0.35 and not r["hetu"] and r["origin"] != "fi" and r["syntymaaika"]:
-        # got a hetu later
-        r["hetu"] = hetu(rng, date.fromisoformat(r["syntymaaika"]), r["sukupuoli"], used)
+    elif kind < 0.35 and not r["hetu"] and r["later_hetu"]:
+        r["hetu"] = r["later_hetu"]  # got a hetu later (one person has one hetu)
     elif kind < 0.5 and r["syntymaaika"]:
         r["syntymaaika"] = date_error(rng, r["syntymaaika"])
     elif kind < 0.6 and (r["hetu"] or r["passinumero"]):
@@ -379,6 +378,9 @@ def make_korkeakoulu(rng: random.Random, people_n: int = 7600) -> pd.DataFrame:
     used: set[str] = set()
     people = [_base_record(rng, pid, used, foreign_share=0.25, hetu_share=0.92)
               for pid in range(people_n)]
+    for r in people:  # the hetu a foreign student without one may get later
+        r["later_hetu"] = "" if r["hetu"] or r["origin"] == "fi" else hetu(
+            rng, date.fromisoformat(r["syntymaaika"]), r["sukupuoli"], used)
     twins = []
     for r in rng.sample(people, int(people_n * 0.015)):
         twin = dict(r)
@@ -394,6 +396,7 @@ def make_korkeakoulu(rng: random.Random, people_n: int = 7600) -> pd.DataFrame:
             if r["hetu"] else ""
         twin["passinumero"] = "" if twin["hetu"] else f"P{rng.randrange(10**6, 10**7)}"
         twin["sahkoposti"] = ""
+        twin["later_hetu"] = ""
         twins.append(twin)
     people += twins
     rows = list(people)
@@ -410,7 +413,7 @@ def make_korkeakoulu(rng: random.Random, people_n: int = 7600) -> pd.DataFrame:
 
 def _finish(rng: random.Random, rows: list[dict], prefix: str) -> pd.DataFrame:
     rng.shuffle(rows)
-    frame = pd.DataFrame(rows).drop(columns=["origin"])
+    frame = pd.DataFrame(rows).drop(columns=["origin", "later_hetu"], errors="ignore")
     frame.insert(0, "tunniste", [f"{prefix}{i:06d}" for i in range(len(frame))])
     return frame
 
