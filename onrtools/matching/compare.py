@@ -14,8 +14,9 @@ sukunimi    5 same · 4 same without accents · 6 same skeleton (ae/oe/aa, doubl
             >= 0.92 · 7 one part of a double surname · 2 JW >= 0.80 · 1 different
 etunimet    6 same · 5 same without accents (hyphen = space) · 8 same skeleton · 4 one list
             contains the other (kutsumanimi alone, only the first names, another order) · 3 share
-            a name · 9 swapped with the surname · 7 an initial or abbreviation of the first name
-            ("A." or "Aki" ~ "Aino"/"Aleksi") · 2 JW >= 0.88 · 1 different
+            a name · 0 swapped with the surname (weighed once, in the surname) · 7 an initial or
+            short form of the first name ("A." or "Lau" ~ "Aino"/"Laura") · 2 JW >= 0.88 · 1
+            different
 sukupuoli, sahkoposti, passinumero, osoite, kansalaisuus: 2 same · 1 different
 =========== ======================================================================================
 
@@ -50,7 +51,7 @@ N_LEVELS: dict[str, int] = {
     "hetu": 4,
     "syntymaaika": 5,
     "sukunimi": 9,
-    "etunimet": 10,
+    "etunimet": 9,
     "sukupuoli": 3,
     "sahkoposti": 3,
     "passinumero": 3,
@@ -58,7 +59,7 @@ N_LEVELS: dict[str, int] = {
     "kansalaisuus": 3,
 }
 SURNAME_SKELETON, SURNAME_PART, SURNAME_SWAPPED = 6, 7, 8
-FIRST_INITIAL, FIRST_SKELETON, FIRST_SWAPPED = 7, 8, 9
+FIRST_INITIAL, FIRST_SKELETON = 7, 8
 WORKERS = -1  # rapidfuzz threads: all cores
 
 
@@ -221,15 +222,24 @@ def compare(p: Prepared, left: np.ndarray, right: np.ndarray) -> Comparison:
     el_k, er_k = p.etu_skel[left], p.etu_skel[right]
     sl_k, sr_k = p.suku_skel[left], p.suku_skel[right]
     fl_k, fr_k = p.first_skel[left], p.first_skel[right]
-    cross = np.minimum(
+    t1l, t1r = p.suku_tok1[left], p.suku_tok1[right]
+    t2l, t2r = p.suku_tok2[left], p.suku_tok2[right]
+
+    def first_in_surname(first: np.ndarray, tok1: np.ndarray, tok2: np.ndarray) -> np.ndarray:
+        """The first given name is (up to a typo) a part of the other record's surname."""
+        near = np.maximum(
+            per_distinct_pair_directed(first, tok1, skel, _jw, fill=0.0),
+            per_distinct_pair_directed(first, tok2, skel, _jw, fill=0.0),
+        )
+        return near >= 0.92
+
+    whole = np.minimum(
         per_distinct_pair_directed(el_k, sr_k, skel, _jw, fill=0.0),
         per_distinct_pair_directed(sl_k, er_k, skel, _jw, fill=0.0),
     )
-    cross_first = np.minimum(
-        per_distinct_pair_directed(fl_k, sr_k, skel, _jw, fill=0.0),
-        per_distinct_pair_directed(sl_k, fr_k, skel, _jw, fill=0.0),
+    names_swapped = (whole >= 0.96) | (
+        first_in_surname(fl_k, t1r, t2r) & first_in_surname(fr_k, t1l, t2l)
     )
-    names_swapped = (cross >= 0.9) | (cross_first >= 0.92)
 
     # surname
     sl, sr = p.suku_fold[left], p.suku_fold[right]
@@ -241,7 +251,6 @@ def compare(p: Prepared, left: np.ndarray, right: np.ndarray) -> Comparison:
     s_matrix, _ = _cached_tokens(p, "suku_fold", 3)
     sml, smr = s_matrix[np.maximum(sl, 0)], s_matrix[np.maximum(sr, 0)]
     s_part = ((sml[:, :, None] == smr[:, None, :]) & (sml[:, :, None] >= 0)).any(axis=2).sum(axis=1)
-    t1l, t1r, t2l, t2r = p.suku_tok1[left], p.suku_tok1[right], p.suku_tok2[left], p.suku_tok2[right]
     s_part_skel = ((t1l == t1r) | (t1l == t2r) | (t2l == t1r) | (t2l == t2r)) & (t1l >= 0) & (t1r >= 0)
     levels["sukunimi"] = np.select(
         [s_missing, s_exact, s_fold, s_skel, names_swapped, s_jw >= 0.92, (s_part > 0) | s_part_skel,
@@ -249,7 +258,7 @@ def compare(p: Prepared, left: np.ndarray, right: np.ndarray) -> Comparison:
         [0, 5, 4, SURNAME_SKELETON, SURNAME_SWAPPED, 3, SURNAME_PART, 2],
         1,
     ).astype(np.int8)
-    sim["sukunimi"] = np.where(s_missing, np.nan, np.where(names_swapped & ~s_fold, cross, s_jw))
+    sim["sukunimi"] = np.where(s_missing, np.nan, np.where(names_swapped & ~s_fold, whole, s_jw))
 
     # first names
     el, er = p.etu_fold[left], p.etu_fold[right]
@@ -269,8 +278,9 @@ def compare(p: Prepared, left: np.ndarray, right: np.ndarray) -> Comparison:
     initial = per_distinct_pair(fl_k, fr_k, skel, _abbreviates, fill=0.0) > 0
     fuzzy = (e_jw >= 0.88) | (f_jw >= 0.88)
     levels["etunimet"] = np.select(
+        # swapped names are one piece of evidence, weighed once, in the surname's level
         [e_missing, e_exact, e_fold, e_skel, contained, shared >= 1, names_swapped, initial, fuzzy],
-        [0, 6, 5, FIRST_SKELETON, 4, 3, FIRST_SWAPPED, FIRST_INITIAL, 2],
+        [0, 6, 5, FIRST_SKELETON, 4, 3, 0, FIRST_INITIAL, 2],
         1,
     ).astype(np.int8)
     share_ratio = shared / np.maximum(np.maximum(nl, nr), 1)

@@ -8,7 +8,6 @@ import pandas as pd
 from onrtools.matching.compare import (
     FIRST_INITIAL,
     FIRST_SKELETON,
-    FIRST_SWAPPED,
     SURNAME_PART,
     SURNAME_SKELETON,
     SURNAME_SWAPPED,
@@ -70,13 +69,12 @@ def explain(comp: Comparison, rule: np.ndarray) -> np.ndarray:
         + pd.Series(np.maximum(nl, nr), dtype=np.int64).astype(str).astype(object)
     )
     add(
-        [e == 6, e == 5, e == FIRST_SKELETON, e == FIRST_SWAPPED, e == FIRST_INITIAL,
+        [e == 6, e == 5, e == FIRST_SKELETON, e == FIRST_INITIAL,
          (e == 4) | (e == 3), e == 2, e == 1],
         [
             "same first names",
             "same first names apart from accents or hyphens",
             "same first names apart from spelling",
-            "",  # the surname's part already says "swapped"
             "first name given as an initial or short form",
             share,
             "first names Jaro-Winkler " + _fmt(sim["etunimet"]),
