@@ -17,7 +17,8 @@ Input: a DataFrame with ``tunniste`` (record id) and any of ``etunimet``, ``kuts
 Hard rules on top of the probabilities (ONR's, or a person's first names):
 
 * two VTJ-identified people with different hetus are never one person (non-match, p = 0);
-* two different valid hetus: ONR cannot link them (403), so at most ``review``;
+* two different valid hetus: ONR cannot link them (403), so at most ``review``; with first
+  names that disagree as well (twins, siblings), ``non-match``;
 * the same valid hetu is one person in ONR (match);
 * no first name in common, or different first given names: at most ``review`` (twins share
   birth date, surname, address and often a middle name), unless a passport number, e-mail
@@ -38,7 +39,14 @@ from onrtools.matching.blocking import KEYS, MAX_BLOCK, candidate_pairs
 from onrtools.matching.cluster import cluster
 from onrtools.matching.compare import FIELDS, Comparison, compare, compare_levels
 from onrtools.matching.explain import explain
-from onrtools.matching.model import Model, default_model, fit, match_weight, probability
+from onrtools.matching.model import (
+    Model,
+    default_model,
+    fit,
+    match_weight,
+    posterior_thresholds,
+    probability,
+)
 from onrtools.matching.normalise import Prepared, prepare
 
 __all__ = [
@@ -59,6 +67,7 @@ MIN_FIT_RECORDS = 5000  # below this the shipped default model is used (EM needs
 RULE_VTJ = "both VTJ-identified with different hetus: never one person"
 RULE_HETU = "two different valid hetus: ONR cannot link them"
 RULE_SAME_HETU = "same valid hetu"
+RULE_TWO_PEOPLE = "two different valid hetus and different first names: two people"
 RULE_FIRST = "no first name in common: a person must confirm"
 RULE_FIRST_GIVEN = "different first given names (twins share middle names): a person must confirm"
 
@@ -92,6 +101,11 @@ def _decide(
     decision[same_hetu], rule[same_hetu] = "match", RULE_SAME_HETU
     conflict = comp.hetu_conflict & (decision == "match")
     decision[conflict], rule[conflict] = "review", RULE_HETU
+    # two valid hetus (ONR: two people) and first names that disagree: both pieces of evidence
+    # say "twins or siblings", neither depends on the other, and ONR could not link them anyway
+    names_differ = (comp.levels["etunimet"] == 1) | (other_first & (comp.levels["etunimet"] >= 2))
+    two = comp.hetu_conflict & names_differ & (decision != "non-match") & ~shared_id
+    decision[two], rule[two] = "non-match", RULE_TWO_PEOPLE
     vtj = comp.vtj_conflict
     decision[vtj], rule[vtj], prob[vtj] = "non-match", RULE_VTJ, 0.0
     return prob, weight, decision, rule
@@ -129,6 +143,25 @@ def _frame(
     return frame.reset_index(drop=True)
 
 
+def _thresholds(
+    model: Model,
+    p: Prepared,
+    left: np.ndarray,
+    comp: Comparison,
+    fitted: bool,
+    match_threshold: float | None,
+    review_threshold: float | None,
+) -> tuple[float, float]:
+    """The caller's thresholds, else (for a model fitted on these records) the posterior's own
+    (:func:`posterior_thresholds`), else the model's."""
+    mt, rt = model.match_threshold, model.review_threshold
+    if fitted:
+        mt, rt = posterior_thresholds(probability(model, match_weight(model, p, left, comp)))
+    mt = mt if match_threshold is None else match_threshold
+    rt = rt if review_threshold is None else min(review_threshold, mt)
+    return mt, rt
+
+
 def fit_model(records: pd.DataFrame, *, seed: int = 0) -> Model:
     """Fit a model on one register (EM, no labels); small registers get the default model."""
     if len(records) < MIN_FIT_RECORDS:
@@ -159,11 +192,11 @@ def find_duplicates(
     p = prepare(records)
     cand = candidate_pairs(p, blocking_keys, max_block=max_block)
     comp = compare_levels(p, cand.left, cand.right)
+    fitted = model is None and len(p) >= MIN_FIT_RECORDS
     if model is None:
         base = default_model()
-        model = fit(p, comp, seed=seed, base=base) if len(p) >= MIN_FIT_RECORDS else base
-    mt = model.match_threshold if match_threshold is None else match_threshold
-    rt = model.review_threshold if review_threshold is None else review_threshold
+        model = fit(p, comp, seed=seed, base=base) if fitted else base
+    mt, rt = _thresholds(model, p, cand.left, comp, fitted, match_threshold, review_threshold)
     prob, weight, decision, rule = _decide(model, p, cand.left, cand.right, comp, mt, rt)
     frame = _frame(p, cand.left, cand.right, comp, prob, weight, decision, rule, keep)
     frame.attrs["blocking"] = {
@@ -173,6 +206,7 @@ def find_duplicates(
         "records": len(p),
     }
     frame.attrs["prior"] = model.prior
+    frame.attrs["thresholds"] = {"match": mt, "review": rt, "from_posterior": fitted}
     return frame
 
 
@@ -200,12 +234,11 @@ def link(
     l_idx = np.where(side[cand.left] == 0, cand.left, cand.right)
     r_idx = np.where(side[cand.left] == 0, cand.right, cand.left)
     comp = compare_levels(p, l_idx, r_idx)
+    fitted = model is None and min(len(left), len(right)) >= MIN_FIT_RECORDS
     if model is None:
         base = default_model()
-        big = min(len(left), len(right)) >= MIN_FIT_RECORDS
-        model = fit(p, comp, seed=seed, side=side, base=base) if big else base
-    mt = model.match_threshold if match_threshold is None else match_threshold
-    rt = model.review_threshold if review_threshold is None else review_threshold
+        model = fit(p, comp, seed=seed, side=side, base=base) if fitted else base
+    mt, rt = _thresholds(model, p, l_idx, comp, fitted, match_threshold, review_threshold)
     prob, weight, decision, rule = _decide(model, p, l_idx, r_idx, comp, mt, rt)
     frame = _frame(p, l_idx, r_idx, comp, prob, weight, decision, rule, keep)
     frame["tunniste_l"] = frame["tunniste_l"].str.slice(1)

@@ -23,6 +23,8 @@ key                         catches
 ``name_monthday``           the same with day and month in either order (a year typo, or
                             day and month swapped)
 ``birth_initial``           same birth date and the initial of either name (typos in both)
+``name_birth``              one name and the birth date, day and month in either order (the
+                            other name mistyped from its first letter, swapped or changed)
 ``names_no_date``           a name and the other's initial where one side has no birth date
 ``birth_address``           same birth date and address (both names mistyped or missing)
 ==========================  ===============================================================
@@ -110,9 +112,17 @@ def _name_keys(p: Prepared) -> dict[str, Callable[[], Emitted]]:
         return np.where(codes >= 0, init[np.maximum(codes, 0)], -1) if len(init) else codes
 
     first, tok1, tok2 = p.first_skel, p.suku_tok1, p.suku_tok2
-    # (name, initial of the other name): first given name with the surname's initial, each
-    # surname part with the first given name's initial
-    emitted = ((first, init_of(tok1)), (tok1, init_of(first)), (tok2, init_of(first)))
+    # (name, initial of the other name): each of the first three given names with the
+    # surname's initial (kutsumanimi is often not the first), each surname part with the first
+    # given name's initial
+    sur_init, first_init = init_of(tok1), init_of(first)
+    emitted = (
+        (first, sur_init),
+        (p.given2_skel, sur_init),
+        (p.given3_skel, sur_init),
+        (tok1, first_init),
+        (tok2, first_init),
+    )
     rows = np.arange(len(p), dtype=np.int64)
 
     def emit(*date_parts: np.ndarray, radices: tuple[int, ...], only: np.ndarray | None = None
@@ -137,6 +147,14 @@ def _name_keys(p: Prepared) -> dict[str, Callable[[], Emitted]]:
     birth = np.where(p.birth != NO_DATE, p.birth - p.birth.min(initial=0), -1)
     b_radix = int(birth.max(initial=0)) + 1
 
+    def name_birth() -> Emitted:
+        """Each name with the birth date (day and month in either order), any other name."""
+        keys = [
+            _fixed([name, year, low, high], (vocab, 3000, 32, 32))
+            for name in (first, p.given2_skel, p.given3_skel, tok1, tok2)
+        ]
+        return np.tile(rows, len(keys)), np.concatenate(keys)
+
     def birth_initial() -> Emitted:
         keys = [_fixed([birth, init_of(c)], (b_radix, n_init)) for c in (first, tok1)]
         return np.tile(rows, 2), np.concatenate(keys)
@@ -153,6 +171,7 @@ def _name_keys(p: Prepared) -> dict[str, Callable[[], Emitted]]:
         "name_year_day": lambda: emit(year, day, radices=(3000, 32)),
         "name_monthday": lambda: emit(low, high, radices=(32, 32)),
         "birth_initial": birth_initial,
+        "name_birth": name_birth,
         "names_no_date": names_no_date,
     }
 
@@ -204,6 +223,7 @@ KEYS: tuple[str, ...] = (
     "name_year_day",
     "name_monthday",
     "birth_initial",
+    "name_birth",
     "names_no_date",
     "birth_address",
 )

@@ -120,6 +120,30 @@ def match_weight(model: Model, p: Prepared, left: np.ndarray, comp: Comparison) 
     return total
 
 
+def posterior_thresholds(
+    prob: np.ndarray, *, lost_share: float = 0.0005, match_bounds: tuple[float, float] = (0.3, 0.8),
+    review_bounds: tuple[float, float] = (0.01, 0.2),
+) -> tuple[float, float]:
+    """(match, review) thresholds read off the posterior of the candidate pairs themselves.
+
+    A calibrated posterior says how many true pairs to expect: ``sum(prob)``. ``match`` is the
+    threshold with the best expected F1 (expected true positives ``sum(p)`` above it, expected
+    misses ``sum(p)`` below it); ``review`` is the highest threshold below which at most
+    ``lost_share`` of the expected true pairs fall. Both are clipped to bounds so that a register
+    with almost no duplicates (an unstable estimate) keeps sensible values.
+    """
+    if len(prob) == 0 or float(prob.sum()) < 1.0:
+        return 0.5, 0.01
+    p = np.sort(np.asarray(prob, dtype=float))[::-1]
+    total = float(p.sum())
+    found = np.cumsum(p)
+    f1 = 2 * found / (np.arange(1, len(p) + 1) + total)
+    match = float(np.clip(p[int(f1.argmax())], *match_bounds))
+    below = total - found  # expected true pairs under p[k]
+    review = float(p[int(np.flatnonzero(below <= lost_share * total)[0])])
+    return match, float(np.clip(review, review_bounds[0], min(review_bounds[1], match)))
+
+
 def probability(model: Model, weight: np.ndarray) -> np.ndarray:
     """Posterior match probability from a log2 Bayes factor."""
     prior_w = np.log2(model.prior / (1 - model.prior))

@@ -146,6 +146,7 @@ class Prepared:
     etu_skel: np.ndarray  # all first names
     first_skel: np.ndarray  # first given name
     given2_skel: np.ndarray  # second given name
+    given3_skel: np.ndarray  # third given name
     suku_skel: np.ndarray  # whole surname
     suku_tok1: np.ndarray  # first part of the surname
     suku_tok2: np.ndarray  # last part of the surname (= tok1 for a one-part surname)
@@ -284,6 +285,7 @@ def _skeletons(etu_raw: pd.Series, suku_raw: pd.Series) -> dict[str, np.ndarray]
         "etu_skel": (e_codes, ["".join(t) for t in e_toks]),
         "first_skel": (e_codes, [t[0] if t else "" for t in e_toks]),
         "given2_skel": (e_codes, [t[1] if len(t) > 1 else "" for t in e_toks]),
+        "given3_skel": (e_codes, [t[2] if len(t) > 2 else "" for t in e_toks]),
         "suku_skel": (s_codes, ["".join(t) for t in s_toks]),
         "suku_tok1": (s_codes, [t[0] if t else "" for t in s_toks]),
         "suku_tok2": (s_codes, [t[-1] if t else "" for t in s_toks]),
