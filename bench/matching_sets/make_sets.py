@@ -188,7 +188,8 @@ def date_error(rng: random.Random, iso: str) -> str:
 
 
 def hetu_typo(rng: random.Random, value: str) -> str:
-    i = rng.choice([0, 1, 2, 3, 4, 5, 7, 8, 9])
+    """One digit changed; never the individual number's first digit, which stays 9 (test range)."""
+    i = rng.choice([0, 1, 2, 3, 4, 5, 8, 9])
     return value[:i] + str((int(value[i]) + rng.randrange(1, 10)) % 10) + value[i + 1 :]
 
 
