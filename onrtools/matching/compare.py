@@ -237,8 +237,11 @@ def compare(p: Prepared, left: np.ndarray, right: np.ndarray) -> Comparison:
         per_distinct_pair_directed(el_k, sr_k, skel, _jw, fill=0.0),
         per_distinct_pair_directed(sl_k, er_k, skel, _jw, fill=0.0),
     )
-    names_swapped = (whole >= 0.96) | (
-        first_in_surname(fl_k, t1r, t2r) & first_in_surname(fr_k, t1l, t2l)
+    all_l, all_r = p.all_names[left], p.all_names[right]
+    names_swapped = (
+        (whole >= 0.96)
+        | (first_in_surname(fl_k, t1r, t2r) & first_in_surname(fr_k, t1l, t2l))
+        | ((all_l == all_r) & (all_l >= 0))  # the same name parts, split otherwise
     )
 
     # surname

@@ -150,6 +150,7 @@ class Prepared:
     suku_skel: np.ndarray  # whole surname
     suku_tok1: np.ndarray  # first part of the surname
     suku_tok2: np.ndarray  # last part of the surname (= tok1 for a one-part surname)
+    all_names: np.ndarray  # every name part of both fields, sorted (order and field ignored)
     birth: np.ndarray  # days since 1970-01-01, NO_DATE missing
     sex: np.ndarray  # 1, 2 or -1
     hetu: np.ndarray  # code into hetu_values, -1 missing
@@ -290,6 +291,17 @@ def _skeletons(etu_raw: pd.Series, suku_raw: pd.Series) -> dict[str, np.ndarray]
         "suku_tok1": (s_codes, [t[0] if t else "" for t in s_toks]),
         "suku_tok2": (s_codes, [t[-1] if t else "" for t in s_toks]),
     }
+    # every part of both names, sorted: "Nguyen Thi Lan" in any order and any split between
+    # the two fields (once per distinct combination of the two fields)
+    combo = e_codes.astype(np.int64) * (len(s_uniq) + 1) + s_codes
+    combo_codes, combo_uniq = pd.factorize(combo, sort=False)
+    both = [
+        " ".join(sorted((e_toks[c // (len(s_uniq) + 1)] if c // (len(s_uniq) + 1) >= 0 and
+                         e_codes.size else []) + (s_toks[c % (len(s_uniq) + 1)]
+                        if c % (len(s_uniq) + 1) < len(s_uniq) else [])))
+        for c in combo_uniq
+    ]
+    columns["all_names"] = (combo_codes, both)
     everything = np.concatenate([np.asarray(v, dtype=object) for _, v in columns.values()])
     codes_all, vocab = pd.factorize(pd.Series(everything, dtype=object), sort=False)
     vocab = np.asarray(vocab, dtype=object)
