@@ -13,19 +13,19 @@ key                         catches
 ``surname_first_year``      same surname and first name, same year (day/month typos)
 ``surname_first_monthday``  same surname and first name, same day and month (year typo)
 ``email``, ``passport``     the same address or passport, whatever else differs
-``oid``, ``hetu_body``      the same OID; the same hetu apart from the century sign and the
-                            check character (a typo there)
-``name_year_month``         a name, the other name's initial, birth year and month: a typo in
-                            the day and in one name (either name: each record emits a key
-                            for its first given name and for each part of its surname, so
-                            swapped given/surname and double surnames meet too)
+``oid``                     the same OID
+``hetu_one_off``            hetus one digit apart, century sign and check character ignored
+                            (a typo anywhere in the hetu)
+``name_year_month``         a name, the other name's first two letters, birth year and month:
+                            a typo in the day and in one name (either name: each record emits
+                            a key for its first three given names and each part of its
+                            surname, so swapped given/surname and double surnames meet too)
 ``name_year_day``           the same with year and day (a typo in the month)
 ``name_monthday``           the same with day and month in either order (a year typo, or
                             day and month swapped)
-``birth_initial``           same birth date and the initial of either name (typos in both)
 ``name_birth``              one name and the birth date, day and month in either order (the
                             other name mistyped from its first letter, swapped or changed)
-``names_no_date``           a name and the other's initial where one side has no birth date
+``names_no_date``           a name and the other's first letters where one side has no date
 ``birth_address``           same birth date and address (both names mistyped or missing)
 ==========================  ===============================================================
 
@@ -88,92 +88,132 @@ def _fixed(parts: Sequence[np.ndarray], radices: Sequence[int]) -> np.ndarray:
     return np.where(missing, -1, key)
 
 
-Emitted = tuple[np.ndarray, np.ndarray]  # (row index, key) with several keys per row
 
 
-def _initials(p: Prepared) -> np.ndarray:
-    """Code (0-based) of the first letter of each name skeleton in the shared vocabulary."""
-    if "initials" not in p.cache:
+
+def _prefixes(p: Prepared, length: int) -> np.ndarray:
+    """Code of the first ``length`` letters of each name skeleton in the shared vocabulary."""
+    key = f"prefix{length}"
+    if key not in p.cache:
         vocab = p.values["name_skel"]
-        firsts = np.array([v[:1] for v in vocab], dtype=object)
-        p.cache["initials"] = pd.factorize(pd.Series(firsts, dtype=object))[0].astype(np.int64)
-    return p.cache["initials"]
+        heads = pd.Series([v[:length] for v in vocab], dtype=object)
+        p.cache[key] = pd.factorize(heads)[0].astype(np.int64)
+    return p.cache[key]
 
 
-def _name_keys(p: Prepared) -> dict[str, Callable[[], Emitted]]:
-    """Keys where a record emits one key per name it has (first given name, surname parts)."""
+Pairs = tuple[np.ndarray, np.ndarray, int]  # (i, j, skipped blocks)
+
+
+def _concat(parts: Sequence[Pairs]) -> Pairs:
+    parts = [x for x in parts if len(x[0])] or [(np.empty(0, np.int64), np.empty(0, np.int64), 0)]
+    return (np.concatenate([x[0] for x in parts]), np.concatenate([x[1] for x in parts]),
+            sum(x[2] for x in parts))
+
+
+def _name_keys(p: Prepared) -> dict[str, Callable[[], Pairs]]:
+    """Keys where a record emits one key per name it has (given names, surname parts).
+
+    Each emission is (a name, the first two letters of the other name, parts of the date). A
+    record that lacks the other name (or, for ``names_no_date``, the date) has no evidence
+    against any value there, so it is joined with every record sharing the rest of the key
+    (a one-sided join: the cost grows with such records, not with the square of the block).
+    """
     year, month, day = _date_parts(p.birth)
     low, high = np.minimum(month, day), np.maximum(month, day)
     vocab = max(len(p.values["name_skel"]), 1)
-    init = _initials(p)
-    n_init = int(init.max(initial=0)) + 1
+    pre = _prefixes(p, 2)
+    n_pre = int(pre.max(initial=0)) + 1
 
-    def init_of(codes: np.ndarray) -> np.ndarray:
-        return np.where(codes >= 0, init[np.maximum(codes, 0)], -1) if len(init) else codes
+    # an initial ("K.") says nothing about the second letter: it counts as missing here and
+    # meets every head that begins with it through the one-sided join below
+    short = np.array([len(v) < 2 for v in p.values["name_skel"]], dtype=bool)
 
-    first, tok1, tok2 = p.first_skel, p.suku_tok1, p.suku_tok2
-    # (name, initial of the other name): each of the first three given names with the
-    # surname's initial (kutsumanimi is often not the first), each surname part with the first
-    # given name's initial
-    sur_init, first_init = init_of(tok1), init_of(first)
+    def head(codes: np.ndarray) -> np.ndarray:
+        if not len(pre):
+            return codes
+        safe = np.maximum(codes, 0)
+        return np.where((codes >= 0) & ~short[safe], pre[safe], -1)
+
+    first, tok1 = p.first_skel, p.suku_tok1
+    tok2 = np.where(p.suku_tok2 != tok1, p.suku_tok2, -1)  # a one-part surname emits once
+    # each of the first three given names with the surname's head (kutsumanimi is often not
+    # the first given name), each surname part with the first given name's head
+    sur_head, first_head = head(tok1), head(first)
     emitted = (
-        (first, sur_init),
-        (p.given2_skel, sur_init),
-        (p.given3_skel, sur_init),
-        (tok1, first_init),
-        (tok2, first_init),
+        (first, sur_head),
+        (p.given2_skel, sur_head),
+        (p.given3_skel, sur_head),
+        (tok1, first_head),
+        (tok2, first_head),
     )
     rows = np.arange(len(p), dtype=np.int64)
+    undated = p.birth == NO_DATE
 
-    def emit(*date_parts: np.ndarray, radices: tuple[int, ...], only: np.ndarray | None = None
-             ) -> Emitted:
-        rows_out, keys = [], []
+    def emit(*date_parts: np.ndarray, radices: tuple[int, ...], probe_undated: bool = False
+             ) -> Pairs:
+        full, full_rows, loose, loose_rows, probe = [], [], [], [], []
         for name, other in emitted:
-            ok = name >= 0 if only is None else (name >= 0) & only
-            known = ok & (other >= 0)
-            parts = [part[known] for part in (name, other, *date_parts)]
-            rows_out.append(rows[known])
-            keys.append(_fixed(parts, (vocab, n_init, *radices)))
-            # the other name missing: no evidence against any initial, so the record
-            # meets every initial (a wildcard; such records are few)
-            blank = np.flatnonzero(ok & (other < 0))
-            if len(blank):
-                wild = np.repeat(np.arange(n_init, dtype=np.int64), len(blank))
-                spread = [np.tile(part[blank], n_init) for part in (name, *date_parts)]
-                rows_out.append(np.tile(rows[blank], n_init))
-                keys.append(_fixed([spread[0], wild, *spread[1:]], (vocab, n_init, *radices)))
-        return np.concatenate(rows_out), np.concatenate(keys)
+            has = name >= 0
+            full.append(_fixed([name[has], other[has], *(d[has] for d in date_parts)],
+                               (vocab, n_pre, *radices)))
+            full_rows.append(rows[has])
+            loose.append(_fixed([name[has], *(d[has] for d in date_parts)], (vocab, *radices)))
+            loose_rows.append(rows[has])
+            probe.append((other[has] < 0) | (undated[has] if probe_undated else False))
+        rows_all = np.concatenate(full_rows)
+        if probe_undated:  # only pairs with an undated record: all of them are one-sided
+            both = _fixed([np.concatenate(full), np.zeros(len(rows_all), np.int64)], (1 << 40, 1))
+            return pairs_one_sided(both, rows_all, undated[rows_all], MAX_BLOCK)
+        return _concat([
+            pairs_within_blocks(np.concatenate(full), MAX_BLOCK, rows=rows_all),
+            pairs_one_sided(np.concatenate(loose), np.concatenate(loose_rows),
+                            np.concatenate(probe), MAX_BLOCK),
+        ])
 
-    birth = np.where(p.birth != NO_DATE, p.birth - p.birth.min(initial=0), -1)
-    b_radix = int(birth.max(initial=0)) + 1
-
-    def name_birth() -> Emitted:
+    def name_birth() -> Pairs:
         """Each name with the birth date (day and month in either order), any other name."""
         keys = [
             _fixed([name, year, low, high], (vocab, 3000, 32, 32))
             for name in (first, p.given2_skel, p.given3_skel, tok1, tok2)
         ]
-        return np.tile(rows, len(keys)), np.concatenate(keys)
-
-    def birth_initial() -> Emitted:
-        keys = [_fixed([birth, init_of(c)], (b_radix, n_init)) for c in (first, tok1)]
-        return np.tile(rows, 2), np.concatenate(keys)
-
-    def names_no_date() -> Emitted:
-        undated = p.birth == NO_DATE
-        rows_out, keys = emit(radices=())
-        # only keys that some undated record carries: the rest cannot form such a pair
-        wanted = np.isin(keys, keys[undated[rows_out]])
-        return rows_out[wanted], keys[wanted]
+        return pairs_within_blocks(np.concatenate(keys), MAX_BLOCK, rows=np.tile(rows, len(keys)))
 
     return {
         "name_year_month": lambda: emit(year, month, radices=(3000, 13)),
         "name_year_day": lambda: emit(year, day, radices=(3000, 32)),
         "name_monthday": lambda: emit(low, high, radices=(32, 32)),
-        "birth_initial": birth_initial,
         "name_birth": name_birth,
-        "names_no_date": names_no_date,
+        "hetu_one_off": lambda: _hetu_one_off(p),
+        "names_no_date": lambda: emit(radices=(), probe_undated=True),
     }
+
+
+def pairs_one_sided(
+    key: np.ndarray, rows: np.ndarray, probe: np.ndarray, max_block: int = MAX_BLOCK
+) -> Pairs:
+    """Pairs of a ``probe`` entry with every other entry sharing its key (>= 0).
+
+    For records that lack part of a key (no other name, no date): they meet a whole block,
+    but the block's other members do not meet each other here."""
+    sel = key >= 0
+    if not (probe & sel).any():
+        empty = np.empty(0, dtype=np.int64)
+        return empty, empty, 0
+    k, r, pr = key[sel], rows[sel], probe[sel]
+    order = np.argsort(k, kind="stable")
+    k, r, pr = k[order], r[order], pr[order]
+    starts = np.flatnonzero(np.r_[True, k[1:] != k[:-1]])
+    sizes = np.diff(np.r_[starts, len(k)])
+    block = np.repeat(np.arange(len(starts)), sizes)
+    skipped = int(((sizes > max_block) & (np.bincount(block, weights=pr) > 0)).sum())
+    pos = np.flatnonzero(pr & (sizes[block] <= max_block) & (sizes[block] > 1))
+    counts = sizes[block[pos]]
+    left = np.repeat(r[pos], counts)
+    offsets = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+    right = r[np.repeat(starts[block[pos]], counts) + offsets]
+    other = left != right
+    left, right = left[other], right[other]
+    return np.minimum(left, right), np.maximum(left, right), skipped
 
 
 def _keys(p: Prepared) -> dict[str, Callable[[], np.ndarray]]:
@@ -195,17 +235,28 @@ def _keys(p: Prepared) -> dict[str, Callable[[], np.ndarray]]:
         "email": lambda: p.email,
         "passport": lambda: p.passport,
         "oid": lambda: pd.factorize(pd.Series(p.oid, dtype=object).replace("", None))[0],
-        "hetu_body": lambda: _hetu_body(p),
         "birth_address": lambda: _combine(birth, p.address),
     }
 
 
-def _hetu_body(p: Prepared) -> np.ndarray:
-    """Hetu without the century sign and check character: a typo there still meets."""
+def _hetu_one_off(p: Prepared) -> Pairs:
+    """Hetus one digit apart (the century sign and check character ignored): each distinct hetu
+    emits its nine digits with one masked, so a typo anywhere still meets the right hetu."""
     values = pd.Series(p.values["hetu"], dtype=object)
-    body = values.str.slice(0, 6) + values.str.slice(7, 10)
-    codes = pd.factorize(body.where(body.str.len() == 9))[0].astype(np.int64)
-    return np.where(p.hetu >= 0, codes[np.maximum(p.hetu, 0)], -1) if len(codes) else p.hetu
+    body = (values.str.slice(0, 6) + values.str.slice(7, 10)).where(values.str.len() == 11)
+    ok = body.notna().to_numpy()
+    has = (p.hetu >= 0) & ok[np.maximum(p.hetu, 0)] if len(values) else p.hetu >= 0
+    rows = np.flatnonzero(has)
+    masked = [body.str.slice(0, k) + "*" + body.str.slice(k + 1) for k in range(9)]
+    keys, rows_all = [], []
+    for variant in masked:
+        codes = pd.factorize(variant)[0].astype(np.int64)  # per distinct hetu
+        keys.append(codes[p.hetu[rows]] + len(keys) * (len(values) + 1))
+        rows_all.append(rows)
+    if not keys:
+        empty = np.empty(0, dtype=np.int64)
+        return empty, empty, 0
+    return pairs_within_blocks(np.concatenate(keys), MAX_BLOCK, rows=np.concatenate(rows_all))
 
 
 KEYS: tuple[str, ...] = (
@@ -218,11 +269,10 @@ KEYS: tuple[str, ...] = (
     "email",
     "passport",
     "oid",
-    "hetu_body",
+    "hetu_one_off",
     "name_year_month",
     "name_year_day",
     "name_monthday",
-    "birth_initial",
     "name_birth",
     "names_no_date",
     "birth_address",
@@ -294,9 +344,6 @@ def candidate_pairs(
     skipped: dict[str, int] = {}
     for name in keys:
         i, j, skip = _key_pairs(p, name, max_block)
-        if name == "names_no_date":
-            undated = (p.birth[i] == NO_DATE) | (p.birth[j] == NO_DATE)
-            i, j = i[undated], j[undated]
         if side is not None:
             cross = side[i] != side[j]
             i, j = i[cross], j[cross]
@@ -319,5 +366,4 @@ def _key_pairs(p: Prepared, name: str, max_block: int) -> tuple[np.ndarray, np.n
     single, multi = p.cache["blocking_keys"]
     if name in single:
         return pairs_within_blocks(single[name](), max_block)
-    rows, key = multi[name]()
-    return pairs_within_blocks(key, max_block, rows=rows)
+    return multi[name]()
