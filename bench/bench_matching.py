@@ -124,10 +124,31 @@ def _splink_blocking() -> list:
         block_on("surname_1", f1, md),
         block_on("first_name_1", "syntymaaika"),
         block_on("surname_1", "syntymaaika"),
-        block_on("sukunimi", "first_name_1"),
+        CustomRule(  # same names where one side has no birth date (ours: names_no_date)
+            "l.sukunimi = r.sukunimi and l.first_name_1 = r.first_name_1"
+            " and (l.syntymaaika is null or r.syntymaaika is null)",
+            sql_dialect="duckdb",
+        ),
         CustomRule(  # given name and surname swapped
             "l.first_name_1 = r.surname_1 and l.surname_1 = r.first_name_1", sql_dialect="duckdb"
         ),
+    ]
+
+
+def _splink_names() -> list:
+    import os
+
+    import splink.comparison_library as cl
+
+    # ForenameSurnameComparison (Splink's recommendation for people: it has a level for
+    # swapped names); SPLINK_NAMES=separate gives two NameComparisons instead
+    if os.environ.get("SPLINK_NAMES", "forename_surname") == "forename_surname":
+        return [cl.ForenameSurnameComparison(
+            "etunimet", "sukunimi", forename_surname_concat_col_name="full_name"
+        ).configure(term_frequency_adjustments=True)]
+    return [
+        cl.NameComparison("etunimet").configure(term_frequency_adjustments=True),
+        cl.NameComparison("sukunimi").configure(term_frequency_adjustments=True),
     ]
 
 
@@ -140,9 +161,7 @@ def worker_splink(data: Path, out: Path) -> dict:
     settings = SettingsCreator(
         link_type="dedupe_only",
         comparisons=[
-            cl.ForenameSurnameComparison(
-                "etunimet", "sukunimi", forename_surname_concat_col_name="full_name"
-            ).configure(term_frequency_adjustments=True),
+            *_splink_names(),
             cl.DateOfBirthComparison("syntymaaika", input_is_string=True),
             cl.LevenshteinAtThresholds("hetu", 1),
             cl.ExactMatch("sukupuoli"),
