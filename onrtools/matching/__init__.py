@@ -96,6 +96,10 @@ def _decide(
     # twins and siblings often share a middle name: "Daniel Juhani" vs "Juhani"
     other_first = ~comp.same_first_given & (comp.levels["etunimet"].astype(int) <= 4)
     capped = other_first & (comp.levels["etunimet"] >= 2) & (decision == "match") & ~shared_id
+    # "Juho" vs "Mauno Juho": a sibling is the worry only if the register holds one; when
+    # neither record has another of the same surname and birth date among the candidates,
+    # and one list of first names contains the other, the evidence decides
+    capped &= ~(_alone_in_family(p, left, right, comp) & (comp.levels["etunimet"] == 4))
     decision[capped], rule[capped] = "review", RULE_FIRST_GIVEN
     same_hetu = (comp.levels["hetu"] == 3) & p.hetu_valid[left] & p.hetu_valid[right]
     decision[same_hetu], rule[same_hetu] = "match", RULE_SAME_HETU
@@ -109,6 +113,16 @@ def _decide(
     vtj = comp.vtj_conflict
     decision[vtj], rule[vtj], prob[vtj] = "non-match", RULE_VTJ, 0.0
     return prob, weight, decision, rule
+
+
+def _alone_in_family(
+    p: Prepared, left: np.ndarray, right: np.ndarray, comp: Comparison
+) -> np.ndarray:
+    """Pairs whose two records have no other candidate with the same birth date and surname."""
+    family = (comp.levels["syntymaaika"] == 4) & np.isin(comp.levels["sukunimi"], (4, 5, 6))
+    n = len(p)
+    count = np.bincount(left[family], minlength=n) + np.bincount(right[family], minlength=n)
+    return (count[left] <= 1) & (count[right] <= 1)
 
 
 def _frame(
