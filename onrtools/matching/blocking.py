@@ -25,6 +25,9 @@ key                         catches
                             day and month swapped)
 ``name_birth``              one name and the birth date, day and month in either order (the
                             other name mistyped from its first letter, swapped or changed)
+``given_names_year``,        all given names (two or more) with the birth year, or with day
+``given_names_monthday``    and month in either order: the surname mistyped anywhere and a
+                            typo in the date
 ``names_no_date``           a name and the other's first letters where one side has no date
 ``birth_address``           same birth date and address (both names mistyped or missing)
 ==========================  ===============================================================
@@ -178,7 +181,13 @@ def _name_keys(p: Prepared) -> dict[str, Callable[[], Pairs]]:
         ]
         return pairs_within_blocks(np.concatenate(keys), MAX_BLOCK, rows=np.tile(rows, len(keys)))
 
+    several = np.where(p.given2_skel >= 0, p.etu_skel, -1)  # two or more given names
+
     return {
+        "given_names_year": lambda: pairs_within_blocks(
+            _fixed([several, year], (vocab, 3000)), MAX_BLOCK),
+        "given_names_monthday": lambda: pairs_within_blocks(
+            _fixed([several, low, high], (vocab, 32, 32)), MAX_BLOCK),
         "name_year_month": lambda: emit(year, month, radices=(3000, 13)),
         "name_year_day": lambda: emit(year, day, radices=(3000, 32)),
         "name_monthday": lambda: emit(low, high, radices=(32, 32)),
@@ -274,6 +283,8 @@ KEYS: tuple[str, ...] = (
     "name_year_day",
     "name_monthday",
     "name_birth",
+    "given_names_year",
+    "given_names_monthday",
     "names_no_date",
     "birth_address",
 )
