@@ -143,9 +143,11 @@ def _splink_names() -> list:
     # ForenameSurnameComparison (Splink's recommendation for people: it has a level for
     # swapped names); SPLINK_NAMES=separate gives two NameComparisons instead
     if os.environ.get("SPLINK_NAMES", "forename_surname") == "forename_surname":
-        return [cl.ForenameSurnameComparison(
-            "etunimet", "sukunimi", forename_surname_concat_col_name="full_name"
-        ).configure(term_frequency_adjustments=True)]
+        return [
+            cl.ForenameSurnameComparison(
+                "etunimet", "sukunimi", forename_surname_concat_col_name="full_name"
+            ).configure(term_frequency_adjustments=True)
+        ]
     return [
         cl.NameComparison("etunimet").configure(term_frequency_adjustments=True),
         cl.NameComparison("sukunimi").configure(term_frequency_adjustments=True),
@@ -314,7 +316,8 @@ def main() -> int:
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         work: list[tuple[str, object]] = [
-            (name, frame) for name, frame in load_sets([s for s in args.sets.split(",") if s]).items()
+            (name, frame)
+            for name, frame in load_sets([s for s in args.sets.split(",") if s]).items()
         ]
         work += [(f"finnish_{n}", n) for n in (int(s) for s in args.sizes.split(",") if s)]
         for name, source in work:

@@ -47,8 +47,10 @@ FI_MALE = (
     "Pasi Paavo Pertti Reijo Risto Roope Sakari Simo Tapio Teuvo Toni Tuukka Unto Valtteri "
     "Vesa Vilho Ville Väinö Yrjö Jyri Arvo Kyösti Mauno Oiva"
 ).split()
-FI_DOUBLE = {"2": "Anna-Kaisa Marja-Liisa Eeva-Maria Sanna-Mari Tiina-Maria".split(),
-             "1": "Jan-Erik Per-Olof Kaj-Erik Juha-Pekka Jukka-Pekka".split()}
+FI_DOUBLE = {
+    "2": "Anna-Kaisa Marja-Liisa Eeva-Maria Sanna-Mari Tiina-Maria".split(),
+    "1": "Jan-Erik Per-Olof Kaj-Erik Juha-Pekka Jukka-Pekka".split(),
+}
 FI_SURNAMES = (
     "Aaltonen Ahola Alanko Anttila Aro Eskola Haapala Hakala Halonen Harju Hautala Hiltunen "
     "Huttunen Hyvönen Härkönen Ikonen Jokela Jääskeläinen Kallio Kangas Karvonen Kauppinen "
@@ -61,56 +63,171 @@ FI_SURNAMES = (
     "Ekström Forsström Granqvist Holmström Sandström Wikström Långström Söderholm Nykänen"
 ).split()
 NICKNAMES = {
-    "Aleksi": "Aki", "Antti": "Antsa", "Johanna": "Jonna", "Katariina": "Kati",
-    "Kristiina": "Kiti", "Elisabet": "Liisa", "Matti": "Masa", "Heikki": "Heka",
-    "Juho": "Jussi", "Valtteri": "Valtsu", "Jaakko": "Jaska", "Pauliina": "Paula",
-    "Sakari": "Sakke", "Marjatta": "Marja", "Ville": "Vilkku", "Kalle": "Kalle",
-    "Alexander": "Alex", "William": "Bill", "Robert": "Bob", "Elizabeth": "Liz",
-    "Katherine": "Kate", "Michael": "Mike", "Aleksandr": "Sasha", "Ekaterina": "Katya",
-    "Francisco": "Paco", "José": "Pepe", "Jennifer": "Jenny", "Daniel": "Dan",
+    "Aleksi": "Aki",
+    "Antti": "Antsa",
+    "Johanna": "Jonna",
+    "Katariina": "Kati",
+    "Kristiina": "Kiti",
+    "Elisabet": "Liisa",
+    "Matti": "Masa",
+    "Heikki": "Heka",
+    "Juho": "Jussi",
+    "Valtteri": "Valtsu",
+    "Jaakko": "Jaska",
+    "Pauliina": "Paula",
+    "Sakari": "Sakke",
+    "Marjatta": "Marja",
+    "Ville": "Vilkku",
+    "Kalle": "Kalle",
+    "Alexander": "Alex",
+    "William": "Bill",
+    "Robert": "Bob",
+    "Elizabeth": "Liz",
+    "Katherine": "Kate",
+    "Michael": "Mike",
+    "Aleksandr": "Sasha",
+    "Ekaterina": "Katya",
+    "Francisco": "Paco",
+    "José": "Pepe",
+    "Jennifer": "Jenny",
+    "Daniel": "Dan",
 }
 # foreign names by origin: given names, surnames, spelling variants (transliteration)
 FOREIGN = {
-    "zh": ("Wei Xiaoming Jing Li Yan Hao Jun Mei Ling Qiang Yu Tao Xin Fang Lei".split(),
-           "Wang Li Zhang Liu Chen Yang Huang Zhao Wu Zhou Xu Sun Ma Zhu Hu".split()),
-    "vi": ("Lan Minh Anh Thanh Huong Duc Linh Tuan Trang Hoa".split(),
-           "Nguyen Tran Le Pham Hoang Phan Vu Dang Bui Do".split()),
-    "in": ("Priya Rahul Arjun Ananya Vikram Deepa Kiran Sanjay Lakshmi Rohit".split(),
-           "Sharma Patel Singh Kumar Reddy Iyer Nair Gupta Rao Das".split()),
-    "ar": ("Mohammed Ahmed Fatima Aisha Omar Yusuf Leila Hassan Amina Khalid".split(),
-           "Al-Hassan Haddad Khalil Nasser Al-Sayed Mansour Saleh Abdullah Farouk Aziz".split()),
-    "ru": ("Aleksandr Sergei Tatiana Natalia Dmitri Ekaterina Olga Ivan Yulia Andrei".split(),
-           "Ivanov Smirnova Petrov Kuznetsova Popov Sokolova Volkov Morozova Lebedev Orlova".split()),
-    "es": ("José María Carlos Lucía Javier Ana Francisco Isabel Diego Elena".split(),
-           "García López Martínez Rodríguez Fernández Sánchez Pérez Gómez Díaz Ruiz".split()),
-    "de": ("Jürgen Lukas Anna Felix Sophie Jonas Lena Maximilian Clara Björn".split(),
-           "Müller Schmidt Schröder Wagner Becker Hoffmann Schäfer Koch Weiß Köhler".split()),
-    "en": ("John Emily Michael Sarah William Jennifer Robert Elizabeth Katherine Daniel".split(),
-           "Smith Johnson Brown Taylor Wilson Davies Evans Thomas Roberts Walker".split()),
+    "zh": (
+        "Wei Xiaoming Jing Li Yan Hao Jun Mei Ling Qiang Yu Tao Xin Fang Lei".split(),
+        "Wang Li Zhang Liu Chen Yang Huang Zhao Wu Zhou Xu Sun Ma Zhu Hu".split(),
+    ),
+    "vi": (
+        "Lan Minh Anh Thanh Huong Duc Linh Tuan Trang Hoa".split(),
+        "Nguyen Tran Le Pham Hoang Phan Vu Dang Bui Do".split(),
+    ),
+    "in": (
+        "Priya Rahul Arjun Ananya Vikram Deepa Kiran Sanjay Lakshmi Rohit".split(),
+        "Sharma Patel Singh Kumar Reddy Iyer Nair Gupta Rao Das".split(),
+    ),
+    "ar": (
+        "Mohammed Ahmed Fatima Aisha Omar Yusuf Leila Hassan Amina Khalid".split(),
+        "Al-Hassan Haddad Khalil Nasser Al-Sayed Mansour Saleh Abdullah Farouk Aziz".split(),
+    ),
+    "ru": (
+        "Aleksandr Sergei Tatiana Natalia Dmitri Ekaterina Olga Ivan Yulia Andrei".split(),
+        "Ivanov Smirnova Petrov Kuznetsova Popov Sokolova Volkov Morozova Lebedev Orlova".split(),
+    ),
+    "es": (
+        "José María Carlos Lucía Javier Ana Francisco Isabel Diego Elena".split(),
+        "García López Martínez Rodríguez Fernández Sánchez Pérez Gómez Díaz Ruiz".split(),
+    ),
+    "de": (
+        "Jürgen Lukas Anna Felix Sophie Jonas Lena Maximilian Clara Björn".split(),
+        "Müller Schmidt Schröder Wagner Becker Hoffmann Schäfer Koch Weiß Köhler".split(),
+    ),
+    "en": (
+        "John Emily Michael Sarah William Jennifer Robert Elizabeth Katherine Daniel".split(),
+        "Smith Johnson Brown Taylor Wilson Davies Evans Thomas Roberts Walker".split(),
+    ),
 }
 TRANSLIT = {
-    "Mohammed": ["Muhammad", "Mohamed", "Mohammad"], "Ahmed": ["Ahmad"], "Yusuf": ["Youssef"],
-    "Aleksandr": ["Alexander", "Aleksander"], "Sergei": ["Sergey"], "Tatiana": ["Tatyana"],
-    "Dmitri": ["Dmitry", "Dmitrij"], "Yulia": ["Julia", "Iuliia"], "Andrei": ["Andrey"],
-    "Ekaterina": ["Yekaterina"], "Natalia": ["Natalya"], "Khalid": ["Khaled"],
-    "Al-Hassan": ["Al Hassan", "Alhassan", "El-Hassan"], "Al-Sayed": ["El-Sayed", "Alsayed"],
-    "Abdullah": ["Abdallah"], "Farouk": ["Faruk"], "Smirnova": ["Smirnowa"],
+    "Mohammed": ["Muhammad", "Mohamed", "Mohammad"],
+    "Ahmed": ["Ahmad"],
+    "Yusuf": ["Youssef"],
+    "Aleksandr": ["Alexander", "Aleksander"],
+    "Sergei": ["Sergey"],
+    "Tatiana": ["Tatyana"],
+    "Dmitri": ["Dmitry", "Dmitrij"],
+    "Yulia": ["Julia", "Iuliia"],
+    "Andrei": ["Andrey"],
+    "Ekaterina": ["Yekaterina"],
+    "Natalia": ["Natalya"],
+    "Khalid": ["Khaled"],
+    "Al-Hassan": ["Al Hassan", "Alhassan", "El-Hassan"],
+    "Al-Sayed": ["El-Sayed", "Alsayed"],
+    "Abdullah": ["Abdallah"],
+    "Farouk": ["Faruk"],
+    "Smirnova": ["Smirnowa"],
 }
-STREETS = "Mannerheimintie Hämeenkatu Kauppakatu Rantatie Koulukatu Puistotie Asemakatu Myllytie".split()
-CITIES = [("00100", "Helsinki"), ("33100", "Tampere"), ("20100", "Turku"), ("90100", "Oulu"),
-          ("40100", "Jyväskylä"), ("70100", "Kuopio"), ("02150", "Espoo"), ("65100", "Vaasa")]
+STREETS = (
+    "Mannerheimintie Hämeenkatu Kauppakatu Rantatie Koulukatu Puistotie Asemakatu Myllytie".split()
+)
+CITIES = [
+    ("00100", "Helsinki"),
+    ("33100", "Tampere"),
+    ("20100", "Turku"),
+    ("90100", "Oulu"),
+    ("40100", "Jyväskylä"),
+    ("70100", "Kuopio"),
+    ("02150", "Espoo"),
+    ("65100", "Vaasa"),
+]
 KEYBOARD = {  # QWERTY neighbours (Finnish layout adds ä/ö next to l/p)
-    "q": "wa", "w": "qes", "e": "wrd", "r": "etf", "t": "ryg", "y": "tuh", "u": "yij",
-    "i": "uok", "o": "ipl", "p": "oå", "a": "qsz", "s": "adw", "d": "sfe", "f": "dgr",
-    "g": "fht", "h": "gjy", "j": "hku", "k": "jli", "l": "kö", "z": "xa", "x": "zc",
-    "c": "xv", "v": "cb", "b": "vn", "n": "bm", "m": "n", "ä": "öå", "ö": "lä",
+    "q": "wa",
+    "w": "qes",
+    "e": "wrd",
+    "r": "etf",
+    "t": "ryg",
+    "y": "tuh",
+    "u": "yij",
+    "i": "uok",
+    "o": "ipl",
+    "p": "oå",
+    "a": "qsz",
+    "s": "adw",
+    "d": "sfe",
+    "f": "dgr",
+    "g": "fht",
+    "h": "gjy",
+    "j": "hku",
+    "k": "jli",
+    "l": "kö",
+    "z": "xa",
+    "x": "zc",
+    "c": "xv",
+    "v": "cb",
+    "b": "vn",
+    "n": "bm",
+    "m": "n",
+    "ä": "öå",
+    "ö": "lä",
 }
-OCR = [("rn", "m"), ("m", "rn"), ("cl", "d"), ("l", "1"), ("o", "0"), ("i", "l"), ("e", "c"),
-       ("u", "v"), ("h", "b"), ("S", "5"), ("B", "8"), ("g", "q")]
-PHONETIC = [("ks", "x"), ("x", "ks"), ("ph", "f"), ("f", "ph"), ("ck", "k"), ("kk", "k"),
-            ("tt", "t"), ("ll", "l"), ("nn", "n"), ("ss", "s"), ("ii", "i"), ("aa", "a"),
-            ("w", "v"), ("v", "w"), ("c", "k"), ("k", "c"), ("j", "y"), ("y", "j"),
-            ("ei", "ey"), ("th", "t"), ("z", "ts"), ("ts", "z"), ("q", "k")]
+OCR = [
+    ("rn", "m"),
+    ("m", "rn"),
+    ("cl", "d"),
+    ("l", "1"),
+    ("o", "0"),
+    ("i", "l"),
+    ("e", "c"),
+    ("u", "v"),
+    ("h", "b"),
+    ("S", "5"),
+    ("B", "8"),
+    ("g", "q"),
+]
+PHONETIC = [
+    ("ks", "x"),
+    ("x", "ks"),
+    ("ph", "f"),
+    ("f", "ph"),
+    ("ck", "k"),
+    ("kk", "k"),
+    ("tt", "t"),
+    ("ll", "l"),
+    ("nn", "n"),
+    ("ss", "s"),
+    ("ii", "i"),
+    ("aa", "a"),
+    ("w", "v"),
+    ("v", "w"),
+    ("c", "k"),
+    ("k", "c"),
+    ("j", "y"),
+    ("y", "j"),
+    ("ei", "ey"),
+    ("th", "t"),
+    ("z", "ts"),
+    ("ts", "z"),
+    ("q", "k"),
+]
 
 
 def hetu(rng: random.Random, born: date, sex: str, used: set[str]) -> str:
@@ -193,8 +310,9 @@ def hetu_typo(rng: random.Random, value: str) -> str:
     return value[:i] + str((int(value[i]) + rng.randrange(1, 10)) % 10) + value[i + 1 :]
 
 
-def _base_record(rng: random.Random, pid: int, used: set[str], *, foreign_share: float,
-                 hetu_share: float) -> dict:
+def _base_record(
+    rng: random.Random, pid: int, used: set[str], *, foreign_share: float, hetu_share: float
+) -> dict:
     sex = rng.choice("12")
     born = date(1955, 1, 1) + timedelta(days=rng.randrange(0, 365 * 52))
     if rng.random() < 0.6:  # students: mostly born 1990-2006
@@ -218,8 +336,16 @@ def _base_record(rng: random.Random, pid: int, used: set[str], *, foreign_share:
             surname = f"{surname} {rng.choice(lasts)}"
         if origin == "vi" and rng.random() < 0.6:
             given = [rng.choice(["Thi", "Van", "Duc", "Minh"]), *given]
-        nationality = {"zh": "156", "vi": "704", "in": "356", "ar": "818", "ru": "643",
-                       "es": "724", "de": "276", "en": "826"}[origin]
+        nationality = {
+            "zh": "156",
+            "vi": "704",
+            "in": "356",
+            "ar": "818",
+            "ru": "643",
+            "es": "724",
+            "de": "276",
+            "en": "826",
+        }[origin]
     has_hetu = rng.random() < (hetu_share if origin == "fi" else hetu_share / 4)
     city = rng.choice(CITIES)
     user = fold(given[0]).lower().replace(" ", "") + "." + fold(surname).lower().replace(" ", "")
@@ -232,10 +358,12 @@ def _base_record(rng: random.Random, pid: int, used: set[str], *, foreign_share:
         "syntymaaika": born.isoformat(),
         "sukupuoli": sex,
         "hetu": hetu(rng, born, sex, used) if has_hetu else "",
-        "passinumero": f"{rng.choice('PXKM')}{rng.randrange(10**6, 10**7)}" if not has_hetu
-        or rng.random() < 0.1 else "",
+        "passinumero": f"{rng.choice('PXKM')}{rng.randrange(10**6, 10**7)}"
+        if not has_hetu or rng.random() < 0.1
+        else "",
         "sahkoposti": f"{user}{pid}@{rng.choice(['example.fi', 'mail.example.com'])}"
-        if rng.random() < 0.7 else "",
+        if rng.random() < 0.7
+        else "",
         "kansalaisuus": nationality,
         "katuosoite": f"{rng.choice(STREETS)} {rng.randrange(1, 90)}",
         "postinumero": city[0],
@@ -249,20 +377,43 @@ def _base_record(rng: random.Random, pid: int, used: set[str], *, foreign_share:
 def _corrupt_field(rng: random.Random, r: dict) -> None:
     """One modification of one field of ``r`` (in place)."""
     kind = rng.choices(
-        ["keyboard", "ocr", "phonetic", "missing", "swap_names", "date", "nickname",
-         "initial", "hetu", "email", "address"],
+        [
+            "keyboard",
+            "ocr",
+            "phonetic",
+            "missing",
+            "swap_names",
+            "date",
+            "nickname",
+            "initial",
+            "hetu",
+            "email",
+            "address",
+        ],
         [22, 8, 12, 18, 5, 14, 5, 5, 4, 4, 3],
     )[0]
     name_field = rng.choice(["etunimet", "sukunimi"])
     if kind in ("keyboard", "ocr", "phonetic") and r[name_field]:
-        func = {"keyboard": keyboard_typo,
-                "ocr": lambda g, t: pattern_swap(g, t, OCR),
-                "phonetic": lambda g, t: pattern_swap(g, t, PHONETIC)}[kind]
+        func = {
+            "keyboard": keyboard_typo,
+            "ocr": lambda g, t: pattern_swap(g, t, OCR),
+            "phonetic": lambda g, t: pattern_swap(g, t, PHONETIC),
+        }[kind]
         r[name_field] = func(rng, r[name_field])
     elif kind == "missing":
         field = rng.choices(
-            ["etunimet", "sukunimi", "syntymaaika", "hetu", "sahkoposti", "katuosoite",
-             "passinumero", "sukupuoli"], [20, 10, 15, 15, 15, 10, 10, 5])[0]
+            [
+                "etunimet",
+                "sukunimi",
+                "syntymaaika",
+                "hetu",
+                "sahkoposti",
+                "katuosoite",
+                "passinumero",
+                "sukupuoli",
+            ],
+            [20, 10, 15, 15, 15, 10, 10, 5],
+        )[0]
         r[field] = ""
         if field == "etunimet":
             r["kutsumanimi"] = ""
@@ -289,10 +440,13 @@ def _corrupt_field(rng: random.Random, r: dict) -> None:
         r[name_field] = keyboard_typo(rng, r[name_field]) if r[name_field] else ""
 
 
-def make_corrupted(rng: random.Random, originals: int = 6000, duplicates: int = 4000) -> pd.DataFrame:
+def make_corrupted(
+    rng: random.Random, originals: int = 6000, duplicates: int = 4000
+) -> pd.DataFrame:
     used: set[str] = set()
-    people = [_base_record(rng, pid, used, foreign_share=0.3, hetu_share=0.6)
-              for pid in range(originals)]
+    people = [
+        _base_record(rng, pid, used, foreign_share=0.3, hetu_share=0.6) for pid in range(originals)
+    ]
     rows = list(people)
     # FEBRL-style: a duplicate count per chosen original (1-4, fewer of the larger)
     remaining = duplicates
@@ -342,7 +496,10 @@ def _variant_name(rng: random.Random, r: dict) -> None:
         for old, new in TRANSLIT.items():
             if old in r["etunimet"] or old in surname:
                 alt = rng.choice(new)
-                r["etunimet"], r["sukunimi"] = r["etunimet"].replace(old, alt), surname.replace(old, alt)
+                r["etunimet"], r["sukunimi"] = (
+                    r["etunimet"].replace(old, alt),
+                    surname.replace(old, alt),
+                )
                 changed = True
                 break
         if not changed:
@@ -377,11 +534,15 @@ def _variant_other(rng: random.Random, r: dict, used: set[str]) -> None:
 
 def make_korkeakoulu(rng: random.Random, people_n: int = 7600) -> pd.DataFrame:
     used: set[str] = set()
-    people = [_base_record(rng, pid, used, foreign_share=0.25, hetu_share=0.92)
-              for pid in range(people_n)]
+    people = [
+        _base_record(rng, pid, used, foreign_share=0.25, hetu_share=0.92) for pid in range(people_n)
+    ]
     for r in people:  # the hetu a foreign student without one may get later
-        r["later_hetu"] = "" if r["hetu"] or r["origin"] == "fi" else hetu(
-            rng, date.fromisoformat(r["syntymaaika"]), r["sukupuoli"], used)
+        r["later_hetu"] = (
+            ""
+            if r["hetu"] or r["origin"] == "fi"
+            else hetu(rng, date.fromisoformat(r["syntymaaika"]), r["sukupuoli"], used)
+        )
     twins = []
     for r in rng.sample(people, int(people_n * 0.015)):
         twin = dict(r)
@@ -393,8 +554,11 @@ def make_korkeakoulu(rng: random.Random, people_n: int = 7600) -> pd.DataFrame:
         names = [n for n in rng.sample(pool, 3) if n not in old][:2]
         twin["etunimet"] = " ".join(names)
         twin["kutsumanimi"] = names[0]
-        twin["hetu"] = hetu(rng, date.fromisoformat(r["syntymaaika"]), r["sukupuoli"], used) \
-            if r["hetu"] else ""
+        twin["hetu"] = (
+            hetu(rng, date.fromisoformat(r["syntymaaika"]), r["sukupuoli"], used)
+            if r["hetu"]
+            else ""
+        )
         twin["passinumero"] = "" if twin["hetu"] else f"P{rng.randrange(10**6, 10**7)}"
         twin["sahkoposti"] = ""
         twin["later_hetu"] = ""

@@ -40,6 +40,7 @@ from onrtools.matching.cluster import cluster
 from onrtools.matching.compare import FIELDS, Comparison, compare, compare_levels
 from onrtools.matching.explain import explain
 from onrtools.matching.model import (
+    SAME_SURNAME,
     Model,
     default_model,
     fit,
@@ -119,7 +120,7 @@ def _alone_in_family(
     p: Prepared, left: np.ndarray, right: np.ndarray, comp: Comparison
 ) -> np.ndarray:
     """Pairs whose two records have no other candidate with the same birth date and surname."""
-    family = (comp.levels["syntymaaika"] == 4) & np.isin(comp.levels["sukunimi"], (4, 5, 6))
+    family = (comp.levels["syntymaaika"] == 4) & np.isin(comp.levels["sukunimi"], SAME_SURNAME)
     n = len(p)
     count = np.bincount(left[family], minlength=n) + np.bincount(right[family], minlength=n)
     return (count[left] <= 1) & (count[right] <= 1)

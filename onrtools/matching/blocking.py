@@ -91,9 +91,6 @@ def _fixed(parts: Sequence[np.ndarray], radices: Sequence[int]) -> np.ndarray:
     return np.where(missing, -1, key)
 
 
-
-
-
 def _prefixes(p: Prepared, length: int) -> np.ndarray:
     """Code of the first ``length`` letters of each name skeleton in the shared vocabulary."""
     key = f"prefix{length}"
@@ -109,8 +106,11 @@ Pairs = tuple[np.ndarray, np.ndarray, int]  # (i, j, skipped blocks)
 
 def _concat(parts: Sequence[Pairs]) -> Pairs:
     parts = [x for x in parts if len(x[0])] or [(np.empty(0, np.int64), np.empty(0, np.int64), 0)]
-    return (np.concatenate([x[0] for x in parts]), np.concatenate([x[1] for x in parts]),
-            sum(x[2] for x in parts))
+    return (
+        np.concatenate([x[0] for x in parts]),
+        np.concatenate([x[1] for x in parts]),
+        sum(x[2] for x in parts),
+    )
 
 
 def _name_keys(p: Prepared) -> dict[str, Callable[[], Pairs]]:
@@ -152,13 +152,17 @@ def _name_keys(p: Prepared) -> dict[str, Callable[[], Pairs]]:
     rows = np.arange(len(p), dtype=np.int64)
     undated = p.birth == NO_DATE
 
-    def emit(*date_parts: np.ndarray, radices: tuple[int, ...], probe_undated: bool = False
-             ) -> Pairs:
+    def emit(
+        *date_parts: np.ndarray, radices: tuple[int, ...], probe_undated: bool = False
+    ) -> Pairs:
         full, full_rows, loose, loose_rows, probe = [], [], [], [], []
         for name, other in emitted:
             has = name >= 0
-            full.append(_fixed([name[has], other[has], *(d[has] for d in date_parts)],
-                               (vocab, n_pre, *radices)))
+            full.append(
+                _fixed(
+                    [name[has], other[has], *(d[has] for d in date_parts)], (vocab, n_pre, *radices)
+                )
+            )
             full_rows.append(rows[has])
             loose.append(_fixed([name[has], *(d[has] for d in date_parts)], (vocab, *radices)))
             loose_rows.append(rows[has])
@@ -167,11 +171,17 @@ def _name_keys(p: Prepared) -> dict[str, Callable[[], Pairs]]:
         if probe_undated:  # only pairs with an undated record: all of them are one-sided
             both = _fixed([np.concatenate(full), np.zeros(len(rows_all), np.int64)], (1 << 40, 1))
             return pairs_one_sided(both, rows_all, undated[rows_all], MAX_BLOCK)
-        return _concat([
-            pairs_within_blocks(np.concatenate(full), MAX_BLOCK, rows=rows_all),
-            pairs_one_sided(np.concatenate(loose), np.concatenate(loose_rows),
-                            np.concatenate(probe), MAX_BLOCK),
-        ])
+        return _concat(
+            [
+                pairs_within_blocks(np.concatenate(full), MAX_BLOCK, rows=rows_all),
+                pairs_one_sided(
+                    np.concatenate(loose),
+                    np.concatenate(loose_rows),
+                    np.concatenate(probe),
+                    MAX_BLOCK,
+                ),
+            ]
+        )
 
     def name_birth() -> Pairs:
         """Each name with the birth date (day and month in either order), any other name."""
@@ -185,9 +195,11 @@ def _name_keys(p: Prepared) -> dict[str, Callable[[], Pairs]]:
 
     return {
         "given_names_year": lambda: pairs_within_blocks(
-            _fixed([several, year], (vocab, 3000)), MAX_BLOCK),
+            _fixed([several, year], (vocab, 3000)), MAX_BLOCK
+        ),
         "given_names_monthday": lambda: pairs_within_blocks(
-            _fixed([several, low, high], (vocab, 32, 32)), MAX_BLOCK),
+            _fixed([several, low, high], (vocab, 32, 32)), MAX_BLOCK
+        ),
         "name_year_month": lambda: emit(year, month, radices=(3000, 13)),
         "name_year_day": lambda: emit(year, day, radices=(3000, 32)),
         "name_monthday": lambda: emit(low, high, radices=(32, 32)),

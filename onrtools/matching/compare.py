@@ -254,10 +254,20 @@ def compare(p: Prepared, left: np.ndarray, right: np.ndarray) -> Comparison:
     s_matrix, _ = _cached_tokens(p, "suku_fold", 3)
     sml, smr = s_matrix[np.maximum(sl, 0)], s_matrix[np.maximum(sr, 0)]
     s_part = ((sml[:, :, None] == smr[:, None, :]) & (sml[:, :, None] >= 0)).any(axis=2).sum(axis=1)
-    s_part_skel = ((t1l == t1r) | (t1l == t2r) | (t2l == t1r) | (t2l == t2r)) & (t1l >= 0) & (t1r >= 0)
+    s_part_skel = (
+        ((t1l == t1r) | (t1l == t2r) | (t2l == t1r) | (t2l == t2r)) & (t1l >= 0) & (t1r >= 0)
+    )
     levels["sukunimi"] = np.select(
-        [s_missing, s_exact, s_fold, s_skel, names_swapped, s_jw >= 0.92, (s_part > 0) | s_part_skel,
-         s_jw >= 0.80],
+        [
+            s_missing,
+            s_exact,
+            s_fold,
+            s_skel,
+            names_swapped,
+            s_jw >= 0.92,
+            (s_part > 0) | s_part_skel,
+            s_jw >= 0.80,
+        ],
         [0, 5, 4, SURNAME_SKELETON, SURNAME_SWAPPED, 3, SURNAME_PART, 2],
         1,
     ).astype(np.int8)
@@ -299,8 +309,12 @@ def compare(p: Prepared, left: np.ndarray, right: np.ndarray) -> Comparison:
         levels[field], sim[field] = _same(codes[left], codes[right])
     first_missing = (p.first1[left] < 0) | (p.first1[right] < 0)
     same_first = (
-        first_missing | (p.first1[left] == p.first1[right]) | (f_jw >= 0.88) | initial
-        | ((fl_k == fr_k) & (fl_k >= 0)) | names_swapped
+        first_missing
+        | (p.first1[left] == p.first1[right])
+        | (f_jw >= 0.88)
+        | initial
+        | ((fl_k == fr_k) & (fl_k >= 0))
+        | names_swapped
     )
     return Comparison(levels, sim, hetu_conflict, vtj_conflict, shared, (nl, nr), same_first)
 
@@ -310,15 +324,19 @@ def compare_levels(
 ) -> Comparison:
     """:func:`compare` in chunks, keeping only levels and flags (int8/bool): memory stays
     flat for millions of candidate pairs; similarities are recomputed for the pairs kept."""
-    parts = [compare(p, left[i : i + chunk], right[i : i + chunk])
-             for i in range(0, max(len(left), 1), chunk)]
+    parts = [
+        compare(p, left[i : i + chunk], right[i : i + chunk])
+        for i in range(0, max(len(left), 1), chunk)
+    ]
     return Comparison(
         {f: np.concatenate([c.levels[f] for c in parts]) for f in FIELDS},
         {},
         np.concatenate([c.hetu_conflict for c in parts]),
         np.concatenate([c.vtj_conflict for c in parts]),
         np.concatenate([c.shared_first for c in parts]).astype(np.int8),
-        (np.concatenate([c.first_counts[0] for c in parts]).astype(np.int8),
-         np.concatenate([c.first_counts[1] for c in parts]).astype(np.int8)),
+        (
+            np.concatenate([c.first_counts[0] for c in parts]).astype(np.int8),
+            np.concatenate([c.first_counts[1] for c in parts]).astype(np.int8),
+        ),
         np.concatenate([c.same_first_given for c in parts]),
     )

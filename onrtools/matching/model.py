@@ -121,7 +121,10 @@ def match_weight(model: Model, p: Prepared, left: np.ndarray, comp: Comparison) 
 
 
 def posterior_thresholds(
-    prob: np.ndarray, *, lost_share: float = 0.0001, match_bounds: tuple[float, float] = (0.3, 0.8),
+    prob: np.ndarray,
+    *,
+    lost_share: float = 0.0001,
+    match_bounds: tuple[float, float] = (0.3, 0.8),
     review_bounds: tuple[float, float] = (0.01, 0.2),
 ) -> tuple[float, float]:
     """(match, review) thresholds read off the posterior of the candidate pairs themselves.
@@ -129,8 +132,8 @@ def posterior_thresholds(
     A calibrated posterior says how many true pairs to expect: ``sum(prob)``. ``match`` is the
     threshold with the best expected F1 (expected true positives ``sum(p)`` above it, expected
     misses ``sum(p)`` below it); ``review`` is the highest threshold below which at most
-    ``lost_share`` (0.01 %) of the expected true pairs fall. Both are clipped to bounds so that a register
-    with almost no duplicates (an unstable estimate) keeps sensible values.
+    ``lost_share`` (0.01 %) of the expected true pairs fall. Both are clipped to bounds so
+    that a register with almost no duplicates (an unstable estimate) keeps sensible values.
     """
     if len(prob) == 0 or float(prob.sum()) < 1.0:
         return 0.5, 0.01

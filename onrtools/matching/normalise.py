@@ -78,8 +78,20 @@ def fold_form(text: str) -> str:
 
 
 _SKELETON_RULES = (
-    ("ae", "a"), ("oe", "o"), ("ue", "u"), ("ph", "f"), ("th", "t"), ("ck", "k"), ("w", "v"),
-    ("x", "ks"), ("q", "k"), ("c", "k"), ("z", "ts"), ("y", "i"), ("j", "i"), ("ou", "u"),
+    ("ae", "a"),
+    ("oe", "o"),
+    ("ue", "u"),
+    ("ph", "f"),
+    ("th", "t"),
+    ("ck", "k"),
+    ("w", "v"),
+    ("x", "ks"),
+    ("q", "k"),
+    ("c", "k"),
+    ("z", "ts"),
+    ("y", "i"),
+    ("j", "i"),
+    ("ou", "u"),
 )
 _DOUBLED = re.compile(r"(.)\1+")
 
@@ -296,9 +308,16 @@ def _skeletons(etu_raw: pd.Series, suku_raw: pd.Series) -> dict[str, np.ndarray]
     combo = e_codes.astype(np.int64) * (len(s_uniq) + 1) + s_codes
     combo_codes, combo_uniq = pd.factorize(combo, sort=False)
     both = [
-        " ".join(sorted((e_toks[c // (len(s_uniq) + 1)] if c // (len(s_uniq) + 1) >= 0 and
-                         e_codes.size else []) + (s_toks[c % (len(s_uniq) + 1)]
-                        if c % (len(s_uniq) + 1) < len(s_uniq) else [])))
+        " ".join(
+            sorted(
+                (
+                    e_toks[c // (len(s_uniq) + 1)]
+                    if c // (len(s_uniq) + 1) >= 0 and e_codes.size
+                    else []
+                )
+                + (s_toks[c % (len(s_uniq) + 1)] if c % (len(s_uniq) + 1) < len(s_uniq) else [])
+            )
+        )
         for c in combo_uniq
     ]
     columns["all_names"] = (combo_codes, both)

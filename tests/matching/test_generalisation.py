@@ -82,8 +82,9 @@ def test_missing_on_one_side_is_level_zero_with_weight_zero(field: str) -> None:
 
 
 def test_missing_first_names_fire_no_rule() -> None:
-    row = _score({"passinumero": "X1234567"},
-                 {"etunimet": "", "kutsumanimi": "", "passinumero": "X1234567"})
+    row = _score(
+        {"passinumero": "X1234567"}, {"etunimet": "", "kutsumanimi": "", "passinumero": "X1234567"}
+    )
     assert row["decision"] == "match", row["explanation"]
     assert "must confirm" not in row["explanation"]
 
@@ -131,13 +132,25 @@ def _candidates(records: pd.DataFrame) -> set[tuple[str, str]]:
         # no birth date and a surname typo
         {"syntymaaika": "", "sukunimi": "Mäkala"},
     ],
-    ids=["surname+day", "first+year", "swap+month", "initial+date", "blank+year",
-         "second-given+month", "undated+surname"],
+    ids=[
+        "surname+day",
+        "first+year",
+        "swap+month",
+        "initial+date",
+        "blank+year",
+        "second-given+month",
+        "undated+surname",
+    ],
 )
 def test_blocking_survives_two_errors(right: dict) -> None:
     others = [
-        {**BASE, "tunniste": f"o{i}", "etunimet": name, "sukunimi": surname,
-         "syntymaaika": f"19{70 + i % 30}-0{1 + i % 9}-1{i % 10}"}
+        {
+            **BASE,
+            "tunniste": f"o{i}",
+            "etunimet": name,
+            "sukunimi": surname,
+            "syntymaaika": f"19{70 + i % 30}-0{1 + i % 9}-1{i % 10}",
+        }
         for i, (name, surname) in enumerate(
             [("Matti", "Korhonen"), ("Liisa", "Virtanen"), ("Juha", "Nieminen")] * 20
         )
@@ -148,7 +161,10 @@ def test_blocking_survives_two_errors(right: dict) -> None:
 
 def test_a_strong_identifier_alone_makes_a_candidate() -> None:
     right = {"etunimet": "Ina", "sukunimi": "Lahtinen", "syntymaaika": "1989-12-01"}
-    for field, value in (("passinumero", "X7654321"), ("sahkoposti", "aino@example.fi"),
-                         ("oid", "1.2.246.562.24.00000000001")):
+    for field, value in (
+        ("passinumero", "X7654321"),
+        ("sahkoposti", "aino@example.fi"),
+        ("oid", "1.2.246.562.24.00000000001"),
+    ):
         records = _pair({field: value}, {**right, field: value})
         assert ("a", "b") in _candidates(records), field
