@@ -81,17 +81,24 @@ def _decide(
     comp: Comparison,
     match_threshold: float,
     review_threshold: float,
+    weight: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    weight = match_weight(model, p, left, comp)
+    if weight is None:
+        weight = match_weight(model, p, left, comp)
     prob = probability(model, weight)
-    decision = np.select(
-        [prob >= match_threshold, prob >= review_threshold], ["match", "review"], "non-match"
-    ).astype(object)
+    # object array of three shared strings (np.select would build a fixed-width copy first:
+    # over a gigabyte at tens of millions of candidate pairs)
+    decision = np.full(len(prob), "non-match", dtype=object)
+    decision[prob >= review_threshold] = "review"
+    decision[prob >= match_threshold] = "match"
     rule = np.full(len(prob), "", dtype=object)
     # the first-name caps guard against twins, who never share a passport, an e-mail address
     # or an OID: where such an identifier agrees the evidence decides alone
     shared_id = (comp.levels["passinumero"] == 2) | (comp.levels["sahkoposti"] == 2)
-    shared_id |= (p.oid[left] == p.oid[right]) & (p.oid[left] != "")
+    if "oid_codes" not in p.cache:  # integer codes: comparing millions of strings is slow
+        p.cache["oid_codes"] = pd.factorize(pd.Series(p.oid, dtype=object).replace("", None))[0]
+    oid = p.cache["oid_codes"]
+    shared_id |= (oid[left] == oid[right]) & (oid[left] >= 0)
     capped = (comp.levels["etunimet"] == 1) & (decision == "match") & ~shared_id
     decision[capped], rule[capped] = "review", RULE_FIRST
     # twins and siblings often share a middle name: "Daniel Juhani" vs "Juhani"
@@ -160,9 +167,7 @@ def _frame(
 
 def _thresholds(
     model: Model,
-    p: Prepared,
-    left: np.ndarray,
-    comp: Comparison,
+    weight: np.ndarray,
     fitted: bool,
     match_threshold: float | None,
     review_threshold: float | None,
@@ -171,7 +176,7 @@ def _thresholds(
     (:func:`posterior_thresholds`), else the model's."""
     mt, rt = model.match_threshold, model.review_threshold
     if fitted:
-        mt, rt = posterior_thresholds(probability(model, match_weight(model, p, left, comp)))
+        mt, rt = posterior_thresholds(probability(model, weight))
     mt = mt if match_threshold is None else match_threshold
     rt = rt if review_threshold is None else min(review_threshold, mt)
     return mt, rt
@@ -211,8 +216,11 @@ def find_duplicates(
     if model is None:
         base = default_model()
         model = fit(p, comp, seed=seed, base=base) if fitted else base
-    mt, rt = _thresholds(model, p, cand.left, comp, fitted, match_threshold, review_threshold)
-    prob, weight, decision, rule = _decide(model, p, cand.left, cand.right, comp, mt, rt)
+    weight = match_weight(model, p, cand.left, comp)
+    mt, rt = _thresholds(model, weight, fitted, match_threshold, review_threshold)
+    prob, weight, decision, rule = _decide(
+        model, p, cand.left, cand.right, comp, mt, rt, weight=weight
+    )
     frame = _frame(p, cand.left, cand.right, comp, prob, weight, decision, rule, keep)
     frame.attrs["blocking"] = {
         "pairs_per_key": cand.per_key,
@@ -253,8 +261,9 @@ def link(
     if model is None:
         base = default_model()
         model = fit(p, comp, seed=seed, side=side, base=base) if fitted else base
-    mt, rt = _thresholds(model, p, l_idx, comp, fitted, match_threshold, review_threshold)
-    prob, weight, decision, rule = _decide(model, p, l_idx, r_idx, comp, mt, rt)
+    weight = match_weight(model, p, l_idx, comp)
+    mt, rt = _thresholds(model, weight, fitted, match_threshold, review_threshold)
+    prob, weight, decision, rule = _decide(model, p, l_idx, r_idx, comp, mt, rt, weight=weight)
     frame = _frame(p, l_idx, r_idx, comp, prob, weight, decision, rule, keep)
     frame["tunniste_l"] = frame["tunniste_l"].str.slice(1)
     frame["tunniste_r"] = frame["tunniste_r"].str.slice(1)

@@ -135,15 +135,20 @@ def posterior_thresholds(
     ``lost_share`` (0.01 %) of the expected true pairs fall. Both are clipped to bounds so
     that a register with almost no duplicates (an unstable estimate) keeps sensible values.
     """
-    if len(prob) == 0 or float(prob.sum()) < 1.0:
+    total = float(np.sum(prob))
+    if len(prob) == 0 or total < 1.0:
         return 0.5, 0.01
-    p = np.sort(np.asarray(prob, dtype=float))[::-1]
-    total = float(p.sum())
+    # only pairs that could carry a threshold are sorted (millions of near-zero pairs at 1M
+    # records would cost memory and change nothing: both thresholds are clipped above them)
+    p = np.sort(prob[prob >= review_bounds[0] / 10])[::-1]
+    if len(p) == 0:
+        return 0.5, 0.01
     found = np.cumsum(p)
     f1 = 2 * found / (np.arange(1, len(p) + 1) + total)
     match = float(np.clip(p[int(f1.argmax())], *match_bounds))
     below = total - found  # expected true pairs under p[k]
-    review = float(p[int(np.flatnonzero(below <= lost_share * total)[0])])
+    enough = np.flatnonzero(below <= lost_share * total)
+    review = float(p[int(enough[0])]) if len(enough) else review_bounds[0]
     return match, float(np.clip(review, review_bounds[0], min(review_bounds[1], match)))
 
 
