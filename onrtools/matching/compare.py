@@ -324,19 +324,32 @@ def compare_levels(
 ) -> Comparison:
     """:func:`compare` in chunks, keeping only levels and flags (int8/bool): memory stays
     flat for millions of candidate pairs; similarities are recomputed for the pairs kept."""
-    parts = [
-        compare(p, left[i : i + chunk], right[i : i + chunk])
-        for i in range(0, max(len(left), 1), chunk)
-    ]
+    parts = []
+    for i in range(0, max(len(left), 1), chunk):
+        full = compare(p, left[i : i + chunk], right[i : i + chunk])
+        # keep the small arrays only: a chunk's float similarities and int64 counts would
+        # otherwise stay alive until the end (gigabytes at tens of millions of pairs)
+        parts.append(
+            Comparison(
+                full.levels,
+                {},
+                full.hetu_conflict,
+                full.vtj_conflict,
+                full.shared_first.astype(np.int8),
+                (full.first_counts[0].astype(np.int8), full.first_counts[1].astype(np.int8)),
+                full.same_first_given,
+            )
+        )
+        del full
     return Comparison(
         {f: np.concatenate([c.levels[f] for c in parts]) for f in FIELDS},
         {},
         np.concatenate([c.hetu_conflict for c in parts]),
         np.concatenate([c.vtj_conflict for c in parts]),
-        np.concatenate([c.shared_first for c in parts]).astype(np.int8),
+        np.concatenate([c.shared_first for c in parts]),
         (
-            np.concatenate([c.first_counts[0] for c in parts]).astype(np.int8),
-            np.concatenate([c.first_counts[1] for c in parts]).astype(np.int8),
+            np.concatenate([c.first_counts[0] for c in parts]),
+            np.concatenate([c.first_counts[1] for c in parts]),
         ),
         np.concatenate([c.same_first_given for c in parts]),
     )
