@@ -1,19 +1,36 @@
-"""Benchmark: onrtools.matching vs Splink 5 (DuckDB) on the seeded synthetic register.
+"""Benchmark: onrtools.matching vs Splink 5 (DuckDB) on every evaluation set, in one run.
 
-    .venv/bin/python bench/bench_matching.py                      # 10k, 100k, 1M
-    .venv/bin/python bench/bench_matching.py --sizes 10000,100000 --no-splink
+    .venv/bin/python bench/bench_matching.py                          # frozen sets + 10k, 100k
+    .venv/bin/python bench/bench_matching.py --sizes 10000,100000,1000000
+    .venv/bin/python bench/bench_matching.py --sizes 10000 --no-splink
+
+Sets: the frozen ones in ``bench/matching_sets/`` (made by code that shares nothing with
+``onrtools``; see its README) and the project's own Finnish synthetic register
+(``onrtools.matching.synthetic``) at each of ``--sizes``.
 
 Each system runs in its own subprocess on the same parquet file, so wall time and peak memory
-(maximum resident set size) are measured separately. Data generation and the ground truth are
-not timed; for Splink the input standardisation (lower case, accents folded) is not timed
-either. Ours is timed from the raw DataFrame to the finished pairs with explanations.
+(maximum resident set size of that process) are measured separately. Data loading and the
+ground truth are not timed; for Splink the input standardisation (lower case, accents folded,
+first given name split off) is not timed either. Ours is timed from the raw DataFrame to the
+finished pairs with explanations.
 
-Splink is configured the way its documentation recommends for people: NameComparison with
-term-frequency adjustment for first names and surname, DateOfBirthComparison, exact/fuzzy
-identifiers, probability_two_random_records_match from deterministic rules (recall 0.7),
-u by random sampling, m by EM in two sessions (block on birth date; on names), and the same
-blocking families as ours for prediction. Splink's F1 is reported at the best probability
-threshold (generous to Splink); ours at our own ``match`` decision.
+Splink is configured as its documentation recommends for people: ForenameSurnameComparison
+(handles given/surname swaps) with term-frequency adjustment, DateOfBirthComparison,
+Levenshtein on the hetu, exact e-mail/passport/address/sex;
+probability_two_random_records_match from deterministic rules, u by random sampling, m by EM
+in two sessions (block on birth date; on names). Its blocking rules mirror ours family by
+family (same identifiers, names with the other name's initial and parts of the date, birth
+date with initials, swapped names), so both get a similar candidate budget; both candidate
+counts are printed.
+
+Metrics per system and set:
+* P/R/F1 at ``match``: ours at its own decision, Splink at probability >= 0.5;
+* ``match_or_review``: share of true pairs ours puts in match or review; for Splink the share
+  at probability >= 0.01 (its prediction threshold, our old review threshold);
+* ``review_per_1000``: review pairs per 1,000 records (Splink: 0.01 <= p < 0.5);
+* ``blocking_recall`` and ``candidates``: true pairs among the compared pairs;
+* ``best_f1`` (and its threshold): F1 at the best probability threshold, found exactly;
+* ``seconds``, ``peak_mb``.
 """
 
 from __future__ import annotations
@@ -31,6 +48,7 @@ import numpy as np
 import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
+SETS = ROOT / "bench" / "matching_sets"
 sys.path.insert(0, str(ROOT))
 
 
@@ -49,26 +67,91 @@ def worker_ours(data: Path, out: Path) -> dict:
     return {
         "seconds": elapsed,
         "peak_mb": _peak_mb(),
-        "pairs": len(pairs),
         "candidates": pairs.attrs["blocking"]["candidate_pairs"],
+        "thresholds": pairs.attrs["thresholds"],
     }
 
 
 def _splink_input(records: pd.DataFrame) -> pd.DataFrame:
     from onrtools.matching.normalise import fold_form
 
-    out = pd.DataFrame({"unique_id": records["tunniste"]})
-    for col in ("etunimet", "sukunimi"):
-        values = records[col].fillna("")
+    def col(name: str) -> pd.Series:
+        if name not in records:
+            return pd.Series([None] * len(records), dtype=object)
+        values = records[name].astype("string").fillna("").str.strip()
+        return values.where(values != "", None).astype(object)
+
+    out = pd.DataFrame({"unique_id": records["tunniste"].astype(str)})
+    for name in ("etunimet", "sukunimi"):
+        values = col(name).fillna("")
         uniq = {v: (fold_form(v) or None) for v in values.unique()}
-        out[col] = values.map(uniq)
+        out[name] = values.map(uniq)
     out["first_name_1"] = out["etunimet"].str.split(" ").str[0]
-    out["syntymaaika"] = records["syntymaaika"]
-    for col in ("hetu", "sukupuoli", "sahkoposti", "passinumero"):
-        out[col] = records[col].where(records[col].notna() & (records[col] != ""), None)
-    out["osoite"] = records["katuosoite"].fillna("") + " " + records["postinumero"].fillna("")
-    out["osoite"] = out["osoite"].where(out["osoite"].str.strip() != "", None)
+    out["surname_1"] = out["sukunimi"].str.split(" ").str[0]
+    out["full_name"] = (out["etunimet"].fillna("") + " " + out["sukunimi"].fillna("")).str.strip()
+    out["full_name"] = out["full_name"].where(out["full_name"] != "", None)
+    birth = pd.to_datetime(col("syntymaaika"), errors="coerce", format="ISO8601")
+    out["syntymaaika"] = birth.dt.strftime("%Y-%m-%d").where(birth.notna(), None)
+    for name in ("hetu", "sukupuoli", "sahkoposti", "passinumero"):
+        out[name] = col(name)
+    street, postal = col("katuosoite").fillna(""), col("postinumero").fillna("")
+    out["osoite"] = (street + " " + postal).str.strip()
+    out["osoite"] = out["osoite"].where(out["osoite"] != "", None)
     return out
+
+
+def _splink_blocking() -> list:
+    from splink import block_on
+    from splink.blocking_rule_library import CustomRule
+
+    ym, md = "substr(syntymaaika, 1, 7)", "substr(syntymaaika, 6, 5)"
+    yd = "substr(syntymaaika, 1, 4) || substr(syntymaaika, 9, 2)"
+    f1, s1 = "substr(first_name_1, 1, 1)", "substr(surname_1, 1, 1)"
+    return [
+        block_on("hetu"),
+        block_on("sahkoposti"),
+        block_on("passinumero"),
+        block_on("syntymaaika", "substr(sukunimi, 1, 2)"),
+        block_on("syntymaaika", "substr(first_name_1, 1, 2)"),
+        block_on("syntymaaika", f1),
+        block_on("syntymaaika", s1),
+        block_on("syntymaaika", "osoite"),
+        block_on("first_name_1", s1, ym),
+        block_on("first_name_1", s1, yd),
+        block_on("first_name_1", s1, md),
+        block_on("surname_1", f1, ym),
+        block_on("surname_1", f1, yd),
+        block_on("surname_1", f1, md),
+        block_on("first_name_1", "syntymaaika"),
+        block_on("surname_1", "syntymaaika"),
+        CustomRule(  # same names where one side has no birth date (ours: names_no_date)
+            "l.sukunimi = r.sukunimi and l.first_name_1 = r.first_name_1"
+            " and (l.syntymaaika is null or r.syntymaaika is null)",
+            sql_dialect="duckdb",
+        ),
+        CustomRule(  # given name and surname swapped
+            "l.first_name_1 = r.surname_1 and l.surname_1 = r.first_name_1", sql_dialect="duckdb"
+        ),
+    ]
+
+
+def _splink_names() -> list:
+    import os
+
+    import splink.comparison_library as cl
+
+    # ForenameSurnameComparison (Splink's recommendation for people: it has a level for
+    # swapped names); SPLINK_NAMES=separate gives two NameComparisons instead
+    if os.environ.get("SPLINK_NAMES", "forename_surname") == "forename_surname":
+        return [
+            cl.ForenameSurnameComparison(
+                "etunimet", "sukunimi", forename_surname_concat_col_name="full_name"
+            ).configure(term_frequency_adjustments=True)
+        ]
+    return [
+        cl.NameComparison("etunimet").configure(term_frequency_adjustments=True),
+        cl.NameComparison("sukunimi").configure(term_frequency_adjustments=True),
+    ]
 
 
 def worker_splink(data: Path, out: Path) -> dict:
@@ -80,8 +163,7 @@ def worker_splink(data: Path, out: Path) -> dict:
     settings = SettingsCreator(
         link_type="dedupe_only",
         comparisons=[
-            cl.NameComparison("etunimet").configure(term_frequency_adjustments=True),
-            cl.NameComparison("sukunimi").configure(term_frequency_adjustments=True),
+            *_splink_names(),
             cl.DateOfBirthComparison("syntymaaika", input_is_string=True),
             cl.LevenshteinAtThresholds("hetu", 1),
             cl.ExactMatch("sukupuoli"),
@@ -89,16 +171,9 @@ def worker_splink(data: Path, out: Path) -> dict:
             cl.ExactMatch("passinumero"),
             cl.ExactMatch("osoite"),
         ],
-        blocking_rules_to_generate_predictions=[
-            block_on("hetu"),
-            block_on("syntymaaika", "substr(sukunimi, 1, 2)"),
-            block_on("syntymaaika", "substr(first_name_1, 1, 2)"),
-            block_on("sukunimi", "first_name_1", "substr(syntymaaika, 1, 4)"),
-            block_on("sukunimi", "first_name_1", "substr(syntymaaika, 6, 5)"),
-            block_on("sahkoposti"),
-            block_on("passinumero"),
-        ],
+        blocking_rules_to_generate_predictions=_splink_blocking(),
         retain_intermediate_calculation_columns=False,
+        retain_matching_columns=False,
     )
     linker = Linker(DuckDBAPI().register(records), settings, log_level=None)
     linker.training.estimate_probability_two_random_records_match(
@@ -109,10 +184,11 @@ def worker_splink(data: Path, out: Path) -> dict:
     linker.training.estimate_parameters_using_expectation_maximisation(
         block_on("sukunimi", "first_name_1")
     )
-    predictions = linker.inference.predict(threshold_match_probability=0.01).as_pandas_dataframe()
+    # every candidate pair (threshold None) so that blocking recall can be measured
+    predictions = linker.inference.predict(threshold_match_probability=None).as_pandas_dataframe()
     elapsed = time.perf_counter() - start
     predictions[["unique_id_l", "unique_id_r", "match_probability"]].to_parquet(out)
-    return {"seconds": elapsed, "peak_mb": _peak_mb(), "pairs": len(predictions)}
+    return {"seconds": elapsed, "peak_mb": _peak_mb(), "candidates": len(predictions)}
 
 
 def _keys(left: pd.Series, right: pd.Series) -> np.ndarray:
@@ -121,12 +197,29 @@ def _keys(left: pd.Series, right: pd.Series) -> np.ndarray:
     return (lo + "|" + hi).to_numpy(dtype=object)
 
 
-def _scores(found: np.ndarray, truth: set[str]) -> dict:
+def _prf(found: np.ndarray, truth: set[str]) -> dict:
     tp = int(sum(k in truth for k in found))
     precision = tp / max(len(found), 1)
     recall = tp / max(len(truth), 1)
     f1 = 2 * precision * recall / max(precision + recall, 1e-12)
     return {"precision": precision, "recall": recall, "f1": f1}
+
+
+def _best_f1(keys: np.ndarray, prob: np.ndarray, truth: set[str]) -> tuple[float, float]:
+    """Exact best F1 over all probability thresholds (and that threshold)."""
+    if len(keys) == 0:
+        return 0.0, 1.0
+    order = np.argsort(-prob, kind="stable")
+    hit = np.array([k in truth for k in keys[order]], dtype=float)
+    tp = np.cumsum(hit)
+    k = np.arange(1, len(hit) + 1)
+    f1 = 2 * tp / (k + len(truth))
+    # a threshold can only sit between distinct probabilities
+    p_sorted = prob[order]
+    last_of_tie = np.r_[p_sorted[1:] != p_sorted[:-1], True]
+    f1 = np.where(last_of_tie, f1, -1.0)
+    best = int(f1.argmax())
+    return float(f1[best]), float(p_sorted[best])
 
 
 def _run(kind: str, data: Path, out: Path) -> dict:
@@ -141,52 +234,75 @@ def _run(kind: str, data: Path, out: Path) -> dict:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-def bench_size(n: int, seed: int, splink: bool, tmp: Path) -> dict:
-    from onrtools.matching import blocking, normalise, synthetic
+def truth_pairs(records: pd.DataFrame) -> set[str]:
+    """``"a|b"`` (a < b) for every pair of records with the same ``person_id``."""
+    grouped = records.groupby("person_id")["tunniste"].agg(list)
+    truth: set[str] = set()
+    for ids in grouped[grouped.map(len) > 1]:
+        ids = sorted(str(i) for i in ids)
+        truth.update(f"{a}|{b}" for i, a in enumerate(ids) for b in ids[i + 1 :])
+    return truth
 
-    records = synthetic.generate_register(n, seed=seed)
-    truth_pairs = synthetic.true_pairs(records)
-    truth = {f"{a}|{b}" for a, b in truth_pairs}
-    data = tmp / f"records_{n}.parquet"
-    records.drop(columns=["person_id"]).to_parquet(data)
 
-    # blocking recall, key by key (not timed)
-    p = normalise.prepare(records)
+def bench_set(name: str, records: pd.DataFrame, splink: bool, tmp: Path) -> dict:
+    from onrtools.matching import blocking, normalise
+
+    truth = truth_pairs(records)
+    data = tmp / f"{name}.parquet"
+    plain = records.drop(columns=["person_id"])
+    plain.astype({c: "string" for c in plain.columns}).to_parquet(data)
+    n = len(records)
+
+    p = normalise.prepare(plain)  # blocking recall (not timed)
     cand = blocking.candidate_pairs(p)
     found = _keys(pd.Series(p.tunniste[cand.left]), pd.Series(p.tunniste[cand.right]))
-    row = {
-        "n": n,
-        "true_pairs": len(truth),
-        "candidates": len(cand.left),
-        "blocking_recall": _scores(found, truth)["recall"],
-    }
+    row: dict = {"set": name, "records": n, "true_pairs": len(truth)}
+    row["ours_blocking_recall"] = _prf(found, truth)["recall"]
 
     ours = _run("ours", data, tmp / "ours.parquet")
     pairs = pd.read_parquet(tmp / "ours.parquet")
     keys = _keys(pairs["tunniste_l"], pairs["tunniste_r"])
-    match = _scores(keys[pairs["decision"].to_numpy() == "match"], truth)
-    row.update({f"ours_{k}": v for k, v in ours.items()})
-    row.update({f"ours_{k}": v for k, v in match.items()})
-    row["ours_match_or_review"] = _scores(keys, truth)["recall"]
+    decision = pairs["decision"].to_numpy()
+    row.update({f"ours_{k}": v for k, v in _prf(keys[decision == "match"], truth).items()})
+    row["ours_match_or_review"] = _prf(keys, truth)["recall"]
+    row["ours_review_per_1000"] = 1000 * float((decision == "review").sum()) / n
+    row["ours_best_f1"], row["ours_best_threshold"] = _best_f1(
+        keys, pairs["probability"].to_numpy(), truth
+    )
+    row["ours_candidates"] = ours["candidates"]
+    row["ours_seconds"], row["ours_peak_mb"] = ours["seconds"], ours["peak_mb"]
+    row["ours_thresholds"] = f"{ours['thresholds']['match']:.3f}/{ours['thresholds']['review']:.3f}"
     if splink:
         theirs = _run("splink", data, tmp / "splink.parquet")
         preds = pd.read_parquet(tmp / "splink.parquet")
         pkeys = _keys(preds["unique_id_l"], preds["unique_id_r"])
-        best = {"f1": -1.0}
-        for threshold in (0.5, 0.8, 0.9, 0.95, 0.99, 0.999):
-            s = _scores(pkeys[preds["match_probability"].to_numpy() >= threshold], truth)
-            if s["f1"] > best["f1"]:
-                best = {**s, "threshold": threshold}
-        row.update({f"splink_{k}": v for k, v in theirs.items()})
-        row.update({f"splink_{k}": v for k, v in best.items()})
+        prob = preds["match_probability"].to_numpy()
+        row.update({f"splink_{k}": v for k, v in _prf(pkeys[prob >= 0.5], truth).items()})
+        row["splink_match_or_review"] = _prf(pkeys[prob >= 0.01], truth)["recall"]
+        row["splink_review_per_1000"] = 1000 * float(((prob >= 0.01) & (prob < 0.5)).sum()) / n
+        row["splink_best_f1"], row["splink_best_threshold"] = _best_f1(pkeys, prob, truth)
+        row["splink_blocking_recall"] = _prf(pkeys, truth)["recall"]
+        row["splink_candidates"] = theirs["candidates"]
+        row["splink_seconds"], row["splink_peak_mb"] = theirs["seconds"], theirs["peak_mb"]
+        row["time_ratio"] = row["ours_seconds"] / max(row["splink_seconds"], 1e-9)
     return row
+
+
+def load_sets(names: list[str]) -> dict[str, pd.DataFrame]:
+    """The frozen evaluation sets (``bench/matching_sets/<name>.csv.gz``), read as text."""
+    return {
+        name: pd.read_csv(SETS / f"{name}.csv.gz", dtype=str, keep_default_na=False)
+        for name in names
+    }
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="10000,100000,1000000")
+    parser.add_argument("--sizes", default="10000,100000", help="synthetic Finnish set sizes")
+    parser.add_argument("--sets", default="corrupted,korkeakoulu", help="frozen sets ('' none)")
     parser.add_argument("--seed", type=int, default=20261127)
     parser.add_argument("--no-splink", action="store_true")
+    parser.add_argument("--json", type=Path, help="also write the rows here")
     parser.add_argument("--worker", choices=["ours", "splink"])
     parser.add_argument("--data", type=Path)
     parser.add_argument("--out", type=Path)
@@ -195,14 +311,28 @@ def main() -> int:
         worker = worker_ours if args.worker == "ours" else worker_splink
         print(json.dumps(worker(args.data, args.out)))
         return 0
+    from onrtools.matching import synthetic
+
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        for n in (int(s) for s in args.sizes.split(",")):
-            row = bench_size(n, args.seed, not args.no_splink, Path(tmp))
+        work: list[tuple[str, object]] = [
+            (name, frame)
+            for name, frame in load_sets([s for s in args.sets.split(",") if s]).items()
+        ]
+        work += [(f"finnish_{n}", n) for n in (int(s) for s in args.sizes.split(",") if s)]
+        for name, source in work:
+            records = (
+                source
+                if isinstance(source, pd.DataFrame)
+                else synthetic.generate_register(int(source), seed=args.seed)
+            )
+            row = bench_set(name, records, not args.no_splink, Path(tmp))
             rows.append(row)
             print(json.dumps(row), flush=True)
-    table = pd.DataFrame(rows).set_index("n").T
-    with pd.option_context("display.float_format", "{:.4f}".format, "display.width", 160):
+    if args.json:
+        args.json.write_text(json.dumps(rows, indent=1))
+    table = pd.DataFrame(rows).set_index("set").T
+    with pd.option_context("display.float_format", "{:.4f}".format, "display.width", 200):
         print(table.to_string())
     return 0
 

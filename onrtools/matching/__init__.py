@@ -17,10 +17,13 @@ Input: a DataFrame with ``tunniste`` (record id) and any of ``etunimet``, ``kuts
 Hard rules on top of the probabilities (ONR's, or a person's first names):
 
 * two VTJ-identified people with different hetus are never one person (non-match, p = 0);
-* two different valid hetus: ONR cannot link them (403), so at most ``review``;
+* two different valid hetus: ONR cannot link them (403), so at most ``review``; with first
+  names that disagree as well (twins, siblings), ``non-match``;
 * the same valid hetu is one person in ONR (match);
 * no first name in common, or different first given names: at most ``review`` (twins share
-  birth date, surname, address and often a middle name).
+  birth date, surname, address and often a middle name), unless a passport number, e-mail
+  address or OID agrees (twins never share those). A blank field is no evidence: these rules
+  need first names on both sides, and every comparison of a blank is its own level, weight 0.
 """
 
 from __future__ import annotations
@@ -36,7 +39,15 @@ from onrtools.matching.blocking import KEYS, MAX_BLOCK, candidate_pairs
 from onrtools.matching.cluster import cluster
 from onrtools.matching.compare import FIELDS, Comparison, compare, compare_levels
 from onrtools.matching.explain import explain
-from onrtools.matching.model import Model, default_model, fit, match_weight, probability
+from onrtools.matching.model import (
+    SAME_SURNAME,
+    Model,
+    default_model,
+    fit,
+    match_weight,
+    posterior_thresholds,
+    probability,
+)
 from onrtools.matching.normalise import Prepared, prepare
 
 __all__ = [
@@ -57,6 +68,7 @@ MIN_FIT_RECORDS = 5000  # below this the shipped default model is used (EM needs
 RULE_VTJ = "both VTJ-identified with different hetus: never one person"
 RULE_HETU = "two different valid hetus: ONR cannot link them"
 RULE_SAME_HETU = "same valid hetu"
+RULE_TWO_PEOPLE = "two different valid hetus and different first names: two people"
 RULE_FIRST = "no first name in common: a person must confirm"
 RULE_FIRST_GIVEN = "different first given names (twins share middle names): a person must confirm"
 
@@ -69,26 +81,56 @@ def _decide(
     comp: Comparison,
     match_threshold: float,
     review_threshold: float,
+    weight: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    weight = match_weight(model, p, left, comp)
+    if weight is None:
+        weight = match_weight(model, p, left, comp)
     prob = probability(model, weight)
-    decision = np.select(
-        [prob >= match_threshold, prob >= review_threshold], ["match", "review"], "non-match"
-    ).astype(object)
+    # object array of three shared strings (np.select would build a fixed-width copy first:
+    # over a gigabyte at tens of millions of candidate pairs)
+    decision = np.full(len(prob), "non-match", dtype=object)
+    decision[prob >= review_threshold] = "review"
+    decision[prob >= match_threshold] = "match"
     rule = np.full(len(prob), "", dtype=object)
-    capped = (comp.levels["etunimet"] == 1) & (decision == "match")
+    # the first-name caps guard against twins, who never share a passport, an e-mail address
+    # or an OID: where such an identifier agrees the evidence decides alone
+    shared_id = (comp.levels["passinumero"] == 2) | (comp.levels["sahkoposti"] == 2)
+    if "oid_codes" not in p.cache:  # integer codes: comparing millions of strings is slow
+        p.cache["oid_codes"] = pd.factorize(pd.Series(p.oid, dtype=object).replace("", None))[0]
+    oid = p.cache["oid_codes"]
+    shared_id |= (oid[left] == oid[right]) & (oid[left] >= 0)
+    capped = (comp.levels["etunimet"] == 1) & (decision == "match") & ~shared_id
     decision[capped], rule[capped] = "review", RULE_FIRST
     # twins and siblings often share a middle name: "Daniel Juhani" vs "Juhani"
     other_first = ~comp.same_first_given & (comp.levels["etunimet"].astype(int) <= 4)
-    capped = other_first & (comp.levels["etunimet"] >= 2) & (decision == "match")
+    capped = other_first & (comp.levels["etunimet"] >= 2) & (decision == "match") & ~shared_id
+    # "Juho" vs "Mauno Juho": a sibling is the worry only if the register holds one; when
+    # neither record has another of the same surname and birth date among the candidates,
+    # and one list of first names contains the other, the evidence decides
+    capped &= ~(_alone_in_family(p, left, right, comp) & (comp.levels["etunimet"] == 4))
     decision[capped], rule[capped] = "review", RULE_FIRST_GIVEN
     same_hetu = (comp.levels["hetu"] == 3) & p.hetu_valid[left] & p.hetu_valid[right]
     decision[same_hetu], rule[same_hetu] = "match", RULE_SAME_HETU
     conflict = comp.hetu_conflict & (decision == "match")
     decision[conflict], rule[conflict] = "review", RULE_HETU
+    # two valid hetus (ONR: two people) and first names that disagree: both pieces of evidence
+    # say "twins or siblings", neither depends on the other, and ONR could not link them anyway
+    names_differ = (comp.levels["etunimet"] == 1) | (other_first & (comp.levels["etunimet"] >= 2))
+    two = comp.hetu_conflict & names_differ & (decision != "non-match") & ~shared_id
+    decision[two], rule[two] = "non-match", RULE_TWO_PEOPLE
     vtj = comp.vtj_conflict
     decision[vtj], rule[vtj], prob[vtj] = "non-match", RULE_VTJ, 0.0
     return prob, weight, decision, rule
+
+
+def _alone_in_family(
+    p: Prepared, left: np.ndarray, right: np.ndarray, comp: Comparison
+) -> np.ndarray:
+    """Pairs whose two records have no other candidate with the same birth date and surname."""
+    family = (comp.levels["syntymaaika"] == 4) & np.isin(comp.levels["sukunimi"], SAME_SURNAME)
+    n = len(p)
+    count = np.bincount(left[family], minlength=n) + np.bincount(right[family], minlength=n)
+    return (count[left] <= 1) & (count[right] <= 1)
 
 
 def _frame(
@@ -123,6 +165,23 @@ def _frame(
     return frame.reset_index(drop=True)
 
 
+def _thresholds(
+    model: Model,
+    weight: np.ndarray,
+    fitted: bool,
+    match_threshold: float | None,
+    review_threshold: float | None,
+) -> tuple[float, float]:
+    """The caller's thresholds, else (for a model fitted on these records) the posterior's own
+    (:func:`posterior_thresholds`), else the model's."""
+    mt, rt = model.match_threshold, model.review_threshold
+    if fitted:
+        mt, rt = posterior_thresholds(probability(model, weight))
+    mt = mt if match_threshold is None else match_threshold
+    rt = rt if review_threshold is None else min(review_threshold, mt)
+    return mt, rt
+
+
 def fit_model(records: pd.DataFrame, *, seed: int = 0) -> Model:
     """Fit a model on one register (EM, no labels); small registers get the default model."""
     if len(records) < MIN_FIT_RECORDS:
@@ -153,12 +212,15 @@ def find_duplicates(
     p = prepare(records)
     cand = candidate_pairs(p, blocking_keys, max_block=max_block)
     comp = compare_levels(p, cand.left, cand.right)
+    fitted = model is None and len(p) >= MIN_FIT_RECORDS
     if model is None:
         base = default_model()
-        model = fit(p, comp, seed=seed, base=base) if len(p) >= MIN_FIT_RECORDS else base
-    mt = model.match_threshold if match_threshold is None else match_threshold
-    rt = model.review_threshold if review_threshold is None else review_threshold
-    prob, weight, decision, rule = _decide(model, p, cand.left, cand.right, comp, mt, rt)
+        model = fit(p, comp, seed=seed, base=base) if fitted else base
+    weight = match_weight(model, p, cand.left, comp)
+    mt, rt = _thresholds(model, weight, fitted, match_threshold, review_threshold)
+    prob, weight, decision, rule = _decide(
+        model, p, cand.left, cand.right, comp, mt, rt, weight=weight
+    )
     frame = _frame(p, cand.left, cand.right, comp, prob, weight, decision, rule, keep)
     frame.attrs["blocking"] = {
         "pairs_per_key": cand.per_key,
@@ -167,6 +229,7 @@ def find_duplicates(
         "records": len(p),
     }
     frame.attrs["prior"] = model.prior
+    frame.attrs["thresholds"] = {"match": mt, "review": rt, "from_posterior": fitted}
     return frame
 
 
@@ -194,13 +257,13 @@ def link(
     l_idx = np.where(side[cand.left] == 0, cand.left, cand.right)
     r_idx = np.where(side[cand.left] == 0, cand.right, cand.left)
     comp = compare_levels(p, l_idx, r_idx)
+    fitted = model is None and min(len(left), len(right)) >= MIN_FIT_RECORDS
     if model is None:
         base = default_model()
-        big = min(len(left), len(right)) >= MIN_FIT_RECORDS
-        model = fit(p, comp, seed=seed, side=side, base=base) if big else base
-    mt = model.match_threshold if match_threshold is None else match_threshold
-    rt = model.review_threshold if review_threshold is None else review_threshold
-    prob, weight, decision, rule = _decide(model, p, l_idx, r_idx, comp, mt, rt)
+        model = fit(p, comp, seed=seed, side=side, base=base) if fitted else base
+    weight = match_weight(model, p, l_idx, comp)
+    mt, rt = _thresholds(model, weight, fitted, match_threshold, review_threshold)
+    prob, weight, decision, rule = _decide(model, p, l_idx, r_idx, comp, mt, rt, weight=weight)
     frame = _frame(p, l_idx, r_idx, comp, prob, weight, decision, rule, keep)
     frame["tunniste_l"] = frame["tunniste_l"].str.slice(1)
     frame["tunniste_r"] = frame["tunniste_r"].str.slice(1)

@@ -13,7 +13,27 @@ key                         catches
 ``surname_first_year``      same surname and first name, same year (day/month typos)
 ``surname_first_monthday``  same surname and first name, same day and month (year typo)
 ``email``, ``passport``     the same address or passport, whatever else differs
+``oid``                     the same OID
+``hetu_one_off``            hetus one digit apart, century sign and check character ignored
+                            (a typo anywhere in the hetu)
+``name_year_month``         a name, the other name's first two letters, birth year and month:
+                            a typo in the day and in one name (either name: each record emits
+                            a key for its first three given names and each part of its
+                            surname, so swapped given/surname and double surnames meet too)
+``name_year_day``           the same with year and day (a typo in the month)
+``name_monthday``           the same with day and month in either order (a year typo, or
+                            day and month swapped)
+``name_birth``              one name and the birth date, day and month in either order (the
+                            other name mistyped from its first letter, swapped or changed)
+``given_names_year``,        all given names (two or more) with the birth year, or with day
+``given_names_monthday``    and month in either order: the surname mistyped anywhere and a
+                            typo in the date
+``names_no_date``           a name and the other's first letters where one side has no date
+``birth_address``           same birth date and address (both names mistyped or missing)
 ==========================  ===============================================================
+
+Skeleton forms (``normalise.skeleton_form``) are used for the name keys, so ae/ä/a, doubled
+letters and common transliterations do not split a block.
 
 Blocks larger than ``max_block`` (default 2,000) are skipped and counted: such a block means a
 degenerate value (a placeholder date, say) and would otherwise dominate the run time.
@@ -25,6 +45,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from onrtools.matching.normalise import NO_DATE, Prepared
 
@@ -60,6 +81,162 @@ def _combine(*parts: np.ndarray) -> np.ndarray:
     return np.where(missing, -1, key)
 
 
+def _fixed(parts: Sequence[np.ndarray], radices: Sequence[int]) -> np.ndarray:
+    """Mixed-radix key with fixed radices (comparable across emissions); -1 if any part is."""
+    key = np.zeros(len(parts[0]), dtype=np.int64)
+    missing = np.zeros(len(parts[0]), dtype=bool)
+    for part, radix in zip(parts, radices, strict=True):
+        key = key * radix + np.maximum(part, 0)
+        missing |= part < 0
+    return np.where(missing, -1, key)
+
+
+def _prefixes(p: Prepared, length: int) -> np.ndarray:
+    """Code of the first ``length`` letters of each name skeleton in the shared vocabulary."""
+    key = f"prefix{length}"
+    if key not in p.cache:
+        vocab = p.values["name_skel"]
+        heads = pd.Series([v[:length] for v in vocab], dtype=object)
+        p.cache[key] = pd.factorize(heads)[0].astype(np.int64)
+    return p.cache[key]
+
+
+Pairs = tuple[np.ndarray, np.ndarray, int]  # (i, j, skipped blocks)
+
+
+def _concat(parts: Sequence[Pairs]) -> Pairs:
+    parts = [x for x in parts if len(x[0])] or [(np.empty(0, np.int64), np.empty(0, np.int64), 0)]
+    return (
+        np.concatenate([x[0] for x in parts]),
+        np.concatenate([x[1] for x in parts]),
+        sum(x[2] for x in parts),
+    )
+
+
+def _name_keys(p: Prepared) -> dict[str, Callable[[], Pairs]]:
+    """Keys where a record emits one key per name it has (given names, surname parts).
+
+    Each emission is (a name, the first two letters of the other name, parts of the date). A
+    record that lacks the other name (or, for ``names_no_date``, the date) has no evidence
+    against any value there, so it is joined with every record sharing the rest of the key
+    (a one-sided join: the cost grows with such records, not with the square of the block).
+    """
+    year, month, day = _date_parts(p.birth)
+    low, high = np.minimum(month, day), np.maximum(month, day)
+    vocab = max(len(p.values["name_skel"]), 1)
+    pre = _prefixes(p, 2)
+    n_pre = int(pre.max(initial=0)) + 1
+
+    # an initial ("K.") says nothing about the second letter: it counts as missing here and
+    # meets every head that begins with it through the one-sided join below
+    short = np.array([len(v) < 2 for v in p.values["name_skel"]], dtype=bool)
+
+    def head(codes: np.ndarray) -> np.ndarray:
+        if not len(pre):
+            return codes
+        safe = np.maximum(codes, 0)
+        return np.where((codes >= 0) & ~short[safe], pre[safe], -1)
+
+    first, tok1 = p.first_skel, p.suku_tok1
+    tok2 = np.where(p.suku_tok2 != tok1, p.suku_tok2, -1)  # a one-part surname emits once
+    # each of the first three given names with the surname's head (kutsumanimi is often not
+    # the first given name), each surname part with the first given name's head
+    sur_head, first_head = head(tok1), head(first)
+    emitted = (
+        (first, sur_head),
+        (p.given2_skel, sur_head),
+        (p.given3_skel, sur_head),
+        (tok1, first_head),
+        (tok2, first_head),
+    )
+    rows = np.arange(len(p), dtype=np.int64)
+    undated = p.birth == NO_DATE
+
+    def emit(
+        *date_parts: np.ndarray, radices: tuple[int, ...], probe_undated: bool = False
+    ) -> Pairs:
+        full, full_rows, loose, loose_rows, probe = [], [], [], [], []
+        for name, other in emitted:
+            has = name >= 0
+            full.append(
+                _fixed(
+                    [name[has], other[has], *(d[has] for d in date_parts)], (vocab, n_pre, *radices)
+                )
+            )
+            full_rows.append(rows[has])
+            loose.append(_fixed([name[has], *(d[has] for d in date_parts)], (vocab, *radices)))
+            loose_rows.append(rows[has])
+            probe.append((other[has] < 0) | (undated[has] if probe_undated else False))
+        rows_all = np.concatenate(full_rows)
+        if probe_undated:  # only pairs with an undated record: all of them are one-sided
+            both = _fixed([np.concatenate(full), np.zeros(len(rows_all), np.int64)], (1 << 40, 1))
+            return pairs_one_sided(both, rows_all, undated[rows_all], MAX_BLOCK)
+        return _concat(
+            [
+                pairs_within_blocks(np.concatenate(full), MAX_BLOCK, rows=rows_all),
+                pairs_one_sided(
+                    np.concatenate(loose),
+                    np.concatenate(loose_rows),
+                    np.concatenate(probe),
+                    MAX_BLOCK,
+                ),
+            ]
+        )
+
+    def name_birth() -> Pairs:
+        """Each name with the birth date (day and month in either order), any other name."""
+        keys = [
+            _fixed([name, year, low, high], (vocab, 3000, 32, 32))
+            for name in (first, p.given2_skel, p.given3_skel, tok1, tok2)
+        ]
+        return pairs_within_blocks(np.concatenate(keys), MAX_BLOCK, rows=np.tile(rows, len(keys)))
+
+    several = np.where(p.given2_skel >= 0, p.etu_skel, -1)  # two or more given names
+
+    return {
+        "given_names_year": lambda: pairs_within_blocks(
+            _fixed([several, year], (vocab, 3000)), MAX_BLOCK
+        ),
+        "given_names_monthday": lambda: pairs_within_blocks(
+            _fixed([several, low, high], (vocab, 32, 32)), MAX_BLOCK
+        ),
+        "name_year_month": lambda: emit(year, month, radices=(3000, 13)),
+        "name_year_day": lambda: emit(year, day, radices=(3000, 32)),
+        "name_monthday": lambda: emit(low, high, radices=(32, 32)),
+        "name_birth": name_birth,
+        "hetu_one_off": lambda: _hetu_one_off(p),
+        "names_no_date": lambda: emit(radices=(), probe_undated=True),
+    }
+
+
+def pairs_one_sided(
+    key: np.ndarray, rows: np.ndarray, probe: np.ndarray, max_block: int = MAX_BLOCK
+) -> Pairs:
+    """Pairs of a ``probe`` entry with every other entry sharing its key (>= 0).
+
+    For records that lack part of a key (no other name, no date): they meet a whole block,
+    but the block's other members do not meet each other here."""
+    sel = key >= 0
+    if not (probe & sel).any():
+        empty = np.empty(0, dtype=np.int64)
+        return empty, empty, 0
+    k, r, pr = key[sel], rows[sel], probe[sel]
+    order = np.argsort(k, kind="stable")
+    k, r, pr = k[order], r[order], pr[order]
+    starts = np.flatnonzero(np.r_[True, k[1:] != k[:-1]])
+    sizes = np.diff(np.r_[starts, len(k)])
+    block = np.repeat(np.arange(len(starts)), sizes)
+    skipped = int(((sizes > max_block) & (np.bincount(block, weights=pr) > 0)).sum())
+    pos = np.flatnonzero(pr & (sizes[block] <= max_block) & (sizes[block] > 1))
+    counts = sizes[block[pos]]
+    left = np.repeat(r[pos], counts)
+    offsets = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+    right = r[np.repeat(starts[block[pos]], counts) + offsets]
+    other = left != right
+    left, right = left[other], right[other]
+    return np.minimum(left, right), np.maximum(left, right), skipped
+
+
 def _keys(p: Prepared) -> dict[str, Callable[[], np.ndarray]]:
     year, month, day = _date_parts(p.birth)
     birth = np.where(p.birth != NO_DATE, p.birth - p.birth.min(initial=0), -1)
@@ -78,7 +255,29 @@ def _keys(p: Prepared) -> dict[str, Callable[[], np.ndarray]]:
         "surname_first_monthday": lambda: _combine(p.suku_fold, p.first1, month, day),
         "email": lambda: p.email,
         "passport": lambda: p.passport,
+        "oid": lambda: pd.factorize(pd.Series(p.oid, dtype=object).replace("", None))[0],
+        "birth_address": lambda: _combine(birth, p.address),
     }
+
+
+def _hetu_one_off(p: Prepared) -> Pairs:
+    """Hetus one digit apart (the century sign and check character ignored): each distinct hetu
+    emits its nine digits with one masked, so a typo anywhere still meets the right hetu."""
+    values = pd.Series(p.values["hetu"], dtype=object)
+    body = (values.str.slice(0, 6) + values.str.slice(7, 10)).where(values.str.len() == 11)
+    ok = body.notna().to_numpy()
+    has = (p.hetu >= 0) & ok[np.maximum(p.hetu, 0)] if len(values) else p.hetu >= 0
+    rows = np.flatnonzero(has)
+    masked = [body.str.slice(0, k) + "*" + body.str.slice(k + 1) for k in range(9)]
+    keys, rows_all = [], []
+    for variant in masked:
+        codes = pd.factorize(variant)[0].astype(np.int64)  # per distinct hetu
+        keys.append(codes[p.hetu[rows]] + len(keys) * (len(values) + 1))
+        rows_all.append(rows)
+    if not keys:
+        empty = np.empty(0, dtype=np.int64)
+        return empty, empty, 0
+    return pairs_within_blocks(np.concatenate(keys), MAX_BLOCK, rows=np.concatenate(rows_all))
 
 
 KEYS: tuple[str, ...] = (
@@ -90,18 +289,32 @@ KEYS: tuple[str, ...] = (
     "surname_first_monthday",
     "email",
     "passport",
+    "oid",
+    "hetu_one_off",
+    "name_year_month",
+    "name_year_day",
+    "name_monthday",
+    "name_birth",
+    "given_names_year",
+    "given_names_monthday",
+    "names_no_date",
+    "birth_address",
 )
 
 
 def pairs_within_blocks(
-    key: np.ndarray, max_block: int = MAX_BLOCK
+    key: np.ndarray, max_block: int = MAX_BLOCK, rows: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray, int]:
-    """All (i, j), i < j, of rows sharing a key value (>= 0); returns (i, j, skipped blocks)."""
-    idx = np.flatnonzero(key >= 0)
+    """All (i, j), i < j, of rows sharing a key value (>= 0); returns (i, j, skipped blocks).
+
+    ``rows`` (same length as ``key``) names the row of each key when rows emit several keys;
+    a row meeting itself is dropped."""
+    sel = np.flatnonzero(key >= 0)
+    idx = sel if rows is None else rows[sel]
     if len(idx) < 2:
         empty = np.empty(0, dtype=np.int64)
         return empty, empty, 0
-    k = key[idx]
+    k = key[sel]
     order = np.argsort(k, kind="stable")
     idx, k = idx[order], k[order]
     starts = np.flatnonzero(np.r_[True, k[1:] != k[:-1]])
@@ -124,6 +337,9 @@ def pairs_within_blocks(
     offsets = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
     right_pos = left_pos + 1 + offsets
     i, j = idx[left_pos], idx[right_pos]
+    if rows is not None:
+        other = i != j
+        i, j = i[other], j[other]
     return np.minimum(i, j), np.maximum(i, j), skipped
 
 
@@ -145,13 +361,12 @@ def candidate_pairs(
     side: np.ndarray | None = None,
 ) -> Candidates:
     """The union of all keys' pairs; with ``side`` (0/1 per row) only pairs across sides."""
-    builders = _keys(p)
     n = len(p)
     codes = []
     per_key: dict[str, int] = {}
     skipped: dict[str, int] = {}
     for name in keys:
-        i, j, skip = pairs_within_blocks(builders[name](), max_block)
+        i, j, skip = _key_pairs(p, name, max_block)
         if side is not None:
             cross = side[i] != side[j]
             i, j = i[cross], j[cross]
@@ -164,5 +379,14 @@ def candidate_pairs(
 
 def key_pairs(p: Prepared, name: str, *, max_block: int = MAX_BLOCK) -> np.ndarray:
     """Pair codes ``i * n + j`` that one key produces (for measuring its blocking recall)."""
-    i, j, _ = pairs_within_blocks(_keys(p)[name](), max_block)
+    i, j, _ = _key_pairs(p, name, max_block)
     return i * len(p) + j
+
+
+def _key_pairs(p: Prepared, name: str, max_block: int) -> tuple[np.ndarray, np.ndarray, int]:
+    if "blocking_keys" not in p.cache:  # built once per prepared table, not once per key
+        p.cache["blocking_keys"] = (_keys(p), _name_keys(p))
+    single, multi = p.cache["blocking_keys"]
+    if name in single:
+        return pairs_within_blocks(single[name](), max_block)
+    return multi[name]()

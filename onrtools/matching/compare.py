@@ -9,12 +9,20 @@ field       levels (high to low)
 =========== ======================================================================================
 hetu        3 same · 2 one edit apart and one side fails the checksum (typo) · 1 different
 syntymaaika 4 same · 3 day and month swapped · 2 one of day/month/year differs · 1 different
-sukunimi    5 same · 4 same without accents · 3 Jaro-Winkler >= 0.92 · 2 JW >= 0.80 or one part of
-            a double-barrelled name · 1 different
-etunimet    6 same · 5 same without accents (hyphen = space) · 4 one list contains the other
-            (kutsumanimi alone, only the first names) · 3 share a name · 2 JW >= 0.88 · 1 different
+sukunimi    5 same · 4 same without accents · 6 same skeleton (ae/oe/aa, doubled letters,
+            transliteration, hyphen or space) · 8 swapped with the first names · 3 Jaro-Winkler
+            >= 0.92 · 7 one part of a double surname · 2 JW >= 0.80 · 1 different
+etunimet    6 same · 5 same without accents (hyphen = space) · 8 same skeleton · 4 one list
+            contains the other (kutsumanimi alone, only the first names, another order) · 3 share
+            a name · 0 swapped with the surname (weighed once, in the surname) · 7 an initial or
+            short form of the first name ("A." or "Lau" ~ "Aino"/"Laura") · 2 JW >= 0.88 · 1
+            different
 sukupuoli, sahkoposti, passinumero, osoite, kansalaisuus: 2 same · 1 different
 =========== ======================================================================================
+
+Levels are numbered in the order they were added (the order of the list above is the order of
+precedence); the numbers mean nothing else: each level's weight is learned by EM. A level that
+needs a value on both sides is never reached when one side is blank: missing stays level 0.
 """
 
 from __future__ import annotations
@@ -42,14 +50,16 @@ FIELDS: tuple[str, ...] = (
 N_LEVELS: dict[str, int] = {
     "hetu": 4,
     "syntymaaika": 5,
-    "sukunimi": 6,
-    "etunimet": 7,
+    "sukunimi": 9,
+    "etunimet": 9,
     "sukupuoli": 3,
     "sahkoposti": 3,
     "passinumero": 3,
     "osoite": 3,
     "kansalaisuus": 3,
 }
+SURNAME_SKELETON, SURNAME_PART, SURNAME_SWAPPED = 6, 7, 8
+FIRST_INITIAL, FIRST_SKELETON = 7, 8
 WORKERS = -1  # rapidfuzz threads: all cores
 
 
@@ -104,6 +114,36 @@ def per_distinct_pair(
     result = np.asarray(func(values[uniq // size], values[uniq % size]), dtype=float)
     out[ok] = result[inverse]
     return out
+
+
+def per_distinct_pair_directed(
+    a: np.ndarray,
+    b: np.ndarray,
+    values: np.ndarray,
+    func: Callable[[np.ndarray, np.ndarray], np.ndarray],
+    fill: float = np.nan,
+) -> np.ndarray:
+    """Like :func:`per_distinct_pair` but keeps the order (a's value first), for comparing one
+    field of the left record with another field of the right one."""
+    out = np.full(len(a), fill, dtype=float)
+    ok = (a >= 0) & (b >= 0)
+    if not ok.any():
+        return out
+    size = max(len(values), 1)
+    uniq, inverse = np.unique(a[ok] * size + b[ok], return_inverse=True)
+    result = np.asarray(func(values[uniq // size], values[uniq % size]), dtype=float)
+    out[ok] = result[inverse]
+    return out
+
+
+def _abbreviates(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """1 where one name is an initial or a short form (>= 1 letter) the other begins with."""
+    return np.array(
+        [
+            float(x != y and (y.startswith(x) if len(x) < len(y) else x.startswith(y)))
+            for x, y in zip(a, b, strict=True)
+        ]
+    )
 
 
 def _token_matrix(values: np.ndarray, width: int = 4) -> tuple[np.ndarray, np.ndarray]:
@@ -177,27 +217,68 @@ def compare(p: Prepared, left: np.ndarray, right: np.ndarray) -> Comparison:
         [b_missing, b_same, swapped, close], [np.nan, 1.0, 0.9, 0.7], 0.0
     )
 
+    # names swapped between the fields: compared across, in the shared skeleton vocabulary
+    skel = v["name_skel"]
+    el_k, er_k = p.etu_skel[left], p.etu_skel[right]
+    sl_k, sr_k = p.suku_skel[left], p.suku_skel[right]
+    fl_k, fr_k = p.first_skel[left], p.first_skel[right]
+    t1l, t1r = p.suku_tok1[left], p.suku_tok1[right]
+    t2l, t2r = p.suku_tok2[left], p.suku_tok2[right]
+
+    def first_in_surname(first: np.ndarray, tok1: np.ndarray, tok2: np.ndarray) -> np.ndarray:
+        """The first given name is (up to a typo) a part of the other record's surname."""
+        near = np.maximum(
+            per_distinct_pair_directed(first, tok1, skel, _jw, fill=0.0),
+            per_distinct_pair_directed(first, tok2, skel, _jw, fill=0.0),
+        )
+        return near >= 0.92
+
+    whole = np.minimum(
+        per_distinct_pair_directed(el_k, sr_k, skel, _jw, fill=0.0),
+        per_distinct_pair_directed(sl_k, er_k, skel, _jw, fill=0.0),
+    )
+    all_l, all_r = p.all_names[left], p.all_names[right]
+    names_swapped = (
+        (whole >= 0.96)
+        | (first_in_surname(fl_k, t1r, t2r) & first_in_surname(fr_k, t1l, t2l))
+        | ((all_l == all_r) & (all_l >= 0))  # the same name parts, split otherwise
+    )
+
     # surname
     sl, sr = p.suku_fold[left], p.suku_fold[right]
     s_missing = (sl < 0) | (sr < 0)
     s_exact = (p.suku_exact[left] == p.suku_exact[right]) & ~s_missing
     s_fold = (sl == sr) & ~s_missing
+    s_skel = (sl_k == sr_k) & ~s_missing
     s_jw = per_distinct_pair(sl, sr, v["suku_fold"], _jw)
     s_matrix, _ = _cached_tokens(p, "suku_fold", 3)
     sml, smr = s_matrix[np.maximum(sl, 0)], s_matrix[np.maximum(sr, 0)]
     s_part = ((sml[:, :, None] == smr[:, None, :]) & (sml[:, :, None] >= 0)).any(axis=2).sum(axis=1)
+    s_part_skel = (
+        ((t1l == t1r) | (t1l == t2r) | (t2l == t1r) | (t2l == t2r)) & (t1l >= 0) & (t1r >= 0)
+    )
     levels["sukunimi"] = np.select(
-        [s_missing, s_exact, s_fold, s_jw >= 0.92, (s_jw >= 0.80) | (s_part > 0)],
-        [0, 5, 4, 3, 2],
+        [
+            s_missing,
+            s_exact,
+            s_fold,
+            s_skel,
+            names_swapped,
+            s_jw >= 0.92,
+            (s_part > 0) | s_part_skel,
+            s_jw >= 0.80,
+        ],
+        [0, 5, 4, SURNAME_SKELETON, SURNAME_SWAPPED, 3, SURNAME_PART, 2],
         1,
     ).astype(np.int8)
-    sim["sukunimi"] = np.where(s_missing, np.nan, s_jw)
+    sim["sukunimi"] = np.where(s_missing, np.nan, np.where(names_swapped & ~s_fold, whole, s_jw))
 
     # first names
     el, er = p.etu_fold[left], p.etu_fold[right]
     e_missing = (el < 0) | (er < 0)
     e_exact = (p.etu_exact[left] == p.etu_exact[right]) & ~e_missing
     e_fold = (el == er) & ~e_missing
+    e_skel = (el_k == er_k) & ~e_missing
     matrix, counts = _cached_tokens(p, "etu_fold", 4)
     safe_l, safe_r = np.maximum(el, 0), np.maximum(er, 0)
     tl, tr = matrix[safe_l], matrix[safe_r]
@@ -207,9 +288,13 @@ def compare(p: Prepared, left: np.ndarray, right: np.ndarray) -> Comparison:
     contained = (shared >= 1) & (shared == np.minimum(nl, nr))
     e_jw = per_distinct_pair(el, er, v["etu_fold"], _jw)
     f_jw = per_distinct_pair(p.first1[left], p.first1[right], v["first1"], _jw)
+    initial = per_distinct_pair(fl_k, fr_k, skel, _abbreviates, fill=0.0) > 0
     fuzzy = (e_jw >= 0.88) | (f_jw >= 0.88)
     levels["etunimet"] = np.select(
-        [e_missing, e_exact, e_fold, contained, shared >= 1, fuzzy], [0, 6, 5, 4, 3, 2], 1
+        # swapped names are one piece of evidence, weighed once, in the surname's level
+        [e_missing, e_exact, e_fold, e_skel, contained, shared >= 1, names_swapped, initial, fuzzy],
+        [0, 6, 5, FIRST_SKELETON, 4, 3, 0, FIRST_INITIAL, 2],
+        1,
     ).astype(np.int8)
     share_ratio = shared / np.maximum(np.maximum(nl, nr), 1)
     sim["etunimet"] = np.where(e_missing, np.nan, np.maximum(e_jw, share_ratio))
@@ -223,7 +308,14 @@ def compare(p: Prepared, left: np.ndarray, right: np.ndarray) -> Comparison:
     ):
         levels[field], sim[field] = _same(codes[left], codes[right])
     first_missing = (p.first1[left] < 0) | (p.first1[right] < 0)
-    same_first = first_missing | (p.first1[left] == p.first1[right]) | (f_jw >= 0.88)
+    same_first = (
+        first_missing
+        | (p.first1[left] == p.first1[right])
+        | (f_jw >= 0.88)
+        | initial
+        | ((fl_k == fr_k) & (fl_k >= 0))
+        | names_swapped
+    )
     return Comparison(levels, sim, hetu_conflict, vtj_conflict, shared, (nl, nr), same_first)
 
 
@@ -232,15 +324,32 @@ def compare_levels(
 ) -> Comparison:
     """:func:`compare` in chunks, keeping only levels and flags (int8/bool): memory stays
     flat for millions of candidate pairs; similarities are recomputed for the pairs kept."""
-    parts = [compare(p, left[i : i + chunk], right[i : i + chunk])
-             for i in range(0, max(len(left), 1), chunk)]
+    parts = []
+    for i in range(0, max(len(left), 1), chunk):
+        full = compare(p, left[i : i + chunk], right[i : i + chunk])
+        # keep the small arrays only: a chunk's float similarities and int64 counts would
+        # otherwise stay alive until the end (gigabytes at tens of millions of pairs)
+        parts.append(
+            Comparison(
+                full.levels,
+                {},
+                full.hetu_conflict,
+                full.vtj_conflict,
+                full.shared_first.astype(np.int8),
+                (full.first_counts[0].astype(np.int8), full.first_counts[1].astype(np.int8)),
+                full.same_first_given,
+            )
+        )
+        del full
     return Comparison(
         {f: np.concatenate([c.levels[f] for c in parts]) for f in FIELDS},
         {},
         np.concatenate([c.hetu_conflict for c in parts]),
         np.concatenate([c.vtj_conflict for c in parts]),
-        np.concatenate([c.shared_first for c in parts]).astype(np.int8),
-        (np.concatenate([c.first_counts[0] for c in parts]).astype(np.int8),
-         np.concatenate([c.first_counts[1] for c in parts]).astype(np.int8)),
+        np.concatenate([c.shared_first for c in parts]),
+        (
+            np.concatenate([c.first_counts[0] for c in parts]),
+            np.concatenate([c.first_counts[1] for c in parts]),
+        ),
         np.concatenate([c.same_first_given for c in parts]),
     )

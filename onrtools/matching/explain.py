@@ -5,7 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from onrtools.matching.compare import Comparison
+from onrtools.matching.compare import (
+    FIRST_INITIAL,
+    FIRST_SKELETON,
+    SURNAME_PART,
+    SURNAME_SKELETON,
+    SURNAME_SWAPPED,
+    Comparison,
+)
 
 
 def _fmt(values: np.ndarray) -> pd.Series:
@@ -47,8 +54,24 @@ def explain(comp: Comparison, rule: np.ndarray) -> np.ndarray:
     s = lv["sukunimi"]
     jw = "surname Jaro-Winkler " + _fmt(sim["sukunimi"])
     add(
-        [s == 5, s == 4, (s == 3) | (s == 2), s == 1],
-        ["same surname", "same surname apart from å/ä/ö", jw, "different surname (" + jw + ")"],
+        [
+            s == 5,
+            s == 4,
+            s == SURNAME_SKELETON,
+            s == SURNAME_SWAPPED,
+            s == SURNAME_PART,
+            (s == 3) | (s == 2),
+            s == 1,
+        ],
+        [
+            "same surname",
+            "same surname apart from å/ä/ö",
+            "same surname apart from spelling",
+            "surname and first names swapped",
+            "one part of a double surname in common",
+            jw,
+            "different surname (" + jw + ")",
+        ],
     )
     e = lv["etunimet"]
     nl, nr = comp.first_counts
@@ -59,10 +82,20 @@ def explain(comp: Comparison, rule: np.ndarray) -> np.ndarray:
         + pd.Series(np.maximum(nl, nr), dtype=np.int64).astype(str).astype(object)
     )
     add(
-        [e == 6, e == 5, (e == 4) | (e == 3), e == 2, e == 1],
+        [
+            e == 6,
+            e == 5,
+            e == FIRST_SKELETON,
+            e == FIRST_INITIAL,
+            (e == 4) | (e == 3),
+            e == 2,
+            e == 1,
+        ],
         [
             "same first names",
             "same first names apart from accents or hyphens",
+            "same first names apart from spelling",
+            "first name given as an initial or short form",
             share,
             "first names Jaro-Winkler " + _fmt(sim["etunimet"]),
             "no first name in common",

@@ -27,7 +27,14 @@ from typing import Any
 
 import numpy as np
 
-from onrtools.matching.compare import FIELDS, N_LEVELS, Comparison, compare
+from onrtools.matching.compare import (
+    FIELDS,
+    FIRST_SKELETON,
+    N_LEVELS,
+    SURNAME_SKELETON,
+    Comparison,
+    compare,
+)
 from onrtools.matching.normalise import Prepared
 
 DEFAULT_MODEL_PATH = Path(__file__).with_name("default_model.json")
@@ -35,6 +42,8 @@ M_FLOOR = 1e-3
 # m held fixed during EM: two different valid hetus are two people (ONR: hetu is unique), so
 # the "same person" class cannot absorb twins and namesakes that differ there
 FIXED_M: dict[str, dict[int, float]] = {"hetu": {1: M_FLOOR}}
+SAME_SURNAME = (4, 5, SURNAME_SKELETON)  # levels that count as "same name" for EM's session b
+SAME_FIRST = (5, 6, FIRST_SKELETON)
 TF_FIELDS = {"sukunimi": (4, 5), "etunimet": (5, 6)}  # levels whose u is the value's frequency
 
 
@@ -109,6 +118,38 @@ def match_weight(model: Model, p: Prepared, left: np.ndarray, comp: Comparison) 
             # replace the average u of an exact agreement by this value's frequency
             total[hit] += np.log2(u) - np.log2(np.maximum(tf, 1e-12))
     return total
+
+
+def posterior_thresholds(
+    prob: np.ndarray,
+    *,
+    lost_share: float = 0.0001,
+    match_bounds: tuple[float, float] = (0.3, 0.8),
+    review_bounds: tuple[float, float] = (0.01, 0.2),
+) -> tuple[float, float]:
+    """(match, review) thresholds read off the posterior of the candidate pairs themselves.
+
+    A calibrated posterior says how many true pairs to expect: ``sum(prob)``. ``match`` is the
+    threshold with the best expected F1 (expected true positives ``sum(p)`` above it, expected
+    misses ``sum(p)`` below it); ``review`` is the highest threshold below which at most
+    ``lost_share`` (0.01 %) of the expected true pairs fall. Both are clipped to bounds so
+    that a register with almost no duplicates (an unstable estimate) keeps sensible values.
+    """
+    total = float(np.sum(prob))
+    if len(prob) == 0 or total < 1.0:
+        return 0.5, 0.01
+    # only pairs that could carry a threshold are sorted (millions of near-zero pairs at 1M
+    # records would cost memory and change nothing: both thresholds are clipped above them)
+    p = np.sort(prob[prob >= review_bounds[0] / 10])[::-1]
+    if len(p) == 0:
+        return 0.5, 0.01
+    found = np.cumsum(p)
+    f1 = 2 * found / (np.arange(1, len(p) + 1) + total)
+    match = float(np.clip(p[int(f1.argmax())], *match_bounds))
+    below = total - found  # expected true pairs under p[k]
+    enough = np.flatnonzero(below <= lost_share * total)
+    review = float(p[int(enough[0])]) if len(enough) else review_bounds[0]
+    return match, float(np.clip(review, review_bounds[0], min(review_bounds[1], match)))
 
 
 def probability(model: Model, weight: np.ndarray) -> np.ndarray:
@@ -238,7 +279,7 @@ def fit(
     # otherwise call them one person; the address m comes from the names session
     fields_a = [f for f in FIELDS if f not in {"syntymaaika", "osoite"}]
     m_a, lam_a = _em({f: lv[f][session_a] for f in fields_a}, fields_a, u, m, 0.2)
-    session_b = (lv["sukunimi"] >= 4) & (lv["etunimet"] >= 5)
+    session_b = np.isin(lv["sukunimi"], SAME_SURNAME) & np.isin(lv["etunimet"], SAME_FIRST)
     fields_b = [f for f in FIELDS if f not in {"sukunimi", "etunimet"}]
     m_b, _ = _em({f: lv[f][session_b] for f in fields_b}, fields_b, u, {**m, **m_a}, 0.5)
     fitted = dict(m)

@@ -4,7 +4,10 @@ Every text column is normalised once per distinct value (``pd.factorize``), so a
 records with ten thousand distinct surnames cost ten thousand normalisations. Two forms:
 
 * ``exact``: lower case, hyphens and runs of whitespace become one space; å/ä/ö kept;
-* ``fold``: ``exact`` with accents removed (what an ASCII export leaves: ä -> a, ö -> o, å -> a).
+* ``fold``: ``exact`` with accents removed (what an ASCII export leaves: ä -> a, ö -> o, å -> a);
+* ``skeleton``: ``fold`` with the spellings that vary between systems and transliterations
+  made alike (ae/oe/ue -> a/o/u, doubled letters once, w/v, ph/f, c/k, y/j -> i, ...) and
+  without spaces; used for one comparison level and for the blocking keys, never shown.
 
 The birth date comes from ``syntymaaika`` or, when that is missing, from a valid hetu; the sex
 likewise from ``sukupuoli`` or the hetu. Missing values are -1 in code arrays, ``NO_DATE`` in
@@ -74,6 +77,38 @@ def fold_form(text: str) -> str:
     return quick
 
 
+_SKELETON_RULES = (
+    ("ae", "a"),
+    ("oe", "o"),
+    ("ue", "u"),
+    ("ph", "f"),
+    ("th", "t"),
+    ("ck", "k"),
+    ("w", "v"),
+    ("x", "ks"),
+    ("q", "k"),
+    ("c", "k"),
+    ("z", "ts"),
+    ("y", "i"),
+    ("j", "i"),
+    ("ou", "u"),
+)
+_DOUBLED = re.compile(r"(.)\1+")
+
+
+def skeleton_token(token: str) -> str:
+    """One folded token with its variable spellings made alike: ``maekinen`` -> ``makinen``,
+    ``sergey`` -> ``sergei``, ``mohammed`` -> ``mohamed``; doubled letters count once."""
+    for old, new in _SKELETON_RULES:
+        token = token.replace(old, new)
+    return _DOUBLED.sub(r"\1", token)
+
+
+def skeleton_form(text: str) -> str:
+    """The skeleton of a whole name, spaces and hyphens removed (``Al-Hassan`` = ``Alhassan``)."""
+    return "".join(skeleton_token(t) for t in fold_form(text).split())
+
+
 def _text(records: pd.DataFrame, column: str) -> pd.Series:
     """The column as stripped text, "" where missing (vectorised string ops, no Python loop)."""
     if column not in records:
@@ -118,6 +153,16 @@ class Prepared:
     first1: np.ndarray  # first folded first name (code into first1_values)
     suku_exact: np.ndarray
     suku_fold: np.ndarray
+    # skeletons in one shared vocabulary (values["name_skel"]), so a given name can be compared
+    # with a surname (swapped fields) and both can share blocking keys
+    etu_skel: np.ndarray  # all first names
+    first_skel: np.ndarray  # first given name
+    given2_skel: np.ndarray  # second given name
+    given3_skel: np.ndarray  # third given name
+    suku_skel: np.ndarray  # whole surname
+    suku_tok1: np.ndarray  # first part of the surname
+    suku_tok2: np.ndarray  # last part of the surname (= tok1 for a one-part surname)
+    all_names: np.ndarray  # every name part of both fields, sorted (order and field ignored)
     birth: np.ndarray  # days since 1970-01-01, NO_DATE missing
     sex: np.ndarray  # 1, 2 or -1
     hetu: np.ndarray  # code into hetu_values, -1 missing
@@ -166,6 +211,9 @@ def prepare(records: pd.DataFrame) -> Prepared:
     suku_raw = _text(records, "sukunimi")
     suku_exact, values["suku_exact"] = _map_unique(suku_raw, exact_form)
     suku_fold, values["suku_fold"] = _map_unique(suku_raw, fold_form)
+
+    skel = _skeletons(etu_raw, suku_raw)
+    values["name_skel"] = skel.pop("values")
 
     hetu_raw = _text(records, "hetu").str.upper().str.replace(r"\s", "", regex=True)
     hetu_codes, values["hetu"] = _codes(hetu_raw)
@@ -224,6 +272,7 @@ def prepare(records: pd.DataFrame) -> Prepared:
         first1=first1,
         suku_exact=suku_exact,
         suku_fold=suku_fold,
+        **skel,
         birth=birth,
         sex=sex,
         hetu=hetu_codes,
@@ -237,6 +286,55 @@ def prepare(records: pd.DataFrame) -> Prepared:
         oid=_text(records, "oid").to_numpy(dtype=object),
         values=values,
     )
+
+
+def _skeletons(etu_raw: pd.Series, suku_raw: pd.Series) -> dict[str, np.ndarray]:
+    """Skeleton codes of first names and surnames in one vocabulary (once per distinct value)."""
+    e_codes, e_uniq = pd.factorize(etu_raw, sort=False)
+    s_codes, s_uniq = pd.factorize(suku_raw, sort=False)
+    e_toks = [[skeleton_token(t) for t in fold_form(v).split()] for v in e_uniq]
+    s_toks = [[skeleton_token(t) for t in fold_form(v).split()] for v in s_uniq]
+    columns = {
+        "etu_skel": (e_codes, ["".join(t) for t in e_toks]),
+        "first_skel": (e_codes, [t[0] if t else "" for t in e_toks]),
+        "given2_skel": (e_codes, [t[1] if len(t) > 1 else "" for t in e_toks]),
+        "given3_skel": (e_codes, [t[2] if len(t) > 2 else "" for t in e_toks]),
+        "suku_skel": (s_codes, ["".join(t) for t in s_toks]),
+        "suku_tok1": (s_codes, [t[0] if t else "" for t in s_toks]),
+        "suku_tok2": (s_codes, [t[-1] if t else "" for t in s_toks]),
+    }
+    # every part of both names, sorted: "Nguyen Thi Lan" in any order and any split between
+    # the two fields (once per distinct combination of the two fields)
+    combo = e_codes.astype(np.int64) * (len(s_uniq) + 1) + s_codes
+    combo_codes, combo_uniq = pd.factorize(combo, sort=False)
+    both = [
+        " ".join(
+            sorted(
+                (
+                    e_toks[c // (len(s_uniq) + 1)]
+                    if c // (len(s_uniq) + 1) >= 0 and e_codes.size
+                    else []
+                )
+                + (s_toks[c % (len(s_uniq) + 1)] if c % (len(s_uniq) + 1) < len(s_uniq) else [])
+            )
+        )
+        for c in combo_uniq
+    ]
+    columns["all_names"] = (combo_codes, both)
+    everything = np.concatenate([np.asarray(v, dtype=object) for _, v in columns.values()])
+    codes_all, vocab = pd.factorize(pd.Series(everything, dtype=object), sort=False)
+    vocab = np.asarray(vocab, dtype=object)
+    empty = np.flatnonzero(vocab == "")
+    out: dict[str, np.ndarray] = {"values": vocab}
+    start = 0
+    for name, (row_codes, per_value) in columns.items():
+        local = codes_all[start : start + len(per_value)].astype(np.int64)
+        start += len(per_value)
+        if len(empty):
+            local = np.where(local == empty[0], -1, local)
+        mapped = local[np.maximum(row_codes, 0)] if len(local) else np.full(len(row_codes), -1)
+        out[name] = np.where(row_codes < 0, -1, mapped).astype(np.int64)
+    return out
 
 
 def _days(s: pd.Series) -> np.ndarray:
