@@ -21,7 +21,7 @@ from typing import Any
 import pandas as pd
 
 from onrtools.rundir import RunDir, resolve
-from onrtools.steps import onr_environment, settings
+from onrtools.steps import onr_environment, run_environment, settings
 
 # files the run is still writing while the audit step runs: never hashed into the manifest
 _LIVE_FILES = ("index.html", "run.json", "facts.json", "90-audit-report.html",
@@ -96,7 +96,9 @@ def finish_run(run: RunDir, *, environment: str = "", notebooks_dir: str = "note
         settings_ = settings()
     except Exception:  # noqa: BLE001 - evidence without ONR settings is still evidence
         settings_ = None
-    env = environment or (onr_environment(settings_)[0] if settings_ is not None else "")
+    if settings_ is not None:
+        run_environment(run, settings_, confirm=environment)  # a parameter only confirms it
+    env = onr_environment(settings_)[0] if settings_ is not None else environment
     evidence = EvidenceRecorder.for_run(
         run.run_id, run.workspace, parameters=parameters, environment=env,
         caller_id=getattr(settings_, "caller_id", None))

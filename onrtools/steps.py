@@ -60,12 +60,56 @@ def settings(base_url: str = "", **overrides: Any) -> Any:
     return Settings.from_env(base_url=base_url or None, **overrides)
 
 
+def target_environment(settings_: Any) -> str:
+    """Where the settings send rows: ``local`` (the simulator), ``untuva``, ``hahtuva``,
+    ``testi`` or ``prod``. An ``ONR_BASE_URL`` on loopback is the simulator; any other URL
+    without ``ONR_ENV`` is refused: the hetu guard must know whether it is production."""
+    from onrtools.errors import ConfigError
+
+    env = str(getattr(settings_, "env", "local"))
+    if env != "custom":
+        return env
+    if str(getattr(settings_, "base_url", "")).startswith(("http://127.0.0.1", "http://localhost")):
+        return "local"
+    raise ConfigError("ONR_BASE_URL is not one of ONR's environments: set ONR_ENV (untuva, "
+                      "hahtuva, testi or prod) so that the guard knows which data may go there")
+
+
+def run_environment(run: RunDir, settings_: Any, *, confirm: str = "") -> str:
+    """The run's target environment, decided once from the settings (``ONR_ENV`` /
+    ``ONR_BASE_URL``) by the first step that asks, recorded in the run's facts, and the same
+    for every later step: rows validated for a test environment never go to production, or
+    the other way round (OPH: no real data in test, no test data in production).
+
+    ``confirm`` (a notebook parameter) may only confirm it: a different value is refused, as
+    are settings that changed between the steps of one run.
+    """
+    from onrtools.errors import ConfigError
+
+    decided = target_environment(settings_)
+    recorded = run.read_facts().get("run", {}).get("environment")
+    if recorded and recorded != decided:
+        raise ConfigError(f"this run was validated for {recorded!r}, but the settings now point "
+                          f"to {decided!r} (ONR_ENV/ONR_BASE_URL changed during the run); "
+                          "start a new run")
+    wanted = confirm.strip().lower()
+    if wanted and {"production": "prod", "tuotanto": "prod"}.get(wanted, wanted) != decided:
+        raise ConfigError(f"target_env={confirm!r}, but the settings (ONR_ENV/ONR_BASE_URL) "
+                          f"point to {decided!r}; the parameter may only confirm the settings. "
+                          "Change ONR_ENV, or leave the parameter empty")
+    if not recorded:
+        run.write_facts("run", {"environment": decided})
+    return decided
+
+
 @contextmanager
 def client_for(run: RunDir, step: str, settings_: Any) -> Iterator[Any]:
-    """An OnrClient whose call summary lands in the step's facts when the block ends."""
+    """An OnrClient whose call summary lands in the step's facts when the block ends; the
+    settings must point where the run's rows were validated for (:func:`run_environment`)."""
     from onrtools.client import OnrClient
     from onrtools.recorder import CallRecorder
 
+    run_environment(run, settings_)
     recorder = CallRecorder()
     client = None
     try:
@@ -175,7 +219,7 @@ class ValidationStep:
 
 
 def validate(
-    run: RunDir, register_file: str, *, sheet: str | None = None, target_env: str = "local",
+    run: RunDir, register_file: str, *, sheet: str | None = None, target_env: str = "",
     override_reason: str | None = None, language: str = "fi", api: str = "oppija",
     strict: bool = False, columns: str | dict[str, str] | None = None,
 ) -> ValidationStep:
@@ -188,9 +232,10 @@ def validate(
     from onrtools.register import column_mapping, read_register
     from onrtools.validation import validate_register
 
+    target = run_environment(run, settings(), confirm=target_env)
     path = resolve(register_file)
     raw = read_register(path, sheet=sheet or None, columns=column_mapping(columns))
-    result = validate_register(raw, target_env=target_env, override_reason=override_reason or None,
+    result = validate_register(raw, target_env=target, override_reason=override_reason or None,
                                language=language, api=api, strict=strict)
     register = _with_extras(_frame_of(raw), local_extras(raw, path))
     problems = _frame_of(result.problems)

@@ -216,6 +216,25 @@ def _live_secrets(server: object) -> set[str]:
     return found
 
 
+def test_a_target_env_parameter_that_differs_from_the_settings_is_refused(
+    planted: Planted, tmp_path: Path,
+) -> None:
+    """The settings point at the simulator (local); a run told it targets production stops at
+    validation, before anything is sent, and says why."""
+    workspace, reports = tmp_path / "workspace", tmp_path / "reports"
+    with pipeline_environment(planted.sim.base_url, workspace, reports):
+        run = run_pipeline(run_id="wrong-env", steps=("10-validate-register", "20-import-tuonti"),
+                           parameters={"register_file": str(planted.register_file),
+                                       "target_env": "prod", "interactive": False},
+                           workspace=str(workspace), reports_dir=str(reports),
+                           echo=lambda _: None)
+    assert not run.ok
+    first = run.steps[0]
+    assert first.name == "10-validate-register" and first.status == "failed"
+    assert "may only confirm the settings" in str(first.error), first.error
+    assert "import" not in RunDir("wrong-env", workspace, reports).read_facts()
+
+
 @pytest.mark.slow
 def test_second_run_after_time_passes_reads_only_changes(planted: Planted) -> None:
     planted.sim.admin("POST", "/time-passes", json={"days": 30, "seed": 3})
