@@ -25,14 +25,13 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import math
 import re
 import sys
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import orjson
 import pandas as pd
@@ -52,79 +51,30 @@ from onrtools.errors import (
 from onrtools.heap import gc_paused, gc_spared
 from onrtools.journal import Batch, ImportJournal, JournalMismatchError
 from onrtools.models import TuontiPerustiedot
-from onrtools.register import PLAIN_FIELDS
+from onrtools.tuonti_row import Api, flat, tuonti_row, tuonti_rows
 from onrtools.validation import split_existence_rows
 
-Api = Literal["oppija", "yleistunniste"]
 HETU_LIKE = re.compile(r"^\d{6}[-+A-FU-Y]\d{3}[0-9A-Y]$")
 CLOCK_SKEW_S = 300.0  # our clock vs ONR's when matching a kooste timestamp to a send
 
 
 # ---------------------------------------------------------------- rows
 def to_tuonti_row(row: Mapping[str, Any], *, api: Api = "oppija") -> dict[str, Any]:
-    """One register row (flat columns or ONR's ``{tunniste, henkilo}``) as ONR's import row.
-
-    Flat columns: tunniste, oid, hetu, passinumero, sahkoposti, etunimet, kutsumanimi,
-    sukunimi, syntymaaika, sukupuoli, aidinkieli, kansalaisuus ("246" or "246;752").
-    Empty cells are left out. ``aidinkieli`` is upper-cased: the import compares it with the
-    kieli code set case-sensitively (REST.md §4.3).
-    """
-    get = row.get
-    tunniste = _clean(get("tunniste"))
-    nested = get("henkilo")
-    if nested is not None and isinstance(nested, Mapping):
-        henkilo = {k: v for k, v in dict(nested).items() if _clean(v) is not None}
-    else:  # flat columns; this runs per row × field, so the common str case is inlined
-        henkilo = {}
-        for key in PLAIN_FIELDS:
-            value = get(key)
-            if value is None:
-                continue
-            if value.__class__ is str:
-                value = value.strip()
-                if value:
-                    henkilo[key] = value
-            elif (value := _clean(value)) is not None:
-                henkilo[key] = value
-        if (value := get("sukupuoli")) is not None and (value := _clean(value)) is not None:
-            henkilo["sukupuoli"] = {"koodi": value}
-        if (value := get("aidinkieli")) is not None and (value := _clean(value)) is not None:
-            henkilo["aidinkieli"] = {"koodi": value.upper()}
-        codes = get("kansalaisuus")
-        if codes is None or isinstance(codes, float):  # absent, or NaN from a DataFrame
-            koodit = []
-        elif isinstance(codes, str):  # "246" or "246;752" (a comma also separates)
-            koodit = [{"koodi": c} for c in map(str.strip, codes.replace(",", ";").split(";"))
-                      if c]
-        else:
-            koodit = [c if isinstance(c, Mapping) else {"koodi": str(c)}
-                      for c in codes if _clean(c) is not None]
-        if koodit:
-            henkilo["kansalaisuus"] = koodit
-    if api == "yleistunniste":
-        henkilo = {k: henkilo[k] for k in ("hetu", "etunimet", "kutsumanimi", "sukunimi")
-                   if k in henkilo}
-    return {"tunniste": tunniste, "henkilo": henkilo}
-
-
-def _clean(value: Any) -> Any:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return None
-    if isinstance(value, str):
-        value = value.strip()
-        return value or None
-    return value
+    """One register row (flat columns, or ONR's ``{tunniste, henkilo}``) as ONR's import
+    row, by the one builder (:mod:`onrtools.tuonti_row`); a nested row is rebuilt from its
+    fields, so it follows the same rules."""
+    return tuonti_row(flat(row) if isinstance(row.get("henkilo"), Mapping) else row, api=api)
 
 
 def prepare_rows(rows: Iterable[Mapping[str, Any]] | pd.DataFrame, *, api: Api = "oppija"
                  ) -> list[dict[str, Any]]:
     """ONR import rows; every row needs its own non-empty ``tunniste`` (results join on it),
     and a tunniste must not be a hetu (the journal and ONR's import views keep tunnistes)."""
-    if isinstance(rows, pd.DataFrame):
-        records: Iterable[Mapping[str, Any]] = rows.to_dict("records")
+    if isinstance(rows, pd.DataFrame) and "henkilo" not in rows.columns:
+        prepared = tuonti_rows(rows, api=api)  # column-wise: the common, large case
     else:
-        records = rows
-    prepared = [to_tuonti_row(r, api=api) for r in records]
+        records = rows.to_dict("records") if isinstance(rows, pd.DataFrame) else rows
+        prepared = [to_tuonti_row(r, api=api) for r in records]
     problems: list[dict[str, Any]] = []
     seen: dict[str, int] = {}
     for i, r in enumerate(prepared):

@@ -31,12 +31,11 @@ from onrtools.reconcile import (
     persons_from_masters,
     reconcile,
 )
+from onrtools.register import COLUMNS
 from onrtools.rundir import RunDir, resolve
 
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-SEND_COLUMNS = ("tunniste", "oid", "hetu", "passinumero", "sahkoposti", "etunimet",
-                "kutsumanimi", "sukunimi", "syntymaaika", "sukupuoli", "aidinkieli",
-                "kansalaisuus")
+SEND_COLUMNS = COLUMNS  # the register's ONR fields: rows stay flat until the request body
 
 
 def open_run(run_id: str, workspace: str = "", reports_dir: str = "") -> RunDir:
@@ -239,7 +238,8 @@ def validate(
                                language=language, api=api, strict=strict)
     register = _with_extras(_frame_of(raw), local_extras(raw, path))
     problems = _frame_of(result.problems)
-    to_send = _frame_of(result.rows_to_send())
+    # flat, one column per ONR field, up to the request body (onrtools.tuonti_row builds it)
+    to_send = result.valid_rows[list(SEND_COLUMNS)].reset_index(drop=True)
     run.save_frame("register", register)
     run.save_frame("problems", problems)
     run.save_frame("to_send", to_send)
@@ -266,6 +266,8 @@ def validate(
 def row_fingerprint(rows: pd.DataFrame) -> pd.Series:
     """A short hash of each row's sendable fields: a changed row is sent again."""
     cols = [c for c in SEND_COLUMNS if c in rows.columns]
+    if rows.empty:
+        return pd.Series([], index=rows.index, dtype=object)
     text = rows[cols].astype("object").where(rows[cols].notna(), "").astype(str).agg("\x1f".join,
                                                                                      axis=1)
     return text.map(lambda t: hashlib.sha256(t.encode()).hexdigest()[:16])
@@ -340,26 +342,6 @@ def _results_frame(outcome: Any) -> pd.DataFrame:
 HELD_COLUMNS = ("tunniste", "action", "proposed_oid", "probability", "candidates", "explanation")
 
 
-def flat_rows(rows: pd.DataFrame) -> pd.DataFrame:
-    """ONR import rows (``tunniste`` + nested ``henkilo``) as one flat column per field; code
-    objects (``{"koodi": ...}``) become their code, lists of them a comma-separated string."""
-    if "henkilo" not in rows:
-        return rows
-
-    def code(value: Any) -> Any:
-        if isinstance(value, dict):
-            return value.get("koodi")
-        if isinstance(value, list):
-            return ",".join(str(code(v)) for v in value)
-        return value
-
-    return pd.DataFrame(
-        [{"tunniste": t, **{k: code(v) for k, v in (h or {}).items()}}
-         for t, h in zip(rows["tunniste"], rows["henkilo"], strict=True)],
-        index=rows.index,
-    )
-
-
 def hold_possible_duplicates(client: Any, rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """``(rows to send, rows held back)``: the pre-import check for people without a hetu.
 
@@ -371,13 +353,12 @@ def hold_possible_duplicates(client: Any, rows: pd.DataFrame) -> tuple[pd.DataFr
     """
     from onrtools.preimport import check_hetuless_rows
 
-    flat = flat_rows(rows)
-    blank = {c: flat[c].fillna("").astype(str).str.strip().eq("") if c in flat else
-             pd.Series(True, index=flat.index) for c in ("hetu", "oid")}
+    blank = {c: rows[c].fillna("").astype(str).str.strip().eq("") if c in rows else
+             pd.Series(True, index=rows.index) for c in ("hetu", "oid")}
     needs_check = blank["hetu"] & blank["oid"]
     if not needs_check.any():
         return rows, pd.DataFrame(columns=list(HELD_COLUMNS))
-    checked = check_hetuless_rows(client, flat[needs_check])
+    checked = check_hetuless_rows(client, rows[needs_check])
     held = checked[checked["action"] != "send"].reset_index(drop=True)
     keep = ~rows["tunniste"].astype(str).isin(set(held["tunniste"].astype(str)))
     return rows[keep].reset_index(drop=True), held

@@ -36,11 +36,9 @@ import pyarrow.compute as pc
 
 from onrtools import codes, hetu, names, oid
 from onrtools.errors import EnvironmentGuardError, RegisterReadError, ValidationFailed
-from onrtools.heap import gc_paused
 from onrtools.register import (
     COLUMNS,
     NO_DATE,
-    PLAIN_FIELDS,
     PROBLEM_COLUMNS,
     RegisterFrame,
     date_days,
@@ -259,27 +257,11 @@ class ValidationResult:
 
 
 def rows_to_send(valid: pd.DataFrame) -> list[dict[str, Any]]:
-    """ONR row dicts (REST.md §4.3) from ONR-ready values; empty fields are left out."""
-    columns = {c: valid[c].fillna("").tolist() for c in COLUMNS}
-    out: list[dict[str, Any]] = []
-    with gc_paused():  # millions of small dicts would trigger full collections over and over
-        _build_rows(columns, out)
-    return out
+    """ONR row dicts (REST.md §4.3) from ONR-ready values, by the import's own builder
+    (:mod:`onrtools.tuonti_row`): the preview is what the import sends."""
+    from onrtools.tuonti_row import tuonti_rows
 
-
-def _build_rows(columns: dict[str, list[Any]], out: list[dict[str, Any]]) -> None:
-    for i, tunniste in enumerate(columns["tunniste"]):
-        henkilo: dict[str, Any] = {}
-        for key in PLAIN_FIELDS:
-            value = columns[key][i]
-            if value:
-                henkilo[key] = value
-        if columns["sukupuoli"][i]:
-            henkilo["sukupuoli"] = {"koodi": columns["sukupuoli"][i]}
-        if columns["aidinkieli"][i]:
-            henkilo["aidinkieli"] = {"koodi": columns["aidinkieli"][i]}
-        henkilo["kansalaisuus"] = [{"koodi": c} for c in columns["kansalaisuus"][i].split(";") if c]
-        out.append({"tunniste": tunniste, "henkilo": henkilo} if tunniste else {"henkilo": henkilo})
+    return tuonti_rows(valid)
 
 
 class _Problems:

@@ -117,7 +117,7 @@ def test_bad_answer_is_an_api_error_that_echoes_no_value(fake: FakeOnr, client: 
 # ---------------------------------------------------------------- rows
 @pytest.mark.parametrize(("cell_value", "kept"), [
     ("  Testi  ", "Testi"), ("   ", None), ("", None), (None, None), (float("nan"), None),
-    (12, 12), ("\tA\n", "A"),
+    (12, "12"), ("\tA\n", "A"),  # every field ONR takes here is text
 ])
 def test_flat_cells_are_cleaned_as_before(cell_value: Any, kept: Any) -> None:
     row = to_tuonti_row({"tunniste": " t1 ", "etunimet": cell_value, "sukunimi": "S"})
