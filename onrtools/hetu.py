@@ -427,3 +427,20 @@ def mask_series(s: pd.Series) -> pd.Series:
     masked = upper.str.slice(0, 7) + "****"
     out = masked.where(shaped, "****").where(text != "", "")
     return out.where(s.notna())
+
+
+def is_hetu_column(name: object) -> bool:
+    """True for a column whose name ends in ``hetu``, in any case (``hetu``, ``local_HETU``)."""
+    return str(name).lower().endswith("hetu")
+
+
+def mask_columns(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy with every hetu column (:func:`is_hetu_column`) masked by :func:`mask_series`.
+
+    The one masker of frames: notebooks' tables, action lists, report files.
+    """
+    out = df.copy()
+    for column in out.columns:
+        if is_hetu_column(column):
+            out[column] = mask_series(out[column].astype("object"))
+    return out

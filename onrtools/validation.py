@@ -21,7 +21,6 @@ cannot be read.
 from __future__ import annotations
 
 import argparse
-import csv
 import re
 import sys
 from dataclasses import dataclass, field
@@ -751,17 +750,11 @@ def guard_rows(
 # --- command line -----------------------------------------------------------------------------
 
 
-def _safe_cell(value: object) -> object:
-    """Neutralise spreadsheet formulas when a problem table is opened in Excel."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
 def write_problems(result: ValidationResult, path: str | Path) -> None:
     """Write the problem table as CSV UTF-8 with BOM (Excel opens it right), formulas defused."""
-    frame = result.problems[list(PROBLEM_COLUMNS)].map(_safe_cell)
-    frame.to_csv(path, index=False, encoding="utf-8-sig", sep=";", quoting=csv.QUOTE_MINIMAL)
+    from onrtools.spreadsheet import write_csv
+
+    write_csv(result.problems[list(PROBLEM_COLUMNS)], Path(path), sep=";")
 
 
 def format_report(result: ValidationResult, *, limit: int = 20) -> str:
