@@ -327,18 +327,13 @@ class _Problems:
         return out[[*PROBLEM_COLUMNS, "detail"]].astype({"row_number": "int64"})
 
 
-_HETU_IN_TEXT = r"(?i)\b([0-9]{6}[-+A-FU-Y])[0-9]{3}[0-9A-FHJ-NPR-Y]\b"
-
-
 def _mask_hetus(s: pd.Series) -> pd.Series:
     """Hetu-shaped text in free-form cells (a shifted column, say) masked as 131052-****."""
-    hit = s.str.contains(_HETU_IN_TEXT.replace("([", "(?:[", 1), regex=True).to_numpy(
-        dtype=bool, na_value=False
-    )
+    hit = s.str.contains(hetu.HETU_IN_TEXT, regex=True).to_numpy(dtype=bool, na_value=False)
     if not hit.any():
         return s
     out = s.copy()
-    out[hit] = s[hit].str.replace(_HETU_IN_TEXT, r"\1****", regex=True)
+    out[hit] = s[hit].map(hetu.mask_in_text)
     return out
 
 
