@@ -192,7 +192,8 @@ def test_working_frames_are_the_only_place_with_full_hetus(pipeline_run: dict[st
     work = pipeline_run["work"]
     inside = scan_paths([work / "workspace"], secrets=[])
     assert inside and all(f.kind == "hetu" for f in inside)
-    assert all(Path(f.path).suffix == ".pkl" for f in inside)
+    assert all(Path(f.path).suffix == ".parquet" for f in inside)
+    assert not any(work.rglob("*.pkl")), "frames between steps are Parquet, never pickles"
 
 
 def test_simulator_request_log_holds_no_ticket(pipeline_run: dict[str, Any]) -> None:
