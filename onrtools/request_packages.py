@@ -161,8 +161,9 @@ def _summary(kind: str, rows: pd.DataFrame, institution: str, created: str) -> l
     lines += [
         f"- reviewers: {', '.join(reviewers) or '(none)'}",
         "",
-        "Hetus are masked (last four characters). Cells starting with = + - @ are prefixed",
-        "with an apostrophe so no spreadsheet runs them. Each row's evidence is the matcher's",
+        "Hetus are masked (last four characters). Cells starting with = + - @, a tab or a",
+        "carriage return (also after spaces) are prefixed with an apostrophe so no",
+        "spreadsheet runs them. Each row's evidence is the matcher's",
         "explanation; the reviewer and time are from the review log (SQLite, append-only).",
     ]
     return lines
