@@ -41,6 +41,7 @@ _EXPORTS: dict[str, str] = {
     "ValidationFailed": "onrtools.errors",
     "ValidationResult": "onrtools.validation",
     "VerifyResult": "onrtools.ledger",
+    "WorkspaceError": "onrtools.errors",
     "check_hetuless_rows": "onrtools.preimport",
     "cluster": "onrtools.matching",
     "compare_last": "onrtools.kpi",

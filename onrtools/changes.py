@@ -62,6 +62,15 @@ class Change:
                 "passivoitu": self.passivoitu, "tunniste": self.tunniste}
 
 
+def watermark_path(workspace: Path | str, name: str) -> Path:
+    """Where the watermark ``name`` lives: ``<workspace>/changes/<name>.json``.
+
+    The one store of feed cursors: ``onr changes`` (``muuttuneet``) and the reconcile view
+    (``onr_view``, :func:`onrtools.steps.refresh_onr_view`) both keep theirs here.
+    """
+    return Path(workspace) / "changes" / f"{name}.json"
+
+
 @dataclass
 class Watermark:
     """Resume cursor: largest ``muokattu`` handed out and the OIDs seen at exactly that time."""
@@ -104,7 +113,7 @@ class ChangeFeed:
         self.max_walks = max_walks
         self.prefetch = prefetch
         self.full = full
-        self.path = Path(workspace) / "changes" / f"{name}.json" if workspace else None
+        self.path = watermark_path(workspace, name) if workspace else None
         stored = Watermark.load(self.path) if self.path else Watermark()
         if since is not None:
             start = _epoch_ms(since)

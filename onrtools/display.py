@@ -18,42 +18,21 @@ from typing import Any
 
 import pandas as pd
 
-from onrtools.hetu import mask_series
+from onrtools import spreadsheet
+from onrtools.hetu import mask_columns
 
 FILTER_COLUMNS: tuple[str, ...] = ("category", "code", "severity", "field", "organisaatio",
                                    "local_organisaatio", "decision")
-FORMULA_PREFIXES = ("=", "+", "-", "@")
 
 
 def masked(df: pd.DataFrame, *, show_hetu: bool = False) -> pd.DataFrame:
     """A copy with every ``*hetu`` column masked, unless ``show_hetu``."""
-    if show_hetu:
-        return df
-    out = df.copy()
-    for column in out.columns:
-        if str(column).lower().endswith("hetu"):
-            out[column] = mask_series(out[column].astype("object"))
-    return out
-
-
-def _neutralise(value: Any) -> Any:
-    """Text a spreadsheet would run as a formula gets a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
+    return df if show_hetu else mask_columns(df)
 
 
 def spreadsheet_safe(df: pd.DataFrame) -> pd.DataFrame:
-    """A copy whose text cells cannot start a formula (``= + - @``)."""
-    out = df.copy()
-    for column in out.columns:
-        s = out[column]
-        if s.dtype == object or pd.api.types.is_string_dtype(s):
-            text = s.astype("str")
-            risky = text.str.startswith(FORMULA_PREFIXES).fillna(False).astype(bool) & s.notna()
-            if risky.any():
-                out[column] = s.astype(object).where(~risky, "'" + text)
-    return out
+    """A copy whose text cells cannot start a formula (:mod:`onrtools.spreadsheet`'s rule)."""
+    return spreadsheet.neutralise_frame(df)
 
 
 def _flatten(df: pd.DataFrame) -> pd.DataFrame:
@@ -74,12 +53,7 @@ def _flatten(df: pd.DataFrame) -> pd.DataFrame:
 
 def write_csv(df: pd.DataFrame, path: Path, *, show_hetu: bool = False) -> Path:
     """Masked, formula-safe CSV in UTF-8 with BOM (Excel opens it with the right letters)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    spreadsheet_safe(_flatten(masked(df, show_hetu=show_hetu))).to_csv(
-        tmp, index=False, encoding="utf-8-sig")
-    os.replace(tmp, path)
-    return path
+    return spreadsheet.write_csv(_flatten(masked(df, show_hetu=show_hetu)), path)
 
 
 def write_xlsx(sheets: Mapping[str, pd.DataFrame], path: Path, *, show_hetu: bool = False) -> Path:

@@ -15,7 +15,8 @@
     ├── EnvironmentGuardError test data towards production or real data towards a test env
     ├── TuontiFailed         import finished with row errors: .tuonti_id, .row_errors
     ├── TuontiTimeout        polling gave up: .tuonti_id, .last_status
-    └── LedgerError          the evidence ledger is broken: .entry (first bad entry)
+    ├── LedgerError          the evidence ledger is broken: .entry (first bad entry)
+    └── WorkspaceError       a frame in the workspace is not what a step wrote: .path
 
 Data lives in attributes; the message is for people. Neither holds a password, ticket,
 cookie or full hetu. Programmer mistakes stay TypeError/ValueError.
@@ -153,3 +154,11 @@ class LedgerError(OnrError):
     def __init__(self, message: str, entry: int | None = None) -> None:
         self.entry = entry
         super().__init__(message)
+
+
+class WorkspaceError(OnrError):
+    """A workspace file is missing its format, changed, truncated, or an old pickle."""
+
+    def __init__(self, message: str, *, path: str) -> None:
+        super().__init__(message)
+        self.path = path

@@ -50,7 +50,19 @@ _HETU_RE = re.compile(
     r"^(?P<day>[0123]\d)(?P<month>[01]\d)(?P<year>\d\d)(?P<sign>[-+ABCDEFYXWVU])"
     r"(?P<individual>\d\d\d)(?P<control>[0-9ABCDEFHJKLMNPRSTUVWXY])$"
 )
-_SHAPE_RE = re.compile(r"^[0-9]{6}[-+A-FU-Y][0-9]{3}[0-9A-FHJ-NPR-Y]$")
+# The one hetu shape (DDMMYY, century sign, NNN, check character) for every module: a guard
+# test (tests/test_one_home.py) fails when another module writes its own hetu-shaped pattern.
+SIGN_CLASS = "-+A-FU-Y"
+CHECK_CLASS = "0-9A-FHJ-NPR-Y"
+_DASHES = "\u2010-\u2015\u2212"  # Unicode dashes pasted for "-": still a hetu to hide
+SHAPE = f"[0-9]{{6}}[{SIGN_CLASS}][0-9]{{3}}[{CHECK_CLASS}]"
+_SHAPE_RE = re.compile(f"^{SHAPE}$")
+# hetu-shaped inside other text (logs, messages, paths, evidence, file bytes): not glued to a
+# longer digit run, any case, Unicode dashes too; what to mask and what the scanner checks
+_IN_TEXT = f"(?<![0-9])[0-9]{{6}}[{SIGN_CLASS}{_DASHES}][0-9]{{3}}[{CHECK_CLASS}]"
+HETU_IN_TEXT = re.compile(_IN_TEXT + "(?![0-9A-Za-z])", re.IGNORECASE)
+# the same inside binary files (pickles, parquet pages): any byte may follow
+HETU_IN_BYTES = re.compile(_IN_TEXT, re.IGNORECASE)
 _ASCII_WS = " \t\n\r\x0b\x0c"
 
 
@@ -427,3 +439,33 @@ def mask_series(s: pd.Series) -> pd.Series:
     masked = upper.str.slice(0, 7) + "****"
     out = masked.where(shaped, "****").where(text != "", "")
     return out.where(s.notna())
+
+
+def mask_in_text(text: str) -> str:
+    """Every hetu-shaped substring masked: ``hetut 131052-9085 ja …`` → ``hetut 131052-**** ja …``.
+
+    Shape only, not validity: a hetu with a typo in its check character is still one to hide.
+    """
+    return HETU_IN_TEXT.sub(lambda m: m.group(0)[:7].upper() + "****", text)
+
+
+def has_hetu_in_text(text: str) -> bool:
+    """True when ``text`` holds a hetu-shaped substring (see :func:`mask_in_text`)."""
+    return HETU_IN_TEXT.search(text) is not None
+
+
+def is_hetu_column(name: object) -> bool:
+    """True for a column whose name ends in ``hetu``, in any case (``hetu``, ``local_HETU``)."""
+    return str(name).lower().endswith("hetu")
+
+
+def mask_columns(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy with every hetu column (:func:`is_hetu_column`) masked by :func:`mask_series`.
+
+    The one masker of frames: notebooks' tables, action lists, report files.
+    """
+    out = df.copy()
+    for column in out.columns:
+        if is_hetu_column(column):
+            out[column] = mask_series(out[column].astype("object"))
+    return out

@@ -50,20 +50,15 @@ from typing import Any
 from filelock import FileLock, Timeout
 
 from onrtools.errors import LedgerError
+from onrtools.hetu import has_hetu_in_text, mask_in_text
+from onrtools.secrets_scan import SECRET_NAME
 
 GENESIS = "0" * 64
 LOCK_TIMEOUT = 120.0  # seconds; a pipeline run holds the lock only for one append
 
-# hetu-shaped anywhere in a string: DDMMYY, century sign (Unicode dashes too), NNN, check char
-_HETU_ANYWHERE = re.compile(
-    r"(?<![0-9])([0-9]{6}[-+A-FU-Y\u2010-\u2015\u2212][0-9]{3}[0-9A-FHJ-NPR-Y])(?![0-9A-Za-z])",
-    re.IGNORECASE,
-)
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 _URL_QUERY = re.compile(r"^(https?://[^?#\s]*)[?#].*$", re.IGNORECASE | re.DOTALL)
-SECRET_KEY = re.compile(
-    r"password|passwd|secret|token|ticket|cookie|credential|api_?key|authorization", re.I
-)
+SECRET_KEY = SECRET_NAME  # a key whose value is secret (the scanner's one definition)
 PERSONAL_KEYS = frozenset(
     {
         "hetu",
@@ -165,25 +160,16 @@ def parse_iso(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
-def _mask_one(found: str) -> str:
-    try:
-        from onrtools.hetu import mask  # the foundation's mask, when present
-    except ImportError:  # pragma: no cover - hetu.py is part of the package
-        return found[:7].upper() + "****"
-    masked = mask(found)
-    return masked if masked != "****" else found[:7].upper() + "****"
-
-
 def mask_hetus(text: str) -> str:
     """Mask every hetu-shaped substring (``131052-9085`` → ``131052-****``)."""
     if _HEX64.match(text):  # a SHA-256 is never a hetu; leave evidence hashes intact
         return text
-    return _HETU_ANYWHERE.sub(lambda m: _mask_one(m.group(1)), text)
+    return mask_in_text(text)
 
 
 def has_hetu(text: str) -> bool:
     """True when ``text`` contains a hetu-shaped substring that is not masked."""
-    return not _HEX64.match(text) and _HETU_ANYWHERE.search(text) is not None
+    return not _HEX64.match(text) and has_hetu_in_text(text)
 
 
 def scrub(value: Any, *, key: str | None = None) -> Any:

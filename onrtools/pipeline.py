@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from onrtools.rundir import RunDir, check_run_id, new_run_id, project_root, resolve
+from onrtools.secrets_scan import SECRET_NAME  # parameter names that look like secrets
 
 # the notebooks of this repository, in order (the runner discovers NN-*.ipynb; this is the
 # list the tests hold the folder to)
@@ -51,8 +52,6 @@ STEPS: tuple[str, ...] = (
     "50-duplicates",
     "90-audit-report",
 )
-SECRET_NAME = re.compile(r"pass(word|wd)?|secret|token|ticket|cookie|credential|api_?key",
-                         re.IGNORECASE)
 RUN_PARAMETERS = ("run_id", "workspace", "reports_dir")
 BARRIER_STEPS = ("90-audit-report",)  # read every earlier step's files: wait for their pages
 KERNEL_NAME = "python3"  # the kernel of the Python running us (the venv's own ipykernel)

@@ -33,7 +33,7 @@ from typing import Any
 import pandas as pd
 from rapidfuzz.distance import JaroWinkler
 
-from onrtools.hetu import mask_series
+from onrtools.hetu import mask_columns
 
 
 @dataclass(frozen=True)
@@ -348,12 +348,8 @@ class Reconciliation:
 
 
 def mask_hetu_columns(df: pd.DataFrame) -> pd.DataFrame:
-    """A copy with every column whose name ends in ``hetu`` masked."""
-    out = df.copy()
-    for column in out.columns:
-        if str(column).endswith("hetu"):
-            out[column] = mask_series(out[column].astype("object"))
-    return out
+    """A copy with every hetu column masked (:func:`onrtools.hetu.mask_columns`)."""
+    return mask_columns(df)
 
 
 def _local_view(register: pd.DataFrame) -> pd.DataFrame:

@@ -13,13 +13,14 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from onrtools.hetu import has_hetu_in_text
+
 _TEMPLATES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"tuonti=\d+"), "tuonti={id}"),
     (re.compile(r"/tuontidata/\d+"), "/tuontidata/{id}"),
     (re.compile(r"/cas/v1/tickets/[^/?]+"), "/cas/v1/tickets/{tgt}"),
     (re.compile(r"/unlink/[^/?]+"), "/unlink/{oid}"),
     (re.compile(r"/(henkilo|hae)/1\.2\.246\.562\.\d+\.\d+"), r"/\1/{oid}"),
-    (re.compile(r"/(henkilo)/[^/?]*\d{6}[-+A-FU-Y]\w{4}"), r"/\1/{hetu}"),
 ]
 
 
@@ -28,7 +29,8 @@ def path_template(path: str) -> str:
     path = path.split("?", 1)[0].removeprefix("/oppijanumerorekisteri-service")
     for pattern, repl in _TEMPLATES:
         path = pattern.sub(repl, path)
-    return path
+    # a path segment holding a hetu (``/henkilo/hetu=131052-9085``) is {hetu}, whole
+    return "/".join("{hetu}" if has_hetu_in_text(part) else part for part in path.split("/"))
 
 
 @dataclass(frozen=True)

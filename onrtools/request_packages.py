@@ -1,9 +1,10 @@
 """Merge and unlink request packages for OPH: XLSX + CSV + a one-page summary.
 
 The columns follow ``data_templates/requests/`` (one row per group or per link). Every text
-cell that a spreadsheet could read as a formula (starting with ``= + - @``, a tab or a carriage
-return) is prefixed with an apostrophe, in the CSV as well as the XLSX. Hetus are masked
-(``131052-****``). Nothing here calls ONR: linking through the API is a separate, explicit step.
+cell that a spreadsheet could read as a formula (:mod:`onrtools.spreadsheet`: ``= + - @``, a tab
+or a carriage return, also after leading spaces) is prefixed with an apostrophe, in the CSV as
+well as the XLSX. Hetus are masked (``131052-****``). Nothing here calls ONR: linking through
+the API is a separate, explicit step.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import pandas as pd
 
 from onrtools import hetu as hetu_mod
 from onrtools.matching.cluster import cluster
+from onrtools.spreadsheet import neutralise, neutralise_frame, write_csv
 
 MERGE_COLUMNS = (
     "group",
@@ -44,22 +46,6 @@ UNLINK_COLUMNS = (
     "decided_at",
     "note",
 )
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(value: Any) -> Any:
-    """Make a cell inert: text a spreadsheet would run as a formula gets a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
-
-
-def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
-    out = frame.copy()
-    for col in out.columns:
-        out[col] = out[col].map(neutralise).astype(object)
-    out.columns = [neutralise(str(c)) for c in out.columns]
-    return out
 
 
 def _text(value: Any) -> str:
@@ -175,8 +161,9 @@ def _summary(kind: str, rows: pd.DataFrame, institution: str, created: str) -> l
     lines += [
         f"- reviewers: {', '.join(reviewers) or '(none)'}",
         "",
-        "Hetus are masked (last four characters). Cells starting with = + - @ are prefixed",
-        "with an apostrophe so no spreadsheet runs them. Each row's evidence is the matcher's",
+        "Hetus are masked (last four characters). Cells starting with = + - @, a tab or a",
+        "carriage return (also after spaces) are prefixed with an apostrophe so no",
+        "spreadsheet runs them. Each row's evidence is the matcher's",
         "explanation; the reviewer and time are from the review log (SQLite, append-only).",
     ]
     return lines
@@ -192,10 +179,7 @@ def _write(
     out_dir.mkdir(parents=True, exist_ok=True)
     created = created or datetime.now(UTC).isoformat(timespec="seconds")
     safe = neutralise_frame(rows.astype(object).where(rows.notna(), ""))
-    csv_path = out_dir / f"{stem}.csv"
-    # CRLF rows, as spreadsheets write them: the csv module then quotes any value that holds a
-    # bare CR or LF, so a line break inside a cell can never start a new row (or a formula)
-    safe.to_csv(csv_path, index=False, encoding="utf-8-sig", lineterminator="\r\n")
+    csv_path = write_csv(safe, out_dir / f"{stem}.csv")
     summary = _summary(kind, rows, institution, created)
     summary_path = out_dir / f"{stem}_summary.md"
     summary_path.write_text("\n".join(summary) + "\n", encoding="utf-8")

@@ -10,7 +10,8 @@ Two places, on purpose:
   cookie; a test reads every file to make sure.
 
 Across runs, ``<workspace>/state/`` keeps the latest import result per ``tunniste`` so that a
-nightly run sends only new or changed rows.
+nightly run sends only new or changed rows. Frames are Parquet files under the names declared
+in :data:`onrtools.frames.FRAMES`, checked on read; never pickles.
 
 Relative paths given as notebook parameters are taken from the repository root (the nearest
 parent with ``pyproject.toml`` or ``.git``), so a notebook opened in ``notebooks/`` and the
@@ -95,48 +96,55 @@ class RunDir:
     def actions_dir(self) -> Path:
         return self.report_dir / "actions"
 
-    # --- frames passed between steps (workspace, unmasked) --------------------------------
+    # --- frames passed between steps (workspace, unmasked; onrtools.frames) --------------
 
     def frame_path(self, name: str) -> Path:
-        return self.data_dir / f"{name}.pkl"
+        """Where frame ``name`` (declared in :data:`onrtools.frames.FRAMES`) lives."""
+        from onrtools.frames import SUFFIX, spec
+
+        folder = self.state_dir if spec(name).scope == "state" else self.data_dir
+        return folder / f"{name}{SUFFIX}"
 
     def save_frame(self, name: str, df: pd.DataFrame) -> Path:
-        """Write a frame for a later step (atomic: a killed step leaves no half file)."""
-        path = self.frame_path(name)
-        tmp = path.with_suffix(".tmp")
-        df.to_pickle(tmp)
-        os.replace(tmp, path)
-        return path
+        """Write a frame for a later step (Parquet, atomic: a killed step leaves no half file)."""
+        from onrtools.frames import write_frame
+
+        return write_frame(self.frame_path(name), name, df)
 
     def has_frame(self, name: str) -> bool:
-        return self.frame_path(name).is_file()
+        """True when the frame was written (an older onrtools' pickle counts: reading it says
+        what to do rather than pretending the step never ran)."""
+        from onrtools.frames import legacy_pickle
+
+        path = self.frame_path(name)
+        return path.is_file() or legacy_pickle(path).is_file()
 
     def load_frame(self, name: str, *, default: pd.DataFrame | None = None) -> pd.DataFrame:
-        """A frame an earlier step saved; ``default`` if it never did (else FileNotFoundError)."""
+        """A frame an earlier step saved; ``default`` if it never did (else FileNotFoundError).
+
+        A changed, truncated or foreign file, or an old pickle, is a
+        :class:`~onrtools.errors.WorkspaceError` naming it; nothing in it is executed.
+        """
+        from onrtools.frames import legacy_pickle, read_frame, refuse_pickle
+
         path = self.frame_path(name)
         if not path.is_file():
+            if legacy_pickle(path).is_file():
+                raise refuse_pickle(path)
             if default is not None:
                 return default
             raise FileNotFoundError(
                 f"{path.name} is missing from run {self.run_id}: run the step that writes it first"
             )
-        frame: pd.DataFrame = pd.read_pickle(path)  # our own file in our own workspace
-        return frame
+        return read_frame(path, name)
 
     def save_state(self, name: str, df: pd.DataFrame) -> Path:
-        """Cross-run state (latest import results, ...)."""
-        path = self.state_dir / f"{name}.pkl"
-        tmp = path.with_suffix(".tmp")
-        df.to_pickle(tmp)
-        os.replace(tmp, path)
-        return path
+        """Cross-run state (latest import results, ...): a frame of scope "state"."""
+        return self.save_frame(name, df)
 
     def load_state(self, name: str) -> pd.DataFrame | None:
-        path = self.state_dir / f"{name}.pkl"
-        if not path.is_file():
-            return None
-        frame: pd.DataFrame = pd.read_pickle(path)
-        return frame
+        """Cross-run state, or None when no run has written it yet."""
+        return self.load_frame(name) if self.has_frame(name) else None
 
     # --- small JSON facts (step summaries for the index page) -----------------------------
 

@@ -10,7 +10,6 @@ need, writes masked files for people into the report directory, and records its 
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import re
 from collections.abc import Iterable, Iterator
@@ -452,7 +451,7 @@ def action_files(run: RunDir, rec: Reconciliation, *, prefix: str = "",
 
 
 PERSON_SOURCES = ("feed", "masters")
-VIEW_STATE = "onr_view"  # <workspace>/state/onr_view.pkl + .json (the feed cursor)
+VIEW_STATE = "onr_view"  # state/onr_view.parquet; the cursor: changes/onr_view.json (Watermark)
 
 
 @dataclass
@@ -481,25 +480,22 @@ def refresh_onr_view(run: RunDir, client: Any, *, count: int = 10000) -> OnrView
     data, so a rerun of the same run id (after a crash that came after the workspace cursor
     moved) reads from that start again and still reports every change of the run.
     """
-    from onrtools.changes import iter_changes
+    from onrtools.changes import Watermark, iter_changes, watermark_path
 
+    # both cursors are changes.Watermark files: the workspace's, in the one watermark store,
+    # and the one this run started from, in the run's own data
+    store = watermark_path(run.workspace, VIEW_STATE)
     start_file = run.data_dir / f"{VIEW_STATE}-start.json"
     if start_file.is_file():  # a rerun of this run id: start where its first attempt started
-        start = json.loads(start_file.read_text(encoding="utf-8"))
-        previous = run.load_frame(f"{VIEW_STATE}-start") if start["has_view"] else None
-        cursor = start["muokattu"]
+        previous = (run.load_frame(f"{VIEW_STATE}-start")
+                    if run.has_frame(f"{VIEW_STATE}-start") else None)
+        cursor = Watermark.load(start_file).muokattu
     else:
         previous = run.load_state(VIEW_STATE)
-        cursor_file = run.state_dir / f"{VIEW_STATE}.json"
-        cursor = (json.loads(cursor_file.read_text(encoding="utf-8")).get("muokattu")
-                  if cursor_file.is_file() and previous is not None else None)
+        cursor = Watermark.load(store).muokattu if previous is not None else None
         if previous is not None:
             run.save_frame(f"{VIEW_STATE}-start", previous)
-        tmp = start_file.with_name(start_file.name + ".tmp")  # written whole, or not at all
-        tmp.write_text(json.dumps({"muokattu": cursor, "has_view": previous is not None}),
-                       encoding="utf-8")
-        os.replace(tmp, start_file)
-    cursor_file = run.state_dir / f"{VIEW_STATE}.json"
+        Watermark(cursor).save(start_file)  # written whole, or not at all
     feed = iter_changes(client, since=cursor, count=count) if cursor is not None else \
         iter_changes(client, count=count)
     entries = list(feed)
@@ -508,7 +504,7 @@ def refresh_onr_view(run: RunDir, client: Any, *, count: int = 10000) -> OnrView
     ours = apply_problems(combine_persons(previous, changes), problems)
     run.save_state(VIEW_STATE, ours)
     new_cursor = feed.watermark.muokattu if feed.watermark.muokattu is not None else cursor
-    cursor_file.write_text(json.dumps({"muokattu": new_cursor}), encoding="utf-8")
+    (feed.watermark if feed.watermark.muokattu is not None else Watermark(cursor)).save(store)
     return OnrView(ours, changes, new_cursor, previous is None)
 
 

@@ -36,18 +36,19 @@ from onrtools.errors import (
     RegistryUnavailable,
     mask_registry_text,
 )
+from onrtools.hetu import mask_in_text
 from onrtools.recorder import CallRecorder, path_template
+from onrtools.secrets_scan import SECRET_WORDS
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 _SECRET_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"\b(TGT|ST|PGT|PT)-[\w.\-]+"), r"\1-***"),
-    (re.compile(r"(JSESSIONID|SESSION|ticket|password|client_secret|access_token)"
-                r"([\"']?\s*[=:]\s*[\"']?)[^\s;&,\"']+", re.I), r"\1\2***"),
+    # name=value where the name is secret (onrtools.secrets_scan.SECRET_NAME, the one list)
+    (re.compile(r"(\b\w*(?:" + SECRET_WORDS + r")\w*)([\"']?\s*[=:]\s*[\"']?)[^\s;&,\"']+",
+                re.I), r"\1\2***"),
     (re.compile(r"(Bearer\s+)[\w.\-]+", re.I), r"\1***"),
-    # hetu: keep the birth date part, mask the individual number and check char
-    (re.compile(r"\b(\d{6})[-+A-FU-Y]\d{3}[0-9A-Y]\b"), r"\1-****"),
 ]
 
 
@@ -55,7 +56,8 @@ def redact(text: str) -> str:
     """Remove tickets, cookies, tokens, passwords and full hetus from a message."""
     for pattern, repl in _SECRET_PATTERNS:
         text = pattern.sub(repl, text)
-    return text
+    # hetu: keep the birth date part, mask the individual number and check char
+    return mask_in_text(text)
 
 
 class _RedactTickets(logging.Filter):

@@ -21,7 +21,6 @@ cannot be read.
 from __future__ import annotations
 
 import argparse
-import csv
 import re
 import sys
 from collections.abc import Mapping, Sequence
@@ -329,18 +328,13 @@ class _Problems:
         return out[[*PROBLEM_COLUMNS, "detail"]].astype({"row_number": "int64"})
 
 
-_HETU_IN_TEXT = r"(?i)\b([0-9]{6}[-+A-FU-Y])[0-9]{3}[0-9A-FHJ-NPR-Y]\b"
-
-
 def _mask_hetus(s: pd.Series) -> pd.Series:
     """Hetu-shaped text in free-form cells (a shifted column, say) masked as 131052-****."""
-    hit = s.str.contains(_HETU_IN_TEXT.replace("([", "(?:[", 1), regex=True).to_numpy(
-        dtype=bool, na_value=False
-    )
+    hit = s.str.contains(hetu.HETU_IN_TEXT, regex=True).to_numpy(dtype=bool, na_value=False)
     if not hit.any():
         return s
     out = s.copy()
-    out[hit] = s[hit].str.replace(_HETU_IN_TEXT, r"\1****", regex=True)
+    out[hit] = s[hit].map(hetu.mask_in_text)
     return out
 
 
@@ -864,17 +858,11 @@ def guard_rows(
 # --- command line -----------------------------------------------------------------------------
 
 
-def _safe_cell(value: object) -> object:
-    """Neutralise spreadsheet formulas when a problem table is opened in Excel."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
 def write_problems(result: ValidationResult, path: str | Path) -> None:
     """Write the problem table as CSV UTF-8 with BOM (Excel opens it right), formulas defused."""
-    frame = result.problems[list(PROBLEM_COLUMNS)].map(_safe_cell)
-    frame.to_csv(path, index=False, encoding="utf-8-sig", sep=";", quoting=csv.QUOTE_MINIMAL)
+    from onrtools.spreadsheet import write_csv
+
+    write_csv(result.problems[list(PROBLEM_COLUMNS)], Path(path), sep=";")
 
 
 def format_report(result: ValidationResult, *, limit: int = 20) -> str:

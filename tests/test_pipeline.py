@@ -144,10 +144,10 @@ def test_run_ids_and_paths(tmp_path: Path) -> None:
     assert resolve(tmp_path) == tmp_path
     assert resolve("reports").name == "reports" and resolve("reports").is_absolute()
     run = RunDir.open("r", workspace=tmp_path / "ws", reports_dir=tmp_path / "rep")
-    run.save_frame("x", pd.DataFrame({"a": [1]}))
-    assert run.load_frame("x")["a"].tolist() == [1]
+    run.save_frame("problems", pd.DataFrame({"a": [1]}))
+    assert run.load_frame("problems")["a"].tolist() == [1]
     with pytest.raises(FileNotFoundError, match="run the step"):
-        run.load_frame("missing")
+        run.load_frame("results")
     run.write_facts("s", {"n": 1})
     run.write_facts("s", {"m": 2})
     assert run.read_facts() == {"s": {"n": 1, "m": 2}}

@@ -251,7 +251,8 @@ def verify_ledger_cli(workspace: Path) -> tuple[int, str]:
     return code, out.getvalue()
 
 
-WORKING_FRAMES = ("*/runs/*/*.pkl", "*/state/*.pkl")  # the register's unmasked working copies
+# the register's unmasked working copies (onrtools.frames)
+WORKING_FRAMES = ("*/runs/*/*.parquet", "*/state/*.parquet")
 
 
 def scan_run(reports: Path, workspace: Path, password: str) -> list[Any]:

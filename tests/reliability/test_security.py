@@ -16,6 +16,7 @@ import csv
 import io
 import json
 import pickle
+import re
 import secrets as secrets_mod
 import sqlite3
 import uuid
@@ -33,7 +34,9 @@ from .conftest import CALLER_ID, scan_run, secret_simulator, write_register
 
 HETU = "010190-9732"  # synthetic test hetu (individual number 973)
 HETU2 = "020290-9337"
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# what a spreadsheet may run: = + - @, tab or CR first, also after leading spaces (written here
+# independently of onrtools.spreadsheet, so a weakened guard fails these tests)
+FORMULA_START = re.compile(r"^ *[=+\-@\t\r]")
 
 
 # --- the scanner ---------------------------------------------------------------------------------
@@ -139,14 +142,14 @@ def formula_cells(paths: list[Path]) -> list[str]:
             text = path.read_text(encoding="utf-8-sig")
             sep = ";" if text.count(";") > text.count(",") else ","
             for n, row in enumerate(csv.reader(io.StringIO(text), delimiter=sep), start=1):
-                bad += [f"{path.name}:{n}:{c[:20]!r}" for c in row if c.startswith(FORMULA_START)]
+                bad += [f"{path.name}:{n}:{c[:20]!r}" for c in row if FORMULA_START.match(c)]
         elif path.suffix == ".xlsx":
             book = openpyxl.load_workbook(path)
             for ws in book.worksheets:
                 for row in ws.iter_rows():
                     for c in row:
                         if c.data_type == "f" or (isinstance(c.value, str)
-                                                  and c.value.startswith(FORMULA_START)):
+                                                  and FORMULA_START.match(c.value)):
                             bad.append(f"{path.name}!{ws.title}!{c.coordinate}:{str(c.value)[:20]!r}")
     return bad
 
@@ -189,7 +192,8 @@ def test_working_frames_are_the_only_place_with_full_hetus(pipeline_run: dict[st
     work = pipeline_run["work"]
     inside = scan_paths([work / "workspace"], secrets=[])
     assert inside and all(f.kind == "hetu" for f in inside)
-    assert all(Path(f.path).suffix == ".pkl" for f in inside)
+    assert all(Path(f.path).suffix == ".parquet" for f in inside)
+    assert not any(work.rglob("*.pkl")), "frames between steps are Parquet, never pickles"
 
 
 def test_simulator_request_log_holds_no_ticket(pipeline_run: dict[str, Any]) -> None:
@@ -198,17 +202,22 @@ def test_simulator_request_log_holds_no_ticket(pipeline_run: dict[str, Any]) -> 
     assert pipeline_run["password"] not in text
 
 
-def test_report_spreadsheets_hold_no_formula(pipeline_run: dict[str, Any]) -> None:
-    reports = pipeline_run["work"] / "reports"
-    files = sorted(p for p in reports.rglob("*") if p.suffix in (".csv", ".xlsx"))
+def test_every_spreadsheet_of_the_run_holds_no_formula(pipeline_run: dict[str, Any]) -> None:
+    """Every CSV/XLSX the run wrote (action lists, problem lists, duplicate lists, request
+    packages, downloads), in the reports and the workspace alike; only the input is left out."""
+    work = pipeline_run["work"]
+    files = sorted(p for p in work.rglob("*") if p.suffix in (".csv", ".xlsx")
+                   and p != work / "register.csv" and "sim" not in p.relative_to(work).parts)
     assert files
+    names = {p.name for p in files}
+    assert {"problems.csv", "problems.xlsx", "actions.xlsx"} <= names, names
     assert formula_cells(files) == []
 
 
 # --- request packages ----------------------------------------------------------------------------
 
 HOSTILE = ['=HYPERLINK("http://127.0.0.1/x","click")', "+cmd|' /C calc'!A0", "-2+3",
-           "@SUM(1+1)", "\t=1+1", "\r=1+1"]
+           "@SUM(1+1)", "\t=1+1", "\r=1+1", "  =1+1", " @SUM(1)"]
 def test_request_packages_neutralise_formulas(tmp_path: Path) -> None:
     from onrtools import request_packages
 
