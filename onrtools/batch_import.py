@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import re
 import sys
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -49,12 +48,12 @@ from onrtools.errors import (
     ValidationFailed,
 )
 from onrtools.heap import gc_paused, gc_spared
+from onrtools.hetu import looks_like_hetu
 from onrtools.journal import Batch, ImportJournal, JournalMismatchError
 from onrtools.models import TuontiPerustiedot
 from onrtools.tuonti_row import Api, flat, tuonti_row, tuonti_rows
 from onrtools.validation import split_existence_rows
 
-HETU_LIKE = re.compile(r"^\d{6}[-+A-FU-Y]\d{3}[0-9A-Y]$")
 CLOCK_SKEW_S = 300.0  # our clock vs ONR's when matching a kooste timestamp to a send
 
 
@@ -83,7 +82,7 @@ def prepare_rows(rows: Iterable[Mapping[str, Any]] | pd.DataFrame, *, api: Api =
             problems.append({"row": i, "field": "tunniste", "problem": "missing"})
             continue
         r["tunniste"] = t = str(t)
-        if HETU_LIKE.match(t):  # tunnistes are journalled and shown by ONR: never a hetu
+        if looks_like_hetu(t):  # tunnistes are journalled and shown by ONR: never a hetu
             problems.append({"row": i, "field": "tunniste", "problem": "looks like a hetu"})
         if t in seen:
             problems.append({"row": i, "field": "tunniste",

@@ -27,8 +27,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-# A hetu anywhere in a text (any case, any century sign): the birth date part is kept.
-_HETU = re.compile(r"(?i)(?<![0-9A-Z])(\d{6})[-+A-FU-Y]\d{3}[0-9A-Y](?![0-9A-Z])")
 # Spring's field error: the rejected value sits between "rejected value [" and "]; codes ["
 _FIELD_ERROR = re.compile(
     r"Field error in object '[^']*' on field '(?P<field>[^']*)': rejected value \[.*?\]; "
@@ -60,7 +58,9 @@ def mask_registry_text(text: Any, limit: int = 500) -> str:
             else "bean validation failed"
     for pattern, replacement in _VALUE_ECHOES:
         text = pattern.sub(replacement, text)
-    text = _HETU.sub(r"\1-****", text)
+    from onrtools.hetu import mask_in_text  # here: errors is imported before pandas is
+
+    text = mask_in_text(text)  # a hetu anywhere, any case or sign: the birth date part kept
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 

@@ -34,6 +34,7 @@ import pyarrow.parquet as pq
 
 from onrtools.errors import WorkspaceError
 from onrtools.hetu import mask_in_text
+from onrtools.register import COLUMNS
 
 FORMAT = "onrtools.frame/1"
 SUFFIX = ".parquet"
@@ -58,7 +59,7 @@ def _specs(*specs: FrameSpec) -> dict[str, FrameSpec]:
 FRAMES: dict[str, FrameSpec] = _specs(
     FrameSpec("register", ("tunniste", "hetu", "etunimet", "sukunimi")),  # 10, validated rows
     FrameSpec("problems"),  # 10, validation problems (empty when none)
-    FrameSpec("to_send"),  # 10, rows ready for ONR (no columns when none are; shape: point 1)
+    FrameSpec("to_send", COLUMNS),  # 10, validated rows, flat until the request body
     FrameSpec("held_back", ("tunniste",)),  # 20, hetu-less rows the pre-import check kept
     FrameSpec("results", ("tunniste", "oid")),  # 20, this run's import results
     FrameSpec("onr_view-start", ("oid",)),  # 30, the view a rerun of the run starts from

@@ -449,6 +449,12 @@ def mask_in_text(text: str) -> str:
     return HETU_IN_TEXT.sub(lambda m: m.group(0)[:7].upper() + "****", text)
 
 
+def looks_like_hetu(text: str) -> bool:
+    """True for a value of the hetu shape (valid or not): such a value must not be used where
+    it would be shown or kept as something else (a tunniste, say)."""
+    return bool(_SHAPE_RE.match(text))
+
+
 def has_hetu_in_text(text: str) -> bool:
     """True when ``text`` holds a hetu-shaped substring (see :func:`mask_in_text`)."""
     return HETU_IN_TEXT.search(text) is not None

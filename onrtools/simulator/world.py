@@ -14,14 +14,16 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
+from onrtools.hetu import CHECK_CHARS, CHECK_CLASS, SIGN_CLASS
 from onrtools.oid import generate_person_oid
 
 from .clock import Clock
 from .store import placeholders, select_in
 
-_HETU_RE = re.compile(r"^(\d\d)(\d\d)(\d\d)([-+A-FU-Y])(\d\d\d)([0-9A-FHJ-NPR-Y])$")
+# the shape's classes from onrtools.hetu (one home); groups for the fast path below
+_HETU_RE = re.compile(rf"^(\d\d)(\d\d)(\d\d)([{SIGN_CLASS}])(\d\d\d)([{CHECK_CLASS}])$")
 _CENTURY = {"+": 1800, **dict.fromkeys("-YXWVU", 1900), **dict.fromkeys("ABCDEF", 2000)}
-_CHECK = "0123456789ABCDEFHJKLMNPRSTUVWXY"
+_CHECK = CHECK_CHARS
 
 
 @lru_cache(maxsize=65536)
