@@ -83,12 +83,16 @@ def table(
     limit: int = 50,
     title: str = "",
     interactive: bool = True,
+    downloads: Iterable[Path] | None = None,
+    relative_to: Path | None = None,
 ) -> Any:
-    """Show ``df`` masked: a static preview, plus dropdown filters when ``interactive``.
+    """Show ``df`` masked: dropdown filters when ``interactive``, else a DataTable.
 
     ``filters``: columns offered as dropdowns (default: those of :data:`FILTER_COLUMNS` present).
     Returns the ipywidgets box (None when not interactive or the frame is empty). Scheduled
-    runs pass ``interactive=False``: a widget has no meaning in an HTML report.
+    runs pass ``interactive=False``: a widget has no meaning in an HTML report, so the rows go
+    into a searchable, sortable, paged table in the page itself (:func:`datatable`), with
+    ``downloads`` (the full list as XLSX/CSV) linked above it.
     """
     from IPython.display import HTML, display
 
@@ -98,7 +102,8 @@ def table(
         display(HTML(f"{heading}<p>No rows.</p>"))
         return None
     if not interactive:
-        display(HTML(f"{heading}<p>{len(shown)} rows.</p>{_html_table(preview(shown), limit)}"))
+        datatable(df, title=title, show_hetu=show_hetu, downloads=downloads,
+                  relative_to=relative_to)
         return None
     display(HTML(heading))
     return filter_widget(shown, filters=filters, limit=limit)
@@ -152,6 +157,103 @@ def filtered(df: pd.DataFrame, choices: Mapping[str, str], text: str = "") -> pd
                                                                                 regex=False))
         mask &= hay.any(axis=1)
     return df[mask]
+
+
+# --- tables in the page: DataTables, embedded offline ----------------------------------------
+
+DATATABLE_MAX_ROWS = 20_000  # rows put into one page; the files always hold all of them
+DATATABLE_PAGE_LENGTH = 25
+DATATABLE_CSS = """
+.onr-datatable .dt-container{font-size:.85rem}
+.onr-datatable table.dataTable td,.onr-datatable table.dataTable th{vertical-align:top;
+text-align:left;white-space:nowrap}
+.onr-datatable .onr-full-list{margin:.2rem 0 .5rem}
+table.onr-pair{border-collapse:collapse;font-size:.85rem}
+table.onr-pair th,table.onr-pair td{padding:.1rem .5rem;text-align:left;
+border-bottom:1px solid #e5e7eb}
+table.onr-pair tr.onr-diff td,table.onr-pair tr.onr-diff th{background:#ffe0e0}
+"""
+_datatables_loaded = False  # per kernel: one page (one notebook run) gets the library once
+
+
+def datatables_init_html() -> str:
+    """The DataTables library (itables' bundle, JS and CSS) as one HTML fragment.
+
+    Embedded in the page (base64 inside a ``<script>``), never loaded from the network: a
+    report opened on a machine without internet access, or archived, keeps working.
+    """
+    from itables import javascript, options
+
+    return (javascript.generate_init_offline_itables_html(options.dt_bundle)
+            + f"<style>{DATATABLE_CSS}</style>")
+
+
+def datatable_html(df: pd.DataFrame, *, html_columns: Sequence[str] = (),
+                   page_length: int = DATATABLE_PAGE_LENGTH,
+                   max_rows: int = DATATABLE_MAX_ROWS, table_id: str | None = None) -> str:
+    """``df`` as a DataTable (search box, sortable columns, pages) for a page that holds
+    :func:`datatables_init_html` once.
+
+    Cells are text (HTML-escaped here) except ``html_columns``, which the caller built as
+    safe HTML (e.g. the side-by-side records of a pair). No masking here: pass a frame
+    through :func:`masked` first. At most ``max_rows`` rows go into the page.
+    """
+    from itables import to_html_datatable
+
+    shown = _flatten(df.head(max_rows)).astype(object).where(lambda f: f.notna(), "")
+    for column in shown.columns:
+        if column not in html_columns:
+            shown[column] = shown[column].map(lambda v: html.escape(str(v)))
+    options: dict[str, Any] = {
+        "connected": False, "maxBytes": 0, "showIndex": False, "allow_html": True,
+        "pageLength": page_length, "lengthMenu": [10, 25, 100, 500],
+        "classes": "display compact cell-border nowrap", "scrollX": True,
+        "style": "table-layout:auto;width:100%;margin:0;caption-side:bottom",
+        "display_logo_when_loading": False,
+    }
+    if table_id:
+        options["table_id"] = table_id
+    return to_html_datatable(shown, **options)
+
+
+def datatable(df: pd.DataFrame, *, title: str = "", show_hetu: bool = False,
+              downloads: Iterable[Path] | None = None, relative_to: Path | None = None,
+              html_columns: Sequence[str] = (), max_rows: int = DATATABLE_MAX_ROWS,
+              page_length: int = DATATABLE_PAGE_LENGTH) -> None:
+    """Display ``df`` (hetus masked unless ``show_hetu``) as a DataTable in the notebook's
+    output, which the HTML export keeps working offline; the first call in a kernel also
+    displays the library. ``downloads``: files with the full list, linked above the table
+    (the XLSX when there is one, else the CSVs)."""
+    global _datatables_loaded
+    from IPython.display import HTML, display
+
+    shown = masked(df, show_hetu=show_hetu)
+    heading = f"<h4>{html.escape(title)}</h4>" if title else ""
+    if shown.empty:
+        display(HTML(f"{heading}<p>No rows.</p>"))
+        return
+    if not _datatables_loaded:
+        display(HTML(datatables_init_html()))
+        _datatables_loaded = True
+    cut = (f" The first {max_rows:,} are in this page; the files hold all of them."
+           if len(shown) > max_rows else "")
+    body = datatable_html(shown, html_columns=html_columns, max_rows=max_rows,
+                          page_length=page_length)
+    display(HTML(f'<div class="onr-datatable">{heading}<p>{len(shown):,} rows.{cut}</p>'
+                 f"{full_list_html(downloads, relative_to=relative_to)}{body}</div>"))
+
+
+def full_list_html(paths: Iterable[Path] | None, *, relative_to: Path | None = None) -> str:
+    """``Full list: actions.xlsx (1.2 MB)``: the spreadsheet(s) among ``paths`` (the CSVs when
+    there is none) as download links; '' without paths."""
+    paths = list(paths or [])
+    chosen = [p for p in paths if p.suffix == ".xlsx"] or [p for p in paths if p.suffix == ".csv"]
+    if not chosen:
+        return ""
+    links = " · ".join(
+        f'<a href="{html.escape(os.path.relpath(p, relative_to) if relative_to else str(p))}"'
+        f" download>{html.escape(p.name)}</a> ({_size(p)})" for p in chosen)
+    return f'<p class="onr-full-list">Full list: {links}</p>'
 
 
 # --- plots and links ------------------------------------------------------------------------

@@ -157,14 +157,35 @@ def declared_parameters(notebook: Path) -> dict[str, dict[str, Any]]:
 # --- running ----------------------------------------------------------------------------------
 
 
-def _html(executed: Path, target: Path) -> None:
-    """The executed notebook as HTML without code cells (``jupyter nbconvert --no-input``)."""
-    import nbformat
+# nbconvert's lab template loads require.js, MathJax, Mermaid and (with widget state) the
+# widget manager from a CDN. A report must open offline and load nothing from the network:
+# the pages need none of them (tables and figures are embedded), so those blocks stay empty.
+OFFLINE_TEMPLATE = """{%- extends 'lab/index.html.j2' -%}
+{%- block html_head_js_requirejs -%}{%- endblock html_head_js_requirejs -%}
+{%- block jupyter_widgets -%}{%- endblock jupyter_widgets -%}
+{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
+{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
+"""
+
+
+def offline_html_exporter() -> Any:
+    """nbconvert's HTML exporter (lab look, no code cells) whose pages load nothing remote."""
+    import jinja2
     from nbconvert import HTMLExporter
 
+    return HTMLExporter(exclude_input=True, exclude_input_prompt=True,
+                        exclude_output_prompt=True, template_file="onr-offline.html.j2",
+                        extra_loaders=[jinja2.DictLoader({"onr-offline.html.j2":
+                                                          OFFLINE_TEMPLATE})])
+
+
+def _html(executed: Path, target: Path) -> None:
+    """The executed notebook as HTML without code cells (``jupyter nbconvert --no-input``),
+    loading nothing from the network (:func:`offline_html_exporter`)."""
+    import nbformat
+
     nb = nbformat.read(executed, as_version=4)
-    exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True,
-                            exclude_output_prompt=True)
+    exporter = offline_html_exporter()
     body, _ = exporter.from_notebook_node(nb)
     tmp = target.with_suffix(".tmp")
     tmp.write_text(body, encoding="utf-8")

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import html
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -133,11 +133,82 @@ class ReviewStore:
             db.close()
 
 
-def _show(field: str, value: Any) -> str:
+def _show(field: str, value: Any, *, show_hetu: bool = False) -> str:
     if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
         return ""
+    if isinstance(value, (list, tuple, set)):
+        value = ", ".join(map(str, value))
     text = str(value)
-    return hetu_mod.mask(text) if field == "hetu" else text
+    return hetu_mod.mask(text) if field == "hetu" and not show_hetu else text
+
+
+def differing_fields(left: Mapping[str, Any], right: Mapping[str, Any],
+                     fields: Sequence[str]) -> list[str]:
+    """The ``fields`` whose shown values differ (case and outer spaces aside)."""
+    return [f for f in fields
+            if _show(f, left.get(f)).strip().lower() != _show(f, right.get(f)).strip().lower()]
+
+
+def side_by_side_html(tunniste_l: str, tunniste_r: str, left: Mapping[str, Any],
+                      right: Mapping[str, Any], fields: Sequence[str], *,
+                      labels: tuple[str, str] = ("left", "right"),
+                      show_hetu: bool = False) -> str:
+    """Two records as one table, a field per row, the two values side by side; a row whose
+    values differ has class ``onr-diff`` (highlighted); hetu masked unless ``show_hetu``."""
+    differs = set(differing_fields(left, right, fields))
+    rows = [f"<tr><th style='text-align:left'>tunniste</th><td>{html.escape(str(tunniste_l))}"
+            f"</td><td>{html.escape(str(tunniste_r))}</td></tr>"]
+    for field in fields:
+        a = _show(field, left.get(field), show_hetu=show_hetu)
+        b = _show(field, right.get(field), show_hetu=show_hetu)
+        style = ' class="onr-diff" style="background:#ffe0e0"' if field in differs else ""
+        rows.append(f"<tr{style}><th style='text-align:left'>{html.escape(field)}</th>"
+                    f"<td>{html.escape(a)}</td><td>{html.escape(b)}</td></tr>")
+    return (f"<table class='onr-pair'><tr><th></th><th>{html.escape(labels[0])}</th>"
+            f"<th>{html.escape(labels[1])}</th></tr>{''.join(rows)}</table>")
+
+
+def _indexed(records: pd.DataFrame | None) -> pd.DataFrame | None:
+    if records is None:
+        return None
+    return records.set_index(records["tunniste"].astype(str), drop=False)
+
+
+def side_by_side(pairs: pd.DataFrame, records: pd.DataFrame, *,
+                 fields: Sequence[str] = SHOWN_FIELDS, labels: tuple[str, str] = ("left", "right"),
+                 show_hetu: bool = False) -> pd.DataFrame:
+    """One row per pair for a report page: ``pair``, ``probability``, the matcher's and the
+    reviewer's decision (when ``pairs`` has them), ``differs`` (the fields that differ),
+    ``records`` (both records side by side as HTML, :func:`side_by_side_html`) and
+    ``explanation``. ``records`` are keyed by ``tunniste``; hetu masked unless ``show_hetu``."""
+    by_id = _indexed(records.drop_duplicates("tunniste", keep="last"))
+    assert by_id is not None
+    shown = [f for f in fields if f in by_id.columns and f != "tunniste"]
+
+    def record(tunniste: Any) -> dict[str, Any]:
+        key = str(tunniste)
+        return by_id.loc[key].to_dict() if key in by_id.index else {}
+
+    rows = []
+    for pair in pairs.to_dict("records"):
+        left, right = record(pair["tunniste_l"]), record(pair["tunniste_r"])
+        probability = pair.get("probability")
+        rows.append({
+            "pair": f"{pair['tunniste_l']} / {pair['tunniste_r']}",
+            "probability": None if probability is None or pd.isna(probability)
+            else round(float(probability), 3),
+            **({"matcher": pair["decision"]} if "decision" in pair else {}),
+            **({"review": pair["review_decision"] or "open"} if "review_decision" in pair
+               else {}),
+            "differs": ", ".join(differing_fields(left, right, shown)),
+            "records": side_by_side_html(pair["tunniste_l"], pair["tunniste_r"], left, right,
+                                         shown, labels=labels, show_hetu=show_hetu),
+            "explanation": pair.get("explanation", "") or "",
+        })
+    columns = ["pair", "probability", *(["matcher"] if "decision" in pairs else []),
+               *(["review"] if "review_decision" in pairs else []), "differs", "records",
+               "explanation"]
+    return pd.DataFrame(rows, columns=columns)
 
 
 def with_decisions(store: ReviewStore, pairs: pd.DataFrame) -> pd.DataFrame:
@@ -261,26 +332,17 @@ class ReviewSession:
         pair = self.current()
         if pair is None:
             return "<p>No pairs in this band.</p>"
-        rows = []
-        left = self._record(pair["tunniste_l"])
-        right = self._record(pair["tunniste_r"])
-        for field in ["tunniste", *self.fields]:
-            a = _show(field, left.get(field)) if field != "tunniste" else str(pair["tunniste_l"])
-            b = _show(field, right.get(field)) if field != "tunniste" else str(pair["tunniste_r"])
-            differs = field != "tunniste" and a.strip().lower() != b.strip().lower()
-            style = ' class="onr-diff" style="background:#ffe0e0"' if differs else ""
-            rows.append(
-                f"<tr{style}><th style='text-align:left'>{html.escape(field)}</th>"
-                f"<td>{html.escape(a)}</td><td>{html.escape(b)}</td></tr>"
-            )
+        table = side_by_side_html(pair["tunniste_l"], pair["tunniste_r"],
+                                  self._record(pair["tunniste_l"]),
+                                  self._record(pair["tunniste_r"]),
+                                  [f for f in self.fields if f != "tunniste"])
         prob = pair.get("probability")
         head = "" if prob is None else f"<p>probability <b>{float(prob):.3f}</b></p>"
         explanation = html.escape(str(pair.get("explanation", "")))
         saved = self.decided().get(pair["pair_key"])
         saved_text = f"<p class='onr-saved'>saved decision: <b>{saved}</b></p>" if saved else ""
         return (
-            f"{head}<table class='onr-pair'><tr><th></th><th>left</th><th>right</th></tr>"
-            f"{''.join(rows)}</table><p class='onr-explanation'>{explanation}</p>{saved_text}"
+            f"{head}{table}<p class='onr-explanation'>{explanation}</p>{saved_text}"
         )
 
     def _record(self, tunniste: str) -> dict[str, Any]:

@@ -802,6 +802,36 @@ def review_links(run: RunDir, flagged: pd.DataFrame, *, interactive: bool = True
     return counts.rename_axis("decision").rename("links").to_frame()
 
 
+def pairs_side_by_side(run: RunDir, pairs: pd.DataFrame, *,
+                       show_hetu: bool = False) -> pd.DataFrame:
+    """The register's suspected pairs for the report: both register rows side by side,
+    differing fields highlighted, hetu masked unless ``show_hetu``, each pair with the
+    matcher's verdict and the reviewer's latest decision ("open" when undecided)."""
+    from onrtools.review import ReviewStore, side_by_side, with_decisions
+
+    if not len(pairs):
+        pairs = pd.DataFrame(columns=["tunniste_l", "tunniste_r", "probability"])
+    decided = with_decisions(ReviewStore.for_workspace(run.workspace), pairs)
+    register = run.load_frame("register", default=pd.DataFrame(columns=["tunniste"]))
+    return side_by_side(decided, register, show_hetu=show_hetu)
+
+
+def links_side_by_side(run: RunDir, flagged: pd.DataFrame, *,
+                       show_hetu: bool = False) -> pd.DataFrame:
+    """Flagged links for the report: the master as ONR has it beside our person, differing
+    fields highlighted, hetu masked unless ``show_hetu``, with the latest review decision."""
+    from onrtools.review import ReviewStore, side_by_side, with_decisions
+
+    people = run.load_frame("link_persons", default=pd.DataFrame(columns=["oid"]))
+    pairs = flagged.rename(columns={"masterOid": "tunniste_l", "henkiloOid": "tunniste_r"})
+    if not len(pairs):
+        pairs = pd.DataFrame(columns=["tunniste_l", "tunniste_r", "probability"])
+    decided = with_decisions(ReviewStore.for_workspace(run.workspace), pairs)
+    return side_by_side(decided, people.assign(tunniste=people["oid"]),
+                        fields=[f for f in LINK_PERSON_FIELDS if f != "oid"],
+                        labels=("ONR master", "our person"), show_hetu=show_hetu)
+
+
 def request_packages(run: RunDir, *, institution: str = "") -> pd.DataFrame:
     """Merge requests (register pairs reviewed "same") and unlink requests (links reviewed
     "different") for OPH, as XLSX, CSV and a summary in ``<report>/requests/``.

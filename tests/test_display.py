@@ -65,3 +65,45 @@ def test_static_preview_shows_every_list() -> None:
     shown = display.preview(many, per_group=5)
     assert list(shown["category"]) == ["a"] * 5 + ["b"] * 3
     assert display.preview(many.drop(columns="category")).equals(many.drop(columns="category"))
+
+
+def test_datatable_is_escaped_masked_and_embedded_offline(tmp_path: Path) -> None:
+    import re
+
+    frame = FRAME.assign(detail=["<b>bold</b>", "x", "y"], html=["<i>ok</i>", "", ""])
+    page = display.datatable_html(display.masked(frame), html_columns=["html"])
+    assert "&lt;b&gt;bold&lt;/b&gt;" in page and "<b>bold</b>" not in page
+    assert "<i>ok</i>" in page  # a column the caller built as HTML stays HTML
+    assert "010190-990U" not in page and "010190-****" in page
+    assert "a, b" in page  # lists flattened
+    assert '"pageLength": 25' in page and "dt-search" not in page  # options, no markup yet
+    init = display.datatables_init_html()
+    loads = re.findall(r"""(?:src=|import\s*\(?|@import\s+url\(|href=["']?https?:[^"']*\.css)"""
+                       r"""["']?(https?://[^"' )]+)""", init + page)
+    assert loads == []  # nothing the browser would fetch from the network
+    assert len(init) > 500_000  # the DataTables bundle itself, inline
+    many = pd.DataFrame({"n": [f"row-{i}" for i in range(30)]})
+    assert "row-29" not in display.datatable_html(many, max_rows=20)
+    assert "row-19" in display.datatable_html(many, max_rows=20)
+
+
+def test_full_list_links_prefer_the_spreadsheet(tmp_path: Path) -> None:
+    files = [tmp_path / "a.csv", tmp_path / "actions.xlsx"]
+    for f in files:
+        f.write_text("x")
+    links = display.full_list_html(files, relative_to=tmp_path)
+    assert 'href="actions.xlsx"' in links and "a.csv" not in links
+    assert 'href="a.csv"' in display.full_list_html(files[:1], relative_to=tmp_path)
+    assert display.full_list_html(None) == ""
+
+
+def test_static_table_is_a_datatable_loaded_once(monkeypatch) -> None:  # noqa: ANN001
+    shown: list[str] = []
+    monkeypatch.setattr("IPython.display.display", lambda obj: shown.append(obj.data))
+    monkeypatch.setattr(display, "_datatables_loaded", False)
+    display.table(FRAME, interactive=False, title="lists")
+    display.table(FRAME, interactive=False, show_hetu=True)
+    assert sum("_itables_" in s and "atob(" in s for s in shown) == 1  # the library once
+    tables = [s for s in shown if '<div class="onr-datatable">' in s]
+    assert len(tables) == 2 and "<h4>lists</h4>" in tables[0] and "3 rows." in tables[0]
+    assert "010190-****" in tables[0] and "010190-990U" in tables[1]

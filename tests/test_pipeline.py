@@ -212,3 +212,20 @@ def test_preimport_check_holds_only_hetuless_rows_without_oid() -> None:
     assert list(held["tunniste"]) == ["hetuless"]
     assert held.loc[0, "proposed_oid"] == "1.2.246.562.98.10000000017"
     assert list(send["tunniste"]) == ["with-oid", "with-hetu"]
+
+
+def test_report_pages_load_nothing_from_the_network(tmp_path: Path) -> None:
+    """nbconvert's template would fetch require.js, MathJax and Mermaid from a CDN; the
+    report pages keep their look and leave those out (the browser test opens them offline)."""
+    nb = new_notebook(cells=[new_code_cell("x = 1")])
+    nb.metadata["widgets"] = {"application/vnd.jupyter.widget-state+json": {"state": {}}}
+    nb.cells[0].outputs = [nbformat.v4.new_output(
+        "display_data", data={"text/html": "<p class='mine'>kept</p>"})]
+    executed = tmp_path / "run.ipynb"
+    nbformat.write(nb, executed)
+    pipeline._html(executed, tmp_path / "run.html")
+    page = (tmp_path / "run.html").read_text(encoding="utf-8")
+    assert "mine" in page and "kept</p>" in page and "jp-Notebook" in page
+    assert "x = 1" not in page  # no code
+    assert re.findall(r"""(?:src=["']?|import\(["'])https?://""", page) == []
+    assert "cdnjs" not in page and "unpkg" not in page

@@ -96,3 +96,32 @@ def test_widget_buttons_save_immediately(tmp_path: Path) -> None:
     buttons["Same"].click()
     assert ReviewStore.for_workspace(tmp_path).latest()["pair_key"].tolist() == [pair_key("a", "b")]
     assert "Pair 2 of 4" in session._widgets["progress"].value
+
+
+def test_side_by_side_shows_both_records_highlights_differences_masks_hetu(
+        tmp_path: Path) -> None:
+    from onrtools.review import side_by_side, with_decisions
+
+    records = _records()
+    records.loc[1, "hetu"] = "010190-9046"
+    ReviewStore.for_workspace(tmp_path).record("e", "f", "same", reviewer="maija")
+    pairs = with_decisions(ReviewStore.for_workspace(tmp_path),
+                           _pairs().assign(decision=["match", "review", "review", "no match"]))
+    view = side_by_side(pairs, records)
+    assert list(view.columns) == ["pair", "probability", "matcher", "review", "differs",
+                                  "records", "explanation"]
+    by_pair = view.set_index("pair")
+    assert list(by_pair["review"]) == ["open", "open", "same", "open"]
+    assert by_pair.loc["e / f", "differs"] == "sukunimi"  # Mäki vs Maki
+    assert by_pair.loc["a / b", "differs"] == ""  # same hetu, same names
+    page = by_pair.loc["e / f", "records"]
+    assert "<td>Mäki</td><td>Maki</td>" in page and 'class="onr-diff"' in page
+    first = by_pair.loc["a / b", "records"]
+    assert first.count("010190-****") == 2 and "9046" not in first and "onr-diff" not in first
+    shown = side_by_side(pairs, records, show_hetu=True).loc[0, "records"]
+    assert "010190-9046" in shown  # only when a parameter asks for it
+    # values are escaped: a register cell cannot inject markup into the page
+    records.loc[6, "sukunimi"] = "<script>x</script>"
+    assert "<script>" not in side_by_side(pairs, records).loc[3, "records"]
+    empty = side_by_side(pairs.iloc[:0], records)
+    assert empty.empty and "records" in empty.columns
