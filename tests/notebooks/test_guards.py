@@ -44,6 +44,9 @@ def test_every_parameter_is_documented(path: Path) -> None:
         assert not SECRET_NAME.search(name), f"{name} looks like a secret"
     for line in code[0].source.splitlines():  # `name: type = default  # help`, one per line
         assert re.fullmatch(r"\w+: (str|int|float|bool) = .+  # .+", line), line
+    # and papermill reads every one (it skips a line with a second "=", in the help too)
+    declared = {line.split(":", 1)[0] for line in code[0].source.splitlines()}
+    assert declared == set(params), declared ^ set(params)
 
 
 @pytest.mark.parametrize("path", PATHS, ids=lambda p: p.stem)
