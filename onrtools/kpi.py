@@ -99,12 +99,18 @@ class KpiSpec:
         """``96.8 %``, ``12 people``, ``30.0 days``; ``+0.4 pp`` for a change of a share."""
         if value != value:  # NaN
             return "–"
-        sign = "+" if signed and value > 0 else ""
-        if self.kind == "percent":
-            return f"{sign}{value * 100:.1f} {'pp' if signed else '%'}"
-        if self.kind in ("days", "hours"):
-            return f"{sign}{value:,.1f} {self.unit}"
-        return f"{sign}{value:,.0f} {self.unit}"
+        shown = value * 100 if self.kind == "percent" else value
+        decimals = 0 if self.kind == "count" else 1
+        shown = round(shown, decimals) + 0.0  # no "-0.0" for a change that rounds to nothing
+        sign = "+" if signed and shown > 0 else ""
+        unit = ("pp" if signed else "%") if self.kind == "percent" else self.unit
+        return f"{sign}{shown:,.{decimals}f} {unit}"
+
+    def tolerance_text(self) -> str:
+        """The change below which the report says "unchanged" (a share's in points)."""
+        if not self.tolerance:
+            return "any change counts"
+        return self.format(self.tolerance, signed=True).lstrip("+")
 
 
 # the KPIs the report plots and compares, in the report's order
@@ -500,8 +506,7 @@ def compare_in_words(frame: pd.DataFrame) -> pd.DataFrame:
             "this run": spec.format(row["this_run"]),
             "change": spec.format(row["change"], signed=True),
             "verdict": words[str(row["verdict"])],
-            "unchanged within": spec.format(spec.tolerance, signed=False)
-            if spec.tolerance else "any change counts",
+            "unchanged within": spec.tolerance_text(),
         })
     return pd.DataFrame(rows).set_index("KPI")
 

@@ -279,3 +279,6 @@ def test_kpi_spec_formats() -> None:
     assert days.format(30.0002) == "30.0 days" and days.format(float("nan")) == "–"
     assert KPIS["change_feed_lag_hours_median"].format(-0.5, signed=True) == "-0.5 hours"
     assert KPIS["share_with_oppijanumero"].format(0.004, signed=True) == "+0.4 pp"
+    assert KPIS["change_feed_lag_hours_median"].format(-0.0001, signed=True) == "0.0 hours"
+    assert KPIS["share_with_oppijanumero"].tolerance_text() == "0.1 pp"
+    assert KPIS["conflicts"].tolerance_text() == "any change counts"
