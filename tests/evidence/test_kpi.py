@@ -265,7 +265,7 @@ def test_compare_in_words_has_labels_units_and_tolerances(tmp_path: Path) -> Non
     assert list(words.index) == [spec.label for spec in KPIS.values()]
     share = words.loc["People with an oppijanumero"]
     assert (share["previous run"], share["this run"]) == ("96.8 %", "96.8 %")
-    assert share["change"] == "+0.0 pp" and share["verdict"] == "unchanged"  # within 0.1 pp
+    assert share["change"] == "0.0 pp" and share["verdict"] == "unchanged"  # within 0.1 pp
     conflicts = words.loc["Rows in conflict with ONR"]
     assert (conflicts["previous run"], conflicts["this run"], conflicts["verdict"]) == \
         ("3 rows", "2 rows", "better")
