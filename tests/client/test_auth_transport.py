@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import httpx
 import pytest
 from pydantic import SecretStr
@@ -20,6 +22,14 @@ from onrtools.transport import RetryPolicy, redact
 from tests.client.conftest import CALLER_ID
 from tests.client.fake_onr import BASE, PASSWORD, SERVICE, FakeOnr, raise_, status
 
+
+def _oauth2_client(handler: Callable[[httpx.Request], httpx.Response]) -> OnrClient:
+    """An OnrClient with OAuth2 (client ``kk``, Caller-Id ``cid``) against ``handler``."""
+    auth = OAuth2Auth(token_url=BASE + "/oauth2/token", client_id="kk", client_secret="sec",
+                      caller_id="cid")
+    http = httpx.Client(base_url=BASE + SERVICE, auth=auth,
+                        transport=httpx.MockTransport(handler))
+    return OnrClient(http, retry=RetryPolicy(sleep=lambda s: None))
 
 def test_cas_login_and_conventional_headers_on_every_request(
     fake: FakeOnr, client: OnrClient
@@ -203,16 +213,12 @@ def test_oauth2_token_cached_and_refreshed_once() -> None:
             return httpx.Response(401)
         return httpx.Response(200, json={"content": []})
 
-    auth = OAuth2Auth(token_url=BASE + "/oauth2/token", client_id="kk", client_secret="sec",
-                      caller_id="cid")
-    http = httpx.Client(base_url=BASE + SERVICE, auth=auth,
-                        transport=httpx.MockTransport(handler))
-    c = OnrClient(http, retry=RetryPolicy(sleep=lambda s: None))
+    c = _oauth2_client(handler)
     c.tuontikooste()
     c.tuontikooste()  # tok0 now refused → one refresh → tok1
     assert tokens == ["tok0", "tok1"]
     assert seen == ["Bearer tok0", "Bearer tok0", "Bearer tok1"]
-    assert "sec" not in repr(auth)
+    assert "sec" not in repr(c.http.auth)
 
 
 def test_transient_answer_to_the_ticket_check_is_retried_with_a_fresh_ticket(monkeypatch) -> None:
@@ -383,11 +389,7 @@ def test_oauth2_401_with_a_fresh_token_names_the_right_without_another_token() -
                                                 'Bearer error="invalid_token"'})
         return httpx.Response(200, json={"content": []})
 
-    auth = OAuth2Auth(token_url=BASE + "/oauth2/token", client_id="kk", client_secret="sec",
-                      caller_id="cid")
-    http = httpx.Client(base_url=BASE + SERVICE, auth=auth,
-                        transport=httpx.MockTransport(handler))
-    c = OnrClient(http, retry=RetryPolicy(sleep=lambda s: None))
+    c = _oauth2_client(handler)
     with pytest.raises(AuthError, match="APP_OPPIJANUMEROREKISTERI_YLEISTUNNISTE_LUONTI"):
         c.yleistunniste_hae(hetu="010190-901R", etunimet="A", kutsumanimi="A", sukunimi="B")
     assert tokens == ["tok0"]
