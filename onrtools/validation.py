@@ -45,6 +45,7 @@ from onrtools.register import (
     read_register,
     string_buffers,
 )
+from onrtools.spreadsheet import FORMULA_START, is_formula
 
 TEST_ENVIRONMENTS = ("local", "testi", "untuva", "hahtuva")
 PRODUCTION = "prod"
@@ -446,8 +447,10 @@ def _check_target(target_env: str) -> str:
     return env
 
 
+# the formula starts of onrtools.spreadsheet (one rule): cells are trimmed, so the first byte
+# tells; the few rows flagged here are checked exactly with spreadsheet.is_formula
 _FORMULA_BYTES = np.zeros(256, dtype=bool)
-_FORMULA_BYTES[[ord(c) for c in "=+-@"]] = True
+_FORMULA_BYTES[[ord(c) for c in FORMULA_START]] = True
 _CONTROL_BYTES = np.zeros(256, dtype=bool)
 _CONTROL_BYTES[[*range(0x00, 0x20), 0x7F]] = True
 
@@ -460,7 +463,8 @@ def _suspicious_rows(s: pd.Series) -> np.ndarray:
     buffers = string_buffers(s)
     if buffers is None:
         return np.flatnonzero(
-            s.str.contains(rf"^[=+\-@]|{_BAD_CHARS}|^.{{{MAX_LENGTH + 1}}}", regex=True).to_numpy(
+            s.str.contains(rf"^ *[{re.escape(''.join(FORMULA_START))}]|{_BAD_CHARS}"
+                           rf"|^.{{{MAX_LENGTH + 1}}}", regex=True).to_numpy(
                 dtype=bool, na_value=False
             )
         )
@@ -495,8 +499,8 @@ def _hygiene(f: pd.DataFrame, p: _Problems) -> None:
         kinds: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         for position, value in zip(rows.tolist(), values, strict=True):
             found = []
-            if value[:1] in ("=", "+", "-", "@"):
-                found.append(("value.formula", value[:1]))
+            if is_formula(value):
+                found.append(("value.formula", value.lstrip(" ")[:1]))
             if len(value) > MAX_LENGTH:
                 found.append(("value.too.long", str(len(value))))
             if bad_char.search(value):
