@@ -168,12 +168,6 @@ def side_by_side_html(tunniste_l: str, tunniste_r: str, left: Mapping[str, Any],
             f"<th>{html.escape(labels[1])}</th></tr>{''.join(rows)}</table>")
 
 
-def _indexed(records: pd.DataFrame | None) -> pd.DataFrame | None:
-    if records is None:
-        return None
-    return records.set_index(records["tunniste"].astype(str), drop=False)
-
-
 def side_by_side(pairs: pd.DataFrame, records: pd.DataFrame, *,
                  fields: Sequence[str] = SHOWN_FIELDS, labels: tuple[str, str] = ("left", "right"),
                  show_hetu: bool = False) -> pd.DataFrame:
@@ -181,13 +175,14 @@ def side_by_side(pairs: pd.DataFrame, records: pd.DataFrame, *,
     reviewer's decision (when ``pairs`` has them), ``differs`` (the fields that differ),
     ``records`` (both records side by side as HTML, :func:`side_by_side_html`) and
     ``explanation``. ``records`` are keyed by ``tunniste``; hetu masked unless ``show_hetu``."""
-    by_id = _indexed(records.drop_duplicates("tunniste", keep="last"))
-    assert by_id is not None
-    shown = [f for f in fields if f in by_id.columns and f != "tunniste"]
+    shown = [f for f in fields if f in records.columns and f != "tunniste"]
+    # one dict per record, built once (a pandas row lookup per pair took minutes at 200,000
+    # records); a tunniste given twice keeps its last row
+    by_id = dict(zip(records["tunniste"].astype(str), records[shown].to_dict("records"),
+                     strict=True))
 
     def record(tunniste: Any) -> dict[str, Any]:
-        key = str(tunniste)
-        return by_id.loc[key].to_dict() if key in by_id.index else {}
+        return by_id.get(str(tunniste), {})
 
     rows = []
     for pair in pairs.to_dict("records"):

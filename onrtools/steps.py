@@ -813,7 +813,8 @@ def pairs_side_by_side(run: RunDir, pairs: pd.DataFrame, *,
         pairs = pd.DataFrame(columns=["tunniste_l", "tunniste_r", "probability"])
     decided = with_decisions(ReviewStore.for_workspace(run.workspace), pairs)
     register = run.load_frame("register", default=pd.DataFrame(columns=["tunniste"]))
-    return side_by_side(decided, register, show_hetu=show_hetu)
+    # a page shows at most display.DATATABLE_MAX_ROWS pairs; the files hold every one
+    return side_by_side(decided.head(display.DATATABLE_MAX_ROWS), register, show_hetu=show_hetu)
 
 
 def links_side_by_side(run: RunDir, flagged: pd.DataFrame, *,
@@ -827,7 +828,8 @@ def links_side_by_side(run: RunDir, flagged: pd.DataFrame, *,
     if not len(pairs):
         pairs = pd.DataFrame(columns=["tunniste_l", "tunniste_r", "probability"])
     decided = with_decisions(ReviewStore.for_workspace(run.workspace), pairs)
-    return side_by_side(decided, people.assign(tunniste=people["oid"]),
+    return side_by_side(decided.head(display.DATATABLE_MAX_ROWS),
+                        people.assign(tunniste=people["oid"]),
                         fields=[f for f in LINK_PERSON_FIELDS if f != "oid"],
                         labels=("ONR master", "our person"), show_hetu=show_hetu)
 
