@@ -53,6 +53,14 @@ sys.path.insert(0, str(ROOT))
 
 
 def _peak_mb() -> float:
+    """This process's own peak resident memory (VmHWM). ``ru_maxrss`` is not: Linux keeps it
+    across fork and exec, so a worker started by a parent holding 7 GB reported 7 GB."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 

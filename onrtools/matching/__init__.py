@@ -71,6 +71,8 @@ RULE_SAME_HETU = "same valid hetu"
 RULE_TWO_PEOPLE = "two different valid hetus and different first names: two people"
 RULE_FIRST = "no first name in common: a person must confirm"
 RULE_FIRST_GIVEN = "different first given names (twins share middle names): a person must confirm"
+RULES = ("", RULE_VTJ, RULE_HETU, RULE_SAME_HETU, RULE_TWO_PEOPLE, RULE_FIRST, RULE_FIRST_GIVEN)
+MATCH, REVIEW, NON_MATCH = (DECISIONS.index(d) for d in DECISIONS)
 
 
 def _decide(
@@ -86,12 +88,13 @@ def _decide(
     if weight is None:
         weight = match_weight(model, p, left, comp)
     prob = probability(model, weight)
-    # object array of three shared strings (np.select would build a fixed-width copy first:
-    # over a gigabyte at tens of millions of candidate pairs)
-    decision = np.full(len(prob), "non-match", dtype=object)
-    decision[prob >= review_threshold] = "review"
-    decision[prob >= match_threshold] = "match"
-    rule = np.full(len(prob), "", dtype=object)
+    # decisions and rules as int8 codes into DECISIONS and RULES (strings, even shared ones,
+    # cost 8 bytes a pair: half a gigabyte at tens of millions of candidate pairs); the kept
+    # pairs get their words in _frame
+    decision = np.full(len(prob), NON_MATCH, dtype=np.int8)
+    decision[prob >= review_threshold] = REVIEW
+    decision[prob >= match_threshold] = MATCH
+    rule = np.zeros(len(prob), dtype=np.int8)
     # the first-name caps guard against twins, who never share a passport, an e-mail address
     # or an OID: where such an identifier agrees the evidence decides alone
     shared_id = (comp.levels["passinumero"] == 2) | (comp.levels["sahkoposti"] == 2)
@@ -99,27 +102,27 @@ def _decide(
         p.cache["oid_codes"] = pd.factorize(pd.Series(p.oid, dtype=object).replace("", None))[0]
     oid = p.cache["oid_codes"]
     shared_id |= (oid[left] == oid[right]) & (oid[left] >= 0)
-    capped = (comp.levels["etunimet"] == 1) & (decision == "match") & ~shared_id
-    decision[capped], rule[capped] = "review", RULE_FIRST
+    capped = (comp.levels["etunimet"] == 1) & (decision == MATCH) & ~shared_id
+    decision[capped], rule[capped] = REVIEW, RULES.index(RULE_FIRST)
     # twins and siblings often share a middle name: "Daniel Juhani" vs "Juhani"
-    other_first = ~comp.same_first_given & (comp.levels["etunimet"].astype(int) <= 4)
-    capped = other_first & (comp.levels["etunimet"] >= 2) & (decision == "match") & ~shared_id
+    other_first = ~comp.same_first_given & (comp.levels["etunimet"] <= 4)
+    capped = other_first & (comp.levels["etunimet"] >= 2) & (decision == MATCH) & ~shared_id
     # "Juho" vs "Mauno Juho": a sibling is the worry only if the register holds one; when
     # neither record has another of the same surname and birth date among the candidates,
     # and one list of first names contains the other, the evidence decides
     capped &= ~(_alone_in_family(p, left, right, comp) & (comp.levels["etunimet"] == 4))
-    decision[capped], rule[capped] = "review", RULE_FIRST_GIVEN
+    decision[capped], rule[capped] = REVIEW, RULES.index(RULE_FIRST_GIVEN)
     same_hetu = (comp.levels["hetu"] == 3) & p.hetu_valid[left] & p.hetu_valid[right]
-    decision[same_hetu], rule[same_hetu] = "match", RULE_SAME_HETU
-    conflict = comp.hetu_conflict & (decision == "match")
-    decision[conflict], rule[conflict] = "review", RULE_HETU
+    decision[same_hetu], rule[same_hetu] = MATCH, RULES.index(RULE_SAME_HETU)
+    conflict = comp.hetu_conflict & (decision == MATCH)
+    decision[conflict], rule[conflict] = REVIEW, RULES.index(RULE_HETU)
     # two valid hetus (ONR: two people) and first names that disagree: both pieces of evidence
     # say "twins or siblings", neither depends on the other, and ONR could not link them anyway
     names_differ = (comp.levels["etunimet"] == 1) | (other_first & (comp.levels["etunimet"] >= 2))
-    two = comp.hetu_conflict & names_differ & (decision != "non-match") & ~shared_id
-    decision[two], rule[two] = "non-match", RULE_TWO_PEOPLE
+    two = comp.hetu_conflict & names_differ & (decision != NON_MATCH) & ~shared_id
+    decision[two], rule[two] = NON_MATCH, RULES.index(RULE_TWO_PEOPLE)
     vtj = comp.vtj_conflict
-    decision[vtj], rule[vtj], prob[vtj] = "non-match", RULE_VTJ, 0.0
+    decision[vtj], rule[vtj], prob[vtj] = NON_MATCH, RULES.index(RULE_VTJ), 0.0
     return prob, weight, decision, rule
 
 
@@ -145,7 +148,7 @@ def _frame(
     keep: str,
 ) -> pd.DataFrame:
     wanted = {"all": DECISIONS, "review": ("match", "review"), "match": ("match",)}[keep]
-    sel = np.isin(decision, wanted)
+    sel = np.flatnonzero(decision <= DECISIONS.index(wanted[-1]))
     sub = compare(p, left[sel], right[sel])  # similarities only for the pairs kept
     frame = pd.DataFrame(
         {
@@ -153,12 +156,12 @@ def _frame(
             "tunniste_r": p.tunniste[right[sel]],
             "probability": prob[sel],
             "match_weight": weight[sel],
-            "decision": decision[sel],
+            "decision": np.asarray(DECISIONS, dtype=object)[decision[sel]],
         }
     )
     for name in FIELDS:
         frame[f"sim_{name}"] = sub.similarity[name]
-    frame["explanation"] = explain(sub, rule[sel])
+    frame["explanation"] = explain(sub, np.asarray(RULES, dtype=object)[rule[sel]])
     frame = frame.sort_values(
         ["probability", "tunniste_l", "tunniste_r"], ascending=[False, True, True], kind="stable"
     )

@@ -30,6 +30,11 @@ key                         catches
                             typo in the date
 ``names_no_date``           a name and the other's first letters where one side has no date
 ``birth_address``           same birth date and address (both names mistyped or missing)
+``hetu_birth_names``        the birth date read off a hetu (checksum or not) where it differs
+                            from the stated date, with either name's first two letters (a hetu
+                            typo and a birth date typed differently from the hetu)
+``address_name``            the same address and a given name with the surname's initial, or
+                            a surname part with the birth year: several errors at once
 ==========================  ===============================================================
 
 Skeleton forms (``normalise.skeleton_form``) are used for the name keys, so ae/ä/a, doubled
@@ -47,6 +52,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from onrtools.hetu import CENTURY_SIGNS
 from onrtools.matching.normalise import NO_DATE, Prepared
 
 MAX_BLOCK = 2000
@@ -105,7 +111,7 @@ Pairs = tuple[np.ndarray, np.ndarray, int]  # (i, j, skipped blocks)
 
 
 def _concat(parts: Sequence[Pairs]) -> Pairs:
-    parts = [x for x in parts if len(x[0])] or [(np.empty(0, np.int64), np.empty(0, np.int64), 0)]
+    parts = [x for x in parts if len(x[0])] or [(np.empty(0, np.int32), np.empty(0, np.int32), 0)]
     return (
         np.concatenate([x[0] for x in parts]),
         np.concatenate([x[1] for x in parts]),
@@ -191,6 +197,26 @@ def _name_keys(p: Prepared) -> dict[str, Callable[[], Pairs]]:
         ]
         return pairs_within_blocks(np.concatenate(keys), MAX_BLOCK, rows=np.tile(rows, len(keys)))
 
+    def address_name() -> Pairs:
+        """The same address and a given name with the surname's initial, or a surname part with
+        the birth year: several errors at once in the names and the date. A surname alone at an
+        address would pair a household's members (the year keeps those apart), and a given
+        name alone every namesake where addresses repeat (the initial keeps those apart)."""
+        radix = int(p.address.max(initial=0)) + 1
+        pre1 = _prefixes(p, 1)
+        initial = np.where(tok1 >= 0, pre1[np.maximum(tok1, 0)], -1) if len(pre1) else tok1
+        families = (
+            ((first, p.given2_skel, p.given3_skel), initial, max(len(pre1), 1)),
+            ((tok1, tok2), year, 3000),
+        )
+        out = []
+        for names, extra, extra_radix in families:
+            keys = [_fixed([p.address, name, extra], (radix, vocab, extra_radix)) for name in names]
+            out.append(
+                pairs_within_blocks(np.concatenate(keys), MAX_BLOCK, rows=np.tile(rows, len(keys)))
+            )
+        return _concat(out)
+
     several = np.where(p.given2_skel >= 0, p.etu_skel, -1)  # two or more given names
 
     return {
@@ -206,7 +232,65 @@ def _name_keys(p: Prepared) -> dict[str, Callable[[], Pairs]]:
         "name_birth": name_birth,
         "hetu_one_off": lambda: _hetu_one_off(p),
         "names_no_date": lambda: emit(radices=(), probe_undated=True),
+        "hetu_birth_names": lambda: _hetu_birth_names(p),
+        "address_name": address_name,
     }
+
+
+def _hetu_birth(p: Prepared) -> np.ndarray:
+    """Birth date (days since 1970) read off each row's hetu whether its checksum holds or not
+    (``NO_DATE`` where the first seven characters are no date)."""
+    values = pd.Series(p.values["hetu"], dtype=object)
+    if not len(values):
+        return np.full(len(p), NO_DATE, dtype=np.int64)
+    parts = pd.DataFrame(
+        {
+            "year": values.str.slice(6, 7).map(CENTURY_SIGNS)
+            + pd.to_numeric(values.str.slice(4, 6), errors="coerce"),
+            "month": pd.to_numeric(values.str.slice(2, 4), errors="coerce"),
+            "day": pd.to_numeric(values.str.slice(0, 2), errors="coerce"),
+        }
+    )
+    ok = parts.notna().all(axis=1)
+    dates = pd.to_datetime(parts[ok].astype(int), errors="coerce")
+    days = np.full(len(values), NO_DATE, dtype=np.int64)
+    parsed = dates.notna().to_numpy()
+    stamp = dates[parsed].to_numpy().astype("datetime64[D]").astype(np.int64)
+    days[np.flatnonzero(ok.to_numpy())[parsed]] = stamp
+    return np.where(p.hetu >= 0, days[np.maximum(p.hetu, 0)], NO_DATE)
+
+
+def _hetu_birth_names(p: Prepared) -> Pairs:
+    """The birth date read off a hetu (even one with a typo) where it differs from the stated
+    one, with the surname's or the first name's first two letters: a hetu typo together with a
+    birth date typed differently from the hetu still meets the right record."""
+    from_hetu = _hetu_birth(p)
+    probe_rows = np.flatnonzero((from_hetu != NO_DATE) & (from_hetu != p.birth))
+    if not len(probe_rows):
+        empty = np.empty(0, dtype=np.int32)
+        return empty, empty, 0
+    v = p.values
+    rows = np.arange(len(p), dtype=np.int64)
+
+    def shift(days: np.ndarray) -> np.ndarray:
+        return np.where(days != NO_DATE, days + 200_000, -1)  # 1422-2517 as non-negative
+
+    stated, read = shift(p.birth), shift(from_hetu[probe_rows])
+    keys, key_rows, probe = [], [], []
+    for tag, head in enumerate(
+        (_prefix_codes(p.suku_fold, v["suku_fold"], 2), _prefix_codes(p.first1, v["first1"], 2))
+    ):
+        radix = int(head.max(initial=0)) + 1
+        tags = np.full(len(p), tag, dtype=np.int64)
+        keys += [
+            _fixed([tags, stated, head], (2, 400_000, radix)),
+            _fixed([tags[probe_rows], read, head[probe_rows]], (2, 400_000, radix)),
+        ]
+        key_rows += [rows, probe_rows]
+        probe += [np.zeros(len(p), dtype=bool), np.ones(len(probe_rows), dtype=bool)]
+    return pairs_one_sided(
+        np.concatenate(keys), np.concatenate(key_rows), np.concatenate(probe), MAX_BLOCK
+    )
 
 
 def pairs_one_sided(
@@ -218,7 +302,7 @@ def pairs_one_sided(
     but the block's other members do not meet each other here."""
     sel = key >= 0
     if not (probe & sel).any():
-        empty = np.empty(0, dtype=np.int64)
+        empty = np.empty(0, dtype=np.int32)
         return empty, empty, 0
     k, r, pr = key[sel], rows[sel], probe[sel]
     order = np.argsort(k, kind="stable")
@@ -234,7 +318,11 @@ def pairs_one_sided(
     right = r[np.repeat(starts[block[pos]], counts) + offsets]
     other = left != right
     left, right = left[other], right[other]
-    return np.minimum(left, right), np.maximum(left, right), skipped
+    return (
+        np.minimum(left, right).astype(np.int32),
+        np.maximum(left, right).astype(np.int32),
+        skipped,
+    )
 
 
 def _keys(p: Prepared) -> dict[str, Callable[[], np.ndarray]]:
@@ -275,7 +363,7 @@ def _hetu_one_off(p: Prepared) -> Pairs:
         keys.append(codes[p.hetu[rows]] + len(keys) * (len(values) + 1))
         rows_all.append(rows)
     if not keys:
-        empty = np.empty(0, dtype=np.int64)
+        empty = np.empty(0, dtype=np.int32)
         return empty, empty, 0
     return pairs_within_blocks(np.concatenate(keys), MAX_BLOCK, rows=np.concatenate(rows_all))
 
@@ -299,7 +387,12 @@ KEYS: tuple[str, ...] = (
     "given_names_monthday",
     "names_no_date",
     "birth_address",
+    "hetu_birth_names",
+    "address_name",
 )
+
+
+PAIR_BUDGET = 4_000_000  # pairs made at once: a key's intermediate arrays stay this size
 
 
 def pairs_within_blocks(
@@ -308,24 +401,44 @@ def pairs_within_blocks(
     """All (i, j), i < j, of rows sharing a key value (>= 0); returns (i, j, skipped blocks).
 
     ``rows`` (same length as ``key``) names the row of each key when rows emit several keys;
-    a row meeting itself is dropped."""
+    a row meeting itself is dropped, and a pair met through several emissions is kept once.
+    Blocks are expanded a few million pairs at a time and the pairs kept as int32: at a
+    million records a key's int64 position arrays would otherwise take gigabytes."""
     sel = np.flatnonzero(key >= 0)
     idx = sel if rows is None else rows[sel]
+    empty = np.empty(0, dtype=np.int32)
     if len(idx) < 2:
-        empty = np.empty(0, dtype=np.int64)
         return empty, empty, 0
     k = key[sel]
     order = np.argsort(k, kind="stable")
-    idx, k = idx[order], k[order]
+    idx, k = idx[order].astype(np.int64), k[order]
     starts = np.flatnonzero(np.r_[True, k[1:] != k[:-1]])
     sizes = np.diff(np.r_[starts, len(k)])
     skipped = int((sizes > max_block).sum())
     keep = (sizes > 1) & (sizes <= max_block)
     starts, sizes = starts[keep], sizes[keep]
     if len(starts) == 0:
-        empty = np.empty(0, dtype=np.int64)
         return empty, empty, skipped
-    # every position in a kept block, with how many later members it pairs with
+    n_rows = int(idx.max()) + 1
+    made = np.cumsum(sizes * (sizes - 1) // 2)
+    group = made // PAIR_BUDGET  # blocks expanded together, each group about the budget
+    bounds = np.r_[0, np.flatnonzero(np.diff(group)) + 1, len(starts)]
+    out_i, out_j = [], []
+    for a, b in zip(bounds[:-1], bounds[1:], strict=True):
+        i, j = _expand(idx, starts[a:b], sizes[a:b])
+        if rows is not None:
+            other = i != j
+            code = np.unique(np.minimum(i[other], j[other]) * n_rows + np.maximum(i, j)[other])
+            i, j = code // n_rows, code % n_rows
+        else:
+            i, j = np.minimum(i, j), np.maximum(i, j)
+        out_i.append(i.astype(np.int32))
+        out_j.append(j.astype(np.int32))
+    return np.concatenate(out_i), np.concatenate(out_j), skipped
+
+
+def _expand(idx: np.ndarray, starts: np.ndarray, sizes: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Every (earlier, later) pair of positions within each block, as rows of ``idx``."""
     group_of = np.repeat(np.arange(len(starts)), sizes)
     pos = np.repeat(starts, sizes) + (
         np.arange(sizes.sum()) - np.repeat(np.cumsum(sizes) - sizes, sizes)
@@ -336,11 +449,7 @@ def pairs_within_blocks(
     left_pos = np.repeat(pos, counts)
     offsets = np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
     right_pos = left_pos + 1 + offsets
-    i, j = idx[left_pos], idx[right_pos]
-    if rows is not None:
-        other = i != j
-        i, j = i[other], j[other]
-    return np.minimum(i, j), np.maximum(i, j), skipped
+    return idx[left_pos], idx[right_pos]
 
 
 @dataclass
@@ -362,7 +471,7 @@ def candidate_pairs(
 ) -> Candidates:
     """The union of all keys' pairs; with ``side`` (0/1 per row) only pairs across sides."""
     n = len(p)
-    codes = []
+    found = np.empty(0, dtype=np.int64)  # sorted, distinct pair codes i * n + j so far
     per_key: dict[str, int] = {}
     skipped: dict[str, int] = {}
     for name in keys:
@@ -372,15 +481,29 @@ def candidate_pairs(
             i, j = i[cross], j[cross]
         per_key[name] = len(i)
         skipped[name] = skip
-        codes.append(i * n + j)
-    all_codes = np.unique(np.concatenate(codes)) if codes else np.empty(0, dtype=np.int64)
-    return Candidates(all_codes // max(n, 1), all_codes % max(n, 1), per_key, skipped)
+        # deduplicated as produced: the keys overlap heavily, and holding every key's pairs
+        # until one final union took gigabytes at a million records
+        found = _union(found, np.unique(i.astype(np.int64) * n + j))
+        del i, j
+    dtype = np.int32 if n < 2**31 else np.int64
+    return Candidates(
+        (found // max(n, 1)).astype(dtype), (found % max(n, 1)).astype(dtype), per_key, skipped
+    )
+
+
+def _union(found: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """Merge sorted distinct ``codes`` into sorted distinct ``found`` (no full re-sort)."""
+    if len(found) == 0:
+        return codes
+    pos = np.searchsorted(found, codes)
+    new = codes[(pos == len(found)) | (found[np.minimum(pos, len(found) - 1)] != codes)]
+    return np.insert(found, np.searchsorted(found, new), new)
 
 
 def key_pairs(p: Prepared, name: str, *, max_block: int = MAX_BLOCK) -> np.ndarray:
     """Pair codes ``i * n + j`` that one key produces (for measuring its blocking recall)."""
     i, j, _ = _key_pairs(p, name, max_block)
-    return i * len(p) + j
+    return i.astype(np.int64) * len(p) + j
 
 
 def _key_pairs(p: Prepared, name: str, max_block: int) -> tuple[np.ndarray, np.ndarray, int]:

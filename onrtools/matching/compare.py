@@ -322,34 +322,24 @@ def compare(p: Prepared, left: np.ndarray, right: np.ndarray) -> Comparison:
 def compare_levels(
     p: Prepared, left: np.ndarray, right: np.ndarray, *, chunk: int = 1_000_000
 ) -> Comparison:
-    """:func:`compare` in chunks, keeping only levels and flags (int8/bool): memory stays
-    flat for millions of candidate pairs; similarities are recomputed for the pairs kept."""
-    parts = []
-    for i in range(0, max(len(left), 1), chunk):
-        full = compare(p, left[i : i + chunk], right[i : i + chunk])
-        # keep the small arrays only: a chunk's float similarities and int64 counts would
-        # otherwise stay alive until the end (gigabytes at tens of millions of pairs)
-        parts.append(
-            Comparison(
-                full.levels,
-                {},
-                full.hetu_conflict,
-                full.vtj_conflict,
-                full.shared_first.astype(np.int8),
-                (full.first_counts[0].astype(np.int8), full.first_counts[1].astype(np.int8)),
-                full.same_first_given,
-            )
-        )
+    """:func:`compare` in chunks, keeping only levels and flags (int8/bool), written into
+    arrays allocated once: memory stays flat for millions of candidate pairs (no per-chunk
+    parts concatenated at the end); similarities are recomputed for the pairs kept."""
+    n = len(left)
+    levels = {f: np.zeros(n, dtype=np.int8) for f in FIELDS}
+    hetu_conflict, vtj_conflict, same_first = (np.zeros(n, dtype=bool) for _ in range(3))
+    shared, count_l, count_r = (np.zeros(n, dtype=np.int8) for _ in range(3))
+    for i in range(0, n, chunk):
+        part = slice(i, min(i + chunk, n))
+        full = compare(p, left[part], right[part])
+        for f in FIELDS:
+            levels[f][part] = full.levels[f]
+        hetu_conflict[part] = full.hetu_conflict
+        vtj_conflict[part] = full.vtj_conflict
+        same_first[part] = full.same_first_given
+        shared[part] = full.shared_first
+        count_l[part], count_r[part] = full.first_counts
         del full
     return Comparison(
-        {f: np.concatenate([c.levels[f] for c in parts]) for f in FIELDS},
-        {},
-        np.concatenate([c.hetu_conflict for c in parts]),
-        np.concatenate([c.vtj_conflict for c in parts]),
-        np.concatenate([c.shared_first for c in parts]),
-        (
-            np.concatenate([c.first_counts[0] for c in parts]),
-            np.concatenate([c.first_counts[1] for c in parts]),
-        ),
-        np.concatenate([c.same_first_given for c in parts]),
+        levels, {}, hetu_conflict, vtj_conflict, shared, (count_l, count_r), same_first
     )

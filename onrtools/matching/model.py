@@ -201,13 +201,14 @@ def _em(
     iterations: int = 40,
 ) -> tuple[dict[str, list[float]], float]:
     """EM for m and the in-sample match share, u fixed; runs on distinct level patterns."""
-    stacked = np.stack([levels[f].astype(np.int64) for f in fields], axis=1)
-    radix = np.array([N_LEVELS[f] for f in fields], dtype=np.int64)
-    code = np.zeros(len(stacked), dtype=np.int64)
-    for k in range(len(fields)):
-        code = code * radix[k] + stacked[:, k]
+    # one int64 pattern code per pair (no pairs x fields int64 matrix: gigabytes at 1M)
+    code = np.zeros(len(levels[fields[0]]), dtype=np.int64)
+    for f in fields:
+        code *= N_LEVELS[f]
+        code += levels[f]
     uniq, first, counts = np.unique(code, return_index=True, return_counts=True)
-    patterns = stacked[first]
+    del code
+    patterns = np.stack([levels[f][first].astype(np.int64) for f in fields], axis=1)
     counts = counts.astype(float)
     m = {f: np.asarray(m_init[f], dtype=float) for f in fields}
     fixed = {f: levels_ for f, levels_ in FIXED_M.items() if f in fields}

@@ -168,3 +168,99 @@ def test_a_strong_identifier_alone_makes_a_candidate() -> None:
     ):
         records = _pair({field: value}, {**right, field: value})
         assert ("a", "b") in _candidates(records), field
+
+
+def _crowd() -> list[dict]:
+    return [
+        {
+            **BASE,
+            "tunniste": f"o{i}",
+            "etunimet": name,
+            "sukunimi": surname,
+            "syntymaaika": f"19{70 + i % 30}-0{1 + i % 9}-1{i % 10}",
+            "katuosoite": f"Kuja {i}",
+            "postinumero": "00100",
+        }
+        for i, (name, surname) in enumerate(
+            [("Matti", "Korhonen"), ("Liisa", "Virtanen"), ("Juha", "Nieminen")] * 20
+        )
+    ]
+
+
+@pytest.mark.parametrize(
+    "left,right",
+    [
+        # two hetu digits transposed (not one edit apart), no first names, and the birth date
+        # typed with two parts unlike the hetu's: only the hetu's date part is right
+        (
+            {"hetu": "230498-9026"},
+            {
+                "hetu": "230498-9206",
+                "syntymaaika": "1989-04-28",
+                "etunimet": "",
+                "kutsumanimi": "",
+            },
+        ),
+        # the same address, no first-name typo but a surname typo at its first letters and a
+        # year typo and a month typo: the given name, surname initial and address still meet
+        (
+            {"katuosoite": "Rantatie 14", "postinumero": "90100", "sukunimi": "Mäkelä"},
+            {
+                "katuosoite": "Rantatie 14",
+                "postinumero": "90100",
+                "sukunimi": "Mökelä",
+                "syntymaaika": "1997-06-23",
+            },
+        ),
+        # the same address and surname, a first-name typo and the month mistyped
+        (
+            {"katuosoite": "Myllytie 9", "postinumero": "65100"},
+            {
+                "katuosoite": "Myllytie 9",
+                "postinumero": "65100",
+                "etunimet": "Zino",
+                "kutsumanimi": "",
+                "syntymaaika": "1998-02-23",
+            },
+        ),
+    ],
+    ids=["hetu-transposed+date", "address+given+surname+date", "address+surname+first+month"],
+)
+def test_blocking_survives_three_errors(left: dict, right: dict) -> None:
+    records = pd.DataFrame(
+        [{**BASE, "tunniste": "a", **left}, {**BASE, "tunniste": "b", **right}, *_crowd()]
+    )
+    assert ("a", "b") in _candidates(records)
+
+
+def test_household_members_at_one_address_are_not_all_candidates() -> None:
+    """A surname at an address pairs only people born in the same year (siblings and parents
+    otherwise meet every time), and a given name at an address needs the surname's initial."""
+    home = {"katuosoite": "Koulukatu 2", "postinumero": "33100", "sukunimi": "Virta"}
+    family = [
+        {**BASE, **home, "tunniste": "m", "etunimet": "Sari", "syntymaaika": "1970-02-11"},
+        {**BASE, **home, "tunniste": "c", "etunimet": "Eino", "syntymaaika": "2001-09-30"},
+        {
+            **BASE,
+            **home,
+            "tunniste": "x",
+            "etunimet": "Eino",
+            "sukunimi": "Lahti",
+            "syntymaaika": "1985-07-07",
+        },
+    ]
+    pairs = _candidates(pd.DataFrame(family))
+    assert ("c", "m") not in pairs and ("c", "x") not in pairs
+
+
+def test_candidates_are_each_keys_pairs_once() -> None:
+    """Pairs are deduplicated key by key as they are made: the result is the plain union."""
+    from onrtools.matching.blocking import KEYS, key_pairs
+
+    records = pd.DataFrame([{**BASE, "tunniste": "a"}, {**BASE, "tunniste": "b"}, *_crowd()])
+    p = prepare(records)
+    cand = candidate_pairs(p)
+    union = np.unique(np.concatenate([key_pairs(p, k) for k in KEYS]))
+    codes = cand.left.astype(np.int64) * len(p) + cand.right
+    assert np.array_equal(codes, union)
+    assert cand.left.dtype == np.int32 and (cand.left < cand.right).all()
