@@ -99,38 +99,24 @@ def per_distinct_pair(
     values: np.ndarray,
     func: Callable[[np.ndarray, np.ndarray], np.ndarray],
     fill: float = np.nan,
+    *,
+    directed: bool = False,
 ) -> np.ndarray:
     """``func`` over the distinct (value_a, value_b) pairs, spread back to every pair.
 
-    Codes are ordered (low, high) first, so a symmetric ``func`` gives symmetric results.
+    Codes are ordered (low, high) first, so a symmetric ``func`` gives symmetric results;
+    ``directed`` keeps a's value first, for comparing one field of the left record with
+    another field of the right one.
     """
     out = np.full(len(a), fill, dtype=float)
     ok = (a >= 0) & (b >= 0)
     if not ok.any():
         return out
-    lo, hi = np.minimum(a[ok], b[ok]), np.maximum(a[ok], b[ok])
+    lo, hi = a[ok], b[ok]
+    if not directed:
+        lo, hi = np.minimum(lo, hi), np.maximum(lo, hi)
     size = max(len(values), 1)
     uniq, inverse = np.unique(lo * size + hi, return_inverse=True)
-    result = np.asarray(func(values[uniq // size], values[uniq % size]), dtype=float)
-    out[ok] = result[inverse]
-    return out
-
-
-def per_distinct_pair_directed(
-    a: np.ndarray,
-    b: np.ndarray,
-    values: np.ndarray,
-    func: Callable[[np.ndarray, np.ndarray], np.ndarray],
-    fill: float = np.nan,
-) -> np.ndarray:
-    """Like :func:`per_distinct_pair` but keeps the order (a's value first), for comparing one
-    field of the left record with another field of the right one."""
-    out = np.full(len(a), fill, dtype=float)
-    ok = (a >= 0) & (b >= 0)
-    if not ok.any():
-        return out
-    size = max(len(values), 1)
-    uniq, inverse = np.unique(a[ok] * size + b[ok], return_inverse=True)
     result = np.asarray(func(values[uniq // size], values[uniq % size]), dtype=float)
     out[ok] = result[inverse]
     return out
@@ -228,14 +214,14 @@ def compare(p: Prepared, left: np.ndarray, right: np.ndarray) -> Comparison:
     def first_in_surname(first: np.ndarray, tok1: np.ndarray, tok2: np.ndarray) -> np.ndarray:
         """The first given name is (up to a typo) a part of the other record's surname."""
         near = np.maximum(
-            per_distinct_pair_directed(first, tok1, skel, _jw, fill=0.0),
-            per_distinct_pair_directed(first, tok2, skel, _jw, fill=0.0),
+            per_distinct_pair(first, tok1, skel, _jw, fill=0.0, directed=True),
+            per_distinct_pair(first, tok2, skel, _jw, fill=0.0, directed=True),
         )
         return near >= 0.92
 
     whole = np.minimum(
-        per_distinct_pair_directed(el_k, sr_k, skel, _jw, fill=0.0),
-        per_distinct_pair_directed(sl_k, er_k, skel, _jw, fill=0.0),
+        per_distinct_pair(el_k, sr_k, skel, _jw, fill=0.0, directed=True),
+        per_distinct_pair(sl_k, er_k, skel, _jw, fill=0.0, directed=True),
     )
     all_l, all_r = p.all_names[left], p.all_names[right]
     names_swapped = (

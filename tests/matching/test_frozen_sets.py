@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 
 from onrtools.matching import find_duplicates
+from onrtools.matching.synthetic import true_pairs  # ground truth by person_id only
 
 SETS = Path(__file__).resolve().parents[2] / "bench" / "matching_sets"
 
@@ -23,17 +24,8 @@ def _load(name: str) -> pd.DataFrame:
     return pd.read_csv(SETS / f"{name}.csv.gz", dtype=str, keep_default_na=False)
 
 
-def _truth(records: pd.DataFrame) -> set[tuple[str, str]]:
-    grouped = records.groupby("person_id")["tunniste"].agg(list)
-    pairs: set[tuple[str, str]] = set()
-    for ids in grouped[grouped.map(len) > 1]:
-        ids = sorted(ids)
-        pairs.update((a, b) for i, a in enumerate(ids) for b in ids[i + 1 :])
-    return pairs
-
-
 def _scores(records: pd.DataFrame) -> dict[str, float]:
-    truth = _truth(records)
+    truth = true_pairs(records)
     pairs = find_duplicates(records.drop(columns=["person_id"]), keep="all")
     key = [tuple(sorted(p)) for p in zip(pairs["tunniste_l"], pairs["tunniste_r"], strict=True)]
     pairs["true"] = [k in truth for k in key]
@@ -55,7 +47,7 @@ def test_sets_are_frozen_and_synthetic() -> None:
     for name, n_records, n_pairs in (("corrupted", 10000, 7329), ("korkeakoulu", 9932, 2508)):
         records = _load(name)
         assert len(records) == n_records and records["tunniste"].is_unique
-        assert len(_truth(records)) == n_pairs
+        assert len(true_pairs(records)) == n_pairs
         hetus = records.loc[records["hetu"] != "", "hetu"]
         assert hetus.str.slice(7, 8).eq("9").all(), "individual numbers 900-999 only"
 
