@@ -157,6 +157,7 @@ def _crash_runs(sim: SimHandle, tmp_path: Path, runs: int, seed: int) -> None:
     assert resolved + absent > 0 or runs < 5, "no kill landed inside a send"
 
 
+@pytest.mark.long(22)  # a crash run: out of make test-fast
 def test_killed_imports_resume_exactly_once(fresh_simulator: Callable[..., SimHandle],
                                             tmp_path: Path) -> None:
     # slow PUTs (0.3 s before ONR processes them) so that kills land inside sends too

@@ -153,6 +153,7 @@ def _moments(seed: int, n: int, span: tuple[float, float]) -> list[float]:
     return [rng.uniform(*span) for _ in range(n)]
 
 
+@pytest.mark.long(45)  # a crash run: out of make test-fast
 def test_three_kills_in_one_run_end_in_the_clean_state(
     tmp_path: Path, register: Path, clean: dict[str, Any], calibration: float,
 ) -> None:
@@ -191,6 +192,7 @@ def _report(name: str, clean: dict[str, Any], trial: dict[str, Any]) -> dict[str
                 clean["state"]["feed_rows"]}
 
 
+@pytest.mark.long(15)
 def test_changes_read_by_a_killed_attempt_are_still_reported(
     tmp_path: Path, register: Path, clean: dict[str, Any],
 ) -> None:
