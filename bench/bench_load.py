@@ -34,7 +34,7 @@ from tests.reliability.driver import CORE_STEPS, NOTEBOOKS, run_notebook  # noqa
 LIMIT_BYTES = 2 * 1024**3
 STEP_LABELS = {"10-validate-register": "validate", "20-import-tuonti": "import",
                "30-reconcile": "reconcile", "40-change-feed": "change feed",
-               "90-audit-report": "audit"}
+               "50-duplicates": "duplicates", "90-audit-report": "audit"}
 
 
 def peak_rss() -> int:
