@@ -25,6 +25,7 @@ from urllib.parse import urlparse
 
 import pytest
 
+from tests.planted import planted_run
 from tests.programs import require
 
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -50,26 +51,11 @@ def chromium() -> str:
 
 @pytest.fixture(scope="module")
 def report_dir(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    from onrtools.demo import pipeline_environment, prepare_onr, taken_hetus
-    from onrtools.demo_register import finish, plan, write_register
-    from onrtools.pipeline import run_pipeline
-    from onrtools.simulator.testing import running_simulator
-
     base = tmp_path_factory.mktemp("pages")
-    with running_simulator(base / "sim", seed=5, population=60) as sim:
-        demo = plan(300, seed=5, taken=taken_hetus(sim.registry))
-        sim.registry.add_vtj(demo.vtj)
-        workspace, reports = base / "workspace", base / "reports"
-        prepared = prepare_onr(sim.base_url, demo, workspace)
-        register_file = write_register(finish(demo, prepared.prior), base / "register.csv")
-        parameters = {"register_file": str(register_file), "poll_interval": 0.2,
-                      "interactive": False, "max_people": 5}
-        with pipeline_environment(sim.base_url, workspace, reports):
-            run = run_pipeline(run_id="pages-1", parameters=parameters,
-                               workspace=str(workspace), reports_dir=str(reports),
-                               echo=lambda _: None)
+    with planted_run(base, rows=300, seed=5, run_id="pages-1") as planted:
+        run = planted.run
     assert [s.name for s in run.steps if s.status != "ok"] == []
-    yield reports / "pages-1"
+    yield planted.reports / "pages-1"
 
 
 def _rows(container) -> int:  # noqa: ANN001 - a Playwright locator

@@ -21,14 +21,13 @@ from onrtools.demo import (
     check_packages,
     check_truth,
     pipeline_environment,
-    prepare_onr,
     review_as_planted,
-    taken_hetus,
 )
-from onrtools.demo_register import expected_lists, finish, plan, write_register
+from onrtools.demo_register import expected_lists
 from onrtools.pipeline import PipelineRun, run_pipeline
 from onrtools.reconcile import CATEGORIES
 from onrtools.rundir import RunDir
+from tests.planted import RUN_PARAMETERS, planted_run
 
 ROWS = 240
 HETU_SHAPE = re.compile(r"(?<![0-9])[0-9]{6}[-+A-FU-Y][0-9]{3}[0-9A-Y](?![0-9A-Za-z])")
@@ -50,26 +49,12 @@ class Planted:
 
 @pytest.fixture(scope="module")
 def planted(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Planted]:
-    from onrtools.simulator.testing import running_simulator
-
-    base = tmp_path_factory.mktemp("pipeline")
-    with running_simulator(base / "sim", seed=3, population=60) as sim:
-        demo = plan(ROWS, seed=3, taken=taken_hetus(sim.registry))
-        sim.registry.add_vtj(demo.vtj)
-        workspace, reports = base / "workspace", base / "reports"
-        prepared = prepare_onr(sim.base_url, demo, workspace)
-        register = finish(demo, prepared.prior)
-        register_file = write_register(register, base / "register.csv")
-        parameters = {"register_file": str(register_file), "poll_interval": 0.2,
-                      "interactive": False, "max_people": 5}
-        with pipeline_environment(sim.base_url, workspace, reports):
-            run = run_pipeline(run_id="planted-1", parameters=parameters,
-                               workspace=str(workspace), reports_dir=str(reports),
-                               echo=lambda _: None)
-        hetus = {v["hetu"] for v in demo.vtj} | set(register["hetu"]) - {""}
-        yield Planted(sim, workspace, reports, register_file, register,
-                      expected_lists(demo, prepared.elsewhere), hetus, run, demo,
-                      prepared.prior)
+    with planted_run(tmp_path_factory.mktemp("pipeline"), rows=ROWS, seed=3,
+                     run_id="planted-1") as p:
+        hetus = {v["hetu"] for v in p.demo.vtj} | set(p.register["hetu"]) - {""}
+        yield Planted(p.sim, p.workspace, p.reports, p.register_file, p.register,
+                      expected_lists(p.demo, p.prepared.elsewhere), hetus, p.run, p.demo,
+                      p.prepared.prior)
 
 
 def test_every_step_succeeds(planted: Planted) -> None:
@@ -241,8 +226,7 @@ def test_second_run_after_time_passes_reads_only_changes(planted: Planted) -> No
     with pipeline_environment(planted.sim.base_url, planted.workspace, planted.reports):
         run = run_pipeline(run_id="planted-2",
                            parameters={"register_file": str(planted.register_file),
-                                       "poll_interval": 0.2, "interactive": False,
-                                       "max_people": 5},
+                                       **RUN_PARAMETERS},
                            workspace=str(planted.workspace), reports_dir=str(planted.reports),
                            echo=lambda _: None)
     assert run.ok, [(s.name, s.error) for s in run.steps]
