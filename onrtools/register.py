@@ -35,6 +35,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from onrtools.errors import RegisterReadError
+from onrtools.messages import render_message
 
 COLUMNS: tuple[str, ...] = (
     "tunniste",
@@ -336,8 +337,6 @@ def unique_headers(headers: list[str], path: str = "register") -> list[str]:
 
 
 def _problem_frame(rows: list[dict[str, Any]], language: str) -> pd.DataFrame:
-    from onrtools.validation import render_message  # the message catalogue lives there
-
     if not rows:
         return pd.DataFrame(
             {

@@ -11,8 +11,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from onrtools import hetu, names, oid
+from onrtools.messages import MESSAGES
 from onrtools.register import COLUMNS, read_register
-from onrtools.validation import MESSAGES, main, validate_register, write_problems
+from onrtools.validation import main, validate_register, write_problems
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "data_templates"
 BAD = Path(__file__).resolve().parent / "data" / "bad_register"

@@ -12,6 +12,7 @@ from . import vtj
 from .dto import encode_vtj_address
 from .duplicates import link_rows
 from .store import dumps, select_in
+from .trigram import search_keys
 from .world import World, hetu_derived
 
 TERMINAL = {"HETU_EI_VTJ", "HETU_EI_OIKEA", "HETU_PASSIVOITU", "MUU"}
@@ -230,7 +231,6 @@ def _apply_simple(
     """The common case in bulk: same hetu, nobody else holds it → overwrite and identify."""
     if not items:
         return 0
-    from .duplicates import search_keys
 
     now = world.clock.now_ms()
     updates = []

@@ -22,8 +22,8 @@ from onrtools import hetu as hetu_mod
 
 from . import population as pop
 from .dto import encode_vtj_address
-from .duplicates import search_keys
 from .store import dumps, select_in
+from .trigram import search_keys
 from .world import World
 
 DAY = 86_400_000

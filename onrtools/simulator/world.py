@@ -19,6 +19,7 @@ from onrtools.oid import generate_person_oid
 
 from .clock import Clock
 from .store import placeholders, select_in
+from .trigram import search_keys
 
 # the shape's classes from onrtools.hetu (one home); groups for the fast path below
 _HETU_RE = re.compile(rf"^(\d\d)(\d\d)(\d\d)([{SIGN_CLASS}])(\d\d\d)([{CHECK_CLASS}])$")
@@ -198,7 +199,6 @@ class World:
             self.refresh_search(henkilo_id)
 
     def refresh_search(self, henkilo_id: int) -> None:
-        from .duplicates import search_keys  # local: duplicates imports world
 
         row = self.person_by_id(henkilo_id)
         if row is None:
@@ -245,7 +245,6 @@ class World:
         aidinkieli, asiointikieli, kansalaisuus, passinumerot, emails, orgs, kasittelija, oid,
         yksiloity, yksiloity_vtj, yksilointi_yritetty, turvakielto, kotikunta.
         """
-        from .duplicates import search_keys
 
         if not people:
             return []

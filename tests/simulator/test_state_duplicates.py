@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from onrtools.simulator.duplicates import search_string, similarity
 from onrtools.simulator.state import Caller, Registry, SimError
+from onrtools.simulator.trigram import search_string, similarity
 
 from . import registry_fixtures
 from .registry_fixtures import (
