@@ -23,11 +23,12 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import onrtools.evidence as evidence_module
-import onrtools.ledger as ledger_module
+import onrtools.evidence.recorder as evidence_module
+import onrtools.evidence.store as ledger_module
 from onrtools.evidence import EvidenceRecorder
+from onrtools.evidence.store import Ledger
+from onrtools.evidence.verify import verify_ledger
 from onrtools.kpi import trend_frame
-from onrtools.ledger import Ledger, verify_ledger
 
 CODES = [f"code.{i}" for i in range(15)]
 CATEGORIES = [f"category_{i}" for i in range(13)]

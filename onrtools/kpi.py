@@ -63,8 +63,8 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
 from onrtools.evidence import read_manifests
+from onrtools.evidence.store import iso, utc_now
 from onrtools.figures import ReportFigure
-from onrtools.ledger import iso, utc_now
 
 NAN = float("nan")
 

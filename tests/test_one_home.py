@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from onrtools import hetu, ledger, secrets_scan
+from onrtools import hetu, secrets_scan
 from onrtools.evidence import clean_parameters
+from onrtools.evidence import scrub as ledger
 from onrtools.pipeline import refuse_secrets
 from onrtools.recorder import path_template
 from onrtools.transport import redact

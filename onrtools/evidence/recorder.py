@@ -1,4 +1,4 @@
-"""Audit evidence: what each run did, written to the tamper-evident ledger (``onrtools.ledger``).
+"""Audit evidence: what each run did, written to the tamper-evident ledger (:mod:`.store`).
 
 A run builds one :class:`EvidenceRecorder`, hands it to the steps that matter, and finishes it
 with a status; ``finish`` appends the run's *manifest* to the ledger::
@@ -43,25 +43,16 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from onrtools.ledger import (
-    SECRET_KEY,
-    Entry,
-    Ledger,
-    VerifyResult,
-    iso,
-    sha256_file,
-    utc_now,
-    verify_ledger,
-)
+from onrtools.evidence.scrub import SECRET_KEY
+from onrtools.evidence.store import Entry, Ledger, iso, sha256_file, utc_now
+from onrtools.evidence.verify import verify_ledger
 
 __all__ = [
     "EvidenceRecorder",
-    "Ledger",
-    "VerifyResult",
     "format_manifest",
     "main",
     "read_manifests",
-    "verify_ledger",
+    "run_entries",
 ]
 
 _NUMERIC = (int, float, bool)

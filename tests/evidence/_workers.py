@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 
-from onrtools.ledger import Ledger
+from onrtools.evidence.store import Ledger
 
 
 def append_many(workspace: str, worker: int, count: int) -> int:

@@ -12,6 +12,7 @@ import pytest
 from matplotlib.figure import Figure
 
 from onrtools.evidence import EvidenceRecorder
+from onrtools.evidence.verify import verify_ledger
 from onrtools.kpi import (
     HEADLINE,
     KPIS,
@@ -24,7 +25,6 @@ from onrtools.kpi import (
     track_open_items,
     trend_frame,
 )
-from onrtools.ledger import verify_ledger
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 

@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 
 from onrtools.errors import LedgerError
-from onrtools.ledger import GENESIS, Ledger, entry_hash, utc_now, verify_ledger
+from onrtools.evidence.store import GENESIS, Ledger, entry_hash, utc_now
+from onrtools.evidence.verify import verify_ledger
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -342,7 +343,7 @@ def test_a_ledger_locked_too_long_is_a_ledger_error(
 ) -> None:
     from filelock import FileLock
 
-    import onrtools.ledger as ledger_module
+    import onrtools.evidence.store as ledger_module
 
     ledger = fill(tmp_path, 1)
     monkeypatch.setattr(ledger_module, "LOCK_TIMEOUT", 0.2)

@@ -16,7 +16,9 @@ from hypothesis import strategies as st
 
 from onrtools import hetu
 from onrtools.evidence import EvidenceRecorder, main, read_manifests
-from onrtools.ledger import Ledger, has_hetu, mask_hetus, scrub, verify_ledger
+from onrtools.evidence.scrub import has_hetu, mask_hetus, scrub
+from onrtools.evidence.store import Ledger
+from onrtools.evidence.verify import verify_ledger
 
 REPO = Path(__file__).resolve().parents[2]
 # a hetu standing alone (not inside a SHA-256, whose hex digits would surround it)

@@ -1,0 +1,39 @@
+"""Evidence of every run: what it did, kept where nobody can change it unseen.
+
+Owns the workspace's ``ledger/`` (hash-chained, append-only) and what goes into it:
+
+- :mod:`.scrub`: privacy of every record on its way in (hetus masked, names and secrets removed);
+- :mod:`.store`: the ledger file, its lock, details, quarantine and retention (:class:`Ledger`);
+- :mod:`.verify`: the whole chain, details and recorded output files checked
+  (:func:`verify_ledger`, ``onr audit verify``);
+- :mod:`.recorder`: a run's manifest, steps and events (:class:`EvidenceRecorder`) and the
+  ``onr audit`` command line.
+
+May import: :mod:`onrtools.errors`, :mod:`onrtools.hetu`, :mod:`onrtools.secrets_scan` and
+its own modules; nothing that talks to ONR or runs the pipeline.
+"""
+
+from __future__ import annotations
+
+from onrtools.evidence.recorder import (
+    EvidenceRecorder,
+    clean_parameters,
+    format_manifest,
+    main,
+    read_manifests,
+    run_entries,
+)
+from onrtools.evidence.store import Ledger
+from onrtools.evidence.verify import VerifyResult, verify_ledger
+
+__all__ = [
+    "EvidenceRecorder",
+    "Ledger",
+    "VerifyResult",
+    "clean_parameters",
+    "format_manifest",
+    "main",
+    "read_manifests",
+    "run_entries",
+    "verify_ledger",
+]
