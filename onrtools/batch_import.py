@@ -47,7 +47,7 @@ from onrtools.errors import (
     TuontiTimeout,
     ValidationFailed,
 )
-from onrtools.heap import gc_paused, gc_spared
+from onrtools.gc_guard import gc_paused, gc_spared
 from onrtools.hetu import looks_like_hetu
 from onrtools.journal import Batch, ImportJournal, JournalMismatchError
 from onrtools.models import TuontiPerustiedot

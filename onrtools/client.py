@@ -19,8 +19,10 @@ import orjson
 from pydantic import BaseModel, TypeAdapter
 
 from onrtools.auth import auth_from_settings
+from onrtools.calls import CallRecorder
 from onrtools.config import Settings
 from onrtools.errors import ApiError
+from onrtools.http_policy import RetryingSender, RetryPolicy
 from onrtools.models import (
     ChangePage,
     FeedPage,
@@ -40,8 +42,6 @@ from onrtools.models import (
     YleistunnisteResult,
     decode_tuonti_results,
 )
-from onrtools.recorder import CallRecorder
-from onrtools.transport import RetryPolicy, Transport
 
 M = TypeVar("M", bound=BaseModel)
 Api = Literal["oppija", "yleistunniste"]
@@ -88,7 +88,7 @@ class OnrClient:
     ) -> None:
         self.http = http
         self.recorder = recorder if recorder is not None else CallRecorder()
-        self.transport = Transport(http, retry=retry, concurrency=concurrency,
+        self.sender = RetryingSender(http, retry=retry, concurrency=concurrency,
                                    recorder=self.recorder)
         self.concurrency = max(1, concurrency)
         self.settings = settings
@@ -154,7 +154,7 @@ class OnrClient:
             headers = {"Content-Type": "application/json"}
         if params:
             params = {k: v for k, v in params.items() if v is not None}
-        response, attempt, elapsed = self.transport.send(
+        response, attempt, elapsed = self.sender.send(
             method, path, params=params, content=content, headers=headers,
             idempotent=idempotent, sent=sent, ok=ok,
             timeout=self.long_timeout if long else None,
@@ -184,7 +184,7 @@ class OnrClient:
             [M], int] = lambda _: 1) -> M:
         result = parse(response.content)
         method, path, status, elapsed, attempt, sent = response.extensions["onr_call"]
-        self.transport.record_success(method, path, status, elapsed, attempt, sent=sent,
+        self.sender.record_success(method, path, status, elapsed, attempt, sent=sent,
                                       received=count(result))
         return result
 

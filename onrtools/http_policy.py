@@ -1,4 +1,4 @@
-"""Transport discipline: timeouts, retries with backoff and jitter, a concurrency limit,
+"""HTTP policy towards ONR: timeouts, retries with backoff and jitter, a concurrency limit,
 and the one place where httpx failures and non-2xx answers become onrtools errors.
 
 Retry rules (why: ONR's reads are safe to repeat, its imports are not):
@@ -27,6 +27,7 @@ from typing import Any
 
 import httpx
 
+from onrtools.calls import CallRecorder, path_template
 from onrtools.errors import (
     AmbiguousSend,
     ApiError,
@@ -37,7 +38,6 @@ from onrtools.errors import (
     mask_registry_text,
 )
 from onrtools.hetu import mask_in_text
-from onrtools.recorder import CallRecorder, path_template
 from onrtools.secrets_scan import SECRET_WORDS
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -156,8 +156,11 @@ def raise_for_status(response: httpx.Response, method: str, path: str) -> None:
     raise ApiError(status, method, template, detail)
 
 
-class Transport:
-    """Sends requests through one ``httpx.Client`` with the retry rules above."""
+class RetryingSender:
+    """Sends requests through one ``httpx.Client`` with the retry rules above.
+
+    Not an httpx transport: it sits above the ``httpx.Client`` (whose own transport
+    ``OnrClient.from_settings(transport=...)`` takes), deciding what is retried."""
 
     def __init__(
         self, http: httpx.Client, *, retry: RetryPolicy | None = None, concurrency: int = 4,

@@ -104,8 +104,8 @@ def run_environment(run: RunDir, settings_: Any, *, confirm: str = "") -> str:
 def client_for(run: RunDir, step: str, settings_: Any) -> Iterator[Any]:
     """An OnrClient whose call summary lands in the step's facts when the block ends; the
     settings must point where the run's rows were validated for (:func:`run_environment`)."""
+    from onrtools.calls import CallRecorder
     from onrtools.client import OnrClient
-    from onrtools.recorder import CallRecorder
 
     run_environment(run, settings_)
     recorder = CallRecorder()

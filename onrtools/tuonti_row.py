@@ -25,7 +25,7 @@ from typing import Any, Literal
 
 import pandas as pd
 
-from onrtools.heap import gc_paused
+from onrtools.gc_guard import gc_paused
 from onrtools.register import COLUMNS, PLAIN_FIELDS
 
 Api = Literal["oppija", "yleistunniste"]

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from onrtools import hetu
-from onrtools.demo import check_truth
+from onrtools.demo_checks import check_truth
 from onrtools.demo_register import EXPECTED, RATES, expected_lists, finish, plan, write_register
 from onrtools.oid import generate_person_oid
 from onrtools.register import read_register

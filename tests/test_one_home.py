@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 
 from onrtools import hetu, secrets_scan
+from onrtools.calls import path_template
 from onrtools.evidence import clean_parameters
 from onrtools.evidence import scrub as ledger
+from onrtools.http_policy import redact
 from onrtools.pipeline import refuse_secrets
-from onrtools.recorder import path_template
-from onrtools.transport import redact
 from onrtools.validation import _mask_hetus
 
 PACKAGE = Path(hetu.__file__).parent

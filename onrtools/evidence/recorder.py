@@ -363,7 +363,7 @@ _RESERVED = {"kind", "event", "step", "status", "run_id", "attempt", "time", "de
 
 
 def _calls(row: Mapping[str, Any]) -> int:
-    """Calls in one summary row (``onrtools.recorder`` says ``calls``; ``count`` also works)."""
+    """Calls in one summary row (``onrtools.calls`` says ``calls``; ``count`` also works)."""
     value = row.get("calls", row.get("count", 1))
     return int(value) if value is not None else 0
 

@@ -8,7 +8,7 @@ import pytest
 
 from onrtools.client import OnrClient
 from onrtools.config import Settings
-from onrtools.transport import RetryPolicy
+from onrtools.http_policy import RetryPolicy
 from tests.client.fake_onr import BASE, PASSWORD, FakeOnr
 
 CALLER_ID = "1.2.246.562.10.00000000101.onrtools-tests"

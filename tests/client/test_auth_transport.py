@@ -18,7 +18,7 @@ from onrtools.errors import (
     NotFound,
     RegistryUnavailable,
 )
-from onrtools.transport import RetryPolicy, redact
+from onrtools.http_policy import RetryPolicy, redact
 from tests.client.conftest import CALLER_ID
 from tests.client.fake_onr import BASE, PASSWORD, SERVICE, FakeOnr, raise_, status
 
@@ -298,7 +298,7 @@ def test_ticket_check_refused_for_good_is_an_auth_error_without_retries() -> Non
     "value [010190-901R]; codes [ValidateHetu]; arguments []; default message [invalid.hetu]] ",
 ])
 def test_onr_error_text_is_masked_before_it_is_kept(message: str) -> None:
-    from onrtools.transport import error_detail
+    from onrtools.http_policy import error_detail
 
     response = httpx.Response(400, json={"timestamp": 1, "status": 400, "error": "Bad Request",
                                          "exception": "x", "message": message, "path": "/p"})
@@ -327,7 +327,7 @@ def test_http_logs_keep_working_and_hold_no_ticket(caplog: pytest.LogCaptureFixt
     failed to format. Child loggers (httpcore.http11) log headers with the TGT at DEBUG."""
     import logging
 
-    from onrtools.transport import install_log_redaction
+    from onrtools.http_policy import install_log_redaction
 
     install_log_redaction()
     caplog.set_level(logging.DEBUG)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from onrtools.calls import CallRecorder, path_template
 from onrtools.config import Settings
 from onrtools.errors import ConfigError
 from onrtools.models import (
@@ -15,7 +16,6 @@ from onrtools.models import (
     Identification,
     Yksilointitieto,
 )
-from onrtools.recorder import CallRecorder, path_template
 from tests.paths import FIXTURES
 
 CALLER = "1.2.246.562.10.00000000101.tests"

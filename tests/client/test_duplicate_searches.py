@@ -11,7 +11,7 @@ import httpx
 from onrtools.client import OnrClient
 from onrtools.config import Settings
 from onrtools.errors import ApiError
-from onrtools.transport import RetryPolicy
+from onrtools.http_policy import RetryPolicy
 
 from .fake_onr import SERVICE, FakeOnr, _json
 

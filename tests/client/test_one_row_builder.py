@@ -22,9 +22,9 @@ from onrtools import hetu
 from onrtools.batch_import import import_register
 from onrtools.client import OnrClient
 from onrtools.config import Settings
+from onrtools.http_policy import RetryPolicy
 from onrtools.register import COLUMNS, read_register
 from onrtools.steps import SEND_COLUMNS, row_fingerprint
-from onrtools.transport import RetryPolicy
 from onrtools.tuonti_row import flat, tuonti_row, tuonti_rows
 from onrtools.validation import validate_register
 

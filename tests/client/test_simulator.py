@@ -21,9 +21,9 @@ from onrtools.changes import iter_changes
 from onrtools.client import OnrClient
 from onrtools.config import Settings
 from onrtools.errors import AuthError
+from onrtools.http_policy import RetryPolicy
 from onrtools.journal import ImportJournal
 from onrtools.simulator.testing import SimHandle
-from onrtools.transport import RetryPolicy
 from tests.client.synthetic import register
 
 CALLER = "1.2.246.562.10.00000000101.onrtools-client-tests"

@@ -15,14 +15,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from onrtools.demo import (
-    SIMULATOR_PASSWORD,
-    check_links,
-    check_packages,
-    check_truth,
-    pipeline_environment,
-    review_as_planted,
-)
+from onrtools.demo import SIMULATOR_PASSWORD, pipeline_environment
+from onrtools.demo_checks import check_links, check_packages, check_truth, review_as_planted
 from onrtools.demo_register import expected_lists
 from onrtools.pipeline import PipelineRun, run_pipeline
 from onrtools.reconcile import CATEGORIES
