@@ -8,7 +8,7 @@ KERNEL := onrtools
 # time per worker, the long ones first (tests/conftest.py), so the workers end together.
 PARALLEL := -n 4 --dist load --maxschedchunk 2
 
-.PHONY: demo test test-fast setup bench lint clean
+.PHONY: demo test test-fast test-unit setup bench lint clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,10 @@ test: $(STAMP)
 # The edit-run loop: everything but the crash, fault-storm, load and browser runs.
 test-fast: $(STAMP)
 	$(PY) -m pytest -q $(PARALLEL) -m "not slow and not long and not browser"
+
+# The cheapest tier alone: no simulator server, no kernel (tests/conftest.py sets the tiers).
+test-unit: $(STAMP)
+	$(PY) -m pytest -q $(PARALLEL) -m "unit and not browser"
 
 bench: $(STAMP)
 	$(PY) -m pip install -q -e '.[dev,bench]'

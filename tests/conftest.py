@@ -6,6 +6,10 @@
   or users; use `fresh_simulator` for that.
 - `fresh_simulator` (function): a factory, `sim = fresh_simulator(population=20, faults={...})`,
   taking `running_simulator`'s keywords; every simulator it started is stopped after the test.
+- Test tiers by cost (`pytest -m unit`, `-m sim`, `-m kernel`, `-m slow`): a test that asks for
+  a simulator fixture is `sim`, one that asks for a planted pipeline run is `kernel`, modules
+  that start their own servers or kernels say so with `pytestmark`; every other test that is
+  not `slow` is `unit`.
 - Notebook runs (`pytest --nbval…` or ONRTOOLS_NOTEBOOK_SIMULATOR=1): nbval cells get no
   fixtures, so `pytest_sessionstart` starts one simulator and exports ONR_BASE_URL,
   ONR_USERNAME and ONR_PASSWORD for the kernels (the autouse fixture still hides them from
@@ -32,6 +36,20 @@ def _clear_onr_env(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in list(os.environ):
         if name.startswith("ONR_"):
             monkeypatch.delenv(name)
+
+
+@pytest.fixture(autouse=True)
+def _unit_tests_start_no_simulator(request: pytest.FixtureRequest,
+                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """The `unit` tier holds: a unit test that starts a simulator fails, naming the tier."""
+    if request.node.get_closest_marker("unit") is None:
+        return
+    from onrtools.simulator.testing import SimHandle
+
+    def refuse(self: SimHandle) -> SimHandle:
+        raise AssertionError("a `unit` test started a simulator: mark it `sim` (tests/conftest.py)")
+
+    monkeypatch.setattr(SimHandle, "start", refuse)
 
 
 @pytest.fixture(scope="session")
@@ -94,7 +112,34 @@ def _long_seconds(item: pytest.Item) -> float:
     return float(mark.args[0]) if mark and mark.args else 0.0
 
 
+# fixtures that start a simulator server / run the notebooks: the test's tier follows
+SIM_FIXTURES = frozenset({"simulator", "fresh_simulator", "module_simulator", "own_simulator",
+                          "clean", "pipeline_run",
+                          "kk1_person"})
+KERNEL_FIXTURES = frozenset({"planted", "tiny", "report_dir"})
+
+
+def _tier(item: pytest.Item) -> str | None:
+    """The cost tier to add to a test that has none (None: it has one, or it is slow)."""
+    if any(item.get_closest_marker(t) for t in ("unit", "sim", "kernel")):
+        return None
+    names = set(getattr(item, "fixturenames", ()))
+    if names & KERNEL_FIXTURES:
+        return "kernel"
+    if names & SIM_FIXTURES:
+        return "sim"
+    return None if item.get_closest_marker("slow") else "unit"
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        tier = _tier(item)
+        if tier:
+            item.add_marker(tier)
+    _long_first(items)
+
+
+def _long_first(items: list[pytest.Item]) -> None:
     """Tests marked `long(seconds)` first, longest first, so that `make test`'s workers
     (pytest-xdist, `--dist load --maxschedchunk 2`) finish together instead of one worker
     starting a minutes-long test at the end.

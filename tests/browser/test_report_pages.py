@@ -163,6 +163,7 @@ def test_every_report_page_works_offline(chromium: str, report_dir: Path) -> Non
 
 
 @pytest.mark.browser
+@pytest.mark.unit  # chromium on one local page; no simulator, no kernel
 @pytest.mark.timeout(120)
 def test_a_remote_request_is_seen(chromium: str, tmp_path: Path) -> None:
     """The guard above is not blind: a page that loads a remote script is caught."""

@@ -171,6 +171,7 @@ def _menu(page, menu: str, item: str) -> None:  # noqa: ANN001
 
 
 @pytest.mark.browser
+@pytest.mark.kernel  # JupyterLab and its kernel
 @pytest.mark.timeout(120)
 def test_decisions_survive_kernel_restart(chromium: str, lab: tuple[str, Path]) -> None:
     from playwright.sync_api import expect, sync_playwright

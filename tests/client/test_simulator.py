@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import random
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -24,12 +21,11 @@ from onrtools.errors import AuthError
 from onrtools.http_policy import RetryPolicy
 from onrtools.journal import ImportJournal
 from onrtools.simulator.testing import SimHandle
+from tests import crash
 from tests.client.synthetic import register
 
 CALLER = "1.2.246.562.10.00000000101.onrtools-client-tests"
-REPO = Path(__file__).resolve().parents[2]
 ROWS = 200  # per crash run, in batches of 50
-SLOW_PUTS = {"latency_ms": 300, "match": ["PUT /oppija"]}
 
 
 def settings_for(sim: SimHandle, user: str = "palvelu-kk1") -> Settings:
@@ -115,32 +111,32 @@ def test_import_under_faults_exactly_once(fresh_simulator: Callable[..., SimHand
     assert failed, "faults were injected and survived"
 
 
+# Where a crash run kills `onr import` (tests.crash), and what the rerun must then find of the
+# killed batch: (open sends proven absent and sent again, open sends found in ONR)
+KILL_POINTS = {"journal.sending": (1, 1), "import.put": (0, 1), "journal.sent": (0, 0)}
+
+
 def _crash_runs(sim: SimHandle, tmp_path: Path, runs: int, seed: int) -> None:
-    """Run `onr import` in a subprocess, SIGKILL it at a seeded random moment, run it again."""
-    rng = random.Random(seed)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ONR_")}
-    env.update(ONR_BASE_URL=sim.base_url, ONR_CALLER_ID=CALLER,
-               PYTHONPATH=str(REPO) + os.pathsep + env.get("PYTHONPATH", ""))
-    resolved = absent = 0
+    """Run `onr import` in a subprocess, SIGKILL it at a counted point (after the journal marks
+    batch k sending, after batch k's PUT was answered, after batch k is marked sent), run it
+    again; each run must end with every row imported exactly once."""
+    env = crash.child_env({"ONR_BASE_URL": sim.base_url, "ONR_CALLER_ID": CALLER})
     used: set[str] = set()
     registrar = client_for(sim, "rekisterinpitaja")
+    points = list(KILL_POINTS)
     for run in range(runs):
+        point, nth = points[run % len(points)], 1 + run % (ROWS // 50)
         rows = register(ROWS, seed=seed * 100 + run, prefix=f"crash{seed}x{run}", used=used)
         known = len(registrar.perustiedot_by_hetus([r["hetu"] for r in rows if "hetu" in r]))
         rows_file = tmp_path / f"rows-{run}.json"
         rows_file.write_text(json.dumps(rows), encoding="utf-8")
         ws = tmp_path / f"ws-{run}"
-        cmd = [sys.executable, "-m", "onrtools.cli", "import", str(rows_file), "--workspace",
-               str(ws), "--batch-size", "50", "--interval", "0.05", "--no-progress"]
+        cmd = ["onrtools.cli", "import", str(rows_file), "--workspace", str(ws),
+               "--batch-size", "50", "--interval", "0.05", "--no-progress"]
         before = state(sim)
-        proc = subprocess.Popen(cmd, env=env, cwd=tmp_path, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL)
-        time.sleep(rng.uniform(0.8, 3.5))
-        proc.kill()  # SIGKILL: no cleanup, no flush
-        proc.wait(timeout=30)
-        done = subprocess.run(cmd, env=env, cwd=tmp_path, capture_output=True, text=True,
-                              timeout=240)
-        assert done.returncode == 0, done.stderr[-2000:]
+        killed = crash.run_killed(cmd, f"{point}:{nth}", env=env, cwd=tmp_path, timeout=240)
+        assert killed.killed, f"run {run}: not killed at {killed.at}"
+        done = crash.run_to_end(cmd, env=env, cwd=tmp_path, timeout=240)
         summary = json.loads(done.stdout.strip().splitlines()[-1])
         after = state(sim)
         assert after["tuontis"] - before["tuontis"] == ROWS // 50, f"run {run}: sent twice"
@@ -148,20 +144,17 @@ def _crash_runs(sim: SimHandle, tmp_path: Path, runs: int, seed: int) -> None:
         assert after["hetu_duplicates"] == 0 and after["tuontis_unfinished"] == 0
         with ImportJournal(ws) as journal:
             results = journal.results(summary["run_id"])
-            absent += sum(e["event"] == "absent" for e in journal.events(summary["run_id"]))
+            absent = sum(e["event"] == "absent" for e in journal.events(summary["run_id"]))
         assert {r["tunniste"] for r in results} == {r["tunniste"] for r in rows}
         assert len({r["oid"] for r in results}) == ROWS
-        resolved += summary["resolved_ambiguous"]
+        assert (absent, summary["resolved_ambiguous"]) == KILL_POINTS[point], killed.at
     registrar.close()
-    print(f"{runs} crash runs: {resolved} open sends found in ONR, {absent} proven absent")
-    assert resolved + absent > 0 or runs < 5, "no kill landed inside a send"
 
 
 @pytest.mark.long(22)  # a crash run: out of make test-fast
 def test_killed_imports_resume_exactly_once(fresh_simulator: Callable[..., SimHandle],
                                             tmp_path: Path) -> None:
-    # slow PUTs (0.3 s before ONR processes them) so that kills land inside sends too
-    sim = fresh_simulator(population=50, seed=4, faults=SLOW_PUTS)
+    sim = fresh_simulator(population=50, seed=4)
     _crash_runs(sim, tmp_path, runs=3, seed=1)
 
 
@@ -169,7 +162,7 @@ def test_killed_imports_resume_exactly_once(fresh_simulator: Callable[..., SimHa
 @pytest.mark.long(80)
 def test_killed_imports_resume_exactly_once_20_runs(fresh_simulator: Callable[..., SimHandle],
                                                     tmp_path: Path) -> None:
-    sim = fresh_simulator(population=50, seed=5, faults=SLOW_PUTS)
+    sim = fresh_simulator(population=50, seed=5)
     _crash_runs(sim, tmp_path, runs=20, seed=2)
 
 

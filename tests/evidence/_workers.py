@@ -20,9 +20,9 @@ def append_many(workspace: str, worker: int, count: int) -> int:
 
 
 def append_forever(workspace: str) -> None:
-    """Append big records until killed (the SIGKILL test)."""
+    """Append big records until killed (the SIGKILL test kills it at a counted write)."""
     ledger = Ledger(workspace)
-    padding = "x" * 200_000  # large lines make a kill during the write more likely
+    padding = "x" * 200_000  # a large line: a torn write leaves a long partial tail
     i = 0
     while True:
         ledger.append(
@@ -32,5 +32,11 @@ def append_forever(workspace: str) -> None:
         i += 1
 
 
+def main(argv: list[str]) -> int:
+    """`python -m tests.crash --kill-at ledger.append:N -- tests.evidence._workers WORKSPACE`"""
+    append_forever(argv[0])
+    return 0
+
+
 if __name__ == "__main__":
-    append_forever(sys.argv[1])
+    sys.exit(main(sys.argv[1:]))

@@ -4,12 +4,6 @@ from __future__ import annotations
 
 import json
 import multiprocessing
-import os
-import random
-import signal
-import subprocess
-import sys
-import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -18,8 +12,7 @@ import pytest
 from onrtools.errors import LedgerError
 from onrtools.evidence.store import GENESIS, Ledger, entry_hash, utc_now
 from onrtools.evidence.verify import verify_ledger
-
-REPO = Path(__file__).resolve().parents[2]
+from tests import crash
 
 
 def fill(workspace: Path, n: int = 6) -> Ledger:
@@ -205,32 +198,22 @@ def test_records_need_a_kind(tmp_path: Path) -> None:
         Ledger(tmp_path).append({"event": "x"})
 
 
-def kill_writers(workspace: Path, rounds: int, rng: random.Random) -> list[bool]:
-    """Start a writer appending in a loop, SIGKILL it at a random moment, check, repeat."""
+def kill_writers(workspace: Path, points: list[str]) -> list[bool]:
+    """A writer appending in a loop, SIGKILLed at each point in turn (tests.crash), the ledger
+    checked after each kill and appended to again; whether it verified right after each kill."""
     ledger = Ledger(workspace)
     outcomes = []
-    for round_ in range(rounds):
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "tests.evidence._workers", str(workspace)], cwd=REPO
-        )
-        try:
-            deadline = time.monotonic() + 60
-            target = (ledger.path.stat().st_size if ledger.path.exists() else 0) + 1_000_000
-            while time.monotonic() < deadline:
-                if ledger.path.exists() and ledger.path.stat().st_size > target:
-                    break
-                time.sleep(0.005)
-            else:
-                raise AssertionError("writer made no progress")
-            time.sleep(rng.random() * 0.02)
-        finally:
-            os.kill(proc.pid, signal.SIGKILL)
-            proc.wait()
+    for round_, at in enumerate(points):
+        killed = crash.run_killed(["tests.evidence._workers", str(workspace)], at,
+                                  env=crash.child_env(), timeout=120)
+        assert killed.killed, f"{at}: the writer was not killed there"
         result = verify_ledger(workspace)
         kinds = {p.kind for p in result.problems}
         assert kinds <= {"truncated"}, result.summary()  # only ever a torn *last* record
-        if not result.ok:
-            assert result.first_bad.line == result.entries + 1
+        if at.startswith("ledger.torn"):
+            assert not result.ok and result.first_bad.line == result.entries + 1
+        else:
+            assert result.ok, result.summary()
         outcomes.append(result.ok)
         ledger.append({"kind": "event", "event": "restart", "round": round_})
         assert verify_ledger(workspace).ok
@@ -238,12 +221,14 @@ def kill_writers(workspace: Path, rounds: int, rng: random.Random) -> list[bool]
 
 
 def test_sigkill_while_appending_leaves_a_verifiable_or_torn_ledger(tmp_path: Path) -> None:
-    assert len(kill_writers(tmp_path, 3, random.Random(1))) == 3
+    points = ["ledger.append:3", "ledger.torn:2", "ledger.torn:1"]
+    assert kill_writers(tmp_path, points) == [True, False, False]
 
 
 @pytest.mark.slow
 def test_sigkill_many_times(tmp_path: Path) -> None:
-    assert len(kill_writers(tmp_path, 25, random.Random(2))) == 25
+    points = [f"ledger.{'torn' if n % 2 else 'append'}:{1 + n % 7}" for n in range(25)]
+    assert kill_writers(tmp_path, points) == [n % 2 == 0 for n in range(25)]
 
 
 def test_two_processes_appending_at_once_keep_one_valid_chain(tmp_path: Path) -> None:

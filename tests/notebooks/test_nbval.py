@@ -19,6 +19,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 
+@pytest.mark.kernel
 @pytest.mark.long(22)
 def test_every_notebook_runs_under_nbval(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ONR_")}

@@ -1,8 +1,8 @@
-"""Shared pieces of the reliability suites: the corpus, a pipeline driver, end-state snapshots.
+"""Shared pieces of the reliability suites: the corpus, simulators, end-state snapshots.
 
-`drive_pipeline(...)` runs the pipeline's steps (validate → import → reconcile → change feed →
-audit) through `onrtools.steps`, the functions the notebooks call, so a fault or crash run
-takes seconds rather than a kernel start per notebook. `end_state(sim, run)` reduces a finished
+Pipeline runs go through the one test runner, :mod:`tests.reliability.driver` (the notebooks'
+own code cells, in one process: seconds rather than a kernel start per notebook);
+`pipeline_run(...)` is one such run with its evidence, `end_state(sim, run)` reduces a finished
 run to what must not differ between a clean run and a run under faults or crashes.
 """
 
@@ -88,32 +88,6 @@ def write_register(path: Path, rows: int, seed: int) -> Path:
         })
     pd.DataFrame(records).to_csv(path, index=False)
     return path
-
-
-def drive_pipeline(
-    register: Path, base_url: str, workspace: Path, reports: Path, run_id: str, *,
-    batch_size: int = 100, poll_interval: float = 0.1, steps: tuple[str, ...] = (
-        "validate", "import", "reconcile", "changes", "audit"),
-) -> dict[str, Any]:
-    """The pipeline's steps in order, as the notebooks call them; returns what each produced."""
-    from onrtools import steps as st
-    from onrtools.rundir import RunDir
-
-    run = RunDir.open(run_id, workspace=workspace, reports_dir=reports)
-    settings = sim_settings(base_url)
-    out: dict[str, Any] = {"run": run}
-    if "validate" in steps:
-        out["validate"] = st.validate(run, str(register), target_env="local")
-    if "import" in steps:
-        out["import"] = st.import_rows(run, settings, batch_size=batch_size, progress=False,
-                                       poll_interval=poll_interval)
-    if "reconcile" in steps:
-        out["reconcile"] = st.reconcile_run(run, settings)
-    if "changes" in steps:
-        out["changes"] = st.change_feed(run, settings, since="2000-01-01T00:00:00Z")
-    if "audit" in steps:
-        out["audit"] = st.audit(run, environment="simulator")
-    return out
 
 
 def sim_query(sim: Any, sql: str) -> pd.DataFrame:
@@ -272,6 +246,7 @@ def pipeline_run(work: Path, register: Path, *, faults: dict[str, Any] | None,
                  run_id: str = "fault-run") -> dict[str, Any]:
     """One pipeline run (rerun on a loud failure, as `onr run` resumes); its end state and
     everything the run and the simulator recorded."""
+    from onrtools.evidence.store import Ledger
     from onrtools.rundir import RunDir
 
     from . import driver
@@ -311,6 +286,7 @@ def pipeline_run(work: Path, register: Path, *, faults: dict[str, Any] | None,
             "facts": json.loads((run.report_dir / "facts.json").read_text()),
             "feed_oids": list(run.load_frame("feed")["oid"].astype(str)),
             "ledger": verify_ledger_cli(work / "workspace"),
+            "ledger_entries": sum(1 for _ in Ledger(work / "workspace").entries()),
             "findings": scan_run(work / "reports", work / "workspace", password),
             "admin_state": sim.admin("GET", "/state"),
         }

@@ -122,6 +122,7 @@ def test_storm_with_one_second_latency_ends_in_the_clean_state(
 
 
 @pytest.mark.slow
+@pytest.mark.kernel  # `onr run`: papermill kernels
 @pytest.mark.long(66)
 def test_onr_run_under_the_storm_ends_in_the_clean_state(
     tmp_path: Path, register: Path, clean: dict[str, Any],
@@ -184,6 +185,7 @@ def test_onr_run_under_the_storm_ends_in_the_clean_state(
     assert verify.returncode == 0, verify.stdout + verify.stderr
 
 
+@pytest.mark.sim
 def test_every_notebook_step_runs_on_the_clean_register(tmp_path: Path, register: Path) -> None:
     """All six steps, 50-duplicates included (left out of the fault and crash runs above)."""
     import secrets

@@ -1,8 +1,10 @@
-"""Property-based requests from the served OpenAPI document never make the simulator answer 5xx.
+"""The one schemathesis suite: requests generated from the served OpenAPI document.
 
 Authenticated with a bearer token (OAuth2 client credentials) for the super user, added to each
-generated request as a header. Kept small (a few examples per operation, < 60 s); the `slow`
-variant runs more examples.
+generated request as a header. The fast variant (a few examples per operation, < 60 s) asks for
+no 5xx; the broad `slow` variant runs many examples per operation and also checks every
+response body and content type against the document. (Undocumented 400s are ONR's way: its
+Bean Validation rules are not in its OpenAPI document either, so status-code checks are off.)
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import httpx
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
+from schemathesis import checks
 
 SERVICE = "/oppijanumerorekisteri-service"
 
@@ -63,9 +66,12 @@ def test_no_server_errors(case, onr_api):
 
 @pytest.mark.slow
 @schema.parametrize()
-@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
-def test_no_server_errors_long(case, onr_api):
-    check(case, onr_api)
+@settings(max_examples=25, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+def test_broad_no_server_error_and_no_schema_violation(case, onr_api):
+    response = case.call(base_url=onr_api["base_url"], headers=onr_api["headers"])
+    case.validate_response(response, checks=[
+        checks.not_a_server_error, checks.response_schema_conformance,
+        checks.content_type_conformance])
 
 
 def test_document_lists_onr_paths_only(simulator):
@@ -75,5 +81,6 @@ def test_document_lists_onr_paths_only(simulator):
     assert SERVICE + "/oppija/muuttuneet" in paths
     assert SERVICE + "/yleistunniste/hae" in paths
     assert all(p.startswith(SERVICE) for p in paths)  # no admin, CAS or OAuth2 paths
+    assert len([r.ok() for r in schema.get_all_operations()]) >= 30  # what the suite covers
     assert document == openapi_document()  # what the property tests were generated from
     assert httpx.get(simulator.base_url + SERVICE + "/swagger-ui").status_code == 200
