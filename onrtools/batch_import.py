@@ -53,6 +53,7 @@ from onrtools.journal import Batch, ImportJournal, JournalMismatchError
 from onrtools.models import TuontiPerustiedot
 from onrtools.tuonti_row import Api, flat, tuonti_row, tuonti_rows
 from onrtools.validation import split_existence_rows
+from onrtools.workspace import Workspace
 
 CLOCK_SKEW_S = 300.0  # our clock vs ONR's when matching a kooste timestamp to a send
 
@@ -436,9 +437,9 @@ def import_register(
         hashes = [content_hash(c) for c in chunks]
         run_hash = content_hash([api, batch_size, hashes, sahkoposti])
         run_id = run_id or f"import-{run_hash[:16]}"
-        workspace = Path(workspace)
-        workspace.mkdir(parents=True, exist_ok=True)
-        lock = FileLock(str(workspace / f".{run_id}.lock"))
+        space = Workspace.at(workspace)
+        space.root.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(str(space.import_lock(run_id)))
         try:
             lock.acquire(timeout=0)
         except Timeout:

@@ -35,8 +35,9 @@ from typing import Any
 
 from onrtools.client import OnrClient
 from onrtools.errors import OnrError
-from onrtools.journal import JOURNAL_FILE, ImportJournal
+from onrtools.journal import ImportJournal
 from onrtools.models import ChangePage, FeedMaster, FeedPage, OppijaRead
+from onrtools.workspace import Workspace
 
 
 @dataclass(frozen=True)
@@ -62,13 +63,13 @@ class Change:
                 "passivoitu": self.passivoitu, "tunniste": self.tunniste}
 
 
-def watermark_path(workspace: Path | str, name: str) -> Path:
+def watermark_path(workspace: Workspace | Path | str, name: str) -> Path:
     """Where the watermark ``name`` lives: ``<workspace>/changes/<name>.json``.
 
     The one store of feed cursors: ``onr changes`` (``muuttuneet``) and the reconcile view
     (``onr_view``, :func:`onrtools.steps.refresh_onr_view`) both keep theirs here.
     """
-    return Path(workspace) / "changes" / f"{name}.json"
+    return Workspace.at(workspace).watermark_file(name)
 
 
 @dataclass
@@ -119,7 +120,7 @@ class ChangeFeed:
             start = _epoch_ms(since)
             stored = stored if stored.muokattu == start else Watermark(start)
         self.watermark = stored
-        self._journal_path = Path(workspace) / JOURNAL_FILE if workspace else None
+        self._journal_path = Workspace.at(workspace).journal_file if workspace else None
         self.stats = {"requests": 0, "entries": 0, "repeats": 0, "changes": 0, "walks": 0}
 
     def __iter__(self) -> Iterator[Change]:

@@ -34,6 +34,7 @@ import pandas as pd
 from onrtools import demo_register
 from onrtools.demo_checks import check_links, check_packages, check_truth, review_as_planted
 from onrtools.rundir import RunDir, new_run_id, resolve
+from onrtools.workspace import Workspace
 
 SIMULATOR_PASSWORD = "simulator"  # the simulator's documented synthetic password (README)
 OUR_USER, OTHER_USER, REGISTRAR = "palvelu-kk1", "palvelu-kk2", "rekisterinpitaja"
@@ -92,7 +93,7 @@ def prepare_onr(base_url: str, demo: demo_register.DemoPlan, workspace: Path) ->
     """ONR's history before the export: prior imports and merges, our imports elsewhere."""
     from onrtools.client import OnrClient
 
-    prep = workspace / "demo-prep"
+    prep = Workspace(workspace).inner("demo-prep").root
     prior = _import(base_url, OTHER_USER, demo.prior_imports, prep, f"prior-{demo.seed}")
     if demo.merges:
         with OnrClient.from_settings(settings_for(base_url, REGISTRAR)) as client:

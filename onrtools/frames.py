@@ -35,6 +35,7 @@ import pyarrow.parquet as pq
 from onrtools.errors import WorkspaceError
 from onrtools.hetu import mask_in_text
 from onrtools.register import COLUMNS
+from onrtools.workspace import Workspace
 
 FORMAT = "onrtools.frame/1"
 SUFFIX = ".parquet"
@@ -217,8 +218,9 @@ def refuse_pickle(path: Path) -> WorkspaceError:
 def convert_pickles(workspace: Path) -> list[Path]:
     """Convert ``*.pkl`` frames of a trusted workspace to Parquet (and delete the pickles)."""
     converted = []
-    candidates = [*sorted((workspace / "runs").glob("*/*.pkl")),
-                  *sorted((workspace / "state").glob("*.pkl"))]
+    space = Workspace.at(workspace)
+    candidates = [*sorted(space.runs_dir.glob("*/*.pkl")),
+                  *sorted(space.state_dir.glob("*.pkl"))]
     for old in candidates:
         name = old.stem
         if name not in FRAMES:

@@ -27,7 +27,10 @@ from typing import Any
 
 import pandas as pd
 
-JOURNAL_FILE = "import-journal.sqlite"
+from onrtools.workspace import JOURNAL_FILE, Workspace
+
+__all__ = ["JOURNAL_FILE", "Batch", "ImportJournal"]
+
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -88,10 +91,11 @@ class JournalMismatchError(ValueError):
 class ImportJournal:
     """SQLite journal; every state change is committed (synchronous=FULL) before returning."""
 
-    def __init__(self, workspace: Path | str) -> None:
-        self.workspace = Path(workspace)
+    def __init__(self, workspace: Workspace | Path | str) -> None:
+        space = Workspace.at(workspace)
+        self.workspace = space.root
         self.workspace.mkdir(parents=True, exist_ok=True)
-        self.path = self.workspace / JOURNAL_FILE
+        self.path = space.journal_file
         self.db = sqlite3.connect(self.path, isolation_level=None, timeout=30.0)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=FULL")

@@ -65,6 +65,7 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 from onrtools.evidence import read_manifests
 from onrtools.evidence.store import iso, utc_now
 from onrtools.figures import ReportFigure
+from onrtools.workspace import Workspace
 
 NAN = float("nan")
 
@@ -332,9 +333,9 @@ def track_open_items(
     """
     moment = _ts(now)
     stamp = iso(moment.to_pydatetime())
-    folder = Path(workspace) / "kpi"
-    folder.mkdir(parents=True, exist_ok=True)
-    state_file = folder / "open_items.json"
+    space = Workspace.at(workspace)
+    space.kpi_dir.mkdir(parents=True, exist_ok=True)
+    state_file = space.open_items_file
     if actions is not None and "category" in actions.columns:
         current = actions[actions["category"].astype(str).isin(categories)]
     else:
@@ -352,7 +353,7 @@ def track_open_items(
     ).reset_index(drop=True)
     ident = frame["tunniste"].where(frame["tunniste"].ne(""), frame["oid"])
     keys = (frame["category"] + "|" + ident).tolist()
-    with FileLock(str(folder / "open_items.lock"), timeout=60):
+    with FileLock(str(space.open_items_lock), timeout=60):
         seen: dict[str, str] = (
             json.loads(state_file.read_text(encoding="utf-8")) if state_file.is_file() else {}
         )

@@ -24,6 +24,7 @@ import pandas as pd
 
 from onrtools import hetu as hetu_mod
 from onrtools.matching.normalise import COLUMNS as MATCHER_COLUMNS
+from onrtools.workspace import Workspace
 
 DECISIONS = ("same", "different", "unsure")
 BANDS: dict[str, tuple[float, float]] = {
@@ -66,7 +67,7 @@ class ReviewStore:
 
     @classmethod
     def for_workspace(cls, workspace: Path) -> ReviewStore:
-        return cls(Path(workspace) / "review" / "decisions.sqlite")
+        return cls(Workspace.at(workspace).reviews_file)
 
     def _connect(self) -> sqlite3.Connection:
         db = sqlite3.connect(self.path, timeout=30)

@@ -30,6 +30,8 @@ from typing import Any
 
 import pandas as pd
 
+from onrtools.workspace import Workspace
+
 RUN_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$")
 
 
@@ -81,8 +83,13 @@ class RunDir:
         return run
 
     @property
+    def space(self) -> Workspace:
+        """The run's workspace, whose paths and stores every step opens from."""
+        return Workspace(self.workspace)
+
+    @property
     def data_dir(self) -> Path:
-        return self.workspace / "runs" / self.run_id
+        return self.space.run_dir(self.run_id)
 
     @property
     def report_dir(self) -> Path:
@@ -90,7 +97,7 @@ class RunDir:
 
     @property
     def state_dir(self) -> Path:
-        return self.workspace / "state"
+        return self.space.state_dir
 
     @property
     def actions_dir(self) -> Path:

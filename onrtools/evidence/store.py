@@ -28,7 +28,7 @@ prints somewhere else (the run report, an e-mail, a ticket) and check it later w
 ``--anchor SEQ:HASH``; then a rewrite is detected too. Checking the chain is
 :mod:`onrtools.evidence.verify`'s job.
 
-Imports: :mod:`.scrub` and :mod:`onrtools.errors`.
+Imports: :mod:`.scrub`, :mod:`onrtools.errors` and :mod:`onrtools.workspace`.
 """
 
 from __future__ import annotations
@@ -48,6 +48,7 @@ from filelock import FileLock, Timeout
 
 from onrtools.errors import LedgerError
 from onrtools.evidence.scrub import HEX64, scrub
+from onrtools.workspace import Workspace
 
 GENESIS = "0" * 64
 LOCK_TIMEOUT = 120.0  # seconds; a pipeline run holds the lock only for one append
@@ -138,9 +139,10 @@ class Entry:
 class Ledger:
     """The hash-chained ledger of one workspace. Cheap to build; every call opens the file."""
 
-    def __init__(self, workspace: Path | str) -> None:
-        self.workspace = Path(workspace)
-        self.dir = self.workspace / "ledger"
+    def __init__(self, workspace: Workspace | Path | str) -> None:
+        space = Workspace.at(workspace)
+        self.workspace = space.root
+        self.dir = space.ledger_dir
         self.path = self.dir / "ledger.jsonl"
         self.details_dir = self.dir / "details"
         self.quarantine_dir = self.dir / "quarantine"
