@@ -31,6 +31,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 from rapidfuzz import process
 from rapidfuzz.distance import OSA, JaroWinkler
 
@@ -120,7 +121,7 @@ def per_distinct_pair(
     if not directed:
         lo, hi = np.minimum(lo, hi), np.maximum(lo, hi)
     size = max(len(values), 1)
-    uniq, inverse = np.unique(lo * size + hi, return_inverse=True)
+    inverse, uniq = pd.factorize(lo * size + hi)  # hashing: faster than np.unique's sort
     result = np.asarray(func(values[uniq // size], values[uniq % size]), dtype=float)
     out[ok] = result[inverse]
     return out
@@ -136,8 +137,9 @@ def _abbreviates(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     )
 
 
-def _token_matrix(values: np.ndarray, width: int = 4) -> tuple[np.ndarray, np.ndarray]:
-    """Per distinct first-names value: up to ``width`` token codes (-1 pad) and token counts."""
+def _token_matrix(values: np.ndarray, width: int = 4) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Per distinct first-names value: up to ``width`` token codes (-1 pad), token counts and
+    the token vocabulary (code -> token)."""
     tokens = [v.split()[:width] for v in values]
     vocab: dict[str, int] = {}
     matrix = np.full((max(len(values), 1), width), -1, dtype=np.int64)
@@ -147,11 +149,18 @@ def _token_matrix(values: np.ndarray, width: int = 4) -> tuple[np.ndarray, np.nd
         counts[row] = len(unique_toks)
         for col, tok in enumerate(unique_toks):
             matrix[row, col] = vocab.setdefault(tok, len(vocab))
-    return matrix, counts
+    return matrix, counts, list(vocab)
 
 
 def _cached_tokens(p: Prepared, name: str, width: int) -> tuple[np.ndarray, np.ndarray]:
     """Token matrix of one column's distinct values, computed once per prepared table."""
+    return cached_token_table(p, name, width)[:2]
+
+
+def cached_token_table(
+    p: Prepared, name: str, width: int
+) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """:func:`_token_matrix` of one column's distinct values, computed once per table."""
     key = f"tokens:{name}:{width}"
     if key not in p.cache:
         p.cache[key] = _token_matrix(p.values[name], width)
