@@ -199,26 +199,32 @@ def worker_splink(data: Path, out: Path) -> dict:
     return {"seconds": elapsed, "peak_mb": _peak_mb(), "candidates": len(predictions)}
 
 
-def _keys(left: pd.Series, right: pd.Series) -> np.ndarray:
-    a, b = left.astype(str).reset_index(drop=True), right.astype(str).reset_index(drop=True)
-    lo, hi = a.where(a < b, b), a.where(a >= b, b)
-    return (lo + "|" + hi).to_numpy(dtype=object)
+def _codes(index: pd.Index, left: pd.Series, right: pd.Series) -> np.ndarray:
+    """Each pair as one int64 (low position * n + high position): 8 bytes a pair where
+    "a|b" strings cost ~100, which at 1M records (tens of millions of pairs) held 7 GB."""
+    n = len(index)
+    li = index.get_indexer(left.astype(str))
+    ri = index.get_indexer(right.astype(str))
+    if (li < 0).any() or (ri < 0).any():
+        raise ValueError("a pair names a record that is not in the set")
+    lo, hi = np.minimum(li, ri).astype(np.int64), np.maximum(li, ri).astype(np.int64)
+    return lo * n + hi
 
 
-def _prf(found: np.ndarray, truth: set[str]) -> dict:
-    tp = int(sum(k in truth for k in found))
+def _prf(found: np.ndarray, truth: np.ndarray) -> dict:
+    tp = int(np.isin(np.unique(found), truth, assume_unique=True).sum())
     precision = tp / max(len(found), 1)
     recall = tp / max(len(truth), 1)
     f1 = 2 * precision * recall / max(precision + recall, 1e-12)
     return {"precision": precision, "recall": recall, "f1": f1}
 
 
-def _best_f1(keys: np.ndarray, prob: np.ndarray, truth: set[str]) -> tuple[float, float]:
+def _best_f1(codes: np.ndarray, prob: np.ndarray, truth: np.ndarray) -> tuple[float, float]:
     """Exact best F1 over all probability thresholds (and that threshold)."""
-    if len(keys) == 0:
+    if len(codes) == 0:
         return 0.0, 1.0
     order = np.argsort(-prob, kind="stable")
-    hit = np.array([k in truth for k in keys[order]], dtype=float)
+    hit = np.isin(codes[order], truth).astype(float)
     tp = np.cumsum(hit)
     k = np.arange(1, len(hit) + 1)
     f1 = 2 * tp / (k + len(truth))
@@ -242,54 +248,62 @@ def _run(kind: str, data: Path, out: Path) -> dict:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-def truth_pairs(records: pd.DataFrame) -> set[str]:
-    """``"a|b"`` (a < b) for every pair of records with the same ``person_id``."""
-    grouped = records.groupby("person_id")["tunniste"].agg(list)
-    truth: set[str] = set()
+def truth_pairs(records: pd.DataFrame) -> np.ndarray:
+    """Every pair of records with the same ``person_id``, as sorted pair codes (see _codes)."""
+    position = pd.Series(np.arange(len(records), dtype=np.int64), index=records.index)
+    grouped = position.groupby(records["person_id"].to_numpy()).agg(list)
+    codes: list[int] = []
+    n = len(records)
     for ids in grouped[grouped.map(len) > 1]:
-        ids = sorted(str(i) for i in ids)
-        truth.update(f"{a}|{b}" for i, a in enumerate(ids) for b in ids[i + 1 :])
-    return truth
+        ids = sorted(ids)
+        codes.extend(a * n + b for i, a in enumerate(ids) for b in ids[i + 1 :])
+    return np.unique(np.asarray(codes, dtype=np.int64))
 
 
 def bench_set(name: str, records: pd.DataFrame, splink: bool, tmp: Path) -> dict:
     from onrtools.matching import blocking, normalise
 
+    records = records.reset_index(drop=True)
     truth = truth_pairs(records)
+    index = pd.Index(records["tunniste"].astype(str))
     data = tmp / f"{name}.parquet"
     plain = records.drop(columns=["person_id"])
     plain.astype({c: "string" for c in plain.columns}).to_parquet(data)
     n = len(records)
 
-    p = normalise.prepare(plain)  # blocking recall (not timed)
+    p = normalise.prepare(plain)  # blocking recall (not timed); rows of p = rows of records
     cand = blocking.candidate_pairs(p)
-    found = _keys(pd.Series(p.tunniste[cand.left]), pd.Series(p.tunniste[cand.right]))
+    lo = np.minimum(cand.left, cand.right).astype(np.int64)
+    found = lo * n + np.maximum(cand.left, cand.right)
     row: dict = {"set": name, "records": n, "true_pairs": len(truth)}
     row["ours_blocking_recall"] = _prf(found, truth)["recall"]
+    del p, cand, lo, found, plain  # the workers get the memory
 
     ours = _run("ours", data, tmp / "ours.parquet")
     pairs = pd.read_parquet(tmp / "ours.parquet")
-    keys = _keys(pairs["tunniste_l"], pairs["tunniste_r"])
+    codes = _codes(index, pairs["tunniste_l"], pairs["tunniste_r"])
     decision = pairs["decision"].to_numpy()
-    row.update({f"ours_{k}": v for k, v in _prf(keys[decision == "match"], truth).items()})
-    row["ours_match_or_review"] = _prf(keys, truth)["recall"]
+    row.update({f"ours_{k}": v for k, v in _prf(codes[decision == "match"], truth).items()})
+    row["ours_match_or_review"] = _prf(codes, truth)["recall"]
     row["ours_review_per_1000"] = 1000 * float((decision == "review").sum()) / n
     row["ours_best_f1"], row["ours_best_threshold"] = _best_f1(
-        keys, pairs["probability"].to_numpy(), truth
+        codes, pairs["probability"].to_numpy(), truth
     )
     row["ours_candidates"] = ours["candidates"]
     row["ours_seconds"], row["ours_peak_mb"] = ours["seconds"], ours["peak_mb"]
     row["ours_thresholds"] = f"{ours['thresholds']['match']:.3f}/{ours['thresholds']['review']:.3f}"
+    del pairs, codes, decision
     if splink:
         theirs = _run("splink", data, tmp / "splink.parquet")
         preds = pd.read_parquet(tmp / "splink.parquet")
-        pkeys = _keys(preds["unique_id_l"], preds["unique_id_r"])
+        pcodes = _codes(index, preds["unique_id_l"], preds["unique_id_r"])
         prob = preds["match_probability"].to_numpy()
-        row.update({f"splink_{k}": v for k, v in _prf(pkeys[prob >= 0.5], truth).items()})
-        row["splink_match_or_review"] = _prf(pkeys[prob >= 0.01], truth)["recall"]
+        del preds
+        row.update({f"splink_{k}": v for k, v in _prf(pcodes[prob >= 0.5], truth).items()})
+        row["splink_match_or_review"] = _prf(pcodes[prob >= 0.01], truth)["recall"]
         row["splink_review_per_1000"] = 1000 * float(((prob >= 0.01) & (prob < 0.5)).sum()) / n
-        row["splink_best_f1"], row["splink_best_threshold"] = _best_f1(pkeys, prob, truth)
-        row["splink_blocking_recall"] = _prf(pkeys, truth)["recall"]
+        row["splink_best_f1"], row["splink_best_threshold"] = _best_f1(pcodes, prob, truth)
+        row["splink_blocking_recall"] = _prf(pcodes, truth)["recall"]
         row["splink_candidates"] = theirs["candidates"]
         row["splink_seconds"], row["splink_peak_mb"] = theirs["seconds"], theirs["peak_mb"]
         row["time_ratio"] = row["ours_seconds"] / max(row["splink_seconds"], 1e-9)

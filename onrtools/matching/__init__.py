@@ -65,6 +65,10 @@ __all__ = [
 
 DECISIONS = ("match", "review", "non-match")
 MIN_FIT_RECORDS = 5000  # below this the shipped default model is used (EM needs material)
+# review pairs per 1,000 records a register's analysts are expected to take on: when the
+# posterior puts true pairs below the 0.01 review floor, review goes deeper while the queue
+# stays within this (bench/README: the target is at most 20 per 1,000)
+REVIEW_PER_1000 = 15
 RULE_VTJ = "both VTJ-identified with different hetus: never one person"
 RULE_HETU = "two different valid hetus: ONR cannot link them"
 RULE_SAME_HETU = "same valid hetu"
@@ -86,7 +90,7 @@ def _decide(
     weight: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     if weight is None:
-        weight = match_weight(model, p, left, comp)
+        weight = match_weight(model, p, left, comp, right)
     prob = probability(model, weight)
     # decisions and rules as int8 codes into DECISIONS and RULES (strings, even shared ones,
     # cost 8 bytes a pair: half a gigabyte at tens of millions of candidate pairs); the kept
@@ -124,6 +128,32 @@ def _decide(
     vtj = comp.vtj_conflict
     decision[vtj], rule[vtj], prob[vtj] = NON_MATCH, RULES.index(RULE_VTJ), 0.0
     return prob, weight, decision, rule
+
+
+def _deepen_review(
+    prob: np.ndarray,
+    decision: np.ndarray,
+    rule: np.ndarray,
+    review_threshold: float,
+    capacity: int,
+    lost_share: float = 0.0001,
+) -> float:
+    """Review below the threshold while the queue has room; returns the threshold used.
+
+    Where the posterior expects more than ``lost_share`` of the true pairs under the review
+    threshold, the most probable of those pairs (down to a tenth of the threshold, and never a
+    pair a rule made a non-match) join the review queue until it holds ``capacity`` pairs.
+    A register whose queue is full already keeps its threshold. ``decision`` is updated."""
+    expected_below = float(prob[prob < review_threshold].sum())
+    room = capacity - int((decision == REVIEW).sum())
+    if room <= 0 or expected_below <= lost_share * float(prob.sum()):
+        return review_threshold
+    deeper = np.flatnonzero((decision == NON_MATCH) & (rule == 0) & (prob >= review_threshold / 10))
+    if len(deeper) == 0:
+        return review_threshold
+    take = deeper[np.argsort(-prob[deeper], kind="stable")[:room]]
+    decision[take] = REVIEW
+    return float(prob[take].min())
 
 
 def _alone_in_family(
@@ -219,11 +249,13 @@ def find_duplicates(
     if model is None:
         base = default_model()
         model = fit(p, comp, seed=seed, base=base) if fitted else base
-    weight = match_weight(model, p, cand.left, comp)
+    weight = match_weight(model, p, cand.left, comp, cand.right)
     mt, rt = _thresholds(model, weight, fitted, match_threshold, review_threshold)
     prob, weight, decision, rule = _decide(
         model, p, cand.left, cand.right, comp, mt, rt, weight=weight
     )
+    if fitted and review_threshold is None:
+        rt = _deepen_review(prob, decision, rule, rt, REVIEW_PER_1000 * len(p) // 1000)
     frame = _frame(p, cand.left, cand.right, comp, prob, weight, decision, rule, keep)
     frame.attrs["blocking"] = {
         "pairs_per_key": cand.per_key,
@@ -264,9 +296,12 @@ def link(
     if model is None:
         base = default_model()
         model = fit(p, comp, seed=seed, side=side, base=base) if fitted else base
-    weight = match_weight(model, p, l_idx, comp)
+    weight = match_weight(model, p, l_idx, comp, r_idx)
     mt, rt = _thresholds(model, weight, fitted, match_threshold, review_threshold)
     prob, weight, decision, rule = _decide(model, p, l_idx, r_idx, comp, mt, rt, weight=weight)
+    if fitted and review_threshold is None:
+        capacity = REVIEW_PER_1000 * min(len(left), len(right)) // 1000
+        rt = _deepen_review(prob, decision, rule, rt, capacity)
     frame = _frame(p, l_idx, r_idx, comp, prob, weight, decision, rule, keep)
     frame["tunniste_l"] = frame["tunniste_l"].str.slice(1)
     frame["tunniste_r"] = frame["tunniste_r"].str.slice(1)

@@ -58,6 +58,15 @@ from onrtools.matching.normalise import NO_DATE, Prepared
 MAX_BLOCK = 2000
 
 
+def sorted_unique(codes: np.ndarray) -> np.ndarray:
+    """``np.unique(codes)`` for int64 pair codes: numpy 2.4's ``np.unique`` takes a hash path
+    for integers that was 15x slower than this sort (36 s vs 2.2 s for 10 M codes)."""
+    if len(codes) == 0:
+        return codes
+    out = np.sort(codes)
+    return out[np.r_[True, out[1:] != out[:-1]]]
+
+
 def _prefix_codes(codes: np.ndarray, uniques: np.ndarray, length: int) -> np.ndarray:
     """Code of the first ``length`` characters of each value (-1 where missing)."""
     if len(uniques) == 0:
@@ -428,7 +437,7 @@ def pairs_within_blocks(
         i, j = _expand(idx, starts[a:b], sizes[a:b])
         if rows is not None:
             other = i != j
-            code = np.unique(np.minimum(i[other], j[other]) * n_rows + np.maximum(i, j)[other])
+            code = sorted_unique(np.minimum(i[other], j[other]) * n_rows + np.maximum(i, j)[other])
             i, j = code // n_rows, code % n_rows
         else:
             i, j = np.minimum(i, j), np.maximum(i, j)
@@ -483,7 +492,7 @@ def candidate_pairs(
         skipped[name] = skip
         # deduplicated as produced: the keys overlap heavily, and holding every key's pairs
         # until one final union took gigabytes at a million records
-        found = _union(found, np.unique(i.astype(np.int64) * n + j))
+        found = _union(found, sorted_unique(i.astype(np.int64) * n + j))
         del i, j
     dtype = np.int32 if n < 2**31 else np.int64
     return Candidates(

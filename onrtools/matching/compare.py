@@ -31,6 +31,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 from rapidfuzz import process
 from rapidfuzz.distance import OSA, JaroWinkler
 
@@ -61,6 +62,10 @@ N_LEVELS: dict[str, int] = {
 SURNAME_SKELETON, SURNAME_PART, SURNAME_SWAPPED = 6, 7, 8
 FIRST_INITIAL, FIRST_SKELETON = 7, 8
 WORKERS = -1  # rapidfuzz threads: all cores
+# a first given name that at least this many records of the register carry (and that is more
+# than an initial) is a name in its own right: "Juha" next to "Juhani", or "Leo" next to
+# "Leevi", is then two names, not a short form or a typo of one (typos make rare strings)
+NAME_SEEN = 3
 
 
 @dataclass
@@ -116,7 +121,7 @@ def per_distinct_pair(
     if not directed:
         lo, hi = np.minimum(lo, hi), np.maximum(lo, hi)
     size = max(len(values), 1)
-    uniq, inverse = np.unique(lo * size + hi, return_inverse=True)
+    inverse, uniq = pd.factorize(lo * size + hi)  # hashing: faster than np.unique's sort
     result = np.asarray(func(values[uniq // size], values[uniq % size]), dtype=float)
     out[ok] = result[inverse]
     return out
@@ -132,8 +137,9 @@ def _abbreviates(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     )
 
 
-def _token_matrix(values: np.ndarray, width: int = 4) -> tuple[np.ndarray, np.ndarray]:
-    """Per distinct first-names value: up to ``width`` token codes (-1 pad) and token counts."""
+def _token_matrix(values: np.ndarray, width: int = 4) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Per distinct first-names value: up to ``width`` token codes (-1 pad), token counts and
+    the token vocabulary (code -> token)."""
     tokens = [v.split()[:width] for v in values]
     vocab: dict[str, int] = {}
     matrix = np.full((max(len(values), 1), width), -1, dtype=np.int64)
@@ -143,15 +149,40 @@ def _token_matrix(values: np.ndarray, width: int = 4) -> tuple[np.ndarray, np.nd
         counts[row] = len(unique_toks)
         for col, tok in enumerate(unique_toks):
             matrix[row, col] = vocab.setdefault(tok, len(vocab))
-    return matrix, counts
+    return matrix, counts, list(vocab)
 
 
 def _cached_tokens(p: Prepared, name: str, width: int) -> tuple[np.ndarray, np.ndarray]:
     """Token matrix of one column's distinct values, computed once per prepared table."""
+    return cached_token_table(p, name, width)[:2]
+
+
+def cached_token_table(
+    p: Prepared, name: str, width: int
+) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """:func:`_token_matrix` of one column's distinct values, computed once per table."""
     key = f"tokens:{name}:{width}"
     if key not in p.cache:
         p.cache[key] = _token_matrix(p.values[name], width)
     return p.cache[key]
+
+
+def _names_in_own_right(p: Prepared) -> np.ndarray:
+    """Per first-given-name code: carried by >= NAME_SEEN records and longer than an initial."""
+    key = "first1:own_right"
+    if key not in p.cache:
+        values = p.values["first1"]
+        count = np.bincount(p.first1[p.first1 >= 0], minlength=len(values))
+        long_enough = np.array([len(v.rstrip(".")) >= 3 for v in values], dtype=bool)
+        p.cache[key] = (count >= NAME_SEEN) & long_enough
+    return p.cache[key]
+
+
+def _first_len(p: Prepared) -> np.ndarray:
+    """Per first-given-name code: its length in letters."""
+    if "first1:len" not in p.cache:
+        p.cache["first1:len"] = np.array([len(v) for v in p.values["first1"]] or [0])
+    return p.cache["first1:len"]
 
 
 def _same(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -273,9 +304,18 @@ def compare(p: Prepared, left: np.ndarray, right: np.ndarray) -> Comparison:
     nl, nr = counts[safe_l], counts[safe_r]
     contained = (shared >= 1) & (shared == np.minimum(nl, nr))
     e_jw = per_distinct_pair(el, er, v["etu_fold"], _jw)
-    f_jw = per_distinct_pair(p.first1[left], p.first1[right], v["first1"], _jw)
-    initial = per_distinct_pair(fl_k, fr_k, skel, _abbreviates, fill=0.0) > 0
-    fuzzy = (e_jw >= 0.88) | (f_jw >= 0.88)
+    f1l, f1r = p.first1[left], p.first1[right]
+    f_jw = per_distinct_pair(f1l, f1r, v["first1"], _jw)
+    # one keyboard slip in a first given name of four letters or more ("Jtlia" for "Julia")
+    f_typo = (per_distinct_pair(f1l, f1r, v["first1"], _osa, fill=99) <= 1) & (
+        np.maximum(_first_len(p)[np.maximum(f1l, 0)], _first_len(p)[np.maximum(f1r, 0)]) >= 4
+    )
+    own = _names_in_own_right(p)
+    two_names = (f1l != f1r) & (f1l >= 0) & (f1r >= 0) & own[np.maximum(f1l, 0)]
+    two_names &= own[np.maximum(f1r, 0)]
+    initial = (per_distinct_pair(fl_k, fr_k, skel, _abbreviates, fill=0.0) > 0) & ~two_names
+    near_first = ((f_jw >= 0.88) | f_typo) & ~two_names
+    fuzzy = (e_jw >= 0.88) & ~two_names | near_first
     levels["etunimet"] = np.select(
         # swapped names are one piece of evidence, weighed once, in the surname's level
         [e_missing, e_exact, e_fold, e_skel, contained, shared >= 1, names_swapped, initial, fuzzy],
@@ -297,7 +337,7 @@ def compare(p: Prepared, left: np.ndarray, right: np.ndarray) -> Comparison:
     same_first = (
         first_missing
         | (p.first1[left] == p.first1[right])
-        | (f_jw >= 0.88)
+        | near_first
         | initial
         | ((fl_k == fr_k) & (fl_k >= 0))
         | names_swapped

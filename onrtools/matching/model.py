@@ -33,6 +33,7 @@ from onrtools.matching.compare import (
     N_LEVELS,
     SURNAME_SKELETON,
     Comparison,
+    cached_token_table,
     compare,
 )
 from onrtools.matching.normalise import Prepared
@@ -45,6 +46,11 @@ FIXED_M: dict[str, dict[int, float]] = {"hetu": {1: M_FLOOR}}
 SAME_SURNAME = (4, 5, SURNAME_SKELETON)  # levels that count as "same name" for EM's session b
 SAME_FIRST = (5, 6, FIRST_SKELETON)
 TF_FIELDS = {"sukunimi": (4, 5), "etunimet": (5, 6)}  # levels whose u is the value's frequency
+# first names that share a name (3) or where one list holds the other (4): the u of the level
+# is replaced by the frequency of the rarest name the two share ("Maria" in common is weaker
+# evidence than "Eveliina"); the table is "etunimi_token", one frequency per single name
+TF_SHARED_FIRST = (3, 4)
+TF_TOKEN_TABLE = "etunimi_token"
 
 
 @dataclass
@@ -100,8 +106,15 @@ def _tf_lookup(model: Model, name: str, values: np.ndarray, codes: np.ndarray) -
     return np.where(codes >= 0, per_value[np.maximum(codes, 0)], model.tf_floor)
 
 
-def match_weight(model: Model, p: Prepared, left: np.ndarray, comp: Comparison) -> np.ndarray:
-    """Total log2 Bayes factor per pair (prior not included)."""
+def match_weight(
+    model: Model,
+    p: Prepared,
+    left: np.ndarray,
+    comp: Comparison,
+    right: np.ndarray | None = None,
+) -> np.ndarray:
+    """Total log2 Bayes factor per pair (prior not included); ``right`` (the pairs' other
+    rows) lets shared first names weigh by their frequency."""
     total = np.zeros(len(comp))
     for name in FIELDS:
         total += model.weights(name)[comp.levels[name]]
@@ -117,7 +130,43 @@ def match_weight(model: Model, p: Prepared, left: np.ndarray, comp: Comparison) 
             u = np.asarray(model.u[name])[lv[hit]]
             # replace the average u of an exact agreement by this value's frequency
             total[hit] += np.log2(u) - np.log2(np.maximum(tf, 1e-12))
+    if right is not None and TF_TOKEN_TABLE in model.tf:  # older models go without
+        total += _shared_first_adjustment(model, p, left, right, comp)
     return total
+
+
+def _shared_first_adjustment(
+    model: Model,
+    p: Prepared,
+    left: np.ndarray,
+    right: np.ndarray,
+    comp: Comparison,
+    chunk: int = 2_000_000,
+) -> np.ndarray:
+    """log2(u of the level) - log2(frequency of the rarest shared first name), for pairs whose
+    first names share a name or contain each other; 0 elsewhere."""
+    out = np.zeros(len(comp))
+    lv = comp.levels["etunimet"]
+    hit = np.flatnonzero(np.isin(lv, TF_SHARED_FIRST))
+    if len(hit) == 0:
+        return out
+    matrix, _, vocab = cached_token_table(p, "etu_fold", 4)
+    key = ("tf:etunimi_token", id(model))
+    if key not in p.cache:
+        table = model.tf[TF_TOKEN_TABLE]
+        p.cache[key] = np.array([table.get(t, model.tf_floor) for t in vocab] or [1.0])
+    freq = p.cache[key]
+    u = np.asarray(model.u["etunimet"])
+    for i in range(0, len(hit), chunk):
+        rows = hit[i : i + chunk]
+        tl = matrix[np.maximum(p.etu_fold[left[rows]], 0)]
+        tr = matrix[np.maximum(p.etu_fold[right[rows]], 0)]
+        shared = ((tl[:, :, None] == tr[:, None, :]) & (tl[:, :, None] >= 0)).any(axis=2)
+        rarest = np.where(shared, freq[np.maximum(tl, 0)], np.inf).min(axis=1)
+        ok = np.isfinite(rarest)
+        adj = np.log2(u[lv[rows]]) - np.log2(np.maximum(rarest, 1e-12))
+        out[rows[ok]] = adj[ok]
+    return out
 
 
 def posterior_thresholds(
@@ -257,6 +306,13 @@ def _tf_tables(p: Prepared, min_count: int = 2) -> dict[str, dict[str, float]]:
         counts = np.bincount(codes[codes >= 0], minlength=len(values))
         keep = counts >= min_count
         out[name] = {str(v): float(c) / n for v, c in zip(values[keep], counts[keep], strict=True)}
+    # single first names: the share of records whose first names include the name
+    matrix, _, vocab = cached_token_table(p, "etu_fold", 4)
+    rows = matrix[p.etu_fold[p.etu_fold >= 0]]
+    counts = np.bincount(rows[rows >= 0], minlength=len(vocab))
+    out[TF_TOKEN_TABLE] = {
+        t: float(c) / n for t, c in zip(vocab, counts, strict=True) if c >= min_count
+    }
     return out
 
 
