@@ -26,10 +26,10 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from onrtools.batch_import import import_register  # noqa: E402
-from onrtools.changes import iter_changes  # noqa: E402
-from onrtools.client import OnrClient  # noqa: E402
-from onrtools.config import Settings  # noqa: E402
+from onrtools.onr.batch_import import import_register  # noqa: E402
+from onrtools.onr.changes import iter_changes  # noqa: E402
+from onrtools.onr.client import OnrClient  # noqa: E402
+from onrtools.onr.config import Settings  # noqa: E402
 from onrtools.simulator.testing import running_simulator  # noqa: E402
 
 CHECK = "0123456789ABCDEFHJKLMNPRSTUVWXY"

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import stdnum.fi.hetu as stdnum_hetu
 
-from onrtools import hetu
+from onrtools.register import hetu
 
 
 def sample(rows: int, seed: int = 7) -> list[str]:

@@ -26,9 +26,9 @@ from pathlib import Path
 import onrtools.evidence.recorder as evidence_module
 import onrtools.evidence.store as ledger_module
 from onrtools.evidence import EvidenceRecorder
+from onrtools.evidence.kpi import trend_frame
 from onrtools.evidence.store import Ledger
 from onrtools.evidence.verify import verify_ledger
-from onrtools.kpi import trend_frame
 
 CODES = [f"code.{i}" for i in range(15)]
 CATEGORIES = [f"category_{i}" for i in range(13)]

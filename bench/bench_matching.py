@@ -1,4 +1,4 @@
-"""Benchmark: onrtools.matching vs Splink 5 (DuckDB) on every evaluation set, in one run.
+"""Benchmark: onrtools.duplicates.matching vs Splink 5 (DuckDB) on every evaluation set, in one run.
 
     .venv/bin/python bench/bench_matching.py                          # frozen sets + 10k, 100k
     .venv/bin/python bench/bench_matching.py --sizes 10000,100000,1000000
@@ -6,7 +6,7 @@
 
 Sets: the frozen ones in ``bench/matching_sets/`` (made by code that shares nothing with
 ``onrtools``; see its README) and the project's own Finnish synthetic register
-(``onrtools.matching.synthetic``) at each of ``--sizes``.
+(``onrtools.duplicates.matching.synthetic``) at each of ``--sizes``.
 
 Each system runs in its own subprocess on the same parquet file, so wall time and peak memory
 (maximum resident set size of that process) are measured separately. Data loading and the
@@ -65,7 +65,7 @@ def _peak_mb() -> float:
 
 
 def worker_ours(data: Path, out: Path) -> dict:
-    from onrtools.matching import find_duplicates
+    from onrtools.duplicates.matching import find_duplicates
 
     records = pd.read_parquet(data)
     start = time.perf_counter()
@@ -81,7 +81,7 @@ def worker_ours(data: Path, out: Path) -> dict:
 
 
 def _splink_input(records: pd.DataFrame) -> pd.DataFrame:
-    from onrtools.matching.normalise import fold_form
+    from onrtools.duplicates.matching.normalise import fold_form
 
     def col(name: str) -> pd.Series:
         if name not in records:
@@ -261,7 +261,7 @@ def truth_pairs(records: pd.DataFrame) -> np.ndarray:
 
 
 def bench_set(name: str, records: pd.DataFrame, splink: bool, tmp: Path) -> dict:
-    from onrtools.matching import blocking, normalise
+    from onrtools.duplicates.matching import blocking, normalise
 
     records = records.reset_index(drop=True)
     truth = truth_pairs(records)
@@ -333,7 +333,7 @@ def main() -> int:
         worker = worker_ours if args.worker == "ours" else worker_splink
         print(json.dumps(worker(args.data, args.out)))
         return 0
-    from onrtools.matching import synthetic
+    from onrtools.duplicates.matching import synthetic
 
     rows = []
     with tempfile.TemporaryDirectory() as tmp:

@@ -16,7 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from onrtools.demo import run_demo
+from onrtools.pipeline.demo import run_demo
 
 
 def main() -> int:

@@ -20,7 +20,7 @@ import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from onrtools import hetu  # noqa: E402
+from onrtools.register import hetu  # noqa: E402
 from onrtools.simulator.state import Caller, Registry  # noqa: E402
 
 KK1 = "1.2.246.562.10.00000000101"

@@ -18,9 +18,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from onrtools import hetu, oid
-from onrtools.register import read_register
-from onrtools.validation import validate_register
+from onrtools.register import hetu, oid
+from onrtools.register.read import read_register
+from onrtools.register.validation import validate_register
 
 FIRST = [
     "Anna",

@@ -15,8 +15,8 @@ import random
 from datetime import date, timedelta
 from pathlib import Path
 
-from onrtools import hetu, oid
-from onrtools.register import COLUMNS as REGISTER_COLUMNS
+from onrtools.register import hetu, oid
+from onrtools.register.read import COLUMNS as REGISTER_COLUMNS
 
 HERE = Path(__file__).resolve().parent
 COLUMNS = list(REGISTER_COLUMNS)  # one column per ONR row field, as the reader knows them

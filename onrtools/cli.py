@@ -11,13 +11,14 @@ import sys
 
 COMMANDS: dict[str, tuple[str, str]] = {
     "simulator": ("onrtools.simulator.server", "run the embedded ONR simulator on loopback"),
-    "validate": ("onrtools.validation", "validate a register file against ONR's import rules"),
-    "import": ("onrtools.batch_import", "import a validated register in batches (resumable)"),
-    "changes": ("onrtools.changes", "read the change feed from the saved watermark"),
-    "run": ("onrtools.pipeline", "run the notebook pipeline into reports/<run-id>/"),
-    "demo": ("onrtools.demo", "the whole pipeline against a seeded simulator"),
+    "validate": ("onrtools.register.validation",
+                 "validate a register file against ONR's import rules"),
+    "import": ("onrtools.onr.batch_import", "import a validated register in batches (resumable)"),
+    "changes": ("onrtools.onr.changes", "read the change feed from the saved watermark"),
+    "run": ("onrtools.pipeline.run", "run the notebook pipeline into reports/<run-id>/"),
+    "demo": ("onrtools.pipeline.demo", "the whole pipeline against a seeded simulator"),
     "audit": ("onrtools.evidence", "verify the evidence ledger, show a run's manifest"),
-    "duplicates": ("onrtools.matching", "find suspected duplicates in a register"),
+    "duplicates": ("onrtools.duplicates.matching", "find suspected duplicates in a register"),
 }
 
 

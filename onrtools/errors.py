@@ -58,7 +58,7 @@ def mask_registry_text(text: Any, limit: int = 500) -> str:
             else "bean validation failed"
     for pattern, replacement in _VALUE_ECHOES:
         text = pattern.sub(replacement, text)
-    from onrtools.hetu import mask_in_text  # here: errors is imported before pandas is
+    from onrtools.register.hetu import mask_in_text  # here: errors is imported before pandas is
 
     text = mask_in_text(text)  # a hetu anywhere, any case or sign: the birth date part kept
     return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 def gc_spared() -> Iterator[Callable[[], None]]:
     """Keep Python's cyclic garbage collector off the objects a long bulk job only holds.
 
-    A large import (onrtools.batch_import) holds the caller's data (a notebook's DataFrames)
+    A large import (onrtools.onr.batch_import) holds the caller's data (a notebook's DataFrames)
     and a few dicts per row for the whole run; every full collection walked all of them
     again, which was half the client's CPU in bench/bench_client.py (0.57 s against 0.31 s
     for 20,000 rows). The heap is frozen on entry and once more when the rows are prepared

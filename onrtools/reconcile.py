@@ -8,7 +8,7 @@ Inputs (every one optional except the register; missing columns are treated as e
   ``kutsumanimi``, ``sukunimi``, ``syntymaaika``, ``oid``; optionally ``oppijanumero`` and
   ``yksiloity`` as stored locally, and ``organisaatio``).
 * ``results``: import results per ``tunniste`` (``oid``, ``oppijanumero``, ``conflict``,
-  ``linked``, ``passivoitu``), as :mod:`onrtools.batch_import` returns them.
+  ``linked``, ``passivoitu``), as :mod:`onrtools.onr.batch_import` returns them.
 * ``persons``: what ONR says about each imported OID *now*, one row per ``oid`` in the
   :data:`PERSON_COLUMNS` shape; build it with :func:`persons_from_masters` (master reads by OID)
   or :func:`persons_from_changes` (change-feed entries). Later frames win over earlier ones.
@@ -33,7 +33,7 @@ from typing import Any
 import pandas as pd
 from rapidfuzz.distance import JaroWinkler
 
-from onrtools.hetu import mask_columns
+from onrtools.register.hetu import mask_columns
 
 
 @dataclass(frozen=True)
@@ -348,7 +348,7 @@ class Reconciliation:
 
 
 def mask_hetu_columns(df: pd.DataFrame) -> pd.DataFrame:
-    """A copy with every hetu column masked (:func:`onrtools.hetu.mask_columns`)."""
+    """A copy with every hetu column masked (:func:`onrtools.register.hetu.mask_columns`)."""
     return mask_columns(df)
 
 

@@ -3,14 +3,14 @@
 A workspace (``workspace/`` by default, git-ignored) holds what the pipeline keeps between
 steps and between runs. Its layout::
 
-    import-journal.sqlite     the import journal (onrtools.journal.ImportJournal)
-    .<import-run-id>.lock     one import of a run id at a time (onrtools.batch_import)
+    import-journal.sqlite     the import journal (onrtools.onr.journal.ImportJournal)
+    .<import-run-id>.lock     one import of a run id at a time (onrtools.onr.batch_import)
     ledger/                   the evidence ledger (onrtools.evidence.store.Ledger)
-    review/decisions.sqlite   reviewers' decisions (onrtools.review.ReviewStore)
-    changes/<name>.json       change-feed watermarks (onrtools.changes.Watermark)
-    kpi/open_items.json       first-seen dates of open items (onrtools.kpi.track_open_items)
-    runs/<run-id>/            one run's frames passed between steps (onrtools.rundir.RunDir)
-    state/                    frames kept across runs (onrtools.frames, scope "state")
+    review/decisions.sqlite   reviewers' decisions (onrtools.duplicates.review.ReviewStore)
+    changes/<name>.json       change-feed watermarks (onrtools.onr.changes.Watermark)
+    kpi/open_items.json       first-seen dates of open items (evidence.kpi.track_open_items)
+    runs/<run-id>/            one run's frames passed between steps (pipeline.rundir.RunDir)
+    state/                    frames kept across runs (onrtools.pipeline.frames, scope "state")
     <name>/                   a workspace of its own inside this one (the demo's other
                               institutions: :meth:`Workspace.inner`)
 

@@ -82,12 +82,12 @@ def _torn_ledger_write(nth: int) -> None:
 def install(point: str, nth: int) -> None:
     """Arm the kill point in this process."""
     if point == "journal.sending" or point == "journal.sent":
-        from onrtools.journal import ImportJournal
+        from onrtools.onr.journal import ImportJournal
 
         name = "mark_sending" if point == "journal.sending" else "mark_sent"
         setattr(ImportJournal, name, _after_nth(getattr(ImportJournal, name), nth))
     elif point == "import.put":
-        from onrtools import batch_import
+        from onrtools.onr import batch_import
 
         batch_import.submit_tuonti = _after_nth(batch_import.submit_tuonti, nth)
     elif point == "ledger.append":

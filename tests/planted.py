@@ -27,15 +27,15 @@ class PlantedRun:
     register_file: Path
     workspace: Path
     reports: Path
-    run: Any  # onrtools.pipeline.PipelineRun
+    run: Any  # onrtools.pipeline.run.PipelineRun
 
 
 @contextmanager
 def planted_run(base: Path, *, rows: int, seed: int, run_id: str) -> Iterator[PlantedRun]:
     """The run, its simulator still up while the block runs."""
-    from onrtools.demo import pipeline_environment, prepare_onr, taken_hetus
-    from onrtools.demo_register import finish, plan, write_register
-    from onrtools.pipeline import run_pipeline
+    from onrtools.pipeline.demo import pipeline_environment, prepare_onr, taken_hetus
+    from onrtools.pipeline.demo_register import finish, plan, write_register
+    from onrtools.pipeline.run import run_pipeline
     from onrtools.simulator.testing import running_simulator
 
     with running_simulator(base / "sim", seed=seed, population=60) as sim:

@@ -1,4 +1,4 @@
-"""onrtools.codes against ONR's koodisto files (copied into tests/data/onr/koodisto)."""
+"""onrtools.register.codes against ONR's koodisto files (copied into tests/data/onr/koodisto)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from onrtools import codes
+from onrtools.register import codes
 from tests.paths import KOODISTO
 
 # Remaining differences between our derivation and the koodisto files: none today. A new

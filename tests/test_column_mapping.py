@@ -11,8 +11,8 @@ import pytest
 from openpyxl import Workbook
 
 from onrtools.errors import RegisterReadError
-from onrtools.pipeline import load_config
-from onrtools.register import column_mapping, parse_column_mapping, read_register
+from onrtools.pipeline.run import load_config
+from onrtools.register.read import column_mapping, parse_column_mapping, read_register
 
 HR_HEADER = "Employee ID;Henkilötunnus;Etunimet;Kutsumanimi;Sukunimi;Kansalaisuus"
 HR_ROW = "E-17;111111-985K;Matti Juhani;Matti;Meikäläinen;246"

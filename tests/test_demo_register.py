@@ -1,4 +1,4 @@
-"""onrtools.demo_register: the planted-defect register and its truth (no simulator needed)."""
+"""onrtools.pipeline.demo_register: the planted-defect register and its truth (no simulator)."""
 
 from __future__ import annotations
 
@@ -9,12 +9,19 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from onrtools import hetu
-from onrtools.demo_checks import check_truth
-from onrtools.demo_register import EXPECTED, RATES, expected_lists, finish, plan, write_register
-from onrtools.oid import generate_person_oid
-from onrtools.register import read_register
-from onrtools.validation import validate_register
+from onrtools.pipeline.demo_checks import check_truth
+from onrtools.pipeline.demo_register import (
+    EXPECTED,
+    RATES,
+    expected_lists,
+    finish,
+    plan,
+    write_register,
+)
+from onrtools.register import hetu
+from onrtools.register.oid import generate_person_oid
+from onrtools.register.read import read_register
+from onrtools.register.validation import validate_register
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""onrtools.display: masking, filtering, files and plots the notebooks show."""
+"""onrtools.pipeline.display: masking, filtering, files and plots the notebooks show."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from onrtools import display
+from onrtools.pipeline import display
 
 FRAME = pd.DataFrame({
     "category": ["never_sent", "store_oppijanumero", "never_sent"],

@@ -9,8 +9,8 @@ SCRIPT = """
 import sys
 from IPython.core.formatters import DisplayFormatter
 import pandas as pd
-from onrtools import display
-from onrtools.kpi import plot_trends, trend_frame
+from onrtools.pipeline import display
+from onrtools.evidence.kpi import plot_trends, trend_frame
 assert "matplotlib.pyplot" not in sys.modules
 formatter = DisplayFormatter()
 for fig in (plot_trends(trend_frame(sys.argv[1])), display.plot_counts(pd.Series({"a": 2}))):

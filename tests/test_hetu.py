@@ -1,4 +1,4 @@
-"""onrtools.hetu: ONR's vectors, agreement with stdnum, generator, masking, vectorised helpers."""
+"""onrtools.register.hetu: ONR's vectors, agreement with stdnum, generator, masking, vectors."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import stdnum.fi.hetu as stdnum_hetu
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from onrtools import hetu
+from onrtools.register import hetu
 
 # REST.md §9.1 (HetuUtilsTest) and SEMANTICS.md §7.3
 ONR_VALID = [

@@ -1,4 +1,4 @@
-"""onrtools.names: SEMANTICS.md §1.7–1.8 and the name scenarios 46–53 of §8."""
+"""onrtools.register.names: SEMANTICS.md §1.7–1.8 and the name scenarios 46–53 of §8."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from onrtools import names
+from onrtools.register import names
 
 # SEMANTICS.md §1.7 reference values (float32, Lucene JaroWinklerDistance)
 JW_REFERENCE = [

@@ -1,4 +1,4 @@
-"""onrtools.oid: REST.md §8 check digits, environments, generation."""
+"""onrtools.register.oid: REST.md §8 check digits, environments, generation."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import random
 import pandas as pd
 import pytest
 
-from onrtools import oid
+from onrtools.register import oid
 
 
 def test_fixture_examples_from_rest_md() -> None:

@@ -1,4 +1,4 @@
-"""onrtools.pipeline (`onr run`), its index page and the run directory.
+"""onrtools.pipeline.run (`onr run`), its index page and the run directory.
 
 Mechanics (order, failure, partial output, resume, HTML without code, exit codes) run on tiny
 notebooks written here; the real notebooks run against a simulator in test_full_pipeline.
@@ -15,8 +15,9 @@ import pandas as pd
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-from onrtools import pipeline
-from onrtools.pipeline import (
+from onrtools.pipeline import run as pipeline
+from onrtools.pipeline.report import render_index
+from onrtools.pipeline.run import (
     PipelineRun,
     StepResult,
     load_config,
@@ -24,8 +25,7 @@ from onrtools.pipeline import (
     refuse_secrets,
     run_pipeline,
 )
-from onrtools.report import render_index
-from onrtools.rundir import RunDir, check_run_id, new_run_id, resolve
+from onrtools.pipeline.rundir import RunDir, check_run_id, new_run_id, resolve
 
 PARAMS = '''run_id: str = "manual"  # set by the runner
 workspace: str = ""  # run-time state
@@ -188,8 +188,8 @@ def test_index_shows_links_and_request_packages(tmp_path: Path) -> None:
 
 
 def test_preimport_check_holds_only_hetuless_rows_without_oid() -> None:
-    from onrtools.models import HenkiloDuplicate
-    from onrtools.steps import hold_possible_duplicates
+    from onrtools.onr.models import HenkiloDuplicate
+    from onrtools.pipeline.steps import hold_possible_duplicates
 
     class Search:
         calls = 0

@@ -257,8 +257,8 @@ def test_name_difference_and_urls() -> None:
 
 
 def test_feed_accepts_the_change_objects_of_onrtools_changes() -> None:
-    from onrtools.changes import Change
-    from onrtools.models import OppijaRead
+    from onrtools.onr.changes import Change
+    from onrtools.onr.models import OppijaRead
 
     change = Change(oid(1), oid(9), 5, oid(9), False, "t1",
                     OppijaRead(oid=oid(9), oppijanumero=oid(9), hetu=HETU_B, etunimet="Anna",

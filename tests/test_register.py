@@ -1,4 +1,4 @@
-"""onrtools.register: formats, encodings, header aliases, and every kind of bad input."""
+"""onrtools.register.read: formats, encodings, header aliases, and every kind of bad input."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from openpyxl import Workbook
 
 from onrtools.errors import RegisterReadError
-from onrtools.register import _TRIM, COLUMNS, header_key, parse_date, read_register
+from onrtools.register.read import _TRIM, COLUMNS, header_key, parse_date, read_register
 
 BAD = Path(__file__).resolve().parent / "data" / "bad_register"
 TEMPLATES = Path(__file__).resolve().parents[1] / "data_templates"

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from onrtools.config import Settings
 from onrtools.errors import ConfigError
-from onrtools.rundir import RunDir
-from onrtools.steps import run_environment, target_environment
+from onrtools.onr.config import Settings
+from onrtools.pipeline.rundir import RunDir
+from onrtools.pipeline.steps import run_environment, target_environment
 
 CALLER = "1.2.246.562.10.00000000101.tests"
 

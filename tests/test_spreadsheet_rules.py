@@ -16,8 +16,10 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from onrtools import display, hetu, request_packages, spreadsheet, validation
+from onrtools.duplicates import request_packages
+from onrtools.pipeline import display
 from onrtools.reconcile import mask_hetu_columns
+from onrtools.register import hetu, spreadsheet, validation
 
 # what a spreadsheet may run: the strictest rule (OWASP CSV injection, plus Excel's trimming)
 RISKY = ["=1+1", "+1", "-1+1", "@SUM(1)", "\t=1+1", "\r=1+1", "  =1+1", " @SUM(1)", "   +cmd",
@@ -102,13 +104,13 @@ def test_writers_use_the_one_guard() -> None:
     assert request_packages.neutralise_frame is spreadsheet.neutralise_frame
 
 
-PACKAGE = Path(spreadsheet.__file__).parent
+PACKAGE = Path(spreadsheet.__file__).parents[1]  # onrtools/
 # a tuple or character class of formula starts, the shapes the old copies had
 FORMULA_COPY = re.compile(r"""["']=["'],\s*["']\+["']|\[=\+\\?-@|"=\+-@"|startswith\(\(?["']=""")
 
 
 def test_no_other_module_defines_a_formula_guard() -> None:
-    """Grep guard: the formula-start rule is written down in onrtools/spreadsheet.py only.
+    """Grep guard: the formula-start rule is written down in onrtools/register/spreadsheet.py only.
 
     validation's input check ("value.formula": a register cell that looks like a formula)
     uses it too (spreadsheet.FORMULA_START and is_formula).

@@ -1,4 +1,4 @@
-"""onrtools.validation: ONR's import rules, the environment guard, results and `onr validate`."""
+"""onrtools.register.validation: ONR's import rules, environment guard, results, `onr validate`."""
 
 from __future__ import annotations
 
@@ -10,10 +10,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from onrtools import hetu, names, oid
-from onrtools.messages import MESSAGES
-from onrtools.register import COLUMNS, read_register
-from onrtools.validation import main, validate_register, write_problems
+from onrtools.register import hetu, names, oid
+from onrtools.register.messages import MESSAGES
+from onrtools.register.read import COLUMNS, read_register
+from onrtools.register.validation import main, validate_register, write_problems
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "data_templates"
 BAD = Path(__file__).resolve().parent / "data" / "bad_register"
@@ -418,7 +418,7 @@ def test_cli_never_tracebacks_on_bad_files(name: str, capsys: pytest.CaptureFixt
 
 def test_raise_for_errors_and_guard_rows(tmp_path: Path) -> None:
     from onrtools.errors import EnvironmentGuardError, ValidationFailed
-    from onrtools.validation import guard_rows
+    from onrtools.register.validation import guard_rows
 
     result = validate_rows(tmp_path, [BASE, {**BASE, "tunniste": "T2", "sukupuoli": "M"}])
     with pytest.raises(ValidationFailed, match="1 of 2 rows") as info:

@@ -1,4 +1,4 @@
-"""onrtools.xlsx: what it writes, openpyxl reads back cell for cell."""
+"""onrtools.pipeline.xlsx: what it writes, openpyxl reads back cell for cell."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 
-from onrtools.xlsx import sheet_name, write_frames
+from onrtools.pipeline.xlsx import sheet_name, write_frames
 
 
 def test_round_trip_through_openpyxl(tmp_path: Path) -> None:

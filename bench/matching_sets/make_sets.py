@@ -1,8 +1,9 @@
 """Write the frozen evaluation sets for the matcher (``corrupted.csv.gz``, ``korkeakoulu.csv.gz``).
 
 Independent of ``onrtools`` on purpose: nothing here is imported from the package (not the name
-lists, not the hetu code, not the corruptions of ``onrtools/matching/synthetic.py``), so the
-matcher is measured on records it was not built from. Standard library and pandas only.
+lists, not the hetu code, not the corruptions of
+``onrtools/duplicates/matching/synthetic.py``), so the matcher is measured on records it was
+not built from. Standard library and pandas only.
 
     python bench/matching_sets/make_sets.py            # rewrite both files (seed 4242)
 

@@ -19,7 +19,7 @@ from typing import Any, Protocol
 
 import pandas as pd
 
-from onrtools.matching import Model, default_model, score_pairs
+from onrtools.duplicates.matching import Model, default_model, score_pairs
 
 COLUMNS = ("tunniste", "action", "proposed_oid", "probability", "candidates", "explanation")
 

@@ -1,10 +1,10 @@
 """Merge and unlink request packages for OPH: XLSX + CSV + a one-page summary.
 
 The columns follow ``data_templates/requests/`` (one row per group or per link). Every text
-cell that a spreadsheet could read as a formula (:mod:`onrtools.spreadsheet`: ``= + - @``, a tab
-or a carriage return, also after leading spaces) is prefixed with an apostrophe, in the CSV as
-well as the XLSX. Hetus are masked (``131052-****``). Nothing here calls ONR: linking through
-the API is a separate, explicit step.
+cell that a spreadsheet could read as a formula (:mod:`onrtools.register.spreadsheet`:
+``= + - @``, a tab or a carriage return, also after leading spaces) is prefixed with an
+apostrophe, in the CSV as well as the XLSX. Hetus are masked (``131052-****``). Nothing here
+calls ONR: linking through the API is a separate, explicit step.
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from typing import Any
 
 import pandas as pd
 
-from onrtools import hetu as hetu_mod
-from onrtools.matching.cluster import cluster
-from onrtools.spreadsheet import neutralise, neutralise_frame, write_csv
+from onrtools.duplicates.matching.cluster import cluster
+from onrtools.register import hetu as hetu_mod
+from onrtools.register.spreadsheet import neutralise, neutralise_frame, write_csv
 
 MERGE_COLUMNS = (
     "group",
@@ -110,7 +110,7 @@ def merge_request_rows(reviewed: pd.DataFrame, records: pd.DataFrame) -> pd.Data
 def unlink_request_rows(flagged: pd.DataFrame, persons: pd.DataFrame) -> pd.DataFrame:
     """One row per existing link to undo.
 
-    ``flagged``: from :func:`onrtools.matching.unlink_candidates` (``masterOid``,
+    ``flagged``: from :func:`onrtools.duplicates.matching.unlink_candidates` (``masterOid``,
     ``henkiloOid``, ``reason``, ``explanation``), optionally with ``review_decision`` (only
     "different" rows are kept then), ``reviewer``, ``decided_at``, ``note``.
     """

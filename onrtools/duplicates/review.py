@@ -22,8 +22,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from onrtools import hetu as hetu_mod
-from onrtools.matching.normalise import COLUMNS as MATCHER_COLUMNS
+from onrtools.duplicates.matching.normalise import COLUMNS as MATCHER_COLUMNS
+from onrtools.register import hetu as hetu_mod
 from onrtools.workspace import Workspace
 
 DECISIONS = ("same", "different", "unsure")

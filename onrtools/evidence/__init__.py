@@ -9,8 +9,12 @@ Owns the workspace's ``ledger/`` (hash-chained, append-only) and what goes into 
 - :mod:`.recorder`: a run's manifest, steps and events (:class:`EvidenceRecorder`) and the
   ``onr audit`` command line.
 
-May import: :mod:`onrtools.errors`, :mod:`onrtools.hetu`, :mod:`onrtools.secrets_scan` and
-its own modules; nothing that talks to ONR or runs the pipeline.
+Also here: :mod:`.kpi` (data-quality KPIs, their trend, open items by age) and
+:mod:`.secrets_scan` (the scan of every output for secrets and hetus).
+
+May import: :mod:`onrtools.register` (the hetu pattern), the base modules
+(:mod:`onrtools.errors`, :mod:`onrtools.workspace`, :mod:`onrtools.secret_names`,
+:mod:`onrtools.figures`) and its own modules; nothing that talks to ONR or runs the pipeline.
 """
 
 from __future__ import annotations

@@ -290,7 +290,7 @@ def compute_kpis(
     kpis["change_feed_lag_hours_max"] = NAN
     if modified is not None:
         lag = (moment - _times(modified)).dt.total_seconds() / 3600
-        # ``now`` is ONR's clock (onrtools.audit_report.onr_now); a change stamped within the
+        # ``now`` is ONR's clock (pipeline.audit_report.onr_now); a change stamped within the
         # Date header's one-second resolution after it has waited no time, not minus some
         lag = lag[lag.notna()].clip(lower=0)
         if len(lag):

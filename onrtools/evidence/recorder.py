@@ -74,7 +74,7 @@ def _package_version() -> str:
 
 def _git_commit() -> dict[str, Any] | None:
     """HEAD of the checkout the package runs from, and whether tracked files differ from it."""
-    root = Path(__file__).resolve().parents[1]
+    root = Path(__file__).resolve().parents[2]  # onrtools/evidence/recorder.py -> the checkout
     if not (root / ".git").exists():
         return None
     try:
@@ -274,7 +274,7 @@ class EvidenceRecorder:
             self.review_decisions[str(key)] = self.review_decisions.get(str(key), 0) + int(value)
 
     def add_kpis(self, kpis: Mapping[str, Any]) -> None:
-        """Record this run's KPIs (``onrtools.kpi.compute_kpis``); NaN is stored as null."""
+        """Record this run's KPIs (:func:`.kpi.compute_kpis`); NaN is stored as null."""
         self.kpis.update({str(k): v for k, v in kpis.items()})
 
     def add_detail(self, section: str, rows: list[Any]) -> None:
@@ -363,7 +363,7 @@ _RESERVED = {"kind", "event", "step", "status", "run_id", "attempt", "time", "de
 
 
 def _calls(row: Mapping[str, Any]) -> int:
-    """Calls in one summary row (``onrtools.calls`` says ``calls``; ``count`` also works)."""
+    """Calls in one summary row (``onrtools.onr.calls`` says ``calls``; ``count`` also works)."""
     value = row.get("calls", row.get("count", 1))
     return int(value) if value is not None else 0
 

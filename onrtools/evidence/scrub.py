@@ -6,8 +6,8 @@ hetu-shaped strings are masked (``131052-****``), string values under personal-d
 ``[redacted]``, values under secret-looking keys by ``[removed]``, and URL query strings (a CAS
 ticket rides in ``?ticket=``) are cut off.
 
-Imports: :mod:`onrtools.hetu` (the hetu pattern) and :mod:`onrtools.secrets_scan` (the secret
-key names); nothing else of the package.
+Imports: :mod:`onrtools.register.hetu` (the hetu pattern) and :mod:`onrtools.secret_names` (the
+secret key names); nothing else of the package.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from onrtools.hetu import has_hetu_in_text, mask_in_text
-from onrtools.secrets_scan import SECRET_NAME
+from onrtools.register.hetu import has_hetu_in_text, mask_in_text
+from onrtools.secret_names import SECRET_NAME
 
 HEX64 = re.compile(r"^[0-9a-f]{64}$")
 _URL_QUERY = re.compile(r"^(https?://[^?#\s]*)[?#].*$", re.IGNORECASE | re.DOTALL)

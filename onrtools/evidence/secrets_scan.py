@@ -18,7 +18,7 @@ What counts as a hit (``Finding.kind``):
   masked forms such as ``131052-****`` are not hits.
 
 A finding's ``excerpt`` is masked itself, so a report of findings leaks nothing further.
-``python -m onrtools.secrets_scan PATH...`` prints findings and exits 1 when there are any.
+``python -m onrtools.evidence.secrets_scan PATH...`` prints findings and exits 1 when there are any.
 """
 
 from __future__ import annotations
@@ -36,7 +36,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from onrtools import hetu as hetu_rules
+from onrtools.register import hetu as hetu_rules
+from onrtools.secret_names import PASSWORD_NAME
 
 KINDS = ("secret", "cas_ticket", "session_cookie", "bearer_token", "password_value", "hetu")
 MAX_BYTES = 256 * 1024 * 1024  # larger files are read in part only; say so in a finding
@@ -46,16 +47,6 @@ _TICKET = re.compile(r"(?<![A-Za-z0-9])((?:TGT|ST|PGT|PT)-[0-9A-Za-z._-]{16,})")
 _SESSION = re.compile(r"JSESSIONID[\"']?\s*[=:]\s*[\"']?([0-9A-Za-z._-]{8,})")
 _BEARER = re.compile(r"(?i)\bBearer\s+([0-9A-Za-z._~+/=-]{16,})")
 _JWT = re.compile(r"\beyJ[0-9A-Za-z_-]{8,}\.eyJ[0-9A-Za-z_-]{8,}\.[0-9A-Za-z_-]{8,}")
-# The one definition of secret names. SECRET_NAME: a setting, parameter, evidence key or log
-# field whose value is secret (the ledger removes it, the pipeline refuses it as a notebook
-# parameter, the transport's log filter redacts ``name=value``). PASSWORD_NAME: the part of
-# it whose values have no shape of their own to scan for (tickets, sessions and tokens do), so
-# the scanner looks for ``name=value`` with these names only. A guard test
-# (tests/test_one_home.py) fails when another module writes its own list.
-SECRET_WORDS = (r"passw(?:or)?d|(?<![a-z])pass(?![a-z])|pwd|secret|token|ticket|cookie"
-                r"|jsessionid|(?<![a-z])session(?![a-z])|credential|api_?key|authorization")
-SECRET_NAME = re.compile(SECRET_WORDS, re.IGNORECASE)
-PASSWORD_NAME = re.compile(r"passw(?:or)?d|pwd|client_secret", re.IGNORECASE)
 _PASSWORD = re.compile(
     r"(?i)\b(?:[A-Za-z_]*(?:" + PASSWORD_NAME.pattern + r"))"
     r"[\"']?\s*[=:]\s*[\"']?([^\s\"',;}{)&<]{3,})"
@@ -261,7 +252,7 @@ def scan_paths(
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m onrtools.secrets_scan",
+        prog="python -m onrtools.evidence.secrets_scan",
         description="Find passwords, CAS tickets, session cookies, tokens and full hetus in "
                     "files. Exit 1 when anything is found.")
     parser.add_argument("paths", nargs="+", type=Path)

@@ -14,8 +14,8 @@ from typing import Any
 
 import httpx
 
-from onrtools.calls import CallRecorder, path_template
 from onrtools.errors import AuthError
+from onrtools.onr.calls import CallRecorder, path_template
 
 TRANSIENT = frozenset({429, 500, 502, 503, 504})  # worth another ticket after a pause
 

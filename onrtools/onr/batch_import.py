@@ -36,7 +36,6 @@ import orjson
 import pandas as pd
 from filelock import FileLock, Timeout
 
-from onrtools.client import OnrClient
 from onrtools.errors import (
     AmbiguousSend,
     ApiError,
@@ -48,11 +47,12 @@ from onrtools.errors import (
     ValidationFailed,
 )
 from onrtools.gc_guard import gc_paused, gc_spared
-from onrtools.hetu import looks_like_hetu
-from onrtools.journal import Batch, ImportJournal, JournalMismatchError
-from onrtools.models import TuontiPerustiedot
-from onrtools.tuonti_row import Api, flat, tuonti_row, tuonti_rows
-from onrtools.validation import split_existence_rows
+from onrtools.onr.client import OnrClient
+from onrtools.onr.journal import Batch, ImportJournal, JournalMismatchError
+from onrtools.onr.models import TuontiPerustiedot
+from onrtools.register.hetu import looks_like_hetu
+from onrtools.register.tuonti_row import Api, flat, tuonti_row, tuonti_rows
+from onrtools.register.validation import split_existence_rows
 from onrtools.workspace import Workspace
 
 CLOCK_SKEW_S = 300.0  # our clock vs ONR's when matching a kooste timestamp to a send
@@ -61,7 +61,7 @@ CLOCK_SKEW_S = 300.0  # our clock vs ONR's when matching a kooste timestamp to a
 # ---------------------------------------------------------------- rows
 def to_tuonti_row(row: Mapping[str, Any], *, api: Api = "oppija") -> dict[str, Any]:
     """One register row (flat columns, or ONR's ``{tunniste, henkilo}``) as ONR's import
-    row, by the one builder (:mod:`onrtools.tuonti_row`); a nested row is rebuilt from its
+    row, by the one builder (:mod:`onrtools.register.tuonti_row`); a nested row is rebuilt from its
     fields, so it follows the same rules."""
     return tuonti_row(flat(row) if isinstance(row.get("henkilo"), Mapping) else row, api=api)
 
@@ -585,7 +585,7 @@ def read_rows_file(path: Path) -> list[dict[str, Any]]:
 
 def main(argv: list[str] | None = None) -> int:
     """``onr import ROWS``: import a (validated) register, resumably."""
-    from onrtools.config import Settings
+    from onrtools.onr.config import Settings
 
     parser = argparse.ArgumentParser(prog="onr import", description=main.__doc__)
     parser.add_argument("rows", type=Path, help=".csv, .json or .jsonl with a tunniste column")

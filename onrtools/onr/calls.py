@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from onrtools.hetu import has_hetu_in_text
+from onrtools.register.hetu import has_hetu_in_text
 
 _TEMPLATES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"tuonti=\d+"), "tuonti={id}"),

@@ -33,10 +33,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from onrtools.client import OnrClient
 from onrtools.errors import OnrError
-from onrtools.journal import ImportJournal
-from onrtools.models import ChangePage, FeedMaster, FeedPage, OppijaRead
+from onrtools.onr.client import OnrClient
+from onrtools.onr.journal import ImportJournal
+from onrtools.onr.models import ChangePage, FeedMaster, FeedPage, OppijaRead
 from onrtools.workspace import Workspace
 
 
@@ -67,7 +67,7 @@ def watermark_path(workspace: Workspace | Path | str, name: str) -> Path:
     """Where the watermark ``name`` lives: ``<workspace>/changes/<name>.json``.
 
     The one store of feed cursors: ``onr changes`` (``muuttuneet``) and the reconcile view
-    (``onr_view``, :func:`onrtools.steps.refresh_onr_view`) both keep theirs here.
+    (``onr_view``, :func:`onrtools.pipeline.steps.refresh_onr_view`) both keep theirs here.
     """
     return Workspace.at(workspace).watermark_file(name)
 
@@ -220,7 +220,7 @@ def _epoch_ms(value: int | str | datetime) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """``onr changes``: read the change feed from the saved watermark."""
-    from onrtools.config import Settings
+    from onrtools.onr.config import Settings
 
     parser = argparse.ArgumentParser(prog="onr changes", description=main.__doc__)
     parser.add_argument("--since", default=None, help="epoch ms or ISO time with offset")

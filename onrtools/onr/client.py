@@ -18,12 +18,12 @@ import httpx
 import orjson
 from pydantic import BaseModel, TypeAdapter
 
-from onrtools.auth import auth_from_settings
-from onrtools.calls import CallRecorder
-from onrtools.config import Settings
 from onrtools.errors import ApiError
-from onrtools.http_policy import RetryingSender, RetryPolicy
-from onrtools.models import (
+from onrtools.onr.auth import auth_from_settings
+from onrtools.onr.calls import CallRecorder
+from onrtools.onr.config import Settings
+from onrtools.onr.http_policy import RetryingSender, RetryPolicy
+from onrtools.onr.models import (
     ChangePage,
     FeedPage,
     FilteredResult,
@@ -97,7 +97,7 @@ class OnrClient:
         self.evidence = evidence
         self._owns_http = owns_http
         # ONR's clock minus ours (seconds), from the last answer's Date header: ages and lags
-        # of ONR's timestamps are measured on ONR's clock (onrtools.kpi), never on ours
+        # of ONR's timestamps are measured on ONR's clock (onrtools.evidence.kpi), never on ours
         self.onr_clock_offset: float | None = None
 
     @classmethod

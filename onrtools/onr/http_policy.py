@@ -27,7 +27,6 @@ from typing import Any
 
 import httpx
 
-from onrtools.calls import CallRecorder, path_template
 from onrtools.errors import (
     AmbiguousSend,
     ApiError,
@@ -37,15 +36,16 @@ from onrtools.errors import (
     RegistryUnavailable,
     mask_registry_text,
 )
-from onrtools.hetu import mask_in_text
-from onrtools.secrets_scan import SECRET_WORDS
+from onrtools.onr.calls import CallRecorder, path_template
+from onrtools.register.hetu import mask_in_text
+from onrtools.secret_names import SECRET_WORDS
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 _SECRET_PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"\b(TGT|ST|PGT|PT)-[\w.\-]+"), r"\1-***"),
-    # name=value where the name is secret (onrtools.secrets_scan.SECRET_NAME, the one list)
+    # name=value where the name is secret (onrtools.secret_names, the one list)
     (re.compile(r"(\b\w*(?:" + SECRET_WORDS + r")\w*)([\"']?\s*[=:]\s*[\"']?)[^\s;&,\"']+",
                 re.I), r"\1\2***"),
     (re.compile(r"(Bearer\s+)[\w.\-]+", re.I), r"\1***"),

@@ -5,7 +5,7 @@ The notebooks run in separate kernels, so no step can hold the run's
 (counts, tuonti ids, API call totals) in ``facts.json``; this step turns them into the run's
 manifest: the register file (SHA-256, rows), the notebooks, every report file written so far
 (SHA-256, re-checked by ``onr audit verify``), counts per validation code and action list, the
-API calls, and the KPIs (:mod:`onrtools.kpi`). Files still being written while it runs
+API calls, and the KPIs (:mod:`onrtools.evidence.kpi`). Files still being written while it runs
 (``index.html``, ``run.json``, ``facts.json`` and this step's own notebook and page) are left
 out. A run that fails before this step gets a ``failed`` manifest from the pipeline instead.
 """
@@ -20,8 +20,8 @@ from typing import Any
 
 import pandas as pd
 
-from onrtools.rundir import RunDir, resolve
-from onrtools.steps import onr_environment, run_environment, settings
+from onrtools.pipeline.rundir import RunDir, resolve
+from onrtools.pipeline.steps import onr_environment, run_environment, settings
 
 # files the run is still writing while the audit step runs: never hashed into the manifest
 _LIVE_FILES = ("index.html", "run.json", "facts.json", "90-audit-report.html",
@@ -51,12 +51,12 @@ class AuditStep:
         }})
 
     def compare(self) -> pd.DataFrame:
-        from onrtools.kpi import compare_in_words
+        from onrtools.evidence.kpi import compare_in_words
 
         return compare_in_words(self.trend)
 
     def plot_trends(self) -> Any:
-        from onrtools.kpi import plot_trends
+        from onrtools.evidence.kpi import plot_trends
 
         return plot_trends(self.trend)
 
@@ -85,7 +85,7 @@ def finish_run(run: RunDir, *, environment: str = "", notebooks_dir: str = "note
                ) -> AuditStep:
     """Finish this run's evidence (manifest into the ledger), verify the ledger, KPIs + trend."""
     from onrtools.evidence import EvidenceRecorder, verify_ledger
-    from onrtools.kpi import compute_kpis, track_open_items, trend_frame
+    from onrtools.evidence.kpi import compute_kpis, track_open_items, trend_frame
 
     facts = run.read_facts()
     state = run.report_dir / "run.json"

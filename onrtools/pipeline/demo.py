@@ -7,7 +7,7 @@
    twice and a registrar merged them; our organisation imported a few people outside the
    register.
 3. Write a synthetic register of 10,000 people with planted defects
-   (:mod:`onrtools.demo_register`), run the pipeline (`onr run`), let 30 days pass in the
+   (:mod:`onrtools.pipeline.demo_register`), run the pipeline (`onr run`), let 30 days pass in the
    simulator (name changes, merges, identifications), run the pipeline again.
 4. Stop the simulator and print where the reports are, and whether every planted defect
    landed in its list.
@@ -31,9 +31,14 @@ from typing import Any
 
 import pandas as pd
 
-from onrtools import demo_register
-from onrtools.demo_checks import check_links, check_packages, check_truth, review_as_planted
-from onrtools.rundir import RunDir, new_run_id, resolve
+from onrtools.pipeline import demo_register
+from onrtools.pipeline.demo_checks import (
+    check_links,
+    check_packages,
+    check_truth,
+    review_as_planted,
+)
+from onrtools.pipeline.rundir import RunDir, new_run_id, resolve
 from onrtools.workspace import Workspace
 
 SIMULATOR_PASSWORD = "simulator"  # the simulator's documented synthetic password (README)
@@ -60,7 +65,7 @@ def taken_hetus(registry: Any) -> set[str]:
 
 def settings_for(base_url: str, username: str) -> Any:
     """Settings for one of the simulator's users, ignoring the caller's ONR_* environment."""
-    from onrtools.config import Settings
+    from onrtools.onr.config import Settings
 
     return Settings.from_env(environ={}, env_files=[], base_url=base_url, username=username,
                              password=SIMULATOR_PASSWORD, caller_id=CALLER_ID)
@@ -69,8 +74,8 @@ def settings_for(base_url: str, username: str) -> Any:
 def _import(base_url: str, username: str, rows: list[dict[str, Any]], workspace: Path,
             run_id: str) -> dict[str, str]:
     """Import rows as ``username``; returns ``{tunniste: oid}``."""
-    from onrtools.batch_import import import_register
-    from onrtools.client import OnrClient
+    from onrtools.onr.batch_import import import_register
+    from onrtools.onr.client import OnrClient
 
     if not rows:
         return {}
@@ -91,7 +96,7 @@ class PreparedOnr:
 
 def prepare_onr(base_url: str, demo: demo_register.DemoPlan, workspace: Path) -> PreparedOnr:
     """ONR's history before the export: prior imports and merges, our imports elsewhere."""
-    from onrtools.client import OnrClient
+    from onrtools.onr.client import OnrClient
 
     prep = Workspace(workspace).inner("demo-prep").root
     prior = _import(base_url, OTHER_USER, demo.prior_imports, prep, f"prior-{demo.seed}")
@@ -149,7 +154,7 @@ def run_demo(
     echo: Callable[[str], None] = print,
 ) -> DemoResult:
     """The demo end to end (see the module doc); returns runs, report folders and timings."""
-    from onrtools.pipeline import run_pipeline
+    from onrtools.pipeline.run import run_pipeline
     from onrtools.simulator.testing import SimHandle
 
     timings: dict[str, float] = {}

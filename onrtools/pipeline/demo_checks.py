@@ -1,6 +1,6 @@
 """The demo's truth: what a pipeline run must find, checked against the plant.
 
-:mod:`onrtools.demo_register` plants defects in a synthetic register and knows where each
+:mod:`onrtools.pipeline.demo_register` plants defects in a synthetic register and knows where each
 belongs; the functions here compare a run's lists with that plan (an empty frame: everything
 as planted) and decide the review the way the plant says a careful reviewer would. ``onr demo``
 prints their verdict; the pipeline tests assert it. Nothing here is used by a real run.
@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from onrtools import demo_register
+from onrtools.pipeline import demo_register
 
 
 def check_truth(actions: pd.DataFrame, expected: pd.DataFrame) -> pd.DataFrame:
@@ -57,7 +57,7 @@ def review_as_planted(run: Any, demo: demo_register.DemoPlan, prior: dict[str, s
     """The demo's reviewer decides every suggested pair and flagged link the way the plant
     says a careful person would (saved like any review), so that the next run's request
     packages hold the planted twins (merge) and wrong merges (unlink)."""
-    from onrtools.review import ReviewStore
+    from onrtools.duplicates.review import ReviewStore
 
     store = ReviewStore.for_workspace(run.workspace)
     kinds = dict(zip(demo.truth["tunniste"], demo.truth["kind"], strict=True))

@@ -56,8 +56,8 @@ from typing import Any
 
 import pandas as pd
 
-from onrtools import hetu as hetu_rules
-from onrtools.hetu import CHECK_CHARS
+from onrtools.register import hetu as hetu_rules
+from onrtools.register.hetu import CHECK_CHARS
 
 REGISTER_COLUMNS: tuple[str, ...] = (
     "tunniste", "oid", "hetu", "passinumero", "sahkoposti", "etunimet", "kutsumanimi",

@@ -18,8 +18,8 @@ from typing import Any
 
 import pandas as pd
 
-from onrtools import spreadsheet
-from onrtools.hetu import mask_columns
+from onrtools.register import spreadsheet
+from onrtools.register.hetu import mask_columns
 
 FILTER_COLUMNS: tuple[str, ...] = ("category", "code", "severity", "field", "organisaatio",
                                    "local_organisaatio", "decision")
@@ -31,7 +31,7 @@ def masked(df: pd.DataFrame, *, show_hetu: bool = False) -> pd.DataFrame:
 
 
 def spreadsheet_safe(df: pd.DataFrame) -> pd.DataFrame:
-    """A copy whose text cells cannot start a formula (:mod:`onrtools.spreadsheet`'s rule)."""
+    """A copy whose text cells cannot start a formula (:mod:`onrtools.register.spreadsheet`)."""
     return spreadsheet.neutralise_frame(df)
 
 
@@ -58,7 +58,7 @@ def write_csv(df: pd.DataFrame, path: Path, *, show_hetu: bool = False) -> Path:
 
 def write_xlsx(sheets: Mapping[str, pd.DataFrame], path: Path, *, show_hetu: bool = False) -> Path:
     """One sheet per frame (Excel's name rules applied), masked and formula-safe."""
-    from onrtools.xlsx import write_frames
+    from onrtools.pipeline.xlsx import write_frames
 
     path.parent.mkdir(parents=True, exist_ok=True)
     safe = {name: spreadsheet_safe(_flatten(masked(frame, show_hetu=show_hetu)))

@@ -13,7 +13,7 @@ stored as JSON text and listed in the file's metadata, so they come back as list
 Pages are uncompressed, so the secret scanner still sees a full hetu inside one.
 
 Workspaces from before this format (``*.pkl``) are not read: loading fails with a message
-naming the file and the way out. ``python -m onrtools.frames convert-pickles WORKSPACE``
+naming the file and the way out. ``python -m onrtools.pipeline.frames convert-pickles WORKSPACE``
 converts the pickles of a workspace you trust, once (it is the only place that unpickles).
 """
 
@@ -33,8 +33,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from onrtools.errors import WorkspaceError
-from onrtools.hetu import mask_in_text
-from onrtools.register import COLUMNS
+from onrtools.register.hetu import mask_in_text
+from onrtools.register.read import COLUMNS
 from onrtools.workspace import Workspace
 
 FORMAT = "onrtools.frame/1"
@@ -83,7 +83,8 @@ def spec(name: str) -> FrameSpec:
     try:
         return FRAMES[name]
     except KeyError:
-        raise ValueError(f"frame {name!r} is not declared in onrtools.frames.FRAMES") from None
+        raise ValueError(
+            f"frame {name!r} is not declared in onrtools.pipeline.frames.FRAMES") from None
 
 
 # --- writing --------------------------------------------------------------------------------
@@ -208,7 +209,7 @@ def refuse_pickle(path: Path) -> WorkspaceError:
     return WorkspaceError(
         f"{old} was written by an older onrtools as a pickle, which is not read (loading a "
         f"pickle runs code). If the workspace is yours, convert it once with `python -m "
-        f"onrtools.frames convert-pickles {old.parent.parent.parent}`; or rerun the run "
+        f"onrtools.pipeline.frames convert-pickles {old.parent.parent.parent}`; or rerun the run "
         "from its first step (for state/ files: delete them to start afresh).", path=str(old))
 
 
@@ -233,7 +234,7 @@ def convert_pickles(workspace: Path) -> list[Path]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m onrtools.frames",
+        prog="python -m onrtools.pipeline.frames",
         description="Convert a workspace written by an older onrtools (pickles) to Parquet. "
                     "Only for your own workspace: reading a pickle runs code from the file.")
     parser.add_argument("command", choices=["convert-pickles"])

@@ -11,8 +11,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+from onrtools.pipeline.rundir import RunDir
 from onrtools.reconcile import CATEGORIES
-from onrtools.rundir import RunDir
 
 STATUS_COLOURS = {"ok": "#1a7f37", "skipped": "#1a7f37", "failed": "#cf222e",
                   "not run": "#6e7781", "pending": "#6e7781", "running": "#9a6700"}

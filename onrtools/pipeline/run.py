@@ -1,7 +1,7 @@
 """`onr run`: the notebooks in order, with one run id, into ``reports/<run-id>/``.
 
 Each step is a notebook executed by papermill in a fresh kernel; what a step hands the next
-lives in the run's workspace directory (:mod:`onrtools.rundir`), never in a kernel. Per run::
+lives in the run's workspace directory (:mod:`.rundir`), never in a kernel. Per run::
 
     reports/<run-id>/
         index.html                 one-screen summary, links to everything below
@@ -39,8 +39,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from onrtools.rundir import RunDir, check_run_id, new_run_id, project_root, resolve
-from onrtools.secrets_scan import SECRET_NAME  # parameter names that look like secrets
+from onrtools.pipeline.rundir import RunDir, check_run_id, new_run_id, project_root, resolve
+from onrtools.secret_names import SECRET_NAME  # parameter names that look like secrets
 
 # the notebooks of this repository, in order (the runner discovers NN-*.ipynb; this is the
 # list the tests hold the folder to)
@@ -335,7 +335,7 @@ def run_pipeline(
     save()
     if not pipeline.ok:
         _record_failure(run, pipeline)
-    from onrtools.report import write_index
+    from onrtools.pipeline.report import write_index
 
     write_index(run, pipeline.to_json())
     return pipeline

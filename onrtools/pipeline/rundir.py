@@ -11,7 +11,7 @@ Two places, on purpose:
 
 Across runs, ``<workspace>/state/`` keeps the latest import result per ``tunniste`` so that a
 nightly run sends only new or changed rows. Frames are Parquet files under the names declared
-in :data:`onrtools.frames.FRAMES`, checked on read; never pickles.
+in :data:`onrtools.pipeline.frames.FRAMES`, checked on read; never pickles.
 
 Relative paths given as notebook parameters are taken from the repository root (the nearest
 parent with ``pyproject.toml`` or ``.git``), so a notebook opened in ``notebooks/`` and the
@@ -103,25 +103,25 @@ class RunDir:
     def actions_dir(self) -> Path:
         return self.report_dir / "actions"
 
-    # --- frames passed between steps (workspace, unmasked; onrtools.frames) --------------
+    # --- frames passed between steps (workspace, unmasked; onrtools.pipeline.frames) --------------
 
     def frame_path(self, name: str) -> Path:
-        """Where frame ``name`` (declared in :data:`onrtools.frames.FRAMES`) lives."""
-        from onrtools.frames import SUFFIX, spec
+        """Where frame ``name`` (declared in :data:`onrtools.pipeline.frames.FRAMES`) lives."""
+        from onrtools.pipeline.frames import SUFFIX, spec
 
         folder = self.state_dir if spec(name).scope == "state" else self.data_dir
         return folder / f"{name}{SUFFIX}"
 
     def save_frame(self, name: str, df: pd.DataFrame) -> Path:
         """Write a frame for a later step (Parquet, atomic: a killed step leaves no half file)."""
-        from onrtools.frames import write_frame
+        from onrtools.pipeline.frames import write_frame
 
         return write_frame(self.frame_path(name), name, df)
 
     def has_frame(self, name: str) -> bool:
         """True when the frame was written (an older onrtools' pickle counts: reading it says
         what to do rather than pretending the step never ran)."""
-        from onrtools.frames import legacy_pickle
+        from onrtools.pipeline.frames import legacy_pickle
 
         path = self.frame_path(name)
         return path.is_file() or legacy_pickle(path).is_file()
@@ -132,7 +132,7 @@ class RunDir:
         A changed, truncated or foreign file, or an old pickle, is a
         :class:`~onrtools.errors.WorkspaceError` naming it; nothing in it is executed.
         """
-        from onrtools.frames import legacy_pickle, read_frame, refuse_pickle
+        from onrtools.pipeline.frames import legacy_pickle, read_frame, refuse_pickle
 
         path = self.frame_path(name)
         if not path.is_file():

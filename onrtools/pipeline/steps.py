@@ -2,7 +2,7 @@
 
 Each notebook is a parameters cell and a few calls into this module; everything a cell would
 otherwise do with a loop or a path lives here, tested. A step reads what the earlier steps left
-in the run's workspace directory (:class:`onrtools.rundir.RunDir`), writes what later steps
+in the run's workspace directory (:class:`onrtools.pipeline.rundir.RunDir`), writes what later steps
 need, writes masked files for people into the report directory, and records its facts
 (counts, tuonti ids, API call totals) in ``facts.json`` for the index page and the evidence.
 """
@@ -20,7 +20,8 @@ from typing import Any, Literal
 
 import pandas as pd
 
-from onrtools import display
+from onrtools.pipeline import display
+from onrtools.pipeline.rundir import RunDir, resolve
 from onrtools.reconcile import (
     CATEGORIES,
     Reconciliation,
@@ -30,8 +31,7 @@ from onrtools.reconcile import (
     persons_from_masters,
     reconcile,
 )
-from onrtools.register import COLUMNS
-from onrtools.rundir import RunDir, resolve
+from onrtools.register.read import COLUMNS
 
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 SEND_COLUMNS = COLUMNS  # the register's ONR fields: rows stay flat until the request body
@@ -53,7 +53,7 @@ def settings(base_url: str = "", **overrides: Any) -> Any:
 
     ``base_url`` (a notebook parameter, never a secret) overrides ``ONR_BASE_URL`` when given.
     """
-    from onrtools.config import Settings
+    from onrtools.onr.config import Settings
 
     return Settings.from_env(base_url=base_url or None, **overrides)
 
@@ -104,8 +104,8 @@ def run_environment(run: RunDir, settings_: Any, *, confirm: str = "") -> str:
 def client_for(run: RunDir, step: str, settings_: Any) -> Iterator[Any]:
     """An OnrClient whose call summary lands in the step's facts when the block ends; the
     settings must point where the run's rows were validated for (:func:`run_environment`)."""
-    from onrtools.calls import CallRecorder
-    from onrtools.client import OnrClient
+    from onrtools.onr.calls import CallRecorder
+    from onrtools.onr.client import OnrClient
 
     run_environment(run, settings_)
     recorder = CallRecorder()
@@ -161,7 +161,7 @@ LOCAL_EXTRAS: dict[str, str] = {
 def local_extras(raw: Any, path: Path) -> pd.DataFrame | None:
     """The register's ``stored_oppijanumero``/``stored_yksiloity``/``organisaatio`` columns
     (as ``oppijanumero``/``yksiloity``/``organisaatio``), keyed by ``row_number``."""
-    from onrtools.register import header_key
+    from onrtools.register.read import header_key
 
     source = getattr(raw, "source", None)
     wanted = {LOCAL_EXTRAS[header_key(h)]: h for h in getattr(source, "ignored_columns", ())
@@ -227,8 +227,8 @@ def validate(
     enforce on ``PUT /oppija`` errors (see ``validation.validate_register``); ``columns`` maps
     file headers the reader does not know to ONR fields (``{"Employee ID": "tunniste"}`` or
     ``"Employee ID=tunniste; Nro=oid"``)."""
-    from onrtools.register import column_mapping, read_register
-    from onrtools.validation import validate_register
+    from onrtools.register.read import column_mapping, read_register
+    from onrtools.register.validation import validate_register
 
     target = run_environment(run, settings(), confirm=target_env)
     path = resolve(register_file)
@@ -237,7 +237,7 @@ def validate(
                                language=language, api=api, strict=strict)
     register = _with_extras(_frame_of(raw), local_extras(raw, path))
     problems = _frame_of(result.problems)
-    # flat, one column per ONR field, up to the request body (onrtools.tuonti_row builds it)
+    # flat, one column per ONR field, up to the request body (register.tuonti_row builds it)
     to_send = result.valid_rows[list(SEND_COLUMNS)].reset_index(drop=True)
     run.save_frame("register", register)
     run.save_frame("problems", problems)
@@ -348,9 +348,9 @@ def hold_possible_duplicates(client: Any, rows: pd.DataFrame) -> tuple[pd.DataFr
     a person already in ONR under another identifier would be created twice. Before such a row
     (no hetu, no OID) is sent, ONR's own criteria search (``GET /henkilo/duplikaatit``) and our
     matcher decide: a confident match is held back with the existing OID proposed, a possible
-    match waits for review, no match is sent (onrtools.preimport).
+    match waits for review, no match is sent (onrtools.duplicates.preimport).
     """
-    from onrtools.preimport import check_hetuless_rows
+    from onrtools.duplicates.preimport import check_hetuless_rows
 
     blank = {c: rows[c].fillna("").astype(str).str.strip().eq("") if c in rows else
              pd.Series(True, index=rows.index) for c in ("hetu", "oid")}
@@ -373,7 +373,7 @@ def import_rows(
     without a hetu that look like a person already in ONR are held back, not sent.
     ``api="yleistunniste"`` sends ``PUT /yleistunniste``; rows breaking that API's rules are
     left out and listed in ``ImportStep.outcome.refused``."""
-    from onrtools.batch_import import import_register
+    from onrtools.onr.batch_import import import_register
 
     rows, skipped = rows_to_import(run, only_new=only_new)
     outcome = None
@@ -480,7 +480,7 @@ def refresh_onr_view(run: RunDir, client: Any, *, count: int = 10000) -> OnrView
     data, so a rerun of the same run id (after a crash that came after the workspace cursor
     moved) reads from that start again and still reports every change of the run.
     """
-    from onrtools.changes import Watermark, iter_changes, watermark_path
+    from onrtools.onr.changes import Watermark, iter_changes, watermark_path
 
     # both cursors are changes.Watermark files: the workspace's, in the one watermark store,
     # and the one this run started from, in the run's own data
@@ -664,8 +664,8 @@ def onr_duplicate_candidates(
 
 
 def find_register_duplicates(run: RunDir, **options: Any) -> pd.DataFrame:
-    """Suspected duplicates inside the local register (onrtools.matching), saved for review."""
-    from onrtools.matching import find_duplicates
+    """Suspected duplicates inside the local register (duplicates.matching), saved for review."""
+    from onrtools.duplicates.matching import find_duplicates
 
     register = run.load_frame("register")
     # the matcher keys records by tunniste: rows without one, or repeating one, are already
@@ -705,7 +705,7 @@ def review(run: RunDir, pairs: pd.DataFrame, *, interactive: bool = True,
     for the KPIs (open and decided duplicates)."""
     import getpass
 
-    from onrtools.review import ReviewSession
+    from onrtools.duplicates.review import ReviewSession
 
     name = reviewer or getpass.getuser()
     if not len(pairs):
@@ -731,12 +731,12 @@ def link_candidates(run: RunDir, *, threshold: float = 0.5) -> pd.DataFrame:
 
     For every person of ours that ONR has linked under a master (step 30's reads), our
     register row (what we know of the person) is compared with the master as ONR has it, by
-    the matcher (:func:`onrtools.matching.unlink_candidates`): different birth dates, sexes,
-    names far apart, or a low probability flag the link. No extra ONR call is needed, so an
+    the matcher (:func:`onrtools.duplicates.matching.unlink_candidates`): different birth dates,
+    sexes, names far apart, or a low probability flag the link. No extra ONR call is needed, so an
     import user's rights suffice. Returns ``masterOid``, ``henkiloOid``, ``probability``,
     ``reason`` and ``explanation``; both sides' rows are kept for the review and the package.
     """
-    from onrtools.matching import unlink_candidates
+    from onrtools.duplicates.matching import unlink_candidates
 
     persons = run.load_frame("persons", default=pd.DataFrame(columns=["oid", "master_oid"]))
     linked = persons[persons["master_oid"].notna()
@@ -786,7 +786,7 @@ def review_links(run: RunDir, flagged: pd.DataFrame, *, interactive: bool = True
     (an unlink request), "same" that it stands. Decisions are saved at once, like pairs'."""
     import getpass
 
-    from onrtools.review import ReviewSession
+    from onrtools.duplicates.review import ReviewSession
 
     people = run.load_frame("link_persons", default=pd.DataFrame(columns=["oid"]))
     pairs = flagged.rename(columns={"masterOid": "tunniste_l", "henkiloOid": "tunniste_r"})
@@ -807,7 +807,7 @@ def pairs_side_by_side(run: RunDir, pairs: pd.DataFrame, *,
     """The register's suspected pairs for the report: both register rows side by side,
     differing fields highlighted, hetu masked unless ``show_hetu``, each pair with the
     matcher's verdict and the reviewer's latest decision ("open" when undecided)."""
-    from onrtools.review import ReviewStore, side_by_side, with_decisions
+    from onrtools.duplicates.review import ReviewStore, side_by_side, with_decisions
 
     if not len(pairs):
         pairs = pd.DataFrame(columns=["tunniste_l", "tunniste_r", "probability"])
@@ -821,7 +821,7 @@ def links_side_by_side(run: RunDir, flagged: pd.DataFrame, *,
                        show_hetu: bool = False) -> pd.DataFrame:
     """Flagged links for the report: the master as ONR has it beside our person, differing
     fields highlighted, hetu masked unless ``show_hetu``, with the latest review decision."""
-    from onrtools.review import ReviewStore, side_by_side, with_decisions
+    from onrtools.duplicates.review import ReviewStore, side_by_side, with_decisions
 
     people = run.load_frame("link_persons", default=pd.DataFrame(columns=["oid"]))
     pairs = flagged.rename(columns={"masterOid": "tunniste_l", "henkiloOid": "tunniste_r"})
@@ -842,12 +842,12 @@ def request_packages(run: RunDir, *, institution: str = "") -> pd.DataFrame:
     else the register's own (:func:`_register_with_oids`). Returns one row per package with
     its request count and files.
     """
-    from onrtools.request_packages import (
+    from onrtools.duplicates.request_packages import (
         merge_request_rows,
         unlink_request_rows,
         write_requests,
     )
-    from onrtools.review import ReviewStore, with_decisions
+    from onrtools.duplicates.review import ReviewStore, with_decisions
 
     store = ReviewStore.for_workspace(run.workspace)
     # decisions are read now, from the store: a reviewer may have decided after the review cell

@@ -4,7 +4,7 @@ Written with XlsxWriter in ``constant_memory`` mode (rows streamed to disk): ope
 object per cell and needed ~40 s for a million cells, and the action lists of a 200,000-row
 register have six million. Strings are always written as text, never as formulas; cells that
 would *start* a formula when pasted elsewhere are the caller's business
-(:func:`onrtools.display.spreadsheet_safe`).
+(:func:`onrtools.pipeline.display.spreadsheet_safe`).
 """
 
 from __future__ import annotations

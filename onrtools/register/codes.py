@@ -183,4 +183,4 @@ def __getattr__(name: str) -> frozenset[str]:
         return language_codes()
     if name == "NATIONALITIES":
         return nationality_codes()
-    raise AttributeError(f"module 'onrtools.codes' has no attribute {name!r}")
+    raise AttributeError(f"module 'onrtools.register.codes' has no attribute {name!r}")

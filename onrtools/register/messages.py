@@ -1,8 +1,8 @@
 """The problem messages of register reading and validation: one catalogue (code -> Finnish,
 English) and :func:`render_message`.
 
-Its own module so that both :mod:`onrtools.register` (rows a file cannot give) and
-:mod:`onrtools.validation` (rows that break ONR's rules) render from it, and the register
+Its own module so that both :mod:`onrtools.register.read` (rows a file cannot give) and
+:mod:`onrtools.register.validation` (rows that break ONR's rules) render from it, and the register
 reader does not import the validator.
 """
 

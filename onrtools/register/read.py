@@ -35,7 +35,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from onrtools.errors import RegisterReadError
-from onrtools.messages import render_message
+from onrtools.register.messages import render_message
 
 COLUMNS: tuple[str, ...] = (
     "tunniste",

@@ -7,7 +7,7 @@ apostrophe: the value is kept, only made inert. :data:`FORMULA_START` is the str
 any copy of this guard ever had; action lists, request packages, problem lists and report
 downloads all pass through :func:`neutralise_frame` (CSV files through :func:`write_csv`), and
 a guard test keeps other modules from growing their own copy. Hetu columns are masked by
-:func:`onrtools.hetu.mask_columns`.
+:func:`onrtools.register.hetu.mask_columns`.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The one builder of ONR's import row (``OppijaTuontiRowCreateDto``) from a register row.
 
-A register row stays flat, one text column per ONR field (:data:`onrtools.register.COLUMNS`),
+A register row stays flat, one text column per ONR field (:data:`onrtools.register.read.COLUMNS`),
 from validation through the workspace, the pre-import check and the import's journal, up to
 the request body: only :func:`tuonti_row` and :func:`tuonti_rows` make it ONR's nested
 ``{"tunniste": ..., "henkilo": {...}}``. Validation's preview, the import, the pre-import check
@@ -26,7 +26,7 @@ from typing import Any, Literal
 import pandas as pd
 
 from onrtools.gc_guard import gc_paused
-from onrtools.register import COLUMNS, PLAIN_FIELDS
+from onrtools.register.read import COLUMNS, PLAIN_FIELDS
 
 Api = Literal["oppija", "yleistunniste"]
 EXISTENCE_FIELDS: tuple[str, ...] = ("hetu", "etunimet", "kutsumanimi", "sukunimi")

@@ -33,10 +33,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from onrtools import codes, hetu, names, oid
 from onrtools.errors import EnvironmentGuardError, RegisterReadError, ValidationFailed
-from onrtools.messages import render_message
-from onrtools.register import (
+from onrtools.register import codes, hetu, names, oid
+from onrtools.register.messages import render_message
+from onrtools.register.read import (
     COLUMNS,
     NO_DATE,
     PROBLEM_COLUMNS,
@@ -46,8 +46,8 @@ from onrtools.register import (
     read_register,
     string_buffers,
 )
-from onrtools.spreadsheet import FORMULA_START, is_formula
-from onrtools.tuonti_row import tuonti_rows
+from onrtools.register.spreadsheet import FORMULA_START, is_formula
+from onrtools.register.tuonti_row import tuonti_rows
 
 TEST_ENVIRONMENTS = ("local", "testi", "untuva", "hahtuva")
 PRODUCTION = "prod"
@@ -118,7 +118,7 @@ class ValidationResult:
 
 def rows_to_send(valid: pd.DataFrame) -> list[dict[str, Any]]:
     """ONR row dicts (REST.md §4.3) from ONR-ready values, by the import's own builder
-    (:mod:`onrtools.tuonti_row`): the preview is what the import sends."""
+    (:mod:`onrtools.register.tuonti_row`): the preview is what the import sends."""
     return tuonti_rows(valid)
 
 
@@ -305,7 +305,7 @@ def _check_target(target_env: str) -> str:
     return env
 
 
-# the formula starts of onrtools.spreadsheet (one rule): cells are trimmed, so the first byte
+# the formula starts of register.spreadsheet (one rule): cells are trimmed, so the first byte
 # tells; the few rows flagged here are checked exactly with spreadsheet.is_formula
 _FORMULA_BYTES = np.zeros(256, dtype=bool)
 _FORMULA_BYTES[[ord(c) for c in FORMULA_START]] = True
@@ -722,7 +722,7 @@ def guard_rows(
 
 def write_problems(result: ValidationResult, path: str | Path) -> None:
     """Write the problem table as CSV UTF-8 with BOM (Excel opens it right), formulas defused."""
-    from onrtools.spreadsheet import write_csv
+    from onrtools.register.spreadsheet import write_csv
 
     write_csv(result.problems[list(PROBLEM_COLUMNS)], Path(path), sep=";")
 

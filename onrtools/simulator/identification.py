@@ -6,7 +6,7 @@ import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
-from onrtools import names
+from onrtools.register import names
 
 from . import vtj
 from .dto import encode_vtj_address

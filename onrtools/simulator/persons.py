@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from onrtools import names
+from onrtools.register import names
 
 from . import duplicates, identification, vtj
 from .core import IMPORT_ROLES, UNPROCESSABLE, Caller, SimError, field_error, unauthorized

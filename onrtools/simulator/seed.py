@@ -18,7 +18,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from onrtools import hetu as hetu_mod
+from onrtools.register import hetu as hetu_mod
 
 from . import population as pop
 from .dto import encode_vtj_address
@@ -86,7 +86,7 @@ class Seeder:
                 return h
 
     def oid(self) -> str:
-        from onrtools.oid import generate_person_oid
+        from onrtools.register.oid import generate_person_oid
 
         while True:
             o = generate_person_oid(self.rng, node=self.world.oid_node)

@@ -123,7 +123,7 @@ def _hetu_change(world: World, rng: random.Random, row: sqlite3.Row) -> int:
     """VTJ issues a new hetu; ONR (VTJ change feed) takes it and keeps the old one in history."""
     from datetime import date
 
-    from onrtools import hetu as hetu_mod
+    from onrtools.register import hetu as hetu_mod
 
     old = row["hetu"]
     record = vtj.get_raw(world, old)

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
-from onrtools import names
+from onrtools.register import names
 
 from .core import IMPORT_ROWS_ROLES, ROW_ROLES, Caller, SimError
 from .dto import oppija_dto, oppijanumero

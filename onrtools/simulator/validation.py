@@ -6,7 +6,7 @@ import re
 from datetime import date
 from typing import Any
 
-from onrtools import names
+from onrtools.register import names
 
 from .core import BEAN_VALIDATION, UNPROCESSABLE, SimError, field_error
 from .world import hetu_valid
@@ -20,9 +20,10 @@ def email_valid(value: Any) -> bool:
 
 
 def _code_sets() -> tuple[set[str], set[str], set[str]]:
-    """(sexes, languages upper-case, nationalities) from onrtools.codes, else a small fallback."""
+    """(sexes, languages upper-case, nationalities) from onrtools.register.codes, else a small
+    fallback."""
     try:
-        from onrtools import codes  # written by the foundation helper
+        from onrtools.register import codes  # written by the foundation helper
 
         return (
             set(codes.SEXES),

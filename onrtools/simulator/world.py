@@ -14,14 +14,14 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
-from onrtools.hetu import CHECK_CHARS, CHECK_CLASS, SIGN_CLASS
-from onrtools.oid import generate_person_oid
+from onrtools.register.hetu import CHECK_CHARS, CHECK_CLASS, SIGN_CLASS
+from onrtools.register.oid import generate_person_oid
 
 from .clock import Clock
 from .store import placeholders, select_in
 from .trigram import search_keys
 
-# the shape's classes from onrtools.hetu (one home); groups for the fast path below
+# the shape's classes from onrtools.register.hetu (one home); groups for the fast path below
 _HETU_RE = re.compile(rf"^(\d\d)(\d\d)(\d\d)([{SIGN_CLASS}])(\d\d\d)([{CHECK_CLASS}])$")
 _CENTURY = {"+": 1800, **dict.fromkeys("-YXWVU", 1900), **dict.fromkeys("ABCDEF", 2000)}
 _CHECK = CHECK_CHARS
@@ -31,8 +31,8 @@ _CHECK = CHECK_CHARS
 def _hetu_info(value: str) -> tuple[str, str] | None:
     """(syntymaaika, sukupuoli) of a valid hetu in ONR's exact form, else None.
 
-    Same acceptance as onrtools.hetu.is_valid for upper-case, trimmed input (a test compares
-    them); a fast path because every import row and every save re-derives from the hetu.
+    Same acceptance as onrtools.register.hetu.is_valid for upper-case, trimmed input (a test
+    compares them); a fast path because every import row and every save re-derives from the hetu.
     """
     m = _HETU_RE.match(value)
     if m is None:

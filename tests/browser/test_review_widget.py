@@ -35,7 +35,7 @@ ARGS = [
 CELL = """\
 from pathlib import Path
 import pandas as pd
-from onrtools.review import ReviewSession
+from onrtools.duplicates.review import ReviewSession
 pairs = pd.DataFrame({{
     "tunniste_l": ["a", "c", "e", "g", "i"], "tunniste_r": ["b", "d", "f", "h", "j"],
     "probability": [0.99, 0.9, 0.5, 0.2, 0.05],

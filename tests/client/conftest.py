@@ -6,9 +6,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from onrtools.client import OnrClient
-from onrtools.config import Settings
-from onrtools.http_policy import RetryPolicy
+from onrtools.onr.client import OnrClient
+from onrtools.onr.config import Settings
+from onrtools.onr.http_policy import RetryPolicy
 from tests.client.fake_onr import BASE, PASSWORD, FakeOnr
 
 CALLER_ID = "1.2.246.562.10.00000000101.onrtools-tests"

@@ -8,9 +8,6 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from onrtools.auth import OAuth2Auth
-from onrtools.client import OnrClient
-from onrtools.config import Settings
 from onrtools.errors import (
     AmbiguousSend,
     ApiError,
@@ -18,7 +15,10 @@ from onrtools.errors import (
     NotFound,
     RegistryUnavailable,
 )
-from onrtools.http_policy import RetryPolicy, redact
+from onrtools.onr.auth import OAuth2Auth
+from onrtools.onr.client import OnrClient
+from onrtools.onr.config import Settings
+from onrtools.onr.http_policy import RetryPolicy, redact
 from tests.client.conftest import CALLER_ID
 from tests.client.fake_onr import BASE, PASSWORD, SERVICE, FakeOnr, raise_, status
 
@@ -109,7 +109,7 @@ def test_401_right_after_a_fresh_login_names_the_missing_right_without_another_l
     ("POST", "/henkilo/henkiloPerustietosByHenkiloOidList", "HENKILON_RU"),
 ])
 def test_likely_right_per_call(method: str, template: str, right: str) -> None:
-    from onrtools.auth import likely_right
+    from onrtools.onr.auth import likely_right
 
     assert right in likely_right(method, template)
 
@@ -225,8 +225,8 @@ def test_transient_answer_to_the_ticket_check_is_retried_with_a_fresh_ticket(mon
     """A gateway's 503 on j_spring_cas_security_check must not fail a nightly run."""
     import httpx as _httpx
 
-    from onrtools import auth as auth_module
-    from onrtools.auth import CasAuth
+    from onrtools.onr import auth as auth_module
+    from onrtools.onr.auth import CasAuth
 
     monkeypatch.setattr(auth_module.time, "sleep", lambda _s: None)
     tickets: list[str] = []
@@ -259,8 +259,8 @@ def test_transient_answer_to_the_ticket_check_is_retried_with_a_fresh_ticket(mon
 def test_ticket_check_refused_for_good_is_an_auth_error_without_retries() -> None:
     import httpx as _httpx
 
-    from onrtools.auth import CasAuth
     from onrtools.errors import AuthError
+    from onrtools.onr.auth import CasAuth
 
     calls = {"n": 0}
 
@@ -298,7 +298,7 @@ def test_ticket_check_refused_for_good_is_an_auth_error_without_retries() -> Non
     "value [010190-901R]; codes [ValidateHetu]; arguments []; default message [invalid.hetu]] ",
 ])
 def test_onr_error_text_is_masked_before_it_is_kept(message: str) -> None:
-    from onrtools.http_policy import error_detail
+    from onrtools.onr.http_policy import error_detail
 
     response = httpx.Response(400, json={"timestamp": 1, "status": 400, "error": "Bad Request",
                                          "exception": "x", "message": message, "path": "/p"})
@@ -327,7 +327,7 @@ def test_http_logs_keep_working_and_hold_no_ticket(caplog: pytest.LogCaptureFixt
     failed to format. Child loggers (httpcore.http11) log headers with the TGT at DEBUG."""
     import logging
 
-    from onrtools.http_policy import install_log_redaction
+    from onrtools.onr.http_policy import install_log_redaction
 
     install_log_redaction()
     caplog.set_level(logging.DEBUG)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from onrtools.changes import Watermark, iter_changes
-from onrtools.client import OnrClient
+from onrtools.onr.changes import Watermark, iter_changes
+from onrtools.onr.client import OnrClient
 from tests.client.fake_onr import FakeOnr
 
 T0 = 1_700_000_000_000
@@ -66,7 +66,7 @@ def test_since_and_watermark_file(fake: FakeOnr, client: OnrClient, tmp_path: Pa
 
 
 def test_full_mode_reads_complete_dtos(fake: FakeOnr, client: OnrClient) -> None:
-    from onrtools.models import FeedMaster, OppijaRead
+    from onrtools.onr.models import FeedMaster, OppijaRead
 
     fake.touch("f1", T0)
     fake.feed[0]["master"]["sukupuoli"] = {"koodi": "2", "nimi": {"FI": "nainen"}}

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from onrtools.calls import CallRecorder, path_template
-from onrtools.config import Settings
 from onrtools.errors import ConfigError
-from onrtools.models import (
+from onrtools.onr.calls import CallRecorder, path_template
+from onrtools.onr.config import Settings
+from onrtools.onr.models import (
     Henkilo,
     HenkiloDuplicate,
     Identification,

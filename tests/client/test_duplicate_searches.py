@@ -8,10 +8,10 @@ import time
 
 import httpx
 
-from onrtools.client import OnrClient
-from onrtools.config import Settings
 from onrtools.errors import ApiError
-from onrtools.http_policy import RetryPolicy
+from onrtools.onr.client import OnrClient
+from onrtools.onr.config import Settings
+from onrtools.onr.http_policy import RetryPolicy
 
 from .fake_onr import SERVICE, FakeOnr, _json
 

@@ -18,11 +18,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from onrtools.batch_import import content_hash, import_register, to_tuonti_row
-from onrtools.client import OnrClient
 from onrtools.errors import ApiError
-from onrtools.journal import RESULT_COLUMNS, ImportJournal
-from onrtools.models import decode_tuonti_results
+from onrtools.onr.batch_import import content_hash, import_register, to_tuonti_row
+from onrtools.onr.client import OnrClient
+from onrtools.onr.journal import RESULT_COLUMNS, ImportJournal
+from onrtools.onr.models import decode_tuonti_results
 from tests.client.fake_onr import FakeOnr
 
 

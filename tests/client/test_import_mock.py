@@ -9,10 +9,10 @@ from typing import Any
 import httpx
 import pytest
 
-from onrtools.batch_import import import_register, prepare_rows, wait_for_tuonti
-from onrtools.client import OnrClient
 from onrtools.errors import AmbiguousSend, TuontiTimeout, ValidationFailed
-from onrtools.journal import ImportJournal
+from onrtools.onr.batch_import import import_register, prepare_rows, wait_for_tuonti
+from onrtools.onr.client import OnrClient
+from onrtools.onr.journal import ImportJournal
 from tests.client.fake_onr import FakeOnr, passthrough, process_then, status
 
 
@@ -119,7 +119,7 @@ def test_crash_before_put_left_is_resent(
     fake: FakeOnr, client: OnrClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     data = rows(200)
-    from onrtools import batch_import
+    from onrtools.onr import batch_import
 
     real = batch_import.submit_tuonti
     state = {"n": 0}
@@ -233,7 +233,7 @@ def test_flat_rows_become_onr_rows() -> None:
 
 
 def test_existence_rules_of_yleistunniste_rows() -> None:
-    from onrtools.validation import existence_check_problems
+    from onrtools.register.validation import existence_check_problems
 
     ok = {"hetu": "010190-901R", "etunimet": "Anna-Liisa Milla", "kutsumanimi": "liisa",
           "sukunimi": "Testinen"}
@@ -286,13 +286,13 @@ class _Scripted:
         self.restart_polls: list[int] = []
 
     def get_perustiedot(self, tuonti_id: int, api: str = "oppija") -> Any:
-        from onrtools.models import TuontiPerustiedot
+        from onrtools.onr.models import TuontiPerustiedot
 
         self.polls += 1
         return TuontiPerustiedot(id=tuonti_id, kasiteltavia=100, kasiteltyja=0, kasitelty=False)
 
     def find_perustiedot(self, tuonti_id: int, api: str = "oppija") -> Any:
-        from onrtools.models import TuontiPerustiedot
+        from onrtools.onr.models import TuontiPerustiedot
 
         queue = self.ahead[0]
         if tuonti_id not in queue:

@@ -2,7 +2,7 @@
 
 Arbitrary valid register rows go through the real path (CSV file → read_register →
 validate_register → the flat rows validation keeps → import_register against a fake ONR) and
-the rows in the PUT bodies equal onrtools.tuonti_row's output for the same rows, and
+the rows in the PUT bodies equal onrtools.register.tuonti_row's output for the same rows, and
 validation's preview. Before, two builders disagreed (aidinkieli upper-cased in one only,
 kansalaisuus [] in one) and the rows changed shape four times on the way.
 """
@@ -18,15 +18,15 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from onrtools import hetu
-from onrtools.batch_import import import_register
-from onrtools.client import OnrClient
-from onrtools.config import Settings
-from onrtools.http_policy import RetryPolicy
-from onrtools.register import COLUMNS, read_register
-from onrtools.steps import SEND_COLUMNS, row_fingerprint
-from onrtools.tuonti_row import flat, tuonti_row, tuonti_rows
-from onrtools.validation import validate_register
+from onrtools.onr.batch_import import import_register
+from onrtools.onr.client import OnrClient
+from onrtools.onr.config import Settings
+from onrtools.onr.http_policy import RetryPolicy
+from onrtools.pipeline.steps import SEND_COLUMNS, row_fingerprint
+from onrtools.register import hetu
+from onrtools.register.read import COLUMNS, read_register
+from onrtools.register.tuonti_row import flat, tuonti_row, tuonti_rows
+from onrtools.register.validation import validate_register
 
 from .fake_onr import BASE, PASSWORD, FakeOnr
 

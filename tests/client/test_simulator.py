@@ -13,13 +13,13 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
-from onrtools.batch_import import import_register
-from onrtools.changes import iter_changes
-from onrtools.client import OnrClient
-from onrtools.config import Settings
 from onrtools.errors import AuthError
-from onrtools.http_policy import RetryPolicy
-from onrtools.journal import ImportJournal
+from onrtools.onr.batch_import import import_register
+from onrtools.onr.changes import iter_changes
+from onrtools.onr.client import OnrClient
+from onrtools.onr.config import Settings
+from onrtools.onr.http_policy import RetryPolicy
+from onrtools.onr.journal import ImportJournal
 from onrtools.simulator.testing import SimHandle
 from tests import crash
 from tests.client.synthetic import register
@@ -263,7 +263,7 @@ def test_onr_400_echoing_hetus_and_names_reaches_no_output(
 
     from onrtools.errors import ApiError
     from onrtools.evidence import EvidenceRecorder
-    from onrtools.pipeline import _error_text
+    from onrtools.pipeline.run import _error_text
 
     caplog.set_level(logging.DEBUG)
     good = register(1, seed=43, prefix="echo", foreign_share=0)[0]
@@ -363,7 +363,7 @@ def test_onr_import_api_yleistunniste_lists_refused_rows_and_sends_the_rest(
     simulator: SimHandle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    from onrtools.batch_import import main
+    from onrtools.onr.batch_import import main
 
     rows = register(4, seed=47, prefix="cli-yt", foreign_share=0)
     rows[2]["kutsumanimi"] = "Ei Etunimi"

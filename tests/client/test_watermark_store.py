@@ -7,11 +7,11 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from onrtools import changes
-from onrtools.changes import Watermark, watermark_path
-from onrtools.client import OnrClient
-from onrtools.rundir import RunDir
-from onrtools.steps import VIEW_STATE, refresh_onr_view
+from onrtools.onr import changes
+from onrtools.onr.changes import Watermark, watermark_path
+from onrtools.onr.client import OnrClient
+from onrtools.pipeline.rundir import RunDir
+from onrtools.pipeline.steps import VIEW_STATE, refresh_onr_view
 from tests.client.fake_onr import FakeOnr
 
 T0 = 1_700_000_000_000
@@ -47,7 +47,7 @@ def test_the_view_keeps_its_cursor_in_the_one_watermark_store(
 
 def test_no_other_module_writes_a_feed_cursor() -> None:
     """Grep guard: cursors are saved by changes.Watermark only."""
-    package = Path(changes.__file__).parent
+    package = Path(changes.__file__).parents[1]  # onrtools/
     found = [f"{p.relative_to(package)}:{n}" for p in sorted(package.rglob("*.py"))
              if p.name != "changes.py" and "simulator" not in p.parts
              for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), start=1)

@@ -12,8 +12,7 @@ import pytest
 from matplotlib.figure import Figure
 
 from onrtools.evidence import EvidenceRecorder
-from onrtools.evidence.verify import verify_ledger
-from onrtools.kpi import (
+from onrtools.evidence.kpi import (
     HEADLINE,
     KPIS,
     compare_in_words,
@@ -25,6 +24,7 @@ from onrtools.kpi import (
     track_open_items,
     trend_frame,
 )
+from onrtools.evidence.verify import verify_ledger
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 

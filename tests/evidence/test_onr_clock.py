@@ -12,10 +12,10 @@ from datetime import UTC, datetime, timedelta
 import pandas as pd
 import pytest
 
-from onrtools.audit_report import onr_now
-from onrtools.client import OnrClient
-from onrtools.config import Settings
-from onrtools.kpi import compute_kpis, track_open_items
+from onrtools.evidence.kpi import compute_kpis, track_open_items
+from onrtools.onr.client import OnrClient
+from onrtools.onr.config import Settings
+from onrtools.pipeline.audit_report import onr_now
 
 DAY = 86400
 

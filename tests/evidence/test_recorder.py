@@ -14,11 +14,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from onrtools import hetu
 from onrtools.evidence import EvidenceRecorder, main, read_manifests
 from onrtools.evidence.scrub import has_hetu, mask_hetus, scrub
 from onrtools.evidence.store import Ledger
 from onrtools.evidence.verify import verify_ledger
+from onrtools.register import hetu
 
 REPO = Path(__file__).resolve().parents[2]
 # a hetu standing alone (not inside a SHA-256, whose hex digits would surround it)

@@ -8,14 +8,14 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from onrtools import hetu as hetu_mod
-from onrtools.matching import cluster, find_duplicates, unlink_candidates
-from onrtools.matching.cluster import (
+from onrtools.duplicates.matching import cluster, find_duplicates, unlink_candidates
+from onrtools.duplicates.matching.cluster import (
     NO_IDENTIFIED,
     ONE_IDENTIFIED,
     OPH_MUST_DECIDE,
     connected_components,
 )
+from onrtools.register import hetu as hetu_mod
 
 RNG = random.Random(5)
 

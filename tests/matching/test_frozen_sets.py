@@ -13,8 +13,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from onrtools.matching import find_duplicates
-from onrtools.matching.synthetic import true_pairs  # ground truth by person_id only
+from onrtools.duplicates.matching import find_duplicates
+from onrtools.duplicates.matching.synthetic import true_pairs  # ground truth by person_id only
 
 SETS = Path(__file__).resolve().parents[2] / "bench" / "matching_sets"
 

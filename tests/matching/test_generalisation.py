@@ -7,9 +7,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from onrtools.matching import default_model, score_pairs
-from onrtools.matching.blocking import candidate_pairs
-from onrtools.matching.compare import (
+from onrtools.duplicates.matching import default_model, score_pairs
+from onrtools.duplicates.matching.blocking import candidate_pairs
+from onrtools.duplicates.matching.compare import (
     FIRST_INITIAL,
     FIRST_SKELETON,
     SURNAME_PART,
@@ -17,7 +17,7 @@ from onrtools.matching.compare import (
     SURNAME_SWAPPED,
     compare,
 )
-from onrtools.matching.normalise import prepare, skeleton_form
+from onrtools.duplicates.matching.normalise import prepare, skeleton_form
 
 BASE = {
     "etunimet": "Aino Maria",
@@ -255,7 +255,7 @@ def test_household_members_at_one_address_are_not_all_candidates() -> None:
 
 def test_candidates_are_each_keys_pairs_once() -> None:
     """Pairs are deduplicated key by key as they are made: the result is the plain union."""
-    from onrtools.matching.blocking import KEYS, key_pairs
+    from onrtools.duplicates.matching.blocking import KEYS, key_pairs
 
     records = pd.DataFrame([{**BASE, "tunniste": "a"}, {**BASE, "tunniste": "b"}, *_crowd()])
     p = prepare(records)

@@ -19,7 +19,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from onrtools.request_packages import write_merge_requests, write_unlink_requests
+from onrtools.duplicates.request_packages import write_merge_requests, write_unlink_requests
 from tests.programs import require
 
 # UTF-8 (76), comma, double quote; export every sheet (-1) to its own file

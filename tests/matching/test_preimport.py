@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from onrtools.models import HenkiloDuplicate
-from onrtools.preimport import check_hetuless_rows, rows_to_send
+from onrtools.duplicates.preimport import check_hetuless_rows, rows_to_send
+from onrtools.onr.models import HenkiloDuplicate
 
 
 class FakeOnr:

@@ -6,8 +6,8 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from onrtools.matching import default_model, find_duplicates, score_pairs
-from onrtools.matching.normalise import exact_form, fold_form
+from onrtools.duplicates.matching import default_model, find_duplicates, score_pairs
+from onrtools.duplicates.matching.normalise import exact_form, fold_form
 
 FIRST = ["Anna", "Anna-Liisa", "Maria", "Päivi", "Juhani", "Eino Ilmari", "Aino", "Åke"]
 LAST = ["Virtanen", "Meikäläinen", "Korhonen", "Öhman", "Laine", "Pihlajaoja"]

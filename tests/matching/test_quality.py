@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from onrtools.matching import find_duplicates, link
-from onrtools.matching.synthetic import ERROR_RATES, generate_register, true_pairs
+from onrtools.duplicates.matching import find_duplicates, link
+from onrtools.duplicates.matching.synthetic import ERROR_RATES, generate_register, true_pairs
 
 
 def _key(frame: pd.DataFrame) -> set[tuple[str, str]]:

@@ -13,10 +13,15 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from onrtools.matching import NON_MATCH, REVIEW, _deepen_review
-from onrtools.matching.compare import FIRST_INITIAL, compare
-from onrtools.matching.model import TF_TOKEN_TABLE, _tf_tables, default_model, match_weight
-from onrtools.matching.normalise import prepare
+from onrtools.duplicates.matching import NON_MATCH, REVIEW, _deepen_review
+from onrtools.duplicates.matching.compare import FIRST_INITIAL, compare
+from onrtools.duplicates.matching.model import (
+    TF_TOKEN_TABLE,
+    _tf_tables,
+    default_model,
+    match_weight,
+)
+from onrtools.duplicates.matching.normalise import prepare
 
 PERSON = {"sukunimi": "Mäkelä", "syntymaaika": "1998-04-23", "sukupuoli": "1"}
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 
-from onrtools.request_packages import (
+from onrtools.duplicates.request_packages import (
     MERGE_COLUMNS,
     UNLINK_COLUMNS,
     neutralise,
@@ -150,7 +150,7 @@ class FakeLinker:
 
 
 def test_apply_merge_requests_is_a_dry_run_by_default() -> None:
-    from onrtools.request_packages import apply_merge_requests, merge_request_rows
+    from onrtools.duplicates.request_packages import apply_merge_requests, merge_request_rows
 
     rows = merge_request_rows(_reviewed(), _records())
     rows = pd.concat([rows, rows.assign(group=2, suggested_master_oid="")], ignore_index=True)

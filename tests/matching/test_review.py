@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from onrtools.review import ReviewSession, ReviewStore, pair_key
+from onrtools.duplicates.review import ReviewSession, ReviewStore, pair_key
 
 
 def _pairs() -> pd.DataFrame:
@@ -100,7 +100,7 @@ def test_widget_buttons_save_immediately(tmp_path: Path) -> None:
 
 def test_side_by_side_shows_both_records_highlights_differences_masks_hetu(
         tmp_path: Path) -> None:
-    from onrtools.review import side_by_side, with_decisions
+    from onrtools.duplicates.review import side_by_side, with_decisions
 
     records = _records()
     records.loc[1, "hetu"] = "010190-9046"

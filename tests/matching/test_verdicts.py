@@ -8,8 +8,8 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from onrtools import hetu as hetu_mod
-from onrtools.matching import default_model, find_duplicates, score_pairs
+from onrtools.duplicates.matching import default_model, find_duplicates, score_pairs
+from onrtools.register import hetu as hetu_mod
 
 RNG = random.Random(42)
 HETU_A = hetu_mod.generate(RNG, birth_date=date(1995, 3, 7), sex="2")

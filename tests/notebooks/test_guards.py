@@ -10,7 +10,7 @@ import nbformat
 import papermill
 import pytest
 
-from onrtools.pipeline import SECRET_NAME, STEPS, discover_steps
+from onrtools.pipeline.run import SECRET_NAME, STEPS, discover_steps
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 PATHS = sorted(NOTEBOOKS.glob("*.ipynb"))

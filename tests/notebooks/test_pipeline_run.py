@@ -15,12 +15,17 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from onrtools.demo import SIMULATOR_PASSWORD, pipeline_environment
-from onrtools.demo_checks import check_links, check_packages, check_truth, review_as_planted
-from onrtools.demo_register import expected_lists
-from onrtools.pipeline import PipelineRun, run_pipeline
+from onrtools.pipeline.demo import SIMULATOR_PASSWORD, pipeline_environment
+from onrtools.pipeline.demo_checks import (
+    check_links,
+    check_packages,
+    check_truth,
+    review_as_planted,
+)
+from onrtools.pipeline.demo_register import expected_lists
+from onrtools.pipeline.run import PipelineRun, run_pipeline
+from onrtools.pipeline.rundir import RunDir
 from onrtools.reconcile import CATEGORIES
-from onrtools.rundir import RunDir
 from tests.planted import RUN_PARAMETERS, planted_run
 
 ROWS = 240
@@ -76,8 +81,8 @@ def test_planted_defects_land_in_their_lists_and_nothing_else(planted: Planted) 
 
 def test_wrong_merges_are_flagged_and_reviewed_pairs_become_request_packages(
         planted: Planted) -> None:
-    from onrtools import steps
-    from onrtools.review import ReviewStore
+    from onrtools.duplicates.review import ReviewStore
+    from onrtools.pipeline import steps
 
     run = RunDir("planted-1", planted.workspace, planted.reports)
     flagged = run.load_frame("link_candidates")
@@ -235,7 +240,7 @@ def test_second_run_after_time_passes_reads_only_changes(planted: Planted) -> No
     assert kpis["change_feed_lag_hours_median"] >= 0
     assert kpis["unidentified_open"] > 0 and kpis["unidentified_oldest_days"] >= 29.9
     # and in words on the page: labels and units, no machine names or scientific notation
-    from onrtools.kpi import compare_in_words, trend_frame
+    from onrtools.evidence.kpi import compare_in_words, trend_frame
 
     words = compare_in_words(trend_frame(planted.workspace))
     oldest = words.loc["Longest wait for identification"]

@@ -49,7 +49,7 @@ def module_simulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
 
 def sim_settings(base_url: str, username: str = "palvelu-kk1", **overrides: Any) -> Any:
     """Settings for a simulator user, blind to the developer's ONR_* environment."""
-    from onrtools.config import Settings
+    from onrtools.onr.config import Settings
 
     return Settings.from_env(environ={}, env_files=[], base_url=base_url, username=username,
                              password=SIM_PASSWORD, caller_id=CALLER_ID, **overrides)
@@ -60,7 +60,7 @@ def write_register(path: Path, rows: int, seed: int) -> Path:
     import random
     from datetime import date, timedelta
 
-    from onrtools import hetu
+    from onrtools.register import hetu
 
     rng = random.Random(seed)
     first = ["Aino", "Eero", "Liisa", "Juhani", "Maria", "Ville", "Sanna", "Otto", "Helmi",
@@ -202,7 +202,7 @@ def pipeline_env(mp: pytest.MonkeyPatch, base_url: str, password: str) -> None:
 
 def import_journal(workspace: Path, run_id: str) -> dict[str, Any]:
     """What the import journal says about a run: batches (sends, restarts, resolved), events."""
-    from onrtools.journal import ImportJournal
+    from onrtools.onr.journal import ImportJournal
 
     with ImportJournal(workspace) as journal:
         batches = [{"seq": b.seq, "rows": b.row_count, "state": b.state,
@@ -225,13 +225,13 @@ def verify_ledger_cli(workspace: Path) -> tuple[int, str]:
     return code, out.getvalue()
 
 
-# the register's unmasked working copies (onrtools.frames)
+# the register's unmasked working copies (onrtools.pipeline.frames)
 WORKING_FRAMES = ("*/runs/*/*.parquet", "*/state/*.parquet")
 
 
 def scan_run(reports: Path, workspace: Path, password: str) -> list[Any]:
     """reports/: everything; workspace: secrets everywhere, hetus outside the working frames."""
-    from onrtools.secrets_scan import scan_paths
+    from onrtools.evidence.secrets_scan import scan_paths
 
     found = scan_paths([reports], secrets=[password])
     found += scan_paths([workspace], secrets=[password], hetus=False)
@@ -247,7 +247,7 @@ def pipeline_run(work: Path, register: Path, *, faults: dict[str, Any] | None,
     """One pipeline run (rerun on a loud failure, as `onr run` resumes); its end state and
     everything the run and the simulator recorded."""
     from onrtools.evidence.store import Ledger
-    from onrtools.rundir import RunDir
+    from onrtools.pipeline.rundir import RunDir
 
     from . import driver
 

@@ -96,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--steps", default=",".join(STEPS))
     parser.add_argument("-p", action="append", default=[], metavar="NAME=VALUE")
     args = parser.parse_args(argv)
-    from onrtools.pipeline import parse_value
+    from onrtools.pipeline.run import parse_value
 
     parameters = {}
     for item in args.p:

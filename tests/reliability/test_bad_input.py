@@ -17,8 +17,8 @@ from typing import Any
 
 import pytest
 
-from onrtools import validation
 from onrtools.errors import RegisterReadError
+from onrtools.register import validation
 
 from .conftest import (
     BAD_DIR,
@@ -32,7 +32,7 @@ from .conftest import (
 CORPUS = load_corpus_module()
 SMALL = CORPUS.corpus()
 BIG = CORPUS.big_corpus()
-# Gaps found by this corpus and still open in onrtools.register/validation: strict xfails, so
+# Gaps found by this corpus and still open in onrtools.register.read/validation: strict xfails, so
 # the day one is fixed its marker must go. (bidi controls, line breaks in names and files that
 # mix UTF-8 with Windows-1252 were such gaps; all three are refused now.)
 VALIDATION_GAPS: dict[str, str] = {}
@@ -138,8 +138,8 @@ def test_onr_validate_command_has_no_traceback(name: str, big_files: dict[str, P
 def test_nothing_reaches_the_simulator(
     name: str, big_files: dict[str, Path], module_simulator: Any, tmp_path: Path,
 ) -> None:
-    from onrtools import steps
-    from onrtools.rundir import RunDir
+    from onrtools.pipeline import steps
+    from onrtools.pipeline.rundir import RunDir
 
     sim = module_simulator
     before = admin_counts(sim)

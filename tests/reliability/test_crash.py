@@ -58,7 +58,7 @@ def _progress(work: Path, run_id: str) -> str:
 def crash_trial(work: Path, register: Path, points: list[str],
                 run_id: str = "crash-run") -> dict[str, Any]:
     """Kill at each point (successive restarts of one run), then finish; the end state."""
-    from onrtools.rundir import RunDir
+    from onrtools.pipeline.rundir import RunDir
 
     password = "Crs-" + secrets.token_urlsafe(12)
     sim = start_simulator(work / "sim", password)

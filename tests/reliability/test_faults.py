@@ -135,7 +135,7 @@ def test_onr_run_under_the_storm_ends_in_the_clean_state(
     import subprocess
     import sys
 
-    from onrtools.rundir import RunDir
+    from onrtools.pipeline.rundir import RunDir
 
     from .conftest import (
         CALLER_ID,

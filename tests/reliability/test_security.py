@@ -1,6 +1,7 @@
 """Security checks, end to end.
 
-- The scanner (onrtools.secrets_scan) finds every planted secret in every format a run writes.
+- The scanner (onrtools.evidence.secrets_scan) finds every planted secret in every format a run
+  writes.
 - A pipeline run leaves no password, ticket, session cookie, token or full hetu in reports/,
   and no secret anywhere in the workspace (full hetus only in the pipeline's working frames).
 - Request packages and report files neutralise spreadsheet formulas.
@@ -28,14 +29,14 @@ import httpx
 import pandas as pd
 import pytest
 
-from onrtools.secrets_scan import scan_paths
+from onrtools.evidence.secrets_scan import scan_paths
 
 from .conftest import CALLER_ID, scan_run, secret_simulator, write_register
 
 HETU = "010190-9732"  # synthetic test hetu (individual number 973)
 HETU2 = "020290-9337"
 # what a spreadsheet may run: = + - @, tab or CR first, also after leading spaces (written here
-# independently of onrtools.spreadsheet, so a weakened guard fails these tests)
+# independently of onrtools.register.spreadsheet, so a weakened guard fails these tests)
 FORMULA_START = re.compile(r"^ *[=+\-@\t\r]")
 
 
@@ -112,7 +113,7 @@ def test_scanner_leaves_masked_and_invalid_values_alone(tmp_path: Path) -> None:
 
 def test_scanner_command_exit_codes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                     capsys: pytest.CaptureFixture[str]) -> None:
-    from onrtools import secrets_scan
+    from onrtools.evidence import secrets_scan
 
     (tmp_path / "clean").mkdir()
     (tmp_path / "clean" / "a.csv").write_text("hetu\n010190-****\n", encoding="utf-8")
@@ -219,7 +220,7 @@ def test_every_spreadsheet_of_the_run_holds_no_formula(pipeline_run: dict[str, A
 HOSTILE = ['=HYPERLINK("http://127.0.0.1/x","click")', "+cmd|' /C calc'!A0", "-2+3",
            "@SUM(1+1)", "\t=1+1", "\r=1+1", "  =1+1", " @SUM(1)"]
 def test_request_packages_neutralise_formulas(tmp_path: Path) -> None:
-    from onrtools import request_packages
+    from onrtools.duplicates import request_packages
 
     flagged = pd.DataFrame({
         "masterOid": ["1.2.246.562.98.10000000017", "1.2.246.562.98.10000000025"],
@@ -243,7 +244,7 @@ def test_request_packages_neutralise_formulas(tmp_path: Path) -> None:
 
 
 def test_request_package_csv_keeps_a_carriage_return_inside_its_cell(tmp_path: Path) -> None:
-    from onrtools import request_packages
+    from onrtools.duplicates import request_packages
 
     flagged = pd.DataFrame({"masterOid": ["1.2.246.562.98.10000000017"],
                             "henkiloOid": ["1.2.246.562.98.10000000033"],
@@ -258,7 +259,7 @@ def test_request_package_csv_keeps_a_carriage_return_inside_its_cell(tmp_path: P
 
 
 def test_neutralise_covers_every_formula_start() -> None:
-    from onrtools import request_packages
+    from onrtools.duplicates import request_packages
 
     for value in HOSTILE:
         assert request_packages.neutralise(value).startswith("'")
@@ -339,7 +340,7 @@ def kk1_person(tmp_path_factory: pytest.TempPathFactory) -> Any:
         import random
         from datetime import date
 
-        from onrtools import hetu
+        from onrtools.register import hetu
 
         # born 1866: nobody in the seeded population has this hetu
         person = {"hetu": hetu.generate(random.Random(uuid.uuid4().int), birth_date=date(
@@ -405,8 +406,8 @@ def test_other_institution_is_refused_on_every_read_endpoint(kk1_person: dict[st
 # --- production guard ----------------------------------------------------------------------------
 
 def test_production_target_refuses_to_start_without_opt_in() -> None:
-    from onrtools.config import Settings
     from onrtools.errors import ConfigError
+    from onrtools.onr.config import Settings
 
     env = {"ONR_ENV": "prod", "ONR_USERNAME": "palvelu", "ONR_PASSWORD": "x" * 12,
            "ONR_CALLER_ID": CALLER_ID}
@@ -424,8 +425,8 @@ def test_production_target_refuses_to_start_without_opt_in() -> None:
 
 def test_pipeline_settings_refuse_production_without_opt_in(monkeypatch: pytest.MonkeyPatch
                                                             ) -> None:
-    from onrtools import steps
     from onrtools.errors import ConfigError
+    from onrtools.pipeline import steps
 
     monkeypatch.setenv("ONR_ENV", "prod")
     monkeypatch.setenv("ONR_USERNAME", "palvelu")
@@ -437,8 +438,8 @@ def test_pipeline_settings_refuse_production_without_opt_in(monkeypatch: pytest.
 
 def test_production_target_refuses_test_hetus(tmp_path: Path,
                                               capsys: pytest.CaptureFixture[str]) -> None:
-    from onrtools import validation
-    from onrtools.register import read_register
+    from onrtools.register import validation
+    from onrtools.register.read import read_register
 
     register = write_register(tmp_path / "register.csv", 20, seed=11)
     result = validation.validate_register(read_register(register), target_env="prod")

@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from onrtools import hetu as onr_hetu
+from onrtools.register import hetu as onr_hetu
 from onrtools.simulator import identification
 from onrtools.simulator.state import Registry, SimError
 

@@ -257,7 +257,7 @@ def test_caller_helpers() -> None:
 def test_fast_hetu_check_agrees_with_onrtools_hetu() -> None:
     import random
 
-    from onrtools import hetu
+    from onrtools.register import hetu
     from onrtools.simulator.world import hetu_derived, hetu_valid
 
     rng = random.Random(3)

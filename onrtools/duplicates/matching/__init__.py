@@ -35,11 +35,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from onrtools.matching.blocking import KEYS, MAX_BLOCK, candidate_pairs
-from onrtools.matching.cluster import cluster
-from onrtools.matching.compare import FIELDS, Comparison, compare, compare_levels
-from onrtools.matching.explain import explain
-from onrtools.matching.model import (
+from onrtools.duplicates.matching.blocking import KEYS, MAX_BLOCK, candidate_pairs
+from onrtools.duplicates.matching.cluster import cluster
+from onrtools.duplicates.matching.compare import FIELDS, Comparison, compare, compare_levels
+from onrtools.duplicates.matching.explain import explain
+from onrtools.duplicates.matching.model import (
     SAME_SURNAME,
     Model,
     default_model,
@@ -48,7 +48,7 @@ from onrtools.matching.model import (
     posterior_thresholds,
     probability,
 )
-from onrtools.matching.normalise import Prepared, prepare
+from onrtools.duplicates.matching.normalise import Prepared, prepare
 
 __all__ = [
     "DECISIONS",

@@ -52,8 +52,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from onrtools.hetu import CENTURY_SIGNS
-from onrtools.matching.normalise import NO_DATE, Prepared
+from onrtools.duplicates.matching.normalise import NO_DATE, Prepared
+from onrtools.register.hetu import CENTURY_SIGNS
 
 MAX_BLOCK = 2000
 

@@ -35,7 +35,7 @@ import pandas as pd
 from rapidfuzz import process
 from rapidfuzz.distance import OSA, JaroWinkler
 
-from onrtools.matching.normalise import NO_DATE, Prepared
+from onrtools.duplicates.matching.normalise import NO_DATE, Prepared
 
 FIELDS: tuple[str, ...] = (
     "hetu",

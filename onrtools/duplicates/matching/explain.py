@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from onrtools.matching.compare import (
+from onrtools.duplicates.matching.compare import (
     FIRST_INITIAL,
     FIRST_SKELETON,
     SURNAME_PART,

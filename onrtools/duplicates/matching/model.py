@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from onrtools.matching.compare import (
+from onrtools.duplicates.matching.compare import (
     FIELDS,
     FIRST_SKELETON,
     N_LEVELS,
@@ -36,7 +36,7 @@ from onrtools.matching.compare import (
     cached_token_table,
     compare,
 )
-from onrtools.matching.normalise import Prepared
+from onrtools.duplicates.matching.normalise import Prepared
 
 DEFAULT_MODEL_PATH = Path(__file__).with_name("default_model.json")
 M_FLOOR = 1e-3
@@ -370,7 +370,7 @@ def default_model() -> Model:
 
 def build_default_model(*, n: int = 50_000, seed: int = 7, save: bool = True) -> Model:
     """Fit the default model on ``generate_register(n, seed)`` and (optionally) save it."""
-    from onrtools.matching import blocking, normalise, synthetic
+    from onrtools.duplicates.matching import blocking, normalise, synthetic
 
     records = synthetic.generate_register(n, seed=seed)
     p = normalise.prepare(records)

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from onrtools import hetu as hetu_mod
+from onrtools.register import hetu as hetu_mod
 
 COLUMNS = (
     "tunniste",

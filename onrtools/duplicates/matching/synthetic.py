@@ -24,7 +24,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from onrtools import hetu as hetu_mod
+from onrtools.register import hetu as hetu_mod
 
 # (name, relative weight): common Finnish given names of people born 1960-2008
 FEMALE_NAMES = (

@@ -38,7 +38,7 @@ GOOD = [
 
 
 def _check(rows: list[list[str]]) -> None:
-    from onrtools import hetu
+    from onrtools.register import hetu
 
     for row in rows:
         assert hetu.is_valid(row[1]) and hetu.is_test(row[1]), row
