@@ -21,7 +21,7 @@ from typing import Any
 import pandas as pd
 
 from onrtools.pipeline.rundir import RunDir, resolve
-from onrtools.pipeline.steps import onr_environment, run_environment, settings
+from onrtools.pipeline.step_common import onr_environment, run_environment, settings
 
 # files the run is still writing while the audit step runs: never hashed into the manifest
 _LIVE_FILES = ("index.html", "run.json", "facts.json", "90-audit-report.html",
