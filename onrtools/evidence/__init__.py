@@ -6,8 +6,8 @@ Owns the workspace's ``ledger/`` (hash-chained, append-only) and what goes into 
 - :mod:`.store`: the ledger file, its lock, details, quarantine and retention (:class:`Ledger`);
 - :mod:`.verify`: the whole chain, details and recorded output files checked
   (:func:`verify_ledger`, ``onr audit verify``);
-- :mod:`.recorder`: a run's manifest, steps and events (:class:`EvidenceRecorder`) and the
-  ``onr audit`` command line.
+- :mod:`.recorder`: a run's manifest, steps and events (:class:`EvidenceRecorder`);
+- :mod:`.audit`: manifests read back, as data and text, and the ``onr audit`` command line.
 
 Also here: :mod:`.kpi` (data-quality KPIs, their trend, open items by age) and
 :mod:`.secrets_scan` (the scan of every output for secrets and hetus).
@@ -19,14 +19,8 @@ May import: :mod:`onrtools.register` (the hetu pattern), the base modules
 
 from __future__ import annotations
 
-from onrtools.evidence.recorder import (
-    EvidenceRecorder,
-    clean_parameters,
-    format_manifest,
-    main,
-    read_manifests,
-    run_entries,
-)
+from onrtools.evidence.audit import format_manifest, main, read_manifests, run_entries
+from onrtools.evidence.recorder import EvidenceRecorder, clean_parameters
 from onrtools.evidence.store import Ledger
 from onrtools.evidence.verify import VerifyResult, verify_ledger
 
