@@ -9,7 +9,8 @@ steps and between runs. Its layout::
     review/decisions.sqlite   reviewers' decisions (onrtools.duplicates.review.ReviewStore)
     changes/<name>.json       change-feed watermarks (onrtools.onr.changes.Watermark)
     kpi/open_items.json       first-seen dates of open items (evidence.kpi.track_open_items)
-    runs/<run-id>/            one run's frames passed between steps (pipeline.rundir.RunDir)
+    runs/<run-id>/            one run's frames passed between steps (pipeline.rundir.RunDir),
+                              the feed cursor it started from, its kernels' log
     state/                    frames kept across runs (onrtools.pipeline.frames, scope "state")
     <name>/                   a workspace of its own inside this one (the demo's other
                               institutions: :meth:`Workspace.inner`)
@@ -82,9 +83,18 @@ class Workspace:
     def run_dir(self, run_id: str) -> Path:
         return self.runs_dir / run_id
 
+    def run_file(self, run_id: str, name: str) -> Path:
+        """A file of one run's own: a frame, the change-feed cursor the run started from, its
+        kernels' log."""
+        return self.run_dir(run_id) / name
+
     @property
     def state_dir(self) -> Path:
         return self.root / "state"
+
+    def state_file(self, name: str) -> Path:
+        """A file kept across runs (a frame of scope "state")."""
+        return self.state_dir / name
 
     # --- nested -------------------------------------------------------------------------------
 

@@ -316,7 +316,8 @@ def run_pipeline(
             started = time.monotonic()
             try:
                 execute_notebook(source, executed, params, cwd=root, kernel_name=kernel_name,
-                                 timeout=timeout, stderr_log=run.data_dir / "kernels.log")
+                                 timeout=timeout,
+                                 stderr_log=run.space.run_file(run.run_id, "kernels.log"))
                 step.status = "ok"
             except Exception as exc:  # noqa: BLE001 - any failure is the step's, reported below
                 step.status, step.error = "failed", _error_text(exc)

@@ -109,8 +109,9 @@ class RunDir:
         """Where frame ``name`` (declared in :data:`onrtools.pipeline.frames.FRAMES`) lives."""
         from onrtools.pipeline.frames import SUFFIX, spec
 
-        folder = self.state_dir if spec(name).scope == "state" else self.data_dir
-        return folder / f"{name}{SUFFIX}"
+        if spec(name).scope == "state":
+            return self.space.state_file(f"{name}{SUFFIX}")
+        return self.space.run_file(self.run_id, f"{name}{SUFFIX}")
 
     def save_frame(self, name: str, df: pd.DataFrame) -> Path:
         """Write a frame for a later step (Parquet, atomic: a killed step leaves no half file)."""

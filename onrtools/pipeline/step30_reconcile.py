@@ -78,7 +78,7 @@ def refresh_onr_view(run: RunDir, client: OnrClient, *, count: int = 10000) -> O
     # both cursors are changes.Watermark files: the workspace's, in the one watermark store,
     # and the one this run started from, in the run's own data
     store = watermark_path(run.workspace, VIEW_STATE)
-    start_file = run.data_dir / f"{VIEW_STATE}-start.json"
+    start_file = run.space.run_file(run.run_id, f"{VIEW_STATE}-start.json")
     if start_file.is_file():  # a rerun of this run id: start where its first attempt started
         previous = (run.load_frame(f"{VIEW_STATE}-start")
                     if run.has_frame(f"{VIEW_STATE}-start") else None)
