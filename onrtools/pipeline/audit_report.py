@@ -16,12 +16,15 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from onrtools.pipeline.rundir import RunDir, resolve
 from onrtools.pipeline.step_common import onr_environment, run_environment, settings
+
+if TYPE_CHECKING:
+    from onrtools.evidence.verify import VerifyResult
 
 # files the run is still writing while the audit step runs: never hashed into the manifest
 _LIVE_FILES = ("index.html", "run.json", "facts.json", "90-audit-report.html",
@@ -33,7 +36,7 @@ class AuditStep:
     """What step 90 produced: the manifest, the ledger verification, KPIs and their trend."""
 
     manifest: dict[str, Any]
-    verification: Any
+    verification: VerifyResult
     kpis: dict[str, float]
     trend: pd.DataFrame
 

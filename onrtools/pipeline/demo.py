@@ -27,7 +27,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -40,6 +40,11 @@ from onrtools.pipeline.demo_checks import (
 )
 from onrtools.pipeline.rundir import RunDir, new_run_id, resolve
 from onrtools.workspace import Workspace
+
+if TYPE_CHECKING:
+    from onrtools.onr.config import Settings
+    from onrtools.pipeline.run import PipelineRun
+    from onrtools.simulator.state import Registry
 
 SIMULATOR_PASSWORD = "simulator"  # the simulator's documented synthetic password (README)
 OUR_USER, OTHER_USER, REGISTRAR = "palvelu-kk1", "palvelu-kk2", "rekisterinpitaja"
@@ -55,7 +60,7 @@ def _port_free(port: int) -> bool:
         return True
 
 
-def taken_hetus(registry: Any) -> set[str]:
+def taken_hetus(registry: Registry) -> set[str]:
     """Every hetu the simulator already holds (ONR persons, hetu history, VTJ)."""
     conn = registry.world.conn
     rows = conn.execute("SELECT hetu FROM henkilo WHERE hetu IS NOT NULL "
@@ -63,7 +68,7 @@ def taken_hetus(registry: Any) -> set[str]:
     return {str(r[0]) for r in rows}
 
 
-def settings_for(base_url: str, username: str) -> Any:
+def settings_for(base_url: str, username: str) -> Settings:
     """Settings for one of the simulator's users, ignoring the caller's ONR_* environment."""
     from onrtools.onr.config import Settings
 
@@ -130,7 +135,7 @@ def pipeline_environment(base_url: str, workspace: Path, reports: Path) -> Itera
 class DemoResult:
     """What the demo did: run ids, report folders, truth check, timings."""
 
-    runs: list[Any]
+    runs: list[PipelineRun]
     reports: list[Path]
     mismatches: pd.DataFrame
     timings: dict[str, float]

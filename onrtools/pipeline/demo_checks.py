@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 
 from onrtools.pipeline import demo_register
+from onrtools.pipeline.rundir import RunDir
 
 
 def check_truth(actions: pd.DataFrame, expected: pd.DataFrame) -> pd.DataFrame:
@@ -52,7 +53,7 @@ def check_links(flagged: pd.DataFrame, demo: demo_register.DemoPlan,
     return pd.DataFrame(rows, columns=["tunniste", "expected", "found", "oid"])
 
 
-def review_as_planted(run: Any, demo: demo_register.DemoPlan, prior: dict[str, str]
+def review_as_planted(run: RunDir, demo: demo_register.DemoPlan, prior: dict[str, str]
                       ) -> dict[str, int]:
     """The demo's reviewer decides every suggested pair and flagged link the way the plant
     says a careful person would (saved like any review), so that the next run's request
