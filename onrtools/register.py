@@ -335,8 +335,8 @@ def unique_headers(headers: list[str], path: str = "register") -> list[str]:
     return out
 
 
-def _problem_frame(rows: list[dict[str, Any]], language: str) -> pd.DataFrame:
-    from onrtools.validation import render_message  # the message catalogue lives there
+def _problem_frame(rows: list[dict[str, Any]], language: str | None) -> pd.DataFrame:
+    from onrtools.validation import render_message  # messages from onrtools.i18n
 
     if not rows:
         return pd.DataFrame(
@@ -678,14 +678,14 @@ def _trim(s: pd.Series) -> pd.Series:
 
 
 def read_register(
-    path: str | Path, *, sheet: str | None = None, language: str = "fi",
+    path: str | Path, *, sheet: str | None = None, language: str | None = None,
     columns: dict[str, str] | None = None,
 ) -> RegisterFrame:
     """Read a CSV or XLSX register; see the module docstring for what is accepted.
 
     ``columns`` maps file headers to ONR fields (``{"Employee ID": "tunniste"}``) where the
-    known names do not; ``language`` ("fi"/"en") is for the messages of rows that could not
-    be read.
+    known names do not; ``language`` (fi, sv or en; empty: ``ONR_LANGUAGE``, else fi) is for
+    the messages of rows that could not be read.
     """
     path = Path(path)
     name = str(path)
