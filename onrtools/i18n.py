@@ -130,3 +130,11 @@ class Messages:
 
     def __repr__(self) -> str:
         return f"Messages({self.language!r})"
+
+
+def format_number(value: float, language: str | None = None, *, decimals: int = 0) -> str:
+    """``12 345`` (fi, sv) or ``12,345`` (en): a number as the language writes it (Babel)."""
+    from babel.numbers import format_decimal
+
+    pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
+    return format_decimal(value, format=pattern, locale=resolve_language(language))

@@ -118,3 +118,84 @@ def test_the_catalogues_ship_as_package_data() -> None:
         assert any(fnmatch.fnmatch(rel, pattern) for pattern in patterns), rel
     dependencies = " ".join(config["project"]["dependencies"])
     assert "babel" in dependencies
+
+
+# --- guards: the words people read come from the catalogues -----------------------------------
+
+PACKAGE = Path(i18n.__file__).resolve().parent
+NOTEBOOKS = PACKAGE.parent / "notebooks"
+# the modules whose output a person reads (pages, lists, packages, messages, the CLI)
+USER_FACING = ("validation", "register", "hetu", "kpi", "reconcile", "request_packages",
+               "report", "display", "steps", "audit_report", "pipeline", "figures", "codes")
+# codes.py names koodisto entries (nationality and language names as the koodisto's own
+# metadata gives them, Finnish and English only): data, not messages of ours
+DATA_NAMES = {"codes": {"nationality_name", "language_name"}}
+LANGUAGE_NAMES = re.compile(r"(^|_)(language|lang)$")
+
+
+def _compares_a_language_with_a_code(node: object) -> bool:
+    import ast
+
+    if not isinstance(node, ast.Compare):
+        return False
+    sides = [node.left, *node.comparators]
+    named = any(
+        (isinstance(s, ast.Name) and LANGUAGE_NAMES.search(s.id))
+        or (isinstance(s, ast.Attribute) and LANGUAGE_NAMES.search(s.attr))
+        for s in sides)
+    codes = any(isinstance(s, ast.Constant) and s.value in LANGUAGES for s in sides) or any(
+        isinstance(s, (ast.Set, ast.Tuple, ast.List))
+        and any(isinstance(e, ast.Constant) and e.value in LANGUAGES for e in s.elts)
+        for s in sides)
+    return named and codes
+
+
+def test_no_module_picks_its_words_by_language_itself() -> None:
+    """A `language == "fi"` branch (or `language in {...}`) means words kept in the code, not in
+    the catalogues; only i18n.py decides what a language is."""
+    import ast
+
+    found = []
+    for name in USER_FACING:
+        tree = ast.parse((PACKAGE / f"{name}.py").read_text(encoding="utf-8"))
+        allowed = [range(f.lineno, (f.end_lineno or f.lineno) + 1) for f in ast.walk(tree)
+                   if isinstance(f, ast.FunctionDef) and f.name in DATA_NAMES.get(name, set())]
+        found += [f"{name}.py:{node.lineno}" for node in ast.walk(tree)
+                  if _compares_a_language_with_a_code(node)
+                  and not any(node.lineno in lines for lines in allowed)]
+    assert not found, f"words chosen by language outside the catalogues: {sorted(set(found))}"
+
+
+def test_every_key_the_code_names_is_in_the_catalogue() -> None:
+    """Literal keys passed to translate(), a Messages object or display.heading()/text()."""
+    call = re.compile(r"""\b(?:translate|translate_or|t|words|heading|text|plot|get)\(\s*["']"""
+                      r"""([a-z0-9_]+(?:\.[a-z0-9_ -]+)+)["']""")
+    sources = [*PACKAGE.glob("*.py"), *NOTEBOOKS.glob("*.ipynb")]
+    named = {(path.name, key) for path in sources
+             for key in call.findall(path.read_text(encoding="utf-8"))}
+    assert len(named) > 100
+    catalogue = i18n.catalogue("fi")
+    missing = sorted((f, k) for f, k in named if k not in catalogue and
+                     not any(c.startswith(k + ".") for c in catalogue))
+    assert not missing, missing
+
+
+def test_notebooks_take_their_headings_from_the_catalogue() -> None:
+    """No Markdown cell in one language: each page's heading and explanation is a call of
+    display.heading with the notebook's language parameter."""
+    import nbformat
+
+    for path in sorted(NOTEBOOKS.glob("*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        assert [c for c in nb.cells if c.cell_type != "code"] == [], path.name
+        params = nb.cells[0].source.splitlines()
+        assert 'language: str = "fi"  # fi, sv or en (ONR_LANGUAGE when empty)' in params
+        code = "\n".join(c.source for c in nb.cells[1:])
+        assert f'display.heading("page.{path.stem[:2]}", language)' in code, path.name
+        # every call that shows words passes the language on
+        for line in code.splitlines():
+            if re.search(r"display\.(table|datatable|plot_counts|download_links)\(", line):
+                start = code.index(line)
+                call = code[start:code.index(")\n", start) + 1] if ")\n" in code[start:] \
+                    else code[start:]
+                assert "language=language" in call, (path.name, line)
