@@ -166,16 +166,22 @@ class RegisterSource:
     ignored_columns: tuple[str, ...] = ()
     other_sheets: tuple[str, ...] = ()  # XLSX: the sheets not read
 
-    def describe(self) -> list[str]:
-        """Which file column became which ONR field (and which sheet was read), for people."""
+    def describe(self, language: str | None = None) -> list[str]:
+        """Which file column became which ONR field (and which sheet was read), for people, in
+        ``language`` (fi, sv or en; empty: ``ONR_LANGUAGE``, else fi)."""
+        from onrtools.i18n import Messages
+
+        t = Messages(language)
         lines = []
         if self.sheet is not None:
-            others = f" (not read: {', '.join(map(repr, self.other_sheets))})" \
+            others = t("register.describe.not_read",
+                       sheets=", ".join(map(repr, self.other_sheets))) \
                 if self.other_sheets else ""
-            lines.append(f"sheet {self.sheet!r}{others}")
+            lines.append(t("register.describe.sheet", sheet=repr(self.sheet), others=others))
         lines += [f"{header!r} -> {column}" for header, column in self.column_map.items()]
         if self.ignored_columns:
-            lines.append("not used: " + ", ".join(map(repr, self.ignored_columns)))
+            lines.append(t("register.describe.not_used",
+                           columns=", ".join(map(repr, self.ignored_columns))))
         return lines
 
 

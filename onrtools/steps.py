@@ -730,7 +730,7 @@ def register_duplicates(run: RunDir, *, enabled: bool = True) -> pd.DataFrame:
 
 
 def review(run: RunDir, pairs: pd.DataFrame, *, interactive: bool = True,
-           reviewer: str = "") -> Any:
+           reviewer: str = "", language: str | None = None) -> Any:
     """Pair-by-pair review (decisions saved at once in the workspace) when interactive;
     otherwise the decisions taken so far, per decision. Either way the decisions are kept
     for the KPIs (open and decided duplicates)."""
@@ -741,7 +741,8 @@ def review(run: RunDir, pairs: pd.DataFrame, *, interactive: bool = True,
     name = reviewer or getpass.getuser()
     if not len(pairs):
         pairs = pd.DataFrame(columns=["tunniste_l", "tunniste_r", "probability"])
-    session = ReviewSession(run.workspace, pairs, run.load_frame("register"), reviewer=name)
+    session = ReviewSession(run.workspace, pairs, run.load_frame("register"), reviewer=name,
+                            language=language)
     decisions = session.decisions()
     run.save_frame("reviews", decisions.rename(columns={"review_decision": "decision"}))
     counts = decisions["review_decision"].replace("", "open").value_counts()
@@ -812,7 +813,7 @@ def _register_with_oids(run: RunDir) -> pd.DataFrame:
 
 
 def review_links(run: RunDir, flagged: pd.DataFrame, *, interactive: bool = True,
-                 reviewer: str = "") -> Any:
+                 reviewer: str = "", language: str | None = None) -> Any:
     """The same pair-by-pair review for flagged links: "different" means the link is wrong
     (an unlink request), "same" that it stands. Decisions are saved at once, like pairs'."""
     import getpass
@@ -824,7 +825,7 @@ def review_links(run: RunDir, flagged: pd.DataFrame, *, interactive: bool = True
     if not len(pairs):
         pairs = pd.DataFrame(columns=["tunniste_l", "tunniste_r", "probability"])
     session = ReviewSession(run.workspace, pairs, people.assign(tunniste=people["oid"]),
-                            reviewer=reviewer or getpass.getuser())
+                            reviewer=reviewer or getpass.getuser(), language=language)
     decisions = session.decisions()
     counts = decisions["review_decision"].replace("", "open").value_counts()
     run.write_facts("links", {"review": {str(k): int(v) for k, v in counts.items()}})
@@ -834,7 +835,7 @@ def review_links(run: RunDir, flagged: pd.DataFrame, *, interactive: bool = True
 
 
 def pairs_side_by_side(run: RunDir, pairs: pd.DataFrame, *,
-                       show_hetu: bool = False) -> pd.DataFrame:
+                       show_hetu: bool = False, language: str | None = None) -> pd.DataFrame:
     """The register's suspected pairs for the report: both register rows side by side,
     differing fields highlighted, hetu masked unless ``show_hetu``, each pair with the
     matcher's verdict and the reviewer's latest decision ("open" when undecided)."""
@@ -845,11 +846,12 @@ def pairs_side_by_side(run: RunDir, pairs: pd.DataFrame, *,
     decided = with_decisions(ReviewStore.for_workspace(run.workspace), pairs)
     register = run.load_frame("register", default=pd.DataFrame(columns=["tunniste"]))
     # a page shows at most display.DATATABLE_MAX_ROWS pairs; the files hold every one
-    return side_by_side(decided.head(display.DATATABLE_MAX_ROWS), register, show_hetu=show_hetu)
+    return side_by_side(decided.head(display.DATATABLE_MAX_ROWS), register, show_hetu=show_hetu,
+                        language=language)
 
 
 def links_side_by_side(run: RunDir, flagged: pd.DataFrame, *,
-                       show_hetu: bool = False) -> pd.DataFrame:
+                       show_hetu: bool = False, language: str | None = None) -> pd.DataFrame:
     """Flagged links for the report: the master as ONR has it beside our person, differing
     fields highlighted, hetu masked unless ``show_hetu``, with the latest review decision."""
     from onrtools.review import ReviewStore, side_by_side, with_decisions
@@ -862,7 +864,9 @@ def links_side_by_side(run: RunDir, flagged: pd.DataFrame, *,
     return side_by_side(decided.head(display.DATATABLE_MAX_ROWS),
                         people.assign(tunniste=people["oid"]),
                         fields=[f for f in LINK_PERSON_FIELDS if f != "oid"],
-                        labels=("ONR master", "our person"), show_hetu=show_hetu)
+                        labels=(translate("review.label.master", language),
+                                translate("review.label.ours", language)),
+                        show_hetu=show_hetu, language=language)
 
 
 def request_packages(run: RunDir, *, institution: str = "",

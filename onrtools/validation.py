@@ -806,7 +806,7 @@ def main(argv: list[str] | None = None) -> int:
                             columns=parse_column_mapping(args.column))
         language = i18n.resolve_language(args.lang)
         print("\n".join([i18n.translate("validation.report.columns_read", language),
-                         *("  " + line for line in reg.source.describe()), ""]))
+                         *("  " + line for line in reg.source.describe(language)), ""]))
         result = validate_register(
             reg, target_env=args.target, override_reason=args.override_reason,
             language=language, api=args.api, strict=args.strict,

@@ -190,9 +190,15 @@ def _shoot(page, element, path: Path, height: int = 760) -> None:  # noqa: ANN00
 
 def screenshots(report: Path, out: Path) -> list[Path]:
     """PNG screenshots for docs/: the reconcile table filtered, and pairs side by side."""
+    import json
     import shutil
 
     from playwright.sync_api import sync_playwright
+
+    from onrtools.i18n import translate
+
+    language = json.loads((report / "run.json").read_text(encoding="utf-8"))["parameters"].get(
+        "language")
 
     chromium = shutil.which("chromium")
     assert chromium, "chromium is missing: apt-get install chromium"
@@ -208,7 +214,8 @@ def screenshots(report: Path, out: Path) -> list[Path]:
         _shoot(page, table, written[-1])
         page = browser.new_page(viewport={"width": 1280, "height": 860})
         open_page(page, report / "50-duplicates.html")
-        pairs = page.locator(".onr-datatable", has_text="Each pair").first
+        title = translate("page.50.pairs_table", language)  # the page is in the run's language
+        pairs = page.locator(".onr-datatable", has_text=title).first
         pairs.locator(".dt-search input").fill("different")  # the explanation says so
         written.append(out / "report-duplicate-pairs.png")
         _shoot(page, pairs, written[-1])
