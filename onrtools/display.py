@@ -20,7 +20,7 @@ import pandas as pd
 
 from onrtools import spreadsheet
 from onrtools.hetu import mask_columns
-from onrtools.i18n import Messages, format_number, translate
+from onrtools.i18n import Messages, format_number, translate, translate_count
 
 FILTER_COLUMNS: tuple[str, ...] = ("category", "code", "severity", "field", "organisaatio",
                                    "local_organisaatio", "decision")
@@ -238,7 +238,8 @@ def datatable(df: pd.DataFrame, *, title: str = "", show_hetu: bool = False,
     if not _datatables_loaded:
         display(HTML(datatables_init_html()))
         _datatables_loaded = True
-    count = t("display.rows", rows=format_number(len(shown), t.language))
+    count = translate_count("display.rows", len(shown), t.language,
+                            rows=format_number(len(shown), t.language))
     cut = (t("display.cut", max_rows=format_number(max_rows, t.language))
            if len(shown) > max_rows else "")
     body = datatable_html(shown, html_columns=html_columns, max_rows=max_rows,

@@ -138,3 +138,10 @@ def format_number(value: float, language: str | None = None, *, decimals: int = 
 
     pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
     return format_decimal(value, format=pattern, locale=resolve_language(language))
+
+
+def translate_count(key: str, count: float, language: str | None = None, /,
+                    **fields: Any) -> str:
+    """``<key>.one`` when ``count`` is exactly 1, else ``<key>.other`` (Finnish, Swedish and
+    English all have these two forms): ``1 rivi`` / ``3 riviä``, ``1 rad`` / ``3 rader``."""
+    return translate(f"{key}.{'one' if count == 1 else 'other'}", language, **fields)

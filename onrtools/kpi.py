@@ -64,7 +64,7 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
 from onrtools.evidence import read_manifests
 from onrtools.figures import ReportFigure
-from onrtools.i18n import Messages, resolve_language, translate
+from onrtools.i18n import Messages, resolve_language, translate, translate_count
 from onrtools.ledger import iso, utc_now
 
 NAN = float("nan")
@@ -91,7 +91,7 @@ class KpiSpec:
     must be before the report calls it better or worse (smaller ones are "unchanged").
 
     The words come from the message catalogues (:mod:`onrtools.i18n`): the label is
-    ``kpi.<key>.label``, the unit ``kpi.unit.<unit>``; numbers are formatted the way the
+    ``kpi.<key>.label``, the unit ``kpi.unit.<unit>.one|.other``; numbers are formatted the way the
     language writes them (Babel: ``96,8 %`` in Finnish and Swedish, ``96.8 %`` in English)."""
 
     key: str
@@ -103,9 +103,11 @@ class KpiSpec:
     def label(self, language: str | None = None) -> str:
         return translate(f"kpi.{self.key}.label", language)
 
-    def unit_text(self, language: str | None = None, *, signed: bool = False) -> str:
+    def unit_text(self, language: str | None = None, *, signed: bool = False,
+                  count: float = 2) -> str:
+        """The unit's word (``count`` 1 takes the singular: ``1 row``, ``1 rivi``)."""
         unit = ("points" if signed else "percent") if self.kind == "percent" else self.unit
-        return translate(f"kpi.unit.{unit}", language)
+        return translate_count(f"kpi.unit.{unit}", count, language)
 
     def format(self, value: float, *, signed: bool = False, language: str | None = None) -> str:
         """``96.8 %``, ``12 people``, ``30.0 days``; ``+0.4 pp`` for a change of a share (in
@@ -121,7 +123,8 @@ class KpiSpec:
         pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
         number = format_decimal(shown, format=pattern, locale=lang)
         sign = "+" if signed and shown > 0 else ""
-        return f"{sign}{number} {self.unit_text(lang, signed=signed)}"
+        count = abs(shown) if self.kind == "count" else 2  # "1,0 päivää", "1.0 days"
+        return f"{sign}{number} {self.unit_text(lang, signed=signed, count=count)}"
 
     def tolerance_text(self, language: str | None = None) -> str:
         """The change below which the report says "unchanged" (a share's in points)."""
@@ -599,5 +602,5 @@ def plot_trends(
         ax.tick_params(axis="x", labelrotation=30, labelsize=8)
     for ax in list(axes.flat)[len(names) :]:
         ax.set_visible(False)
-    fig.suptitle(translate("kpi.plot.title", lang, runs=len(frame)))
+    fig.suptitle(translate_count("kpi.plot.title", len(frame), lang, runs=len(frame)))
     return fig

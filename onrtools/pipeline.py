@@ -42,7 +42,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from onrtools.i18n import LANGUAGES, resolve_language
+from onrtools.i18n import LANGUAGES, resolve_language, translate
+from onrtools.i18n import has as has_message
 from onrtools.rundir import RunDir, check_run_id, new_run_id, project_root, resolve
 from onrtools.secrets_scan import SECRET_NAME  # parameter names that look like secrets
 
@@ -190,6 +191,14 @@ def _html(executed: Path, target: Path) -> None:
 
     nb = nbformat.read(executed, as_version=4)
     exporter = offline_html_exporter()
+    # the page's <title> and <html lang> in the language the notebook ran in
+    language = resolve_language(
+        str(nb.metadata.get("papermill", {}).get("parameters", {}).get("language") or "")
+        or None)
+    key = f"page.{executed.stem[:2]}.title"
+    if has_message(key):
+        nb.metadata["title"] = translate(key, language)
+    exporter.language_code = language
     body, _ = exporter.from_notebook_node(nb)
     tmp = target.with_suffix(".tmp")
     tmp.write_text(body, encoding="utf-8")

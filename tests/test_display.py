@@ -132,5 +132,7 @@ def test_table_words_follow_the_language(monkeypatch) -> None:  # noqa: ANN001
     display.datatable(FRAME.iloc[:0], language="en")
     assert any("3 rader." in html for html in shown)
     assert shown[-1].endswith("<p>No rows.</p>")
+    display.datatable(FRAME.iloc[:1], language="fi")
+    assert "<p>1 rivi.</p>" in shown[-1]
     assert display.full_list_html([Path("a.xlsx")], language="sv").startswith(
         '<p class="onr-full-list">Hela listan: ')

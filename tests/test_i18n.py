@@ -168,7 +168,8 @@ def test_no_module_picks_its_words_by_language_itself() -> None:
 
 def test_every_key_the_code_names_is_in_the_catalogue() -> None:
     """Literal keys passed to translate(), a Messages object or display.heading()/text()."""
-    call = re.compile(r"""\b(?:translate|translate_or|t|words|heading|text|plot|get)\(\s*["']"""
+    call = re.compile(r"""\b(?:translate|translate_or|translate_count|t|words|heading|text|plot"""
+                      r"""|get)\(\s*["']"""
                       r"""([a-z0-9_]+(?:\.[a-z0-9_ -]+)+)["']""")
     sources = [*PACKAGE.glob("*.py"), *NOTEBOOKS.glob("*.ipynb")]
     named = {(path.name, key) for path in sources

@@ -299,4 +299,9 @@ def test_kpi_spec_formats() -> None:
     assert KPIS["share_with_oppijanumero"].tolerance_text("en") == "0.1 pp"
     assert days.format(30.0002) == "30,0 päivää"  # Finnish unless told otherwise
     assert KPIS["conflicts"].format(12345, language="en") == "12,345 rows"
+    # one of a count is singular; a measured 1.0 stays plural
+    assert [KPIS["conflicts"].format(1, language=lang) for lang in ("fi", "sv", "en")] == \
+        ["1 rivi", "1 rad", "1 row"]
+    assert KPIS["duplicates_open"].format(-1, signed=True, language="en") == "-1 pair"
+    assert days.format(1.0, language="sv") == "1,0 dagar"
     assert KPIS["conflicts"].tolerance_text("en") == "any change counts"

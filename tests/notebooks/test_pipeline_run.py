@@ -82,6 +82,8 @@ def test_every_page_reads_in_finnish_by_default(planted: Planted) -> None:
         assert heading in page, step
     reconcile = (report / "30-reconcile.html").read_text(encoding="utf-8")
     assert "Odottaa manuaalista yksilöintiä ONR:ssä" in reconcile  # a list's title
+    assert '<html lang="fi">' in reconcile
+    assert "<title>Rekisterin täsmäytys ONR:n kanssa</title>" in reconcile
     audit = (report / "90-audit-report.html").read_text(encoding="utf-8")
     assert "Tämä ajo verrattuna edelliseen" in audit and "Henkilöitä, joilla on oppijanumero" \
         in audit
@@ -115,7 +117,7 @@ def test_a_page_in_swedish_and_english(planted: Planted, tmp_path: Path, languag
                           "language": language}, cwd=project_root())
     _html(executed, page)
     text = page.read_text(encoding="utf-8")
-    assert heading in text and title in text
+    assert heading in text and title in text and f'<html lang="{language}">' in text
     assert FINNISH_HEADINGS["40-change-feed"] not in text
     # the change lists' files: the same machine columns, the action texts in the language
     folder = reports / "planted-1" / "actions" / "changes"
