@@ -192,13 +192,15 @@ def datatables_init_html() -> str:
 
 def datatable_html(df: pd.DataFrame, *, html_columns: Sequence[str] = (),
                    page_length: int = DATATABLE_PAGE_LENGTH,
-                   max_rows: int = DATATABLE_MAX_ROWS, table_id: str | None = None) -> str:
+                   max_rows: int = DATATABLE_MAX_ROWS, table_id: str | None = None,
+                   language: str | None = None) -> str:
     """``df`` as a DataTable (search box, sortable columns, pages) for a page that holds
     :func:`datatables_init_html` once.
 
     Cells are text (HTML-escaped here) except ``html_columns``, which the caller built as
     safe HTML (e.g. the side-by-side records of a pair). No masking here: pass a frame
-    through :func:`masked` first. At most ``max_rows`` rows go into the page.
+    through :func:`masked` first. At most ``max_rows`` rows go into the page. The table's
+    own words (search box, row info, page length) are in ``language``.
     """
     from itables import to_html_datatable
 
@@ -212,10 +214,21 @@ def datatable_html(df: pd.DataFrame, *, html_columns: Sequence[str] = (),
         "classes": "display compact cell-border nowrap", "scrollX": True,
         "style": "table-layout:auto;width:100%;margin:0;caption-side:bottom",
         "display_logo_when_loading": False,
+        "language": datatable_words(language),
     }
     if table_id:
         options["table_id"] = table_id
     return to_html_datatable(shown, **options)
+
+
+def datatable_words(language: str | None = None) -> dict[str, str]:
+    """DataTables' ``language`` option from the catalogues: its search box, row info and
+    page-length words in fi, sv or en (the English ones are DataTables' defaults)."""
+    t = Messages(language)
+    names = {"search": "search", "info": "info", "infoEmpty": "info_empty",
+             "infoFiltered": "info_filtered", "zeroRecords": "zero_records",
+             "lengthMenu": "length_menu", "thousands": "thousands", "decimal": "decimal"}
+    return {option: t(f"display.dt.{key}") for option, key in names.items()}
 
 
 def datatable(df: pd.DataFrame, *, title: str = "", show_hetu: bool = False,
@@ -243,7 +256,7 @@ def datatable(df: pd.DataFrame, *, title: str = "", show_hetu: bool = False,
     cut = (t("display.cut", max_rows=format_number(max_rows, t.language))
            if len(shown) > max_rows else "")
     body = datatable_html(shown, html_columns=html_columns, max_rows=max_rows,
-                          page_length=page_length)
+                          page_length=page_length, language=t.language)
     links = full_list_html(downloads, relative_to=relative_to, language=t.language)
     display(HTML(f'<div class="onr-datatable">{heading}<p>{html.escape(count + cut)}</p>'
                  f"{links}{body}</div>"))

@@ -136,3 +136,11 @@ def test_table_words_follow_the_language(monkeypatch) -> None:  # noqa: ANN001
     assert "<p>1 rivi.</p>" in shown[-1]
     assert display.full_list_html([Path("a.xlsx")], language="sv").startswith(
         '<p class="onr-full-list">Hela listan: ')
+
+
+def test_the_datatable_speaks_the_language() -> None:
+    assert display.datatable_words("en")["info"] == "Showing _START_ to _END_ of _TOTAL_ entries"
+    sv = display.datatable_words("sv")
+    assert sv["search"] == "Sök:" and sv["thousands"] == "\u00a0" and sv["decimal"] == ","
+    page = display.datatable_html(FRAME, language="fi")
+    assert '"search": "Hae:"' in page and '"lengthMenu": "_MENU_ rivi\\u00e4 sivulla"' in page

@@ -38,7 +38,8 @@ def test_every_key_is_in_all_three_with_a_text_and_the_same_placeholders() -> No
         fields = i18n.placeholders(i18n.catalogue("fi")[key])
         for language in LANGUAGES:
             text = i18n.catalogue(language)[key]
-            assert text.strip(), f"{key} is empty in {language}"
+            assert text.strip() or (key.endswith(".thousands") and text), \
+                f"{key} is empty in {language}"  # a thousands separator may be a space
             assert i18n.placeholders(text) == fields, (key, language)
 
 
