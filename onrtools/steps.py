@@ -219,6 +219,14 @@ class ValidationStep:
         return (self.problems.groupby(["code", "severity"]).size().rename("rows")
                 .reset_index().sort_values("rows", ascending=False, ignore_index=True))
 
+    def counts_table(self) -> pd.DataFrame:
+        """:meth:`counts` for the page: the column headers in the step's language (the codes
+        and severities stay as ONR and the files name them)."""
+        t = Messages(self.language)
+        return self.counts().rename(columns={"code": t("steps.column.code"),
+                                             "severity": t("steps.column.severity"),
+                                             "rows": t("reconcile.column.rows")})
+
 
 def validate(
     run: RunDir, register_file: str, *, sheet: str | None = None, target_env: str = "",
@@ -541,6 +549,12 @@ class ReconcileStep:
         """Rows per action list (``category``, ``title`` in the run's language, ``rows``)."""
         return self.reconciliation.counts()
 
+    def counts_table(self) -> pd.DataFrame:
+        """:meth:`counts` for the page, the column headers in the step's language too."""
+        t = Messages(self.reconciliation.language)
+        return self.counts().rename(columns={c: t(f"reconcile.column.{c}")
+                                             for c in ("category", "title", "rows")})
+
     def plot(self, key: str = "page.30.plot") -> Any:
         """Rows per action list as a bar chart, titled and labelled in the step's language."""
         language = self.reconciliation.language
@@ -749,7 +763,8 @@ def review(run: RunDir, pairs: pd.DataFrame, *, interactive: bool = True,
     run.write_facts("duplicates", {"review": {str(k): int(v) for k, v in counts.items()}})
     if interactive and len(pairs):
         return session.widget()
-    return counts.rename_axis("decision").rename("pairs").to_frame()
+    return counts.rename_axis(translate("steps.column.decision", language)).rename(
+        translate("steps.column.pairs", language)).to_frame()
 
 
 # --- 50: links that look wrong, and the request packages for OPH -----------------------------
@@ -831,7 +846,8 @@ def review_links(run: RunDir, flagged: pd.DataFrame, *, interactive: bool = True
     run.write_facts("links", {"review": {str(k): int(v) for k, v in counts.items()}})
     if interactive and len(pairs):
         return session.widget()
-    return counts.rename_axis("decision").rename("links").to_frame()
+    return counts.rename_axis(translate("steps.column.decision", language)).rename(
+        translate("steps.column.links", language)).to_frame()
 
 
 def pairs_side_by_side(run: RunDir, pairs: pd.DataFrame, *,
@@ -876,7 +892,8 @@ def request_packages(run: RunDir, *, institution: str = "",
 
     The merge package names OIDs: a register row's OID is the one its import got (step 20),
     else the register's own (:func:`_register_with_oids`). Returns one row per package with
-    its request count and files. The summaries are in ``language`` (fi, sv or en).
+    its request count and files (the headers, and the summaries, in ``language``: fi, sv
+    or en).
     """
     from onrtools.request_packages import (
         merge_request_rows,
@@ -908,4 +925,6 @@ def request_packages(run: RunDir, *, institution: str = "",
         "unlink_requests": int(frame.loc[1, "requests"]),
         "files": [f for r in rows for f in (r["xlsx"], r["csv"], r["summary"])],
     })
-    return frame
+    t = Messages(language)
+    return frame.rename(columns={c: t(f"steps.column.{c}")
+                                 for c in ("package", "requests", "summary")})

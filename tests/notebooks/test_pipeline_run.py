@@ -84,6 +84,9 @@ def test_every_page_reads_in_finnish_by_default(planted: Planted) -> None:
     assert "Odottaa manuaalista yksilöintiä ONR:ssä" in reconcile  # a list's title
     assert '<html lang="fi">' in reconcile
     assert "<title>Rekisterin täsmäytys ONR:n kanssa</title>" in reconcile
+    assert "<th>otsikko</th>" in reconcile and "<th>title</th>" not in reconcile  # headers too
+    validate = (report / "10-validate-register.html").read_text(encoding="utf-8")
+    assert "<th>vakavuus</th>" in validate  # the counts' headers (the problem rows keep theirs)
     audit = (report / "90-audit-report.html").read_text(encoding="utf-8")
     assert "Tämä ajo verrattuna edelliseen" in audit and "Henkilöitä, joilla on oppijanumero" \
         in audit
@@ -118,6 +121,7 @@ def test_a_page_in_swedish_and_english(planted: Planted, tmp_path: Path, languag
     _html(executed, page)
     text = page.read_text(encoding="utf-8")
     assert heading in text and title in text and f'<html lang="{language}">' in text
+    assert {"sv": "<th>rubrik</th>", "en": "<th>title</th>"}[language] in text
     assert FINNISH_HEADINGS["40-change-feed"] not in text
     # the change lists' files: the same machine columns, the action texts in the language
     folder = reports / "planted-1" / "actions" / "changes"
