@@ -21,6 +21,7 @@ from typing import Any, Literal
 import pandas as pd
 
 from onrtools import display
+from onrtools.i18n import Messages, resolve_language, translate
 from onrtools.reconcile import (
     CATEGORIES,
     Reconciliation,
@@ -197,15 +198,18 @@ class ValidationStep:
     problems: pd.DataFrame
     to_send: pd.DataFrame
     files: list[Path] = field(default_factory=list)
+    language: str = "fi"
 
     def overview(self) -> pd.DataFrame:
-        """Rows read, to send, rejected; errors and warnings."""
+        """Rows read, to send, rejected; errors and warnings (labels in the step's language)."""
+        t = Messages(self.language)
         sev = self.problems["severity"].value_counts() if len(self.problems) else {}
-        return pd.DataFrame({"count": {
-            "rows read": len(self.register),
-            "rows valid (to send)": len(self.to_send),
-            "rows rejected": len(self.register) - len(self.to_send),
-            "errors": int(sev.get("error", 0)), "warnings": int(sev.get("warning", 0)),
+        return pd.DataFrame({t("steps.column.count"): {
+            t("steps.validate.rows_read"): len(self.register),
+            t("steps.validate.rows_valid"): len(self.to_send),
+            t("steps.validate.rows_rejected"): len(self.register) - len(self.to_send),
+            t("steps.validate.errors"): int(sev.get("error", 0)),
+            t("steps.validate.warnings"): int(sev.get("warning", 0)),
         }})
 
     def counts(self) -> pd.DataFrame:
@@ -215,10 +219,18 @@ class ValidationStep:
         return (self.problems.groupby(["code", "severity"]).size().rename("rows")
                 .reset_index().sort_values("rows", ascending=False, ignore_index=True))
 
+    def counts_table(self) -> pd.DataFrame:
+        """:meth:`counts` for the page: the column headers in the step's language (the codes
+        and severities stay as ONR and the files name them)."""
+        t = Messages(self.language)
+        return self.counts().rename(columns={"code": t("steps.column.code"),
+                                             "severity": t("steps.column.severity"),
+                                             "rows": t("reconcile.column.rows")})
+
 
 def validate(
     run: RunDir, register_file: str, *, sheet: str | None = None, target_env: str = "",
-    override_reason: str | None = None, language: str = "fi", api: str = "oppija",
+    override_reason: str | None = None, language: str | None = None, api: str = "oppija",
     strict: bool = False, columns: str | dict[str, str] | None = None,
 ) -> ValidationStep:
     """Read and validate the register; keep the rows to send and the problems for later steps.
@@ -226,13 +238,16 @@ def validate(
     ``api`` names the import API whose rules apply; ``strict`` makes the two rules ONR does not
     enforce on ``PUT /oppija`` errors (see ``validation.validate_register``); ``columns`` maps
     file headers the reader does not know to ONR fields (``{"Employee ID": "tunniste"}`` or
-    ``"Employee ID=tunniste; Nro=oid"``)."""
+    ``"Employee ID=tunniste; Nro=oid"``); ``language`` (fi, sv or en; empty: ``ONR_LANGUAGE``,
+    else fi) is that of the messages and the overview."""
     from onrtools.register import column_mapping, read_register
     from onrtools.validation import validate_register
 
+    language = resolve_language(language)
     target = run_environment(run, settings(), confirm=target_env)
     path = resolve(register_file)
-    raw = read_register(path, sheet=sheet or None, columns=column_mapping(columns))
+    raw = read_register(path, sheet=sheet or None, columns=column_mapping(columns),
+                        language=language)
     result = validate_register(raw, target_env=target, override_reason=override_reason or None,
                                language=language, api=api, strict=strict)
     register = _with_extras(_frame_of(raw), local_extras(raw, path))
@@ -246,7 +261,7 @@ def validate(
         display.write_csv(problems, run.report_dir / "validation" / "problems.csv"),
         display.write_xlsx({"problems": problems}, run.report_dir / "validation" / "problems.xlsx"),
     ]
-    step = ValidationStep(result, register, problems, to_send, files)
+    step = ValidationStep(result, register, problems, to_send, files, language)
     severities = problems["severity"].value_counts().to_dict() if len(problems) else {}
     run.write_facts("validate", {
         "register_file": path.name, "register_sha256": _sha256(path),
@@ -281,6 +296,7 @@ class ImportStep:
     outcome: Any = None
     skipped: int = 0
     held: pd.DataFrame | None = None  # hetu-less rows the pre-import check kept back, and why
+    language: str = "fi"
 
     def batches(self) -> pd.DataFrame:
         """One row per batch: rows, tuonti id, state, sends, restarts."""
@@ -293,11 +309,11 @@ class ImportStep:
         rows = getattr(self.outcome, "refused", None) or []
         return pd.DataFrame(rows, columns=["row", "tunniste", "field", "code", "message"])
 
-    def summary(self) -> pd.DataFrame:
-        """Counts a person reads at a glance."""
+    def counts(self) -> dict[str, int]:
+        """The summary's counts under stable keys (the run's facts keep these names)."""
         r = self.results
         refused = self.refused()["tunniste"].nunique()
-        facts = {
+        return {
             "rows sent in this run": len(self.sent) - refused,
             "rows refused before sending (yleistunniste rules)": refused,
             "rows skipped (already imported, unchanged)": self.skipped,
@@ -308,7 +324,16 @@ class ImportStep:
             "conflicts": int(r["conflict"].fillna(False).astype(bool).sum()) if len(r) else 0,
             "passivated": int(r["passivoitu"].fillna(False).astype(bool).sum()) if len(r) else 0,
         }
-        return pd.DataFrame({"count": facts})
+
+    def summary(self) -> pd.DataFrame:
+        """Counts a person reads at a glance, labelled in the step's language."""
+        t = Messages(self.language)
+        keys = ("sent", "refused", "skipped", "held", "with_result", "with_oppijanumero",
+                "conflicts", "passivated")
+        counts = self.counts()
+        return pd.DataFrame({t("steps.column.count"): {
+            t(f"steps.import.{key}"): value
+            for key, value in zip(keys, counts.values(), strict=True)}})
 
 
 def rows_to_import(run: RunDir, *, only_new: bool = True) -> tuple[pd.DataFrame, int]:
@@ -366,7 +391,7 @@ def hold_possible_duplicates(client: Any, rows: pd.DataFrame) -> tuple[pd.DataFr
 def import_rows(
     run: RunDir, settings_: Any, *, batch_size: int = 5000, only_new: bool = True,
     progress: bool = True, poll_interval: float = 2.0, check_hetuless: bool = True,
-    api: Literal["oppija", "yleistunniste"] = "oppija",
+    api: Literal["oppija", "yleistunniste"] = "oppija", language: str | None = None,
 ) -> ImportStep:
     """Send the validated rows in batches (resumable: the client keeps a journal) and keep the
     results per tunniste, merged with earlier runs' results. With ``check_hetuless`` rows
@@ -405,11 +430,12 @@ def import_rows(
     register = run.load_frame("register")
     results = combined[combined["tunniste"].isin(register["tunniste"])].reset_index(drop=True)
     run.save_frame("results", results)
-    step = ImportStep(sent=rows, results=results, outcome=outcome, skipped=skipped, held=held)
+    step = ImportStep(sent=rows, results=results, outcome=outcome, skipped=skipped, held=held,
+                      language=resolve_language(language))
     tuonti_ids = [int(t) for t in _tuonti_ids(outcome)]
     run.write_facts("import", {
         "rows_sent": len(rows), "rows_skipped": skipped, "tuonti_ids": tuonti_ids,
-        **{k: int(v) for k, v in step.summary()["count"].items()},
+        **{k: int(v) for k, v in step.counts().items()},
     })
     return step
 
@@ -520,7 +546,20 @@ class ReconcileStep:
         return self.reconciliation.actions
 
     def counts(self) -> pd.DataFrame:
+        """Rows per action list (``category``, ``title`` in the run's language, ``rows``)."""
         return self.reconciliation.counts()
+
+    def counts_table(self) -> pd.DataFrame:
+        """:meth:`counts` for the page, the column headers in the step's language too."""
+        t = Messages(self.reconciliation.language)
+        return self.counts().rename(columns={c: t(f"reconcile.column.{c}")
+                                             for c in ("category", "title", "rows")})
+
+    def plot(self, key: str = "page.30.plot") -> Any:
+        """Rows per action list as a bar chart, titled and labelled in the step's language."""
+        language = self.reconciliation.language
+        return display.plot_counts(self.counts().set_index("title")["rows"],
+                                   title=translate(key, language), language=language)
 
 
 def onr_environment(settings_: Any) -> tuple[str, str]:
@@ -531,7 +570,8 @@ def onr_environment(settings_: Any) -> tuple[str, str]:
 
 
 def reconcile_run(run: RunDir, settings_: Any, *, show_hetu: bool = False,
-                  read_persons: str = "feed", count: int = 10000) -> ReconcileStep:
+                  read_persons: str = "feed", count: int = 10000,
+                  language: str | None = None) -> ReconcileStep:
     """Bring ONR's view of our people up to date and sort the register into action lists.
 
     ``read_persons``: ``feed`` (the change feed: import rights suffice) or ``masters``
@@ -556,7 +596,8 @@ def reconcile_run(run: RunDir, settings_: Any, *, show_hetu: bool = False,
     environment, base_url = onr_environment(settings_)
     held = run.load_frame("held_back") if run.has_frame("held_back") else None
     rec = reconcile(register, results=results, persons=persons, problems=problems,
-                    ours=view.ours, environment=environment, base_url=base_url, held=held)
+                    ours=view.ours, environment=environment, base_url=base_url, held=held,
+                    language=language)
     run.save_frame("actions", rec.actions)
     files = action_files(run, rec, show_hetu=show_hetu)
     run.write_facts("reconcile", {
@@ -573,7 +614,7 @@ def reconcile_run(run: RunDir, settings_: Any, *, show_hetu: bool = False,
 
 
 def change_feed(run: RunDir, *, environment: str = "simulator", base_url: str = "",
-                show_hetu: bool = False) -> ReconcileStep:
+                show_hetu: bool = False, language: str | None = None) -> ReconcileStep:
     """What the change feed brought since the last run (read by step 30), as action lists.
 
     Only the persons that changed are sorted, plus changed persons of ours the register does
@@ -585,7 +626,7 @@ def change_feed(run: RunDir, *, environment: str = "simulator", base_url: str = 
     persons = run.load_frame("persons", default=persons_from_masters({}))
     rec = reconcile(register, results=results, persons=persons, feed=feed,
                     only_oids=set(feed["oid"].astype(str)), environment=environment,
-                    base_url=base_url)
+                    base_url=base_url, language=language)
     run.save_frame("feed_actions", rec.actions)
     files = action_files(run, rec, prefix="changes", show_hetu=show_hetu)
     run.write_facts("changes", {
@@ -684,9 +725,13 @@ def find_register_duplicates(run: RunDir, **options: Any) -> pd.DataFrame:
 # --- shared views ----------------------------------------------------------------------------
 
 
-def category_titles() -> pd.DataFrame:
-    """Every action list: code, title and what to do (the legend of the reports)."""
-    return pd.DataFrame([{"category": c.code, "title": c.title, "action": c.action}
+def category_titles(language: str | None = None) -> pd.DataFrame:
+    """Every action list: code, title and what to do (the legend of the reports), in
+    ``language`` (fi, sv or en; empty: ``ONR_LANGUAGE``, else fi)."""
+    t = Messages(language)
+    return pd.DataFrame([{t("reconcile.column.category"): c.code,
+                          t("reconcile.column.title"): c.title(t.language),
+                          t("reconcile.column.action"): c.action(t.language)}
                          for c in CATEGORIES])
 
 
@@ -699,7 +744,7 @@ def register_duplicates(run: RunDir, *, enabled: bool = True) -> pd.DataFrame:
 
 
 def review(run: RunDir, pairs: pd.DataFrame, *, interactive: bool = True,
-           reviewer: str = "") -> Any:
+           reviewer: str = "", language: str | None = None) -> Any:
     """Pair-by-pair review (decisions saved at once in the workspace) when interactive;
     otherwise the decisions taken so far, per decision. Either way the decisions are kept
     for the KPIs (open and decided duplicates)."""
@@ -710,14 +755,16 @@ def review(run: RunDir, pairs: pd.DataFrame, *, interactive: bool = True,
     name = reviewer or getpass.getuser()
     if not len(pairs):
         pairs = pd.DataFrame(columns=["tunniste_l", "tunniste_r", "probability"])
-    session = ReviewSession(run.workspace, pairs, run.load_frame("register"), reviewer=name)
+    session = ReviewSession(run.workspace, pairs, run.load_frame("register"), reviewer=name,
+                            language=language)
     decisions = session.decisions()
     run.save_frame("reviews", decisions.rename(columns={"review_decision": "decision"}))
     counts = decisions["review_decision"].replace("", "open").value_counts()
     run.write_facts("duplicates", {"review": {str(k): int(v) for k, v in counts.items()}})
     if interactive and len(pairs):
         return session.widget()
-    return counts.rename_axis("decision").rename("pairs").to_frame()
+    return counts.rename_axis(translate("steps.column.decision", language)).rename(
+        translate("steps.column.pairs", language)).to_frame()
 
 
 # --- 50: links that look wrong, and the request packages for OPH -----------------------------
@@ -781,7 +828,7 @@ def _register_with_oids(run: RunDir) -> pd.DataFrame:
 
 
 def review_links(run: RunDir, flagged: pd.DataFrame, *, interactive: bool = True,
-                 reviewer: str = "") -> Any:
+                 reviewer: str = "", language: str | None = None) -> Any:
     """The same pair-by-pair review for flagged links: "different" means the link is wrong
     (an unlink request), "same" that it stands. Decisions are saved at once, like pairs'."""
     import getpass
@@ -793,17 +840,18 @@ def review_links(run: RunDir, flagged: pd.DataFrame, *, interactive: bool = True
     if not len(pairs):
         pairs = pd.DataFrame(columns=["tunniste_l", "tunniste_r", "probability"])
     session = ReviewSession(run.workspace, pairs, people.assign(tunniste=people["oid"]),
-                            reviewer=reviewer or getpass.getuser())
+                            reviewer=reviewer or getpass.getuser(), language=language)
     decisions = session.decisions()
     counts = decisions["review_decision"].replace("", "open").value_counts()
     run.write_facts("links", {"review": {str(k): int(v) for k, v in counts.items()}})
     if interactive and len(pairs):
         return session.widget()
-    return counts.rename_axis("decision").rename("links").to_frame()
+    return counts.rename_axis(translate("steps.column.decision", language)).rename(
+        translate("steps.column.links", language)).to_frame()
 
 
 def pairs_side_by_side(run: RunDir, pairs: pd.DataFrame, *,
-                       show_hetu: bool = False) -> pd.DataFrame:
+                       show_hetu: bool = False, language: str | None = None) -> pd.DataFrame:
     """The register's suspected pairs for the report: both register rows side by side,
     differing fields highlighted, hetu masked unless ``show_hetu``, each pair with the
     matcher's verdict and the reviewer's latest decision ("open" when undecided)."""
@@ -814,11 +862,12 @@ def pairs_side_by_side(run: RunDir, pairs: pd.DataFrame, *,
     decided = with_decisions(ReviewStore.for_workspace(run.workspace), pairs)
     register = run.load_frame("register", default=pd.DataFrame(columns=["tunniste"]))
     # a page shows at most display.DATATABLE_MAX_ROWS pairs; the files hold every one
-    return side_by_side(decided.head(display.DATATABLE_MAX_ROWS), register, show_hetu=show_hetu)
+    return side_by_side(decided.head(display.DATATABLE_MAX_ROWS), register, show_hetu=show_hetu,
+                        language=language)
 
 
 def links_side_by_side(run: RunDir, flagged: pd.DataFrame, *,
-                       show_hetu: bool = False) -> pd.DataFrame:
+                       show_hetu: bool = False, language: str | None = None) -> pd.DataFrame:
     """Flagged links for the report: the master as ONR has it beside our person, differing
     fields highlighted, hetu masked unless ``show_hetu``, with the latest review decision."""
     from onrtools.review import ReviewStore, side_by_side, with_decisions
@@ -831,16 +880,20 @@ def links_side_by_side(run: RunDir, flagged: pd.DataFrame, *,
     return side_by_side(decided.head(display.DATATABLE_MAX_ROWS),
                         people.assign(tunniste=people["oid"]),
                         fields=[f for f in LINK_PERSON_FIELDS if f != "oid"],
-                        labels=("ONR master", "our person"), show_hetu=show_hetu)
+                        labels=(translate("review.label.master", language),
+                                translate("review.label.ours", language)),
+                        show_hetu=show_hetu, language=language)
 
 
-def request_packages(run: RunDir, *, institution: str = "") -> pd.DataFrame:
+def request_packages(run: RunDir, *, institution: str = "",
+                     language: str | None = None) -> pd.DataFrame:
     """Merge requests (register pairs reviewed "same") and unlink requests (links reviewed
     "different") for OPH, as XLSX, CSV and a summary in ``<report>/requests/``.
 
     The merge package names OIDs: a register row's OID is the one its import got (step 20),
     else the register's own (:func:`_register_with_oids`). Returns one row per package with
-    its request count and files.
+    its request count and files (the headers, and the summaries, in ``language``: fi, sv
+    or en).
     """
     from onrtools.request_packages import (
         merge_request_rows,
@@ -863,7 +916,7 @@ def request_packages(run: RunDir, *, institution: str = "") -> pd.DataFrame:
     rows = []
     for kind, requests in (("merge", merge_request_rows(reviews, _register_with_oids(run))),
                            ("unlink", unlink_request_rows(links, people))):
-        paths = write_requests(kind, requests, out, institution=institution)
+        paths = write_requests(kind, requests, out, institution=institution, language=language)
         rows.append({"package": kind, "requests": len(requests),
                      **{k: p.relative_to(run.report_dir).as_posix() for k, p in paths.items()}})
     frame = pd.DataFrame(rows)
@@ -872,4 +925,6 @@ def request_packages(run: RunDir, *, institution: str = "") -> pd.DataFrame:
         "unlink_requests": int(frame.loc[1, "requests"]),
         "files": [f for r in rows for f in (r["xlsx"], r["csv"], r["summary"])],
     })
-    return frame
+    t = Messages(language)
+    return frame.rename(columns={c: t(f"steps.column.{c}")
+                                 for c in ("package", "requests", "summary")})

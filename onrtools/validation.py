@@ -33,7 +33,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from onrtools import codes, hetu, names, oid
+from onrtools import codes, hetu, i18n, names, oid
 from onrtools.errors import EnvironmentGuardError, RegisterReadError, ValidationFailed
 from onrtools.register import (
     COLUMNS,
@@ -59,152 +59,26 @@ EMAIL_RE = rf"{_EMAIL_ATOM}(?:\.{_EMAIL_ATOM})*@{_EMAIL_LABEL}(?:\.{_EMAIL_LABEL
 # decode, and the invisible bidirectional controls that make a name display as another
 _BAD_CHARS = "[\x00-\x1f\x7f\ufffd\u200e\u200f\u202a-\u202e\u2066-\u2069]"
 
-# code -> (Finnish, English); "{detail}" is filled per row, "{field}" with the field name
-MESSAGES: dict[str, tuple[str, str]] = {
-    "row.columns": (
-        "Rivillä on väärä määrä kenttiä ({detail}); tarkista erottimet ja lainausmerkit",
-        "Row has the wrong number of fields ({detail}); check separators and quotes",
-    ),
-    "row.empty": ("Tyhjä rivi ohitettiin", "Empty row skipped"),
-    "xlsx.merged.cell": (
-        "Rivillä on yhdistettyjä soluja; pura yhdistäminen",
-        "Row has merged cells; unmerge them",
-    ),
-    "xlsx.formula": (
-        "Solussa on kaava ({detail}); kirjoita arvo kaavan tilalle",
-        "Cell holds a formula ({detail}); replace it with its value",
-    ),
-    "identifier.required": (
-        "Ainakin yksi kentistä oid/hetu/passinumero/sahkoposti on annettava",
-        "At least one of oid/hetu/passinumero/sahkoposti is required",
-    ),
-    "required": ("Pakollinen kenttä {field} puuttuu", "Required field {field} is empty"),
-    "invalid.hetu": ("Henkilötunnus ei kelpaa: {detail}", "Invalid hetu: {detail}"),
-    "hetu.normalized": (
-        "Henkilötunnus muutettiin ONR:n muotoon (isot kirjaimet)",
-        "hetu converted to ONR's form (upper case)",
-    ),
-    "hetu.test.in.production": (
-        "Testihenkilötunnusta (yksilönumero 900–999) ei lähetetä tuotantoon{detail}",
-        "A test hetu (individual number 900–999) is not sent to production{detail}",
-    ),
-    "hetu.real.in.test.environment": (
-        "Oikeaa henkilötunnusta ei lähetetä testiympäristöön; "
-        "käytä yksilönumeroita 900–999{detail}",
-        "A real hetu is not sent to a test environment; use individual numbers 900–999{detail}",
-    ),
-    "hetu.required.for.finnish": (
-        "Suomen kansalaiselta (246) vaaditaan henkilötunnus",
-        "Finnish nationality (246) requires a hetu",
-    ),
-    "invalid.kansalaisuus": (
-        "Tuntematon kansalaisuuskoodi: {detail}",
-        "Unknown nationality code: {detail}",
-    ),
-    "kansalaisuus.normalized": (
-        "Kansalaisuus muunnettiin koodiksi: {detail}",
-        "Nationality converted to a code: {detail}",
-    ),
-    "invalid.aidinkieli": (
-        "Tuntematon äidinkielen koodi: {detail}",
-        "Unknown mother-tongue code: {detail}",
-    ),
-    "aidinkieli.normalized": (
-        "Äidinkieli muunnettiin koodiksi: {detail}",
-        "Mother tongue converted to a code: {detail}",
-    ),
-    "invalid.sukupuoli": (
-        "Sukupuolen koodi on 1 (mies) tai 2 (nainen), ei {detail}",
-        "Sex code is 1 (male) or 2 (female), not {detail}",
-    ),
-    "sukupuoli.differs.from.hetu": (
-        "Sukupuoli ei vastaa henkilötunnusta; ONR käyttää henkilötunnuksen tietoa",
-        "Sex differs from the hetu; ONR takes it from the hetu",
-    ),
-    "invalid.syntymaaika": (
-        "Syntymäaika ei ole päivämäärä (p.k.vvvv tai vvvv-kk-pp): {detail}",
-        "Birth date is not a date (d.m.yyyy or yyyy-mm-dd): {detail}",
-    ),
-    "syntymaaika.differs.from.hetu": (
-        "Syntymäaika {detail} ei vastaa henkilötunnusta; ONR ottaa syntymäajan henkilötunnuksesta",
-        "Birth date {detail} differs from the hetu; ONR takes the birth date from the hetu",
-    ),
-    "kutsumanimi.must.exist.in.etunimet": (
-        "Kutsumanimen pitäisi olla etunimi tai peräkkäisiä etunimiä (tuonti PUT /oppija "
-        "hyväksyy sen silti)",
-        "Kutsumanimi should be one of the first names or a run of consecutive first names "
-        "(the PUT /oppija import accepts it anyway)",
-    ),
-    "invalid.name.format": (
-        "Nimen on oltava näkyviä sanoja yhdellä välilyönnillä erotettuina (ei alku- tai "
-        "loppuvälilyöntejä)",
-        "A name must be visible words separated by single spaces (no leading or trailing "
-        "spaces)",
-    ),
-    "kutsumanimi.single.word": (
-        "Yleistunnisteen kutsumanimi on yksi sana ilman välilyöntejä",
-        "For a yleistunniste the kutsumanimi is one word without spaces",
-    ),
-    "kutsumanimi.not.a.first.name": (
-        "Kutsumanimen on oltava yksi etunimistä tai yhdysnimen osa (esim. Anna-Liisa: Anna)",
-        "Kutsumanimi must be one of the first names or one part of a hyphenated one "
-        "(Anna-Liisa: Anna)",
-    ),
-    "invalid.sahkoposti": (
-        "Sähköpostiosoite ei ole kelvollinen",
-        "E-mail address is not well formed",
-    ),
-    "invalid.oid": (
-        "Henkilö-OID ei kelpaa (1.2.246.562.<solmu>.<11 numeroa>, tarkiste)",
-        "Person OID is not valid (1.2.246.562.<node>.<11 digits>, check digit)",
-    ),
-    "oid.environment.mismatch": (
-        "OID on ympäristöstä {detail}; se ei löydy kohteesta",
-        "OID belongs to environment {detail}; the target will not know it",
-    ),
-    "tunniste.duplicate": ("Sama tunniste kuin rivillä {detail}", "Same tunniste as row {detail}"),
-    "hetu.duplicate": (
-        "Sama henkilötunnus kuin rivillä {detail}; ONR yhdistää rivit samaan henkilöön",
-        "Same hetu as row {detail}; ONR maps both rows to one person",
-    ),
-    "passinumero.duplicate": (
-        "Sama passinumero kuin rivillä {detail}; ONR yhdistää rivit samaan henkilöön",
-        "Same passport number as row {detail}; ONR maps both rows to one person",
-    ),
-    "sahkoposti.duplicate": (
-        "Sama sähköposti kuin rivillä {detail}; ONR yhdistää rivit samaan henkilöön",
-        "Same e-mail as row {detail}; ONR maps both rows to one person",
-    ),
-    "hetuless.details.missing": (
-        "Henkilötunnuksettomalta puuttuu {detail}; OPH tarvitsee ne henkilön tunnistamiseen",
-        "Row without hetu lacks {detail}; OPH needs them to identify the person by hand",
-    ),
-    "value.formula": (
-        "Arvo alkaa merkillä {detail} kuin taulukkolaskennan kaava; korjaa arvo",
-        "Value starts with {detail} like a spreadsheet formula; fix the value",
-    ),
-    "value.too.long": (
-        "Arvo on liian pitkä ({detail} merkkiä, enintään 255)",
-        "Value is too long ({detail} characters, at most 255)",
-    ),
-    "invalid.character": (
-        "Arvossa on ohjausmerkki tai lukukelvoton merkki (esim. NUL)",
-        "Value contains a control, line-break, invisible direction or unreadable character",
-    ),
-}
-_DETAIL_WORDS = {
-    "syntymaaika": ("syntymäaika", "birth date"),
-    "sukupuoli": ("sukupuoli", "sex"),
-    "and": ("ja", "and"),
-}
+# The messages are in the catalogues (onrtools/locale/*/LC_MESSAGES/onrtools.po, read by
+# onrtools.i18n) under "validation.<code>"; "{detail}" is filled per row, "{field}" with the
+# field name. A code without a message of its own is shown as the code itself.
+MESSAGE_PREFIX = "validation."
 
 
-def render_message(code: str, detail: str, field_name: str, language: str = "fi") -> str:
-    """The human message for one problem."""
-    pair = MESSAGES.get(code) or MESSAGES.get(
-        "required" if code.endswith(".required") else code, (code, code)
-    )
-    template = pair[0] if language == "fi" else pair[1]
+def message_key(code: str) -> str | None:
+    """The catalogue key of a problem code (``*.required`` share one), or None."""
+    for candidate in (code, "required" if code.endswith(".required") else None):
+        if candidate is not None and i18n.has(MESSAGE_PREFIX + candidate):
+            return MESSAGE_PREFIX + candidate
+    return None
+
+
+def render_message(code: str, detail: str, field_name: str, language: str | None = None) -> str:
+    """The human message for one problem, in ``language`` (fi, sv or en)."""
+    key = message_key(code)
+    if key is None:
+        return code
+    template = i18n.translate(key, language)
     return template.replace("{detail}", detail).replace("{field}", field_name)
 
 
@@ -552,7 +426,7 @@ def existence_check_problems(henkilo: Mapping[str, Any]) -> list[tuple[str, str]
 
 
 def split_existence_rows(
-    rows: Sequence[Mapping[str, Any]], *, language: str = "en"
+    rows: Sequence[Mapping[str, Any]], *, language: str | None = "en"
 ) -> tuple[list[Mapping[str, Any]], list[dict[str, Any]]]:
     """``(rows to send, refused)`` for ``PUT /yleistunniste`` rows ``{tunniste, henkilo}``.
 
@@ -580,11 +454,12 @@ def validate_register(
     *,
     target_env: str = "local",
     override_reason: str | None = None,
-    language: str = "fi",
+    language: str | None = None,
     api: str = "oppija",
     strict: bool = False,
 ) -> ValidationResult:
-    """Check every row; see the module docstring. ``language`` is "fi" or "en".
+    """Check every row; see the module docstring. ``language`` is fi, sv or en (the messages;
+    empty: ``ONR_LANGUAGE``, else fi).
 
     ``api="yleistunniste"`` checks the rows by that API's rules (``HenkiloExistenceCheckDto``:
     hetu required, single-spaced names, a one-word kutsumanimi that is one first name) instead
@@ -596,8 +471,7 @@ def validate_register(
     if api not in APIS:
         raise ValueError(f"api must be one of {APIS}")
     yleistunniste = api == "yleistunniste"
-    if language not in {"fi", "en"}:
-        raise ValueError("language must be 'fi' or 'en'")
+    language = i18n.resolve_language(language)
     if override_reason is not None and not override_reason.strip():
         raise ValueError("an override needs a reason")
     f = reg.frame
@@ -641,11 +515,7 @@ def validate_register(
     guard_severity = "warning" if override_reason else "error"
     guard_detail = ""
     if override_reason:
-        guard_detail = (
-            f" (ohitettu: {override_reason})"
-            if language == "fi"
-            else f" (overridden: {override_reason})"
-        )
+        guard_detail = i18n.translate("validation.overridden", language, reason=override_reason)
     if env == PRODUCTION:
         p.add(is_test, "hetu", "hetu.test.in.production", guard_severity, guard_detail)
     else:
@@ -737,16 +607,15 @@ def validate_register(
     p.add(differs, "syntymaaika", "syntymaaika.differs.from.hetu", _strictly(strict),
           detail=f["syntymaaika"])
     no_date, no_sex = ~present["syntymaaika"], ~present["sukupuoli"]
-    word = 0 if language == "fi" else 1
-    both_words = (
-        f"{_DETAIL_WORDS['syntymaaika'][word]} {_DETAIL_WORDS['and'][word]} "
-        f"{_DETAIL_WORDS['sukupuoli'][word]}"
-    )
+    date_word = i18n.translate("validation.word.syntymaaika", language)
+    sex_word = i18n.translate("validation.word.sukupuoli", language)
+    both_words = i18n.translate("validation.word.both", language, first=date_word,
+                                second=sex_word)
     hetuless = ~present["hetu"] & (no_date | no_sex)
     detail = np.empty(n, dtype=object)
     detail[hetuless & no_date & no_sex] = both_words
-    detail[hetuless & no_date & ~no_sex] = _DETAIL_WORDS["syntymaaika"][word]
-    detail[hetuless & ~no_date] = _DETAIL_WORDS["sukupuoli"][word]
+    detail[hetuless & no_date & ~no_sex] = date_word
+    detail[hetuless & ~no_date] = sex_word
     if not yleistunniste:
         p.add(hetuless, "hetu", "hetuless.details.missing", "warning", detail)
 
@@ -870,52 +739,37 @@ def write_problems(result: ValidationResult, path: str | Path) -> None:
 
 
 def format_report(result: ValidationResult, *, limit: int = 20) -> str:
-    """A readable plain-text report: totals, counts per code, the first problems."""
-    fi = result.language == "fi"
+    """A readable plain-text report in the result's language: totals, counts per code, the
+    first problems."""
+    t = i18n.Messages(result.language)
     errors = int((result.problems["severity"] == "error").sum())
     warnings = int((result.problems["severity"] == "warning").sum())
     src = result.source
     lines = [
-        (
-            f"{'Tiedosto' if fi else 'File'}: {src.path} ({src.format}, "
-            f"{src.encoding or '-'}, sha256 {src.sha256[:12]}…)"
-        ),
-        (f"Kohde: {result.target_env}" if fi else f"Target: {result.target_env}")
-        + (f"; ohitus: {result.override_reason}" if fi and result.override_reason else "")
-        + (f"; override: {result.override_reason}" if not fi and result.override_reason else ""),
-        (
-            f"Rivejä {result.rows_total}, lähetettävissä {len(result.valid_rows)}, virheellisiä "
-            f"{result.error_rows}; virheitä {errors}, varoituksia {warnings}"
-            if fi
-            else f"Rows {result.rows_total}, ready to send {len(result.valid_rows)}, with errors "
-            f"{result.error_rows}; errors {errors}, warnings {warnings}"
-        ),
+        t("validation.report.file", path=src.path, format=src.format,
+          encoding=src.encoding or "-", sha256=src.sha256[:12]),
+        t("validation.report.target", target=result.target_env)
+        + (t("validation.report.override", reason=result.override_reason)
+           if result.override_reason else ""),
+        t("validation.report.totals", rows=result.rows_total, ready=len(result.valid_rows),
+          error_rows=result.error_rows, errors=errors, warnings=warnings),
     ]
     summary = result.summary()
     if len(summary):
-        lines += ["", "Ongelmat koodeittain:" if fi else "Problems per code:"]
+        lines += ["", t("validation.report.per_code")]
         lines += [f"  {r.code:<40} {r.severity:<8} {r.count:>8}" for r in summary.itertuples()]
-        lines += [
-            "",
-            (
-                f"Ensimmäiset {min(limit, len(result.problems))} ongelmaa:"
-                if fi
-                else f"First {min(limit, len(result.problems))} problems:"
-            ),
-        ]
+        lines += ["", t("validation.report.first", n=min(limit, len(result.problems)))]
         shown = result.problems.head(limit).assign(
             tunniste=lambda frame: _mask_hetus(frame["tunniste"].astype("str").fillna(""))
         )
+        row_word = t("validation.report.row")
         for r in shown.itertuples():
             lines.append(
-                f"  rivi {r.row_number:>6}  {str(r.tunniste)[:20]:<20} {r.field:<12} "
-                f"{r.severity:<7} {r.code}: {r.message}"
-                if fi
-                else f"  row {r.row_number:>6}  {str(r.tunniste)[:20]:<20} {r.field:<12} "
+                f"  {row_word} {r.row_number:>6}  {str(r.tunniste)[:20]:<20} {r.field:<12} "
                 f"{r.severity:<7} {r.code}: {r.message}"
             )
     else:
-        lines += ["", "Ei ongelmia." if fi else "No problems."]
+        lines += ["", t("validation.report.none")]
     return "\n".join(lines)
 
 
@@ -934,7 +788,8 @@ def main(argv: list[str] | None = None) -> int:
         help="target environment: local, testi, untuva, hahtuva or prod",
     )
     parser.add_argument("--override-reason", help="allow guarded hetus, recording this reason")
-    parser.add_argument("--lang", default="fi", choices=["fi", "en"], help="message language")
+    parser.add_argument("--lang", choices=list(i18n.LANGUAGES), default=None,
+                        help="message language: fi, sv or en (default: ONR_LANGUAGE, else fi)")
     parser.add_argument("--api", default="oppija", choices=list(APIS),
                         help="the import API whose rules apply (default oppija)")
     parser.add_argument("--strict", action="store_true",
@@ -949,10 +804,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         reg = read_register(args.file, sheet=args.sheet,
                             columns=parse_column_mapping(args.column))
-        print("\n".join(["Columns read:", *("  " + line for line in reg.source.describe()), ""]))
+        language = i18n.resolve_language(args.lang)
+        print("\n".join([i18n.translate("validation.report.columns_read", language),
+                         *("  " + line for line in reg.source.describe(language)), ""]))
         result = validate_register(
             reg, target_env=args.target, override_reason=args.override_reason,
-            language=args.lang, api=args.api, strict=args.strict,
+            language=language, api=args.api, strict=args.strict,
         )
     except RegisterReadError as exc:
         print(f"onr validate: {exc}", file=sys.stderr)
