@@ -33,49 +33,40 @@ from typing import Any
 import pandas as pd
 from rapidfuzz.distance import JaroWinkler
 
+from onrtools.i18n import resolve_language, translate
 from onrtools.register.hetu import mask_columns
 
 
 @dataclass(frozen=True)
 class Category:
-    """One action list: its code, a title for people and what to do about each row."""
+    """One action list: its code, and for people a title and what to do about each row (from
+    the message catalogues, ``reconcile.<code>.title`` and ``.action``: :mod:`onrtools.i18n`)."""
 
     code: str
-    title: str
-    action: str
+
+    def title(self, language: str | None = None) -> str:
+        return translate(f"reconcile.{self.code}.title", language)
+
+    def action(self, language: str | None = None) -> str:
+        return translate(f"reconcile.{self.code}.action", language)
 
 
-CATEGORIES: tuple[Category, ...] = (
-    Category("store_oppijanumero", "New oppijanumero to store",
-             "Store ONR's oppijanumero in the local register."),
-    Category("replace_merged_oid", "OID merged into a master",
-             "Replace the stored OID and oppijanumero with the master's."),
-    Category("passivated", "Passivated in ONR",
-             "ONR passivated the person without a master: find out why before using the OID."),
-    Category("hetu_changed", "Hetu changed in ONR",
-             "Update the local hetu from ONR (the population register changed it)."),
-    Category("name_differs", "Name differs",
-             "Compare the names; update the local register if ONR's are right."),
-    Category("row_conflict", "Row conflict",
-             "ONR attached the row to a person whose names do not match: check the identifiers."),
-    Category("identified_onr_only", "Identified in ONR, unidentified locally",
-             "Mark the person identified locally and store the oppijanumero."),
-    Category("identified_local_only", "Identified locally, unidentified in ONR",
-             "The local register claims an identification ONR does not have: check it."),
-    Category("manual_identification", "Waiting for manual identification in ONR",
-             "Identify the person by hand in ONR's virkailija UI (follow the link)."),
-    Category("local_duplicate", "Several local rows, one ONR person",
-             "Merge the local rows: ONR resolved them to the same person."),
-    Category("missing_locally", "ONR person of ours missing from the local register",
-             "Find the person in the local register or ask OPH why it is attached to us."),
-    Category("held_back", "Held back before import: maybe already in ONR",
-             "Compare with the proposed ONR person (link): if it is the same person store its "
-             "OID locally, if not send the row (20-import-tuonti, check_hetuless=False)."),
-    Category("never_sent", "Local row never sent",
-             "Fix the problems named in the detail and send the row again."),
-    Category("sent_with_warnings", "Sent with validation warnings",
-             "The row went to ONR, but check what the warning names."),
-)
+CATEGORIES: tuple[Category, ...] = tuple(Category(code) for code in (
+    "store_oppijanumero",
+    "replace_merged_oid",
+    "passivated",
+    "hetu_changed",
+    "name_differs",
+    "row_conflict",
+    "identified_onr_only",
+    "identified_local_only",
+    "manual_identification",
+    "local_duplicate",
+    "missing_locally",
+    "held_back",
+    "never_sent",
+    "sent_with_warnings",
+))
 CATEGORY_BY_CODE: dict[str, Category] = {c.code: c for c in CATEGORIES}
 
 # Where each environment's virkailija UI lives (REST.md §1). The simulator has no UI; its
@@ -326,6 +317,7 @@ class Reconciliation:
     actions: pd.DataFrame
     environment: str = "simulator"
     notes: list[str] = field(default_factory=list)
+    language: str = "fi"  # of the titles, actions and details (fi, sv or en)
 
     def lists(self) -> dict[str, pd.DataFrame]:
         """``{category code: its rows}`` for every category, empty ones included, in order."""
@@ -335,10 +327,11 @@ class Reconciliation:
         }
 
     def counts(self) -> pd.DataFrame:
-        """Rows per category (every category, zeros included) with titles."""
+        """Rows per category (every category, zeros included) with titles in the language."""
         counts = self.actions["category"].value_counts()
         return pd.DataFrame(
-            [{"category": c.code, "title": c.title, "rows": int(counts.get(c.code, 0))}
+            [{"category": c.code, "title": c.title(self.language),
+              "rows": int(counts.get(c.code, 0))}
              for c in CATEGORIES]
         )
 
@@ -406,6 +399,7 @@ def reconcile(
     base_url: str | None = None,
     only_oids: Iterable[str] | None = None,
     held: pd.DataFrame | None = None,
+    language: str | None = None,
 ) -> Reconciliation:
     """Sort every local row (and every ONR person of ours missing locally) into action lists.
 
@@ -415,8 +409,11 @@ def reconcile(
     ``missing_locally``. ``only_oids`` restricts the per-row lists to rows resolved to these
     OIDs (what the change feed touched) and skips ``never_sent``. ``held``: rows the
     pre-import check kept back (``tunniste``, ``action``, ``proposed_oid``, ``explanation``);
-    they land in ``held_back`` with the proposed person, not in ``never_sent``.
+    they land in ``held_back`` with the proposed person, not in ``never_sent``. ``language``
+    (fi, sv or en; empty: ``ONR_LANGUAGE``, else fi) is that of the ``action`` and ``detail``
+    texts; the codes and data columns are the same in every language.
     """
+    language = resolve_language(language)
     local = _local_view(register)
     res = _results_view(results)
     onr = combine_persons(persons, feed).add_prefix("p_")
@@ -440,17 +437,18 @@ def reconcile(
         if restrict is not None and rec["r_oid"] not in restrict:
             continue
         rows.extend(_row_actions(rec, errors, warnings, environment, base_url,
-                                 skip_unsent=restrict is not None, held=held_map))
-    rows.extend(_duplicate_actions(df, restrict))
+                                 skip_unsent=restrict is not None, held=held_map,
+                                 language=language))
+    rows.extend(_duplicate_actions(df, restrict, language))
     rows.extend(_missing_actions(local, res, combine_persons(ours, feed), environment,
-                                 base_url))
+                                 base_url, language))
     actions = _frame(rows, ACTION_COLUMNS)
     order = {c.code: i for i, c in enumerate(CATEGORIES)}
     actions = actions.sort_values(
         ["category", "tunniste", "oid"], key=lambda s: s.map(order) if s.name == "category"
         else s.fillna("").astype(str), kind="stable",
     ).reset_index(drop=True)
-    return Reconciliation(actions=actions, environment=environment)
+    return Reconciliation(actions=actions, environment=environment, language=language)
 
 
 def _str(value: Any) -> str:
@@ -462,15 +460,18 @@ def _str(value: Any) -> str:
 def _row_actions(
     rec: dict[str, Any], errors: Mapping[str, str], warnings: Mapping[str, str],
     environment: str, base_url: str | None, *, skip_unsent: bool,
-    held: Mapping[str, Mapping[str, Any]] | None = None,
+    held: Mapping[str, Mapping[str, Any]] | None = None, language: str = "fi",
 ) -> list[dict[str, Any]]:
     tunniste = rec["tunniste"]
     out: list[dict[str, Any]] = []
 
+    def words(key: str, **fields: Any) -> str:
+        return translate(f"reconcile.detail.{key}", language, **fields)
+
     def add(code: str, detail: str = "", link: str = "", oid: str = "") -> None:
         row: dict[str, Any] = {
             "category": code, "tunniste": tunniste, "oid": oid or rec["r_oid"],
-            "action": CATEGORY_BY_CODE[code].action, "detail": detail, "link": link,
+            "action": CATEGORY_BY_CODE[code].action(language), "detail": detail, "link": link,
         }
         for c in LOCAL_COLUMNS:
             if c != "tunniste":
@@ -489,7 +490,7 @@ def _row_actions(
             add("held_back", f"{_str(hold.get('action'))}: {_str(hold.get('explanation'))}",
                 link=person_url(oid, environment, base_url=base_url) if oid else "", oid=oid)
         else:
-            add("never_sent", errors.get(tunniste, "") or "no import result for this row")
+            add("never_sent", errors.get(tunniste, "") or words("no_result"))
         return out
 
     oid = rec["r_oid"]
@@ -509,23 +510,23 @@ def _row_actions(
     if merged:
         add("replace_merged_oid", f"{oid} → {master}", oid=oid)
     elif passivoitu:
-        add("passivated", "passivated in ONR, no master")
+        add("passivated", words("passivated"))
     if oppijanumero and not merged and rec["oppijanumero"] != oppijanumero:
         add("store_oppijanumero", oppijanumero)
     if rec["has_yksiloity"] and oppijanumero and not rec["yksiloity"]:
         add("identified_onr_only", oppijanumero)
     if local_identified and not oppijanumero and not merged and not passivoitu:
-        add("identified_local_only", rec["oppijanumero"] or "yksiloity locally")
+        add("identified_local_only", rec["oppijanumero"] or words("identified_locally"))
     if not oppijanumero and not merged and not passivoitu:
         no_hetu = state == "HETU_PUUTTUU" or (not state and has_person and not onr_hetu)
         if no_hetu or state == "VIRHE":
-            reason = "no hetu: identify without hetu" if no_hetu else "identification failed"
+            reason = words("no_hetu") if no_hetu else words("identification_failed")
             add("manual_identification", reason, link=person_url(oid, environment,
                                                                   base_url=base_url))
     if rec["hetu"] and onr_hetu and rec["hetu"].upper() != onr_hetu.upper():
-        add("hetu_changed", "local and ONR hetu differ")
+        add("hetu_changed", words("hetu_differs"))
     if rec["r_conflict"]:
-        add("row_conflict", name_difference(rec, _onr_names(rec))[0] or "names do not match")
+        add("row_conflict", name_difference(rec, _onr_names(rec))[0] or words("names_differ"))
     elif has_person:
         difference, _ = name_difference(rec, _onr_names(rec))
         if difference:
@@ -554,7 +555,9 @@ def _onr_fields(rec: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _duplicate_actions(df: pd.DataFrame, restrict: set[str] | None) -> list[dict[str, Any]]:
+def _duplicate_actions(
+    df: pd.DataFrame, restrict: set[str] | None, language: str = "fi",
+) -> list[dict[str, Any]]:
     """Local rows that ONR resolved to one person (its own OID or, if merged, its master)."""
     sent = df[df["r_oid"] != ""].copy()
     if not len(sent):
@@ -571,8 +574,9 @@ def _duplicate_actions(df: pd.DataFrame, restrict: set[str] | None) -> list[dict
         others = [t for t in members[rec["person"]] if t != rec["tunniste"]]
         row: dict[str, Any] = {
             "category": "local_duplicate", "tunniste": rec["tunniste"], "oid": rec["person"],
-            "action": CATEGORY_BY_CODE["local_duplicate"].action,
-            "detail": "same ONR person as " + ", ".join(sorted(others)), "link": "",
+            "action": CATEGORY_BY_CODE["local_duplicate"].action(language),
+            "detail": translate("reconcile.detail.same_person", language,
+                                others=", ".join(sorted(others))), "link": "",
         }
         for c in LOCAL_COLUMNS:
             if c != "tunniste":
@@ -584,7 +588,7 @@ def _duplicate_actions(df: pd.DataFrame, restrict: set[str] | None) -> list[dict
 
 def _missing_actions(
     local: pd.DataFrame, res: pd.DataFrame, feed: pd.DataFrame, environment: str,
-    base_url: str | None,
+    base_url: str | None, language: str = "fi",
 ) -> list[dict[str, Any]]:
     """Feed persons (ours by ONR's scoping) whose OID and master are both unknown locally."""
     if not len(feed):
@@ -599,8 +603,8 @@ def _missing_actions(
             continue
         row: dict[str, Any] = {
             "category": "missing_locally", "tunniste": "", "oid": oid,
-            "action": CATEGORY_BY_CODE["missing_locally"].action,
-            "detail": "in ONR's change feed for our organisation",
+            "action": CATEGORY_BY_CODE["missing_locally"].action(language),
+            "detail": translate("reconcile.detail.in_feed", language),
             "link": person_url(master or oid, environment, base_url=base_url),
         }
         for c in ONR_COLUMNS:

@@ -93,7 +93,10 @@ def test_xlsx_reads_the_first_sheet_whose_columns_map(tmp_path: Path) -> None:
     assert reg.source.sheet == "Henkilöt"
     assert reg.source.other_sheets == ("Ohje", "Muistiinpanot")
     assert reg.frame["tunniste"].tolist() == ["E-17"]
-    assert reg.source.describe()[0] == "sheet 'Henkilöt' (not read: 'Ohje', 'Muistiinpanot')"
+    assert reg.source.describe("en")[0] == \
+        "sheet 'Henkilöt' (not read: 'Ohje', 'Muistiinpanot')"
+    assert reg.source.describe()[0] == "välilehti 'Henkilöt' (ei luettu: 'Ohje', 'Muistiinpanot')"
+    assert reg.source.describe("sv")[0].startswith("flik 'Henkilöt' (inte inläst: ")
 
 
 def test_xlsx_without_a_mapping_sheet_names_the_sheets_and_sheet(tmp_path: Path) -> None:

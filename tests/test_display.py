@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from onrtools.pipeline import display
 
@@ -53,8 +54,10 @@ def test_plot_and_links(tmp_path: Path) -> None:
     fig = display.plot_counts(FRAME, by="category", title="t")
     ax = fig.axes[0]
     assert [t.get_text() for t in ax.get_yticklabels()] == ["store_oppijanumero", "never_sent"]
+    assert display.plot_counts(pd.Series(dtype=int), language="en").axes[0].texts[0].get_text() \
+        == "nothing to count"
     assert display.plot_counts(pd.Series(dtype=int)).axes[0].texts[0].get_text() == \
-        "nothing to count"
+        "ei mitään laskettavaa"  # Finnish unless told otherwise
     (tmp_path / "x.csv").write_text("a")
     html = display.download_links([tmp_path / "x.csv"], relative_to=tmp_path).data
     assert 'href="x.csv"' in html and "1 B" in html
@@ -105,5 +108,39 @@ def test_static_table_is_a_datatable_loaded_once(monkeypatch) -> None:  # noqa: 
     display.table(FRAME, interactive=False, show_hetu=True)
     assert sum("_itables_" in s and "atob(" in s for s in shown) == 1  # the library once
     tables = [s for s in shown if '<div class="onr-datatable">' in s]
-    assert len(tables) == 2 and "<h4>lists</h4>" in tables[0] and "3 rows." in tables[0]
+    assert len(tables) == 2 and "<h4>lists</h4>" in tables[0] and "3 riviä." in tables[0]
     assert "010190-****" in tables[0] and "010190-990U" in tables[1]
+
+
+@pytest.mark.parametrize(("language", "title", "words"), [
+    ("fi", "Rekisterin täsmäytys ONR:n kanssa", "toimenpidelistoiksi"),
+    ("sv", "Avstämning av registret mot ONR", "åtgärdslistor"),
+    ("en", "Reconcile the register with ONR", "action lists"),
+])
+def test_a_page_heading_in_each_language(language: str, title: str, words: str) -> None:
+    page = display.heading("page.30", language).data
+    assert page.startswith(f"<h1>{title}</h1>\n<p>") and words in page
+    section = display.heading("page.20.batches", language, level=2).data
+    assert section.startswith("<h2>") and "<code>PUT /oppija</code>" in section
+    assert display.heading("page.files", language, level=2).data.count("<p>") == 0  # no text
+
+
+def test_table_words_follow_the_language(monkeypatch) -> None:  # noqa: ANN001
+    shown: list[str] = []
+    monkeypatch.setattr("IPython.display.display", lambda obj: shown.append(obj.data))
+    display.datatable(FRAME, language="sv")
+    display.datatable(FRAME.iloc[:0], language="en")
+    assert any("3 rader." in html for html in shown)
+    assert shown[-1].endswith("<p>No rows.</p>")
+    display.datatable(FRAME.iloc[:1], language="fi")
+    assert "<p>1 rivi.</p>" in shown[-1]
+    assert display.full_list_html([Path("a.xlsx")], language="sv").startswith(
+        '<p class="onr-full-list">Hela listan: ')
+
+
+def test_the_datatable_speaks_the_language() -> None:
+    assert display.datatable_words("en")["info"] == "Showing _START_ to _END_ of _TOTAL_ entries"
+    sv = display.datatable_words("sv")
+    assert sv["search"] == "Sök:" and sv["thousands"] == "\u00a0" and sv["decimal"] == ","
+    page = display.datatable_html(FRAME, language="fi")
+    assert '"search": "Hae:"' in page and '"lengthMenu": "_MENU_ rivi\\u00e4 sivulla"' in page

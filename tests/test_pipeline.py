@@ -79,7 +79,7 @@ def test_failed_step_keeps_partial_output_and_a_rerun_resumes(tiny: Path, tmp_pa
     html = (run_dir / "10-first.html").read_text()
     assert "OUTPUT_MARKER 7" in html and "CODE_MARKER" not in html
     index = (run_dir / "index.html").read_text()
-    assert "Failed at 20-second" in index
+    assert "Epäonnistui vaiheessa 20-second" in index and '<html lang="fi">' in index
     state = json.loads((run_dir / "run.json").read_text())
     assert state["status"] == "failed" and state["steps"][1]["status"] == "failed"
 
@@ -90,8 +90,9 @@ def test_failed_step_keeps_partial_output_and_a_rerun_resumes(tiny: Path, tmp_pa
                          reports_dir=str(reports), echo=lambda _: None)
     assert again.ok and [s.status for s in again.steps] == ["skipped", "ok"]
     assert (run_dir / "first.txt").read_text() == "untouched"  # not run again
-    assert "All steps succeeded" in (run_dir / "index.html").read_text()
+    assert "Kaikki vaiheet onnistuivat" in (run_dir / "index.html").read_text()
     assert again.started_at == first.started_at
+    assert state["parameters"]["language"] == "fi"  # decided once, recorded in run.json
 
 
 def test_main_exit_codes_and_command_line(tiny: Path, tmp_path: Path, capsys) -> None:
@@ -119,6 +120,56 @@ def test_main_exit_codes_and_command_line(tiny: Path, tmp_path: Path, capsys) ->
 def test_main_refuses_bad_input_without_running(argv: list[str], tmp_path: Path) -> None:
     assert pipeline.main([*argv, "--reports-dir", str(tmp_path)]) in (1, 2)
     assert not any(tmp_path.iterdir())
+
+
+def test_index_in_swedish_and_finnish(tmp_path: Path) -> None:
+    steps = [StepResult("30-reconcile", "ok", duration_s=1.0),
+             StepResult("90-audit-report", "failed", error="x")]
+    facts = {"reconcile": {"by_category": {"never_sent": 1}},
+             "audit": {"kpis": {"share_with_oppijanumero": 0.9682}}}
+    sv = render_index(tmp_path, PipelineRun("r", "t", {"language": "sv"}, steps,
+                                            status="failed").to_json(), facts)
+    assert '<html lang="sv">' in sv and "Misslyckades i steget 90-audit-report." in sv
+    assert "Den lokala raden skickades aldrig" in sv and "96,8 %" in sv
+    assert "<h2>Åtgärdslistor (denna körning)</h2>" in sv
+    fi = render_index(tmp_path, PipelineRun("r", "t", {}, steps).to_json(), facts)
+    assert '<html lang="fi">' in fi and "Paikallista riviä ei lähetetty" in fi
+
+
+def test_one_language_for_the_whole_run(tiny: Path, tmp_path: Path, capsys,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """`onr run --language`, the config's language, ONR_LANGUAGE, else fi: resolved once,
+    passed to every notebook that declares it, recorded in run.json; a bad one is refused."""
+    folder = tmp_path / "nb"
+    folder.mkdir()
+    nb = nbformat.read(tiny / "10-first.ipynb", as_version=4)
+    nb.cells[0].source += '\nlanguage: str = "fi"  # fi, sv or en'
+    nb.cells[1].source = ("from pathlib import Path\n"
+                          "Path(reports_dir, run_id, 'language.txt').write_text(language)")
+    nbformat.write(nb, folder / "10-first.ipynb")
+    reports = tmp_path / "reports"
+    base = ["--notebooks", str(folder), "--reports-dir", str(reports),
+            "--workspace", str(tmp_path / "ws"), "--no-html"]
+
+    def used(run_id: str) -> str:
+        return (reports / run_id / "language.txt").read_text()
+
+    assert pipeline.main([*base, "--run-id", "l1"]) == 0 and used("l1") == "fi"
+    assert pipeline.main([*base, "--run-id", "l2", "--language", "sv"]) == 0 and used("l2") == "sv"
+    config = tmp_path / "c.toml"
+    config.write_text('language = "en"\n')
+    assert pipeline.main([*base, "--run-id", "l3", "--config", str(config)]) == 0
+    assert used("l3") == "en"
+    monkeypatch.setenv("ONR_LANGUAGE", "sv")
+    assert pipeline.main([*base, "--run-id", "l4"]) == 0 and used("l4") == "sv"
+    assert json.loads((reports / "l4" / "run.json").read_text())["parameters"]["language"] == "sv"
+    assert pipeline.main([*base, "--run-id", "l5", "-p", "language=en"]) == 0
+    assert used("l5") == "en"  # the parameter wins over ONR_LANGUAGE
+    capsys.readouterr()
+    monkeypatch.setenv("ONR_LANGUAGE", "de")
+    assert pipeline.main([*base, "--run-id", "l6"]) == 2
+    assert "ONR_LANGUAGE must be one of fi, sv, en" in capsys.readouterr().err
+    assert not (reports / "l6").exists()
 
 
 def test_parameters_and_config(tmp_path: Path) -> None:
@@ -154,7 +205,7 @@ def test_run_ids_and_paths(tmp_path: Path) -> None:
 
 
 def test_index_names_the_failed_step_and_links_only_existing_files(tmp_path: Path) -> None:
-    run = PipelineRun("r", "2026-01-01T00:00:00Z", {}, [
+    run = PipelineRun("r", "2026-01-01T00:00:00Z", {"language": "en"}, [
         StepResult("10-validate-register", "ok", duration_s=1.0, html="10.html"),
         StepResult("20-import-tuonti", "failed", error="AuthError: <refused>", html="20.html"),
         StepResult("30-reconcile", "not run"),
@@ -173,7 +224,7 @@ def test_index_names_the_failed_step_and_links_only_existing_files(tmp_path: Pat
 
 
 def test_index_shows_links_and_request_packages(tmp_path: Path) -> None:
-    run = PipelineRun("r", "2026-01-01T00:00:00Z", {}, [
+    run = PipelineRun("r", "2026-01-01T00:00:00Z", {"language": "en"}, [
         StepResult("50-duplicates", "ok", duration_s=1.0)], status="ok")
     (tmp_path / "requests").mkdir()
     (tmp_path / "requests" / "merge_request.xlsx").write_bytes(b"x")

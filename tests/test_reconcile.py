@@ -134,7 +134,7 @@ def test_manual_identification_links_to_the_person_page(person, reason) -> None:
     register = pd.DataFrame([local("t1", passinumero="X1")])
     results = pd.DataFrame([result("t1", oid(1))])
     rec = reconcile(register, results=results, persons=persons_from_masters({oid(1): person}),
-                    environment="testi")
+                    environment="testi", language="en")
     assert categories(rec, "t1") == {"manual_identification"}
     row = rec.lists()["manual_identification"].iloc[0]
     assert reason in row["detail"]
@@ -184,7 +184,7 @@ def test_two_local_rows_one_person_are_local_duplicates() -> None:
                              local("t3", hetu=HETU_B)])
     results = pd.DataFrame([result("t1", oid(1)), result("t2", oid(1)), result("t3", oid(3))])
     persons = persons_from_masters({oid(1): master(oid(1)), oid(3): master(oid(3), hetu=HETU_B)})
-    rec = reconcile(register, results=results, persons=persons)
+    rec = reconcile(register, results=results, persons=persons, language="en")
     dup = rec.lists()["local_duplicate"]
     assert sorted(dup["tunniste"]) == ["t1", "t2"]
     assert dup.set_index("tunniste").loc["t1", "detail"] == "same ONR person as t2"
@@ -312,3 +312,22 @@ def test_rows_held_back_by_the_preimport_check_get_their_own_list() -> None:
     assert "same birth date" in actions.loc["h1", "detail"]
     assert actions.loc["h1", "link"].endswith("1.2.246.562.98.10000000017")
     assert actions.loc["u1", "category"] == "never_sent"  # not held: still never sent
+
+
+def test_titles_actions_and_details_in_the_chosen_language() -> None:
+    register = pd.DataFrame([local("t1", hetu=HETU_A), local("t2", hetu=HETU_A)])
+    results = pd.DataFrame([result("t1", oid(1)), result("t2", oid(1))])
+    persons = persons_from_masters({oid(1): master(oid(1))})
+    by_language = {lang: reconcile(register, results=results, persons=persons, language=lang)
+                   for lang in ("fi", "sv", "en")}
+    sv = by_language["sv"].lists()["local_duplicate"].set_index("tunniste")
+    assert sv.loc["t1", "detail"] == "samma person i ONR som t2"
+    assert sv.loc["t1", "action"].startswith("Slå ihop de lokala raderna")
+    counts = by_language["sv"].counts().set_index("category")
+    assert counts.loc["local_duplicate", "title"] == "Flera lokala rader, en person i ONR"
+    assert by_language["fi"].counts().set_index("category").loc["store_oppijanumero", "title"] \
+        == "Uusi oppijanumero tallennettavaksi"
+    # the codes and data are the same in every language: only the words differ
+    frames = [r.actions.drop(columns=["action", "detail"]) for r in by_language.values()]
+    assert all(f.equals(frames[0]) for f in frames)
+    assert CATEGORIES[0].title("en") == "New oppijanumero to store"

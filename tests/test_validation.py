@@ -10,8 +10,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from onrtools import i18n
 from onrtools.register import hetu, names, oid
-from onrtools.register.messages import MESSAGES
 from onrtools.register.read import COLUMNS, read_register
 from onrtools.register.validation import main, validate_register, write_problems
 
@@ -253,7 +253,45 @@ def test_messages_finnish_by_default_english_on_request(tmp_path: Path) -> None:
     en = validate_rows(tmp_path, rows, language="en")
     assert fi.problems["message"].iloc[0] == "Sukupuolen koodi on 1 (mies) tai 2 (nainen), ei M"
     assert en.problems["message"].iloc[0] == "Sex code is 1 (male) or 2 (female), not M"
-    assert all(fi_ != en_ for fi_, en_ in MESSAGES.values())
+    keys = [k for k in i18n.catalogue("fi") if k.startswith("validation.")]
+    assert all(i18n.translate(k, "fi") != i18n.translate(k, "en") for k in keys
+               if not k.startswith("validation.report.columns")), "an untranslated message"
+
+
+def test_messages_in_swedish(tmp_path: Path) -> None:
+    rows = [{**BASE, "sukupuoli": "M"}, {**BASE, "tunniste": "T2", "hetu": "111111-985A"},
+            {**BASE, "tunniste": "T3", "hetu": "", "kansalaisuus": "752",
+             "syntymaaika": "", "sukupuoli": ""}]
+    sv = validate_rows(tmp_path, rows, language="sv")
+    messages = sv.problems.set_index("code")["message"]
+    assert messages["invalid.sukupuoli"] == "Koden för kön är 1 (man) eller 2 (kvinna), inte M"
+    assert messages["invalid.hetu"] == (
+        "Personbeteckningen är ogiltig: kontrolltecknet stämmer inte")
+    assert messages["hetuless.details.missing"].startswith(
+        "Raden utan personbeteckning saknar födelsedatum och kön;")
+    assert sv.language == "sv"
+
+
+def test_language_from_onr_language_and_a_bad_one_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+) -> None:
+    rows = [{**BASE, "sukupuoli": "M"}]
+    monkeypatch.setenv("ONR_LANGUAGE", "sv")
+    assert validate_rows(tmp_path, rows).problems["message"].iloc[0].startswith("Koden för kön")
+    # the explicit parameter wins over the variable
+    assert validate_rows(tmp_path, rows, language="en").language == "en"
+    path = write_rows(tmp_path, rows)
+    assert main([str(path)]) == 1
+    assert "Koden för kön är 1 (man)" in capsys.readouterr().out
+    assert main([str(path), "--lang", "fi"]) == 1
+    assert "Sukupuolen koodi" in capsys.readouterr().out
+    monkeypatch.setenv("ONR_LANGUAGE", "de")
+    with pytest.raises(ValueError, match="ONR_LANGUAGE must be one of fi, sv, en"):
+        validate_rows(tmp_path, rows)
+    assert main([str(path)]) == 2
+    assert "ONR_LANGUAGE must be one of fi, sv, en" in capsys.readouterr().err
+    monkeypatch.delenv("ONR_LANGUAGE")
+    assert main([str(path), "--lang", "de"]) == 2
 
 
 def test_example_register_finds_every_planted_problem() -> None:

@@ -9,6 +9,7 @@ calls ONR: linking through the API is a separate, explicit step.
 
 from __future__ import annotations
 
+import textwrap
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from typing import Any
 import pandas as pd
 
 from onrtools.duplicates.matching.cluster import cluster
+from onrtools.i18n import Messages
 from onrtools.register import hetu as hetu_mod
 from onrtools.register.spreadsheet import neutralise, neutralise_frame, write_csv
 
@@ -142,35 +144,40 @@ def unlink_request_rows(flagged: pd.DataFrame, persons: pd.DataFrame) -> pd.Data
     return pd.DataFrame(rows, columns=list(UNLINK_COLUMNS))
 
 
-def _summary(kind: str, rows: pd.DataFrame, institution: str, created: str) -> list[str]:
+def _summary(
+    kind: str, rows: pd.DataFrame, institution: str, created: str, language: str | None = None,
+) -> list[str]:
+    """The one-page summary a person at OPH reads, in ``language`` (:mod:`onrtools.i18n`);
+    the request rows themselves keep ONR's and OPH's column names in every language."""
+    t = Messages(language)
     lines = [
-        f"# {kind} request to OPH",
+        f"# {t(f'requests.kind.{kind.lower()}')}",
         "",
-        f"- institution: {institution or '(not given)'}",
-        f"- created (UTC): {created}",
-        f"- rows: {len(rows)}",
+        "- " + t("requests.summary.institution",
+                 institution=institution or t("requests.summary.not_given")),
+        "- " + t("requests.summary.created", created=created),
+        "- " + t("requests.summary.rows", rows=len(rows)),
     ]
     if kind == "Merge" and len(rows):
         oph = int(rows["master_note"].str.startswith("OPH must decide").sum())
         n_records = int(rows["tunnisteet"].str.count(" [|] ").sum() + len(rows))
         lines += [
-            f"- groups needing OPH's decision on the master: {oph}",
-            f"- records in groups: {n_records}",
+            "- " + t("requests.summary.oph_decides", groups=oph),
+            "- " + t("requests.summary.records", records=n_records),
         ]
     reviewers = sorted({r for v in rows.get("reviewer", []) for r in str(v).split(" | ") if r})
     lines += [
-        f"- reviewers: {', '.join(reviewers) or '(none)'}",
+        "- " + t("requests.summary.reviewers",
+                 reviewers=", ".join(reviewers) or t("requests.summary.none")),
         "",
-        "Hetus are masked (last four characters). Cells starting with = + - @, a tab or a",
-        "carriage return (also after spaces) are prefixed with an apostrophe so no",
-        "spreadsheet runs them. Each row's evidence is the matcher's",
-        "explanation; the reviewer and time are from the review log (SQLite, append-only).",
+        *textwrap.wrap(t("requests.summary.notes"), width=90),
     ]
     return lines
 
 
 def _write(
-    kind: str, rows: pd.DataFrame, out_dir: Path, stem: str, institution: str, created: str | None
+    kind: str, rows: pd.DataFrame, out_dir: Path, stem: str, institution: str, created: str | None,
+    language: str | None = None,
 ) -> dict[str, Path]:
     from openpyxl import Workbook
     from openpyxl.utils import get_column_letter
@@ -180,7 +187,7 @@ def _write(
     created = created or datetime.now(UTC).isoformat(timespec="seconds")
     safe = neutralise_frame(rows.astype(object).where(rows.notna(), ""))
     csv_path = write_csv(safe, out_dir / f"{stem}.csv")
-    summary = _summary(kind, rows, institution, created)
+    summary = _summary(kind, rows, institution, created, language)
     summary_path = out_dir / f"{stem}_summary.md"
     summary_path.write_text("\n".join(summary) + "\n", encoding="utf-8")
 
@@ -213,14 +220,16 @@ def _write(
 
 def write_requests(
     kind: str, rows: pd.DataFrame, out_dir: Path, *, institution: str = "",
-    created: str | None = None,
+    created: str | None = None, language: str | None = None,
 ) -> dict[str, Path]:
     """Write request rows (``kind`` "merge" or "unlink", from :func:`merge_request_rows` or
     :func:`unlink_request_rows`) as ``<kind>_request.xlsx``/``.csv`` and
-    ``<kind>_request_summary.md``; return the paths."""
+    ``<kind>_request_summary.md``; return the paths. The summary (the ``.md`` and the XLSX's
+    ``summary`` sheet) is in ``language`` (fi, sv or en; empty: ``ONR_LANGUAGE``, else fi)."""
     if kind not in ("merge", "unlink"):
         raise ValueError(f"kind must be 'merge' or 'unlink', not {kind!r}")
-    return _write(kind.capitalize(), rows, out_dir, f"{kind}_request", institution, created)
+    return _write(kind.capitalize(), rows, out_dir, f"{kind}_request", institution, created,
+                  language)
 
 
 def write_merge_requests(
@@ -230,10 +239,11 @@ def write_merge_requests(
     *,
     institution: str = "",
     created: str | None = None,
+    language: str | None = None,
 ) -> dict[str, Path]:
     """Write ``merge_request.xlsx``/``.csv`` and ``merge_request_summary.md``; return the paths."""
     return write_requests("merge", merge_request_rows(reviewed, records), out_dir,
-                          institution=institution, created=created)
+                          institution=institution, created=created, language=language)
 
 
 def write_unlink_requests(
@@ -243,10 +253,11 @@ def write_unlink_requests(
     *,
     institution: str = "",
     created: str | None = None,
+    language: str | None = None,
 ) -> dict[str, Path]:
     """Write ``unlink_request.xlsx``/``.csv`` and ``unlink_request_summary.md``."""
     return write_requests("unlink", unlink_request_rows(flagged, persons), out_dir,
-                          institution=institution, created=created)
+                          institution=institution, created=created, language=language)
 
 
 def write_templates(out_dir: Path) -> None:

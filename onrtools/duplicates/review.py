@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from onrtools.duplicates.matching.normalise import COLUMNS as MATCHER_COLUMNS
+from onrtools.i18n import Messages, translate
 from onrtools.register import hetu as hetu_mod
 from onrtools.workspace import Workspace
 
@@ -152,10 +153,13 @@ def differing_fields(left: Mapping[str, Any], right: Mapping[str, Any],
 
 def side_by_side_html(tunniste_l: str, tunniste_r: str, left: Mapping[str, Any],
                       right: Mapping[str, Any], fields: Sequence[str], *,
-                      labels: tuple[str, str] = ("left", "right"),
-                      show_hetu: bool = False) -> str:
+                      labels: tuple[str, str] | None = None,
+                      show_hetu: bool = False, language: str | None = None) -> str:
     """Two records as one table, a field per row, the two values side by side; a row whose
-    values differ has class ``onr-diff`` (highlighted); hetu masked unless ``show_hetu``."""
+    values differ has class ``onr-diff`` (highlighted); hetu masked unless ``show_hetu``.
+    ``labels`` head the two columns (default: left and right in ``language``)."""
+    labels = labels or (translate("review.label.left", language),
+                        translate("review.label.right", language))
     differs = set(differing_fields(left, right, fields))
     rows = [f"<tr><th style='text-align:left'>tunniste</th><td>{html.escape(str(tunniste_l))}"
             f"</td><td>{html.escape(str(tunniste_r))}</td></tr>"]
@@ -170,8 +174,8 @@ def side_by_side_html(tunniste_l: str, tunniste_r: str, left: Mapping[str, Any],
 
 
 def side_by_side(pairs: pd.DataFrame, records: pd.DataFrame, *,
-                 fields: Sequence[str] = SHOWN_FIELDS, labels: tuple[str, str] = ("left", "right"),
-                 show_hetu: bool = False) -> pd.DataFrame:
+                 fields: Sequence[str] = SHOWN_FIELDS, labels: tuple[str, str] | None = None,
+                 show_hetu: bool = False, language: str | None = None) -> pd.DataFrame:
     """One row per pair for a report page: ``pair``, ``probability``, the matcher's and the
     reviewer's decision (when ``pairs`` has them), ``differs`` (the fields that differ),
     ``records`` (both records side by side as HTML, :func:`side_by_side_html`) and
@@ -198,7 +202,8 @@ def side_by_side(pairs: pd.DataFrame, records: pd.DataFrame, *,
                else {}),
             "differs": ", ".join(differing_fields(left, right, shown)),
             "records": side_by_side_html(pair["tunniste_l"], pair["tunniste_r"], left, right,
-                                         shown, labels=labels, show_hetu=show_hetu),
+                                         shown, labels=labels, show_hetu=show_hetu,
+                                         language=language),
             "explanation": pair.get("explanation", "") or "",
         })
     columns = ["pair", "probability", *(["matcher"] if "decision" in pairs else []),
@@ -234,6 +239,7 @@ class ReviewSession:
         reviewer: str,
         band: str = "all",
         fields: Sequence[str] = SHOWN_FIELDS,
+        language: str | None = None,
     ) -> None:
         if not reviewer or not reviewer.strip():
             raise ValueError("a review session needs a reviewer name")
@@ -253,6 +259,7 @@ class ReviewSession:
         )
         self.fields = [f for f in fields if self.records is not None and f in self.records]
         self.band = band
+        self.t = Messages(language)  # the widget's words: fi, sv or en
         self.position = 0
         self._widgets: dict[str, Any] = {}
         self.resume()
@@ -327,16 +334,19 @@ class ReviewSession:
         """Side-by-side table of the current pair; differing values highlighted; hetu masked."""
         pair = self.current()
         if pair is None:
-            return "<p>No pairs in this band.</p>"
+            return f"<p>{html.escape(self.t('review.no_pairs'))}</p>"
         table = side_by_side_html(pair["tunniste_l"], pair["tunniste_r"],
                                   self._record(pair["tunniste_l"]),
                                   self._record(pair["tunniste_r"]),
-                                  [f for f in self.fields if f != "tunniste"])
+                                  [f for f in self.fields if f != "tunniste"],
+                                  language=self.t.language)
         prob = pair.get("probability")
-        head = "" if prob is None else f"<p>probability <b>{float(prob):.3f}</b></p>"
+        head = ("" if prob is None else
+                f"<p>{html.escape(self.t('review.probability'))} <b>{float(prob):.3f}</b></p>")
         explanation = html.escape(str(pair.get("explanation", "")))
         saved = self.decided().get(pair["pair_key"])
-        saved_text = f"<p class='onr-saved'>saved decision: <b>{saved}</b></p>" if saved else ""
+        saved_text = (f"<p class='onr-saved'>{html.escape(self.t('review.saved_decision'))} "
+                      f"<b>{saved}</b></p>" if saved else "")
         return (
             f"{head}{table}<p class='onr-explanation'>{explanation}</p>{saved_text}"
         )
@@ -348,7 +358,7 @@ class ReviewSession:
 
     def _progress_text(self) -> str:
         n, total, done = self.progress()
-        return f"Pair {n} of {total} · decided {done} of {total}"
+        return self.t("review.progress", n=n, total=total, done=done)
 
     def _refresh(self) -> None:
         w = self._widgets
@@ -362,10 +372,12 @@ class ReviewSession:
 
         progress = widgets.Label(self._progress_text())
         progress.add_class("onr-progress")
-        band = widgets.Dropdown(options=list(BANDS), value=self.band, description="band")
+        band = widgets.Dropdown(options=list(BANDS), value=self.band,
+                                description=self.t("review.band"))
         pair = widgets.HTML(self.comparison_html())
         pair.add_class("onr-pair-view")
-        note = widgets.Textarea(placeholder="note (optional)", layout=widgets.Layout(width="60%"))
+        note = widgets.Textarea(placeholder=self.t("review.note"),
+                                layout=widgets.Layout(width="60%"))
         note.add_class("onr-note")
         status = widgets.Label("")
         status.add_class("onr-status")
@@ -375,21 +387,22 @@ class ReviewSession:
             ("different", "danger"),
             ("unsure", "warning"),
         ):
-            button = widgets.Button(description=decision.capitalize(), button_style=style)
+            button = widgets.Button(description=self.t(f"review.decision.{decision}"),
+                                    button_style=style)
             button.add_class(f"onr-{decision}")
 
             def on_click(_: Any, decision: str = decision) -> None:
                 pair_before = self.current()
                 self.decide(decision, note.value)
-                status.value = (
-                    f"saved: {pair_before['tunniste_l']} / {pair_before['tunniste_r']} = {decision}"
-                )
+                status.value = self.t(
+                    "review.saved", decision=decision,
+                    pair=f"{pair_before['tunniste_l']} / {pair_before['tunniste_r']}")
                 self._refresh()
 
             button.on_click(on_click)
             buttons.append(button)
-        back = widgets.Button(description="◀ previous")
-        forward = widgets.Button(description="next ▶")
+        back = widgets.Button(description=self.t("review.previous"))
+        forward = widgets.Button(description=self.t("review.next"))
 
         def step(delta: int) -> None:
             total = len(self.visible())

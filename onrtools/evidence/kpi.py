@@ -65,6 +65,7 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 from onrtools.evidence import read_manifests
 from onrtools.evidence.store import iso, utc_now
 from onrtools.figures import ReportFigure
+from onrtools.i18n import Messages, resolve_language, translate, translate_count
 from onrtools.workspace import Workspace
 
 NAN = float("nan")
@@ -88,49 +89,64 @@ OPEN_DECISIONS = frozenset({"", "unsure", "review", "open", "none", "nan"})
 @dataclass(frozen=True)
 class KpiSpec:
     """How a KPI reads: its label, unit and format, which way is better, and how large a change
-    must be before the report calls it better or worse (smaller ones are "unchanged")."""
+    must be before the report calls it better or worse (smaller ones are "unchanged").
 
-    label: str
-    unit: str
+    The words come from the message catalogues (:mod:`onrtools.i18n`): the label is
+    ``kpi.<key>.label``, the unit ``kpi.unit.<unit>.one|.other``; numbers are formatted the way the
+    language writes them (Babel: ``96,8 %`` in Finnish and Swedish, ``96.8 %`` in English)."""
+
+    key: str
+    unit: str  # people | rows | pairs | problems | days | hours | percent
     higher_is_better: bool
     tolerance: float = 0.0  # in the stored unit (a share: 0.001 = 0.1 percentage points)
     kind: str = "count"  # count | percent | days | hours
 
-    def format(self, value: float, *, signed: bool = False) -> str:
-        """``96.8 %``, ``12 people``, ``30.0 days``; ``+0.4 pp`` for a change of a share."""
+    def label(self, language: str | None = None) -> str:
+        return translate(f"kpi.{self.key}.label", language)
+
+    def unit_text(self, language: str | None = None, *, signed: bool = False,
+                  count: float = 2) -> str:
+        """The unit's word (``count`` 1 takes the singular: ``1 row``, ``1 rivi``)."""
+        unit = ("points" if signed else "percent") if self.kind == "percent" else self.unit
+        return translate_count(f"kpi.unit.{unit}", count, language)
+
+    def format(self, value: float, *, signed: bool = False, language: str | None = None) -> str:
+        """``96.8 %``, ``12 people``, ``30.0 days``; ``+0.4 pp`` for a change of a share (in
+        English; ``96,8 %``, ``30,0 päivää``, ``+0,4 %-yks.`` in Finnish)."""
+        from babel.numbers import format_decimal
+
         if value != value:  # NaN
             return "–"
+        lang = resolve_language(language)
         shown = value * 100 if self.kind == "percent" else value
         decimals = 0 if self.kind == "count" else 1
         shown = round(shown, decimals) + 0.0  # no "-0.0" for a change that rounds to nothing
+        pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
+        number = format_decimal(shown, format=pattern, locale=lang)
         sign = "+" if signed and shown > 0 else ""
-        unit = ("pp" if signed else "%") if self.kind == "percent" else self.unit
-        return f"{sign}{shown:,.{decimals}f} {unit}"
+        count = abs(shown) if self.kind == "count" else 2  # "1,0 päivää", "1.0 days"
+        return f"{sign}{number} {self.unit_text(lang, signed=signed, count=count)}"
 
-    def tolerance_text(self) -> str:
+    def tolerance_text(self, language: str | None = None) -> str:
         """The change below which the report says "unchanged" (a share's in points)."""
         if not self.tolerance:
-            return "any change counts"
-        return self.format(self.tolerance, signed=True).lstrip("+")
+            return translate("kpi.any_change", language)
+        return self.format(self.tolerance, signed=True, language=language).lstrip("+")
 
 
 # the KPIs the report plots and compares, in the report's order
-KPIS: dict[str, KpiSpec] = {
-    "share_with_oppijanumero": KpiSpec("People with an oppijanumero", "%", True, 0.001,
-                                       "percent"),
-    "unidentified_open": KpiSpec("Awaiting manual identification", "people", False),
-    "hetuless_open": KpiSpec("… of them without a hetu", "people", False),
-    "unidentified_oldest_days": KpiSpec("Longest wait for identification", "days", False, 1.0,
-                                        "days"),
-    "conflicts": KpiSpec("Rows in conflict with ONR", "rows", False),
-    "duplicates_open": KpiSpec("Suspected duplicates to review", "pairs", False),
-    "duplicates_decided": KpiSpec("Duplicate pairs decided", "pairs", True),
-    "validation_errors": KpiSpec("Validation errors", "problems", False),
-    "import_to_identification_hours_median": KpiSpec(
-        "Import to identification (median)", "hours", False, 1.0, "hours"),
-    "change_feed_lag_hours_median": KpiSpec("Change-feed lag (median)", "hours", False, 1.0,
-                                            "hours"),
-}
+KPIS: dict[str, KpiSpec] = {spec.key: spec for spec in (
+    KpiSpec("share_with_oppijanumero", "percent", True, 0.001, "percent"),
+    KpiSpec("unidentified_open", "people", False),
+    KpiSpec("hetuless_open", "people", False),
+    KpiSpec("unidentified_oldest_days", "days", False, 1.0, "days"),
+    KpiSpec("conflicts", "rows", False),
+    KpiSpec("duplicates_open", "pairs", False),
+    KpiSpec("duplicates_decided", "pairs", True),
+    KpiSpec("validation_errors", "problems", False),
+    KpiSpec("import_to_identification_hours_median", "hours", False, 1.0, "hours"),
+    KpiSpec("change_feed_lag_hours_median", "hours", False, 1.0, "hours"),
+)}
 # True = higher is better (kept for callers that only need the direction)
 HEADLINE: dict[str, bool] = {name: spec.higher_is_better for name, spec in KPIS.items()}
 AGE_BANDS: tuple[float, ...] = (0, 7, 30, 90, math.inf)
@@ -493,34 +509,41 @@ def compare_last(frame: pd.DataFrame, kpis: Sequence[str] | None = None) -> pd.D
     return table.set_index("kpi")
 
 
-def compare_in_words(frame: pd.DataFrame) -> pd.DataFrame:
-    """:func:`compare_last` as a person reads it: labels, units, formatted values, and the
+def compare_in_words(frame: pd.DataFrame, language: str | None = None) -> pd.DataFrame:
+    """:func:`compare_last` as a person reads it, in ``language`` (fi, sv or en; empty:
+    ``ONR_LANGUAGE``, else fi): labels, units, formatted values, the verdict in words and the
     tolerance within which a change counts as none. Indexed by the KPI's label."""
+    lang = resolve_language(language)
+    t = Messages(lang)
     table = compare_last(frame, [k for k in KPIS if k in frame.columns])
-    words = {"better": "better", "worse": "worse", "same": "unchanged", "n/a": "–"}
     rows = []
     for name, row in table.iterrows():
         spec = KPIS[str(name)]
+        verdict = str(row["verdict"])
         rows.append({
-            "KPI": spec.label,
-            "previous run": spec.format(row["previous"]),
-            "this run": spec.format(row["this_run"]),
-            "change": spec.format(row["change"], signed=True),
-            "verdict": words[str(row["verdict"])],
-            "unchanged within": spec.tolerance_text(),
+            t("kpi.column.kpi"): spec.label(lang),
+            t("kpi.column.previous"): spec.format(row["previous"], language=lang),
+            t("kpi.column.this"): spec.format(row["this_run"], language=lang),
+            t("kpi.column.change"): spec.format(row["change"], signed=True, language=lang),
+            t("kpi.column.verdict"): "–" if verdict == "n/a" else t(f"kpi.verdict.{verdict}"),
+            t("kpi.column.tolerance"): spec.tolerance_text(lang),
         })
-    return pd.DataFrame(rows).set_index("KPI")
+    columns = [t(f"kpi.column.{c}") for c in
+               ("kpi", "previous", "this", "change", "verdict", "tolerance")]
+    return pd.DataFrame(rows, columns=columns).set_index(columns[0])
 
 
 def plot_trends(
-    frame: pd.DataFrame, kpis: Sequence[str] | None = None, *, columns: int = 3
+    frame: pd.DataFrame, kpis: Sequence[str] | None = None, *, columns: int = 3,
+    language: str | None = None,
 ) -> Figure:
     """Small multiples, one panel per KPI over the runs (x = run start, UTC).
 
     Returns a matplotlib ``Figure`` (a :class:`~onrtools.figures.ReportFigure`, no pyplot
     state: a notebook shows it once as a picture, a script saves it with ``fig.savefig(path)``).
-    Runs without a value leave a gap; a single run is a dot.
+    Runs without a value leave a gap; a single run is a dot. Titles in ``language``.
     """
+    lang = resolve_language(language)
     names = list(kpis) if kpis is not None else [k for k in HEADLINE if k in frame.columns]
     names = names or ["share_with_oppijanumero"]
     rows = max(1, math.ceil(len(names) / columns))
@@ -546,8 +569,9 @@ def plot_trends(
             x.to_numpy(), values.to_numpy(), marker="o" if len(frame) < 60 else None, linewidth=1.5
         )
         spec = KPIS.get(name)
-        ax.set_title(f"{spec.label} ({spec.unit})" if spec and spec.kind != "percent"
-                     else spec.label if spec else name.replace("_", " "), fontsize=10)
+        ax.set_title(f"{spec.label(lang)} ({spec.unit_text(lang)})"
+                     if spec and spec.kind != "percent"
+                     else spec.label(lang) if spec else name.replace("_", " "), fontsize=10)
         ax.grid(True, alpha=0.3)
         if by_date:
             locator = AutoDateLocator()
@@ -573,10 +597,11 @@ def plot_trends(
                 ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         if values.notna().sum() == 0:
             ax.text(
-                0.5, 0.5, "no data", transform=ax.transAxes, ha="center", va="center", color="grey"
+                0.5, 0.5, translate("kpi.plot.no_data", lang), transform=ax.transAxes,
+                ha="center", va="center", color="grey",
             )
         ax.tick_params(axis="x", labelrotation=30, labelsize=8)
     for ax in list(axes.flat)[len(names) :]:
         ax.set_visible(False)
-    fig.suptitle(f"KPIs over {len(frame)} run(s)")
+    fig.suptitle(translate_count("kpi.plot.title", len(frame), lang, runs=len(frame)))
     return fig

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from onrtools.i18n import Messages, resolve_language
 from onrtools.pipeline.rundir import RunDir, resolve
 from onrtools.pipeline.step_common import onr_environment, run_environment, settings
 
@@ -39,29 +40,33 @@ class AuditStep:
     verification: VerifyResult
     kpis: dict[str, float]
     trend: pd.DataFrame
+    language: str = "fi"  # of the tables and the plot (fi, sv or en)
 
     def overview(self) -> pd.DataFrame:
+        t = Messages(self.language)
         ok = bool(getattr(self.verification, "ok", False))
-        return pd.DataFrame({"value": {
-            "run": self.manifest.get("run_id"), "attempt": self.manifest.get("attempt"),
-            "manifest entry": self.manifest.get("seq"),
-            "inputs recorded": len(self.manifest.get("inputs", [])),
-            "outputs recorded": len(self.manifest.get("outputs", [])),
-            "tuonti ids": ", ".join(map(str, self.manifest.get("tuonti_ids", []))),
-            "API calls": self.manifest.get("api_calls_total"),
-            "ledger verified": "yes" if ok else f"NO: {self.verification}",
-            "runs in the ledger": len(self.trend),
+        return pd.DataFrame({t("steps.column.value"): {
+            t("steps.audit.run"): self.manifest.get("run_id"),
+            t("steps.audit.attempt"): self.manifest.get("attempt"),
+            t("steps.audit.manifest"): self.manifest.get("seq"),
+            t("steps.audit.inputs"): len(self.manifest.get("inputs", [])),
+            t("steps.audit.outputs"): len(self.manifest.get("outputs", [])),
+            t("steps.audit.tuonti_ids"): ", ".join(map(str, self.manifest.get("tuonti_ids", []))),
+            t("steps.audit.api_calls"): self.manifest.get("api_calls_total"),
+            t("steps.audit.verified"): t("steps.audit.yes") if ok
+            else t("steps.audit.no", reason=self.verification),
+            t("steps.audit.runs"): len(self.trend),
         }})
 
     def compare(self) -> pd.DataFrame:
         from onrtools.evidence.kpi import compare_in_words
 
-        return compare_in_words(self.trend)
+        return compare_in_words(self.trend, self.language)
 
     def plot_trends(self) -> Any:
         from onrtools.evidence.kpi import plot_trends
 
-        return plot_trends(self.trend)
+        return plot_trends(self.trend, language=self.language)
 
 
 def onr_now(facts: dict[str, Any]) -> datetime:
@@ -84,9 +89,12 @@ def _recorded_outputs(run: RunDir) -> list[Path]:
             if p.is_file() and p not in live and p.suffix != ".tmp"]
 
 
-def finish_run(run: RunDir, *, environment: str = "", notebooks_dir: str = "notebooks"
-               ) -> AuditStep:
-    """Finish this run's evidence (manifest into the ledger), verify the ledger, KPIs + trend."""
+def finish_run(run: RunDir, *, environment: str = "", notebooks_dir: str = "notebooks",
+               language: str | None = None) -> AuditStep:
+    """Finish this run's evidence (manifest into the ledger), verify the ledger, KPIs + trend;
+    the tables and plot of the result read in ``language`` (fi, sv or en; empty:
+    ``ONR_LANGUAGE``, else fi)."""
+    language = resolve_language(language)
     from onrtools.evidence import EvidenceRecorder, verify_ledger
     from onrtools.evidence.kpi import compute_kpis, track_open_items, trend_frame
 
@@ -149,4 +157,4 @@ def finish_run(run: RunDir, *, environment: str = "", notebooks_dir: str = "note
         "ledger": "verified" if getattr(verification, "ok", False) else "BROKEN",
         "kpis": headline, "runs_in_ledger": len(trend),
     })
-    return AuditStep(manifest, verification, kpis, trend)
+    return AuditStep(manifest, verification, kpis, trend, language)

@@ -18,6 +18,7 @@ from typing import Any
 
 import pandas as pd
 
+from onrtools.i18n import Messages, format_number, translate, translate_count
 from onrtools.register import spreadsheet
 from onrtools.register.hetu import mask_columns
 
@@ -85,6 +86,7 @@ def table(
     interactive: bool = True,
     downloads: Iterable[Path] | None = None,
     relative_to: Path | None = None,
+    language: str | None = None,
 ) -> Any:
     """Show ``df`` masked: dropdown filters when ``interactive``, else a DataTable.
 
@@ -99,11 +101,11 @@ def table(
     shown = masked(df, show_hetu=show_hetu)
     heading = f"<h4>{html.escape(title)}</h4>" if title else ""
     if shown.empty:
-        display(HTML(f"{heading}<p>No rows.</p>"))
+        display(HTML(f"{heading}<p>{html.escape(translate('display.no_rows', language))}</p>"))
         return None
     if not interactive:
         datatable(df, title=title, show_hetu=show_hetu, downloads=downloads,
-                  relative_to=relative_to)
+                  relative_to=relative_to, language=language)
         return None
     display(HTML(heading))
     return filter_widget(shown, filters=filters, limit=limit)
@@ -190,13 +192,15 @@ def datatables_init_html() -> str:
 
 def datatable_html(df: pd.DataFrame, *, html_columns: Sequence[str] = (),
                    page_length: int = DATATABLE_PAGE_LENGTH,
-                   max_rows: int = DATATABLE_MAX_ROWS, table_id: str | None = None) -> str:
+                   max_rows: int = DATATABLE_MAX_ROWS, table_id: str | None = None,
+                   language: str | None = None) -> str:
     """``df`` as a DataTable (search box, sortable columns, pages) for a page that holds
     :func:`datatables_init_html` once.
 
     Cells are text (HTML-escaped here) except ``html_columns``, which the caller built as
     safe HTML (e.g. the side-by-side records of a pair). No masking here: pass a frame
-    through :func:`masked` first. At most ``max_rows`` rows go into the page.
+    through :func:`masked` first. At most ``max_rows`` rows go into the page. The table's
+    own words (search box, row info, page length) are in ``language``.
     """
     from itables import to_html_datatable
 
@@ -210,40 +214,56 @@ def datatable_html(df: pd.DataFrame, *, html_columns: Sequence[str] = (),
         "classes": "display compact cell-border nowrap", "scrollX": True,
         "style": "table-layout:auto;width:100%;margin:0;caption-side:bottom",
         "display_logo_when_loading": False,
+        "language": datatable_words(language),
     }
     if table_id:
         options["table_id"] = table_id
     return to_html_datatable(shown, **options)
 
 
+def datatable_words(language: str | None = None) -> dict[str, str]:
+    """DataTables' ``language`` option from the catalogues: its search box, row info and
+    page-length words in fi, sv or en (the English ones are DataTables' defaults)."""
+    t = Messages(language)
+    names = {"search": "search", "info": "info", "infoEmpty": "info_empty",
+             "infoFiltered": "info_filtered", "zeroRecords": "zero_records",
+             "lengthMenu": "length_menu", "thousands": "thousands", "decimal": "decimal"}
+    return {option: t(f"display.dt.{key}") for option, key in names.items()}
+
+
 def datatable(df: pd.DataFrame, *, title: str = "", show_hetu: bool = False,
               downloads: Iterable[Path] | None = None, relative_to: Path | None = None,
               html_columns: Sequence[str] = (), max_rows: int = DATATABLE_MAX_ROWS,
-              page_length: int = DATATABLE_PAGE_LENGTH) -> None:
+              page_length: int = DATATABLE_PAGE_LENGTH, language: str | None = None) -> None:
     """Display ``df`` (hetus masked unless ``show_hetu``) as a DataTable in the notebook's
     output, which the HTML export keeps working offline; the first call in a kernel also
     displays the library. ``downloads``: files with the full list, linked above the table
-    (the XLSX when there is one, else the CSVs)."""
+    (the XLSX when there is one, else the CSVs). The words around it are in ``language``."""
     global _datatables_loaded
     from IPython.display import HTML, display
 
+    t = Messages(language)
     shown = masked(df, show_hetu=show_hetu)
     heading = f"<h4>{html.escape(title)}</h4>" if title else ""
     if shown.empty:
-        display(HTML(f"{heading}<p>No rows.</p>"))
+        display(HTML(f"{heading}<p>{html.escape(t('display.no_rows'))}</p>"))
         return
     if not _datatables_loaded:
         display(HTML(datatables_init_html()))
         _datatables_loaded = True
-    cut = (f" The first {max_rows:,} are in this page; the files hold all of them."
+    count = translate_count("display.rows", len(shown), t.language,
+                            rows=format_number(len(shown), t.language))
+    cut = (t("display.cut", max_rows=format_number(max_rows, t.language))
            if len(shown) > max_rows else "")
     body = datatable_html(shown, html_columns=html_columns, max_rows=max_rows,
-                          page_length=page_length)
-    display(HTML(f'<div class="onr-datatable">{heading}<p>{len(shown):,} rows.{cut}</p>'
-                 f"{full_list_html(downloads, relative_to=relative_to)}{body}</div>"))
+                          page_length=page_length, language=t.language)
+    links = full_list_html(downloads, relative_to=relative_to, language=t.language)
+    display(HTML(f'<div class="onr-datatable">{heading}<p>{html.escape(count + cut)}</p>'
+                 f"{links}{body}</div>"))
 
 
-def full_list_html(paths: Iterable[Path] | None, *, relative_to: Path | None = None) -> str:
+def full_list_html(paths: Iterable[Path] | None, *, relative_to: Path | None = None,
+                   language: str | None = None) -> str:
     """``Full list: actions.xlsx (1.2 MB)``: the spreadsheet(s) among ``paths`` (the CSVs when
     there is none) as download links; '' without paths."""
     paths = list(paths or [])
@@ -253,17 +273,19 @@ def full_list_html(paths: Iterable[Path] | None, *, relative_to: Path | None = N
     links = " · ".join(
         f'<a href="{html.escape(os.path.relpath(p, relative_to) if relative_to else str(p))}"'
         f" download>{html.escape(p.name)}</a> ({_size(p)})" for p in chosen)
-    return f'<p class="onr-full-list">Full list: {links}</p>'
+    label = html.escape(translate("display.full_list", language))
+    return f'<p class="onr-full-list">{label} {links}</p>'
 
 
 # --- plots and links ------------------------------------------------------------------------
 
 
 def plot_counts(counts: pd.Series | pd.DataFrame, *, by: str | None = None,
-                title: str = "Rows per category") -> Any:
+                title: str = "", language: str | None = None) -> Any:
     """A horizontal bar chart of counts; returns the Figure (closed, so it shows once).
 
-    ``counts``: a Series (label → count), or a frame counted by column ``by``.
+    ``counts``: a Series (label → count), or a frame counted by column ``by``. The axis and
+    the empty chart's words are in ``language``.
     """
     import matplotlib
 
@@ -287,16 +309,19 @@ def plot_counts(counts: pd.Series | pd.DataFrame, *, by: str | None = None,
         for y, value in enumerate(series.to_numpy()):
             ax.text(value, y, f" {value}", va="center")
     else:
-        ax.text(0.5, 0.5, "nothing to count", ha="center", va="center", transform=ax.transAxes)
+        ax.text(0.5, 0.5, translate("display.nothing", language), ha="center", va="center",
+                transform=ax.transAxes)
         ax.set_yticks([])
-    ax.set_title(title)
-    ax.set_xlabel("rows")
+    if title:
+        ax.set_title(title)
+    ax.set_xlabel(translate("display.rows_axis", language))
     fig.tight_layout()
     plt.close(fig)
     return fig
 
 
-def download_links(paths: Iterable[Path], *, relative_to: Path | None = None) -> Any:
+def download_links(paths: Iterable[Path], *, relative_to: Path | None = None,
+                   language: str | None = None) -> Any:
     """HTML links to files (relative to ``relative_to``, where the report HTML lives)."""
     from IPython.display import HTML
 
@@ -305,7 +330,36 @@ def download_links(paths: Iterable[Path], *, relative_to: Path | None = None) ->
         href = os.path.relpath(path, relative_to) if relative_to else str(path)
         items.append(f'<li><a href="{html.escape(href)}" download>{html.escape(path.name)}'
                      f"</a> ({_size(path)})</li>")
-    return HTML("<ul>" + "".join(items) + "</ul>" if items else "<p>No files.</p>")
+    none = html.escape(translate("display.no_files", language))
+    return HTML("<ul>" + "".join(items) + "</ul>" if items else f"<p>{none}</p>")
+
+
+def text(key: str, language: str | None = None, /, **fields: Any) -> str:
+    """One message of the catalogues (:func:`onrtools.i18n.translate`), for titles the
+    notebooks pass to tables and plots."""
+    return translate(key, language, **fields)
+
+
+def heading(key: str, language: str | None = None, *, level: int = 1) -> Any:
+    """A page's heading in ``language``: ``<key>.title`` as ``<h{level}>`` and, when the
+    catalogue has one, ``<key>.text`` as the paragraph under it (`code` in backticks).
+
+    The notebooks show their headings and explanations with this instead of a Markdown cell
+    in one language: the report page reads in the run's language."""
+    from IPython.display import HTML
+
+    t = Messages(language)
+    parts = [f"<h{level}>{_inline(t(f'{key}.title'))}</h{level}>"]
+    explanation = t.get(f"{key}.text", "")
+    if explanation:
+        parts.append(f"<p>{_inline(explanation)}</p>")
+    return HTML("\n".join(parts))
+
+
+def _inline(text_: str) -> str:
+    """Escaped text with `backticked` parts as ``<code>``."""
+    pieces = html.escape(text_, quote=False).split("`")
+    return "".join(f"<code>{p}</code>" if i % 2 else p for i, p in enumerate(pieces))
 
 
 def _size(path: Path) -> str:

@@ -17,8 +17,11 @@ steps that succeeded are skipped, the failed one and the rest run.
 
 Parameters: a TOML file (``--config``) and ``-p name=value`` on the command line (which wins).
 Each notebook receives the parameters its ``parameters`` cell declares, plus ``run_id``,
-``workspace`` and ``reports_dir``. Secrets are never parameters: names that look like one are
-refused; credentials come from ``ONR_*`` variables or ``.secrets``.
+``workspace`` and ``reports_dir``. The language of the pages, lists and packages is one
+parameter, ``language`` (``--language``, ``-p language=sv``, ``language = "sv"`` in the config;
+else ``ONR_LANGUAGE``; else Finnish): decided once per run and passed to every notebook.
+Secrets are never parameters: names that look like one are refused; credentials come from
+``ONR_*`` variables or ``.secrets``.
 """
 
 from __future__ import annotations
@@ -39,6 +42,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from onrtools.i18n import LANGUAGES, resolve_language, translate
+from onrtools.i18n import has as has_message
 from onrtools.pipeline.rundir import RunDir, check_run_id, new_run_id, project_root, resolve
 from onrtools.secret_names import SECRET_NAME  # parameter names that look like secrets
 
@@ -186,6 +191,14 @@ def _html(executed: Path, target: Path) -> None:
 
     nb = nbformat.read(executed, as_version=4)
     exporter = offline_html_exporter()
+    # the page's <title> and <html lang> in the language the notebook ran in
+    language = resolve_language(
+        str(nb.metadata.get("papermill", {}).get("parameters", {}).get("language") or "")
+        or None)
+    key = f"page.{executed.stem[:2]}.title"
+    if has_message(key):
+        nb.metadata["title"] = translate(key, language)
+    exporter.language_code = language
     body, _ = exporter.from_notebook_node(nb)
     tmp = target.with_suffix(".tmp")
     tmp.write_text(body, encoding="utf-8")
@@ -250,6 +263,8 @@ def run_pipeline(
     root = project_root()
     run_id = check_run_id(run_id or new_run_id())
     common = dict(parameters or {})
+    # one language for the whole run: the parameter, else ONR_LANGUAGE, else fi
+    common["language"] = resolve_language(str(common.get("language") or "") or None)
     per_notebook = {k: dict(v) for k, v in (per_notebook or {}).items()}
     refuse_secrets(common)
     for extra in per_notebook.values():
@@ -376,6 +391,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-p", "--param", action="append", default=[], metavar="NAME=VALUE",
                    help="a notebook parameter (repeatable); wins over the config file's "
                         "top-level keys, a [notebook.\"NN-name\"] table wins for its notebook")
+    p.add_argument("--language", choices=list(LANGUAGES),
+                   help="language of the report pages, action lists and request packages: "
+                        "fi, sv or en (default: the config's language, else ONR_LANGUAGE, "
+                        "else fi)")
     p.add_argument("--run-id", help="default: UTC time, e.g. 20261127T021500Z; "
                                     "an existing run id resumes that run")
     p.add_argument("--steps", help="comma-separated subset, e.g. 10-validate-register,30-reconcile")
@@ -408,6 +427,8 @@ def main(argv: list[str] | None = None) -> int:
             raise ValueError(f"unknown steps {unknown}; known: {', '.join(known) or 'none'} "
                              f"(in {notebooks_dir})")
         refuse_secrets(common)
+        common["language"] = resolve_language(args.language or str(common.get("language") or "")
+                                              or None)
     except (ValueError, OSError, tomllib.TOMLDecodeError) as exc:
         print(f"onr run: {exc}", file=sys.stderr)
         return 2

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from onrtools.i18n import Messages, resolve_language
 from onrtools.pipeline import display
 from onrtools.pipeline.rundir import RunDir, resolve
 from onrtools.pipeline.step_common import SEND_COLUMNS, run_environment, settings
@@ -68,15 +69,18 @@ class ValidationStep:
     problems: pd.DataFrame
     to_send: pd.DataFrame
     files: list[Path] = field(default_factory=list)
+    language: str = "fi"
 
     def overview(self) -> pd.DataFrame:
-        """Rows read, to send, rejected; errors and warnings."""
+        """Rows read, to send, rejected; errors and warnings (labels in the step's language)."""
+        t = Messages(self.language)
         sev = self.problems["severity"].value_counts() if len(self.problems) else {}
-        return pd.DataFrame({"count": {
-            "rows read": len(self.register),
-            "rows valid (to send)": len(self.to_send),
-            "rows rejected": len(self.register) - len(self.to_send),
-            "errors": int(sev.get("error", 0)), "warnings": int(sev.get("warning", 0)),
+        return pd.DataFrame({t("steps.column.count"): {
+            t("steps.validate.rows_read"): len(self.register),
+            t("steps.validate.rows_valid"): len(self.to_send),
+            t("steps.validate.rows_rejected"): len(self.register) - len(self.to_send),
+            t("steps.validate.errors"): int(sev.get("error", 0)),
+            t("steps.validate.warnings"): int(sev.get("warning", 0)),
         }})
 
     def counts(self) -> pd.DataFrame:
@@ -86,10 +90,18 @@ class ValidationStep:
         return (self.problems.groupby(["code", "severity"]).size().rename("rows")
                 .reset_index().sort_values("rows", ascending=False, ignore_index=True))
 
+    def counts_table(self) -> pd.DataFrame:
+        """:meth:`counts` for the page: the column headers in the step's language (the codes
+        and severities stay as ONR and the files name them)."""
+        t = Messages(self.language)
+        return self.counts().rename(columns={"code": t("steps.column.code"),
+                                             "severity": t("steps.column.severity"),
+                                             "rows": t("reconcile.column.rows")})
+
 
 def validate(
     run: RunDir, register_file: str, *, sheet: str | None = None, target_env: str = "",
-    override_reason: str | None = None, language: str = "fi", api: str = "oppija",
+    override_reason: str | None = None, language: str | None = None, api: str = "oppija",
     strict: bool = False, columns: str | dict[str, str] | None = None,
 ) -> ValidationStep:
     """Read and validate the register; keep the rows to send and the problems for later steps.
@@ -97,13 +109,16 @@ def validate(
     ``api`` names the import API whose rules apply; ``strict`` makes the two rules ONR does not
     enforce on ``PUT /oppija`` errors (see ``validation.validate_register``); ``columns`` maps
     file headers the reader does not know to ONR fields (``{"Employee ID": "tunniste"}`` or
-    ``"Employee ID=tunniste; Nro=oid"``)."""
+    ``"Employee ID=tunniste; Nro=oid"``); ``language`` (fi, sv or en; empty: ``ONR_LANGUAGE``,
+    else fi) is that of the messages and the overview."""
     from onrtools.register.read import column_mapping, read_register
     from onrtools.register.validation import validate_register
 
+    language = resolve_language(language)
     target = run_environment(run, settings(), confirm=target_env)
     path = resolve(register_file)
-    raw = read_register(path, sheet=sheet or None, columns=column_mapping(columns))
+    raw = read_register(path, sheet=sheet or None, columns=column_mapping(columns),
+                        language=language)
     result = validate_register(raw, target_env=target, override_reason=override_reason or None,
                                language=language, api=api, strict=strict)
     register = _with_extras(raw.frame, local_extras(raw, path))
@@ -117,7 +132,7 @@ def validate(
         display.write_csv(problems, run.report_dir / "validation" / "problems.csv"),
         display.write_xlsx({"problems": problems}, run.report_dir / "validation" / "problems.xlsx"),
     ]
-    step = ValidationStep(result, register, problems, to_send, files)
+    step = ValidationStep(result, register, problems, to_send, files, language)
     severities = problems["severity"].value_counts().to_dict() if len(problems) else {}
     run.write_facts("validate", {
         "register_file": path.name, "register_sha256": _sha256(path),

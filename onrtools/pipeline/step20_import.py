@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Literal
 
 import pandas as pd
 
+from onrtools.i18n import Messages, resolve_language
 from onrtools.pipeline.rundir import RunDir
 from onrtools.pipeline.step_common import SEND_COLUMNS, client_for
 
@@ -37,6 +38,7 @@ class ImportStep:
     outcome: ImportOutcome | None = None
     skipped: int = 0
     held: pd.DataFrame | None = None  # hetu-less rows the pre-import check kept back, and why
+    language: str = "fi"
 
     def batches(self) -> pd.DataFrame:
         """One row per batch: rows, tuonti id, state, sends, restarts."""
@@ -48,11 +50,11 @@ class ImportStep:
         rows = self.outcome.refused if self.outcome is not None else []
         return pd.DataFrame(rows, columns=["row", "tunniste", "field", "code", "message"])
 
-    def summary(self) -> pd.DataFrame:
-        """Counts a person reads at a glance."""
+    def counts(self) -> dict[str, int]:
+        """The summary's counts under stable keys (the run's facts keep these names)."""
         r = self.results
         refused = self.refused()["tunniste"].nunique()
-        facts = {
+        return {
             "rows sent in this run": len(self.sent) - refused,
             "rows refused before sending (yleistunniste rules)": refused,
             "rows skipped (already imported, unchanged)": self.skipped,
@@ -63,7 +65,16 @@ class ImportStep:
             "conflicts": int(r["conflict"].fillna(False).astype(bool).sum()) if len(r) else 0,
             "passivated": int(r["passivoitu"].fillna(False).astype(bool).sum()) if len(r) else 0,
         }
-        return pd.DataFrame({"count": facts})
+
+    def summary(self) -> pd.DataFrame:
+        """Counts a person reads at a glance, labelled in the step's language."""
+        t = Messages(self.language)
+        keys = ("sent", "refused", "skipped", "held", "with_result", "with_oppijanumero",
+                "conflicts", "passivated")
+        counts = self.counts()
+        return pd.DataFrame({t("steps.column.count"): {
+            t(f"steps.import.{key}"): value
+            for key, value in zip(keys, counts.values(), strict=True)}})
 
 
 def rows_to_import(run: RunDir, *, only_new: bool = True) -> tuple[pd.DataFrame, int]:
@@ -122,7 +133,7 @@ def hold_possible_duplicates(client: OnrClient, rows: pd.DataFrame
 def import_rows(
     run: RunDir, settings_: Settings, *, batch_size: int = 5000, only_new: bool = True,
     progress: bool = True, poll_interval: float = 2.0, check_hetuless: bool = True,
-    api: Literal["oppija", "yleistunniste"] = "oppija",
+    api: Literal["oppija", "yleistunniste"] = "oppija", language: str | None = None,
 ) -> ImportStep:
     """Send the validated rows in batches (resumable: the client keeps a journal) and keep the
     results per tunniste, merged with earlier runs' results. With ``check_hetuless`` rows
@@ -161,10 +172,11 @@ def import_rows(
     register = run.load_frame("register")
     results = combined[combined["tunniste"].isin(register["tunniste"])].reset_index(drop=True)
     run.save_frame("results", results)
-    step = ImportStep(sent=rows, results=results, outcome=outcome, skipped=skipped, held=held)
+    step = ImportStep(sent=rows, results=results, outcome=outcome, skipped=skipped, held=held,
+                      language=resolve_language(language))
     tuonti_ids = [int(t) for t in outcome.tuonti_ids] if outcome is not None else []
     run.write_facts("import", {
         "rows_sent": len(rows), "rows_skipped": skipped, "tuonti_ids": tuonti_ids,
-        **{k: int(v) for k, v in step.summary()["count"].items()},
+        **{k: int(v) for k, v in step.counts().items()},
     })
     return step

@@ -7,10 +7,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from onrtools.i18n import Messages, translate
 from onrtools.pipeline import display
 from onrtools.pipeline.rundir import RunDir
 from onrtools.pipeline.step20_import import RESULT_COLUMNS
@@ -113,11 +114,25 @@ class ReconcileStep:
         return self.reconciliation.actions
 
     def counts(self) -> pd.DataFrame:
+        """Rows per action list (``category``, ``title`` in the run's language, ``rows``)."""
         return self.reconciliation.counts()
+
+    def counts_table(self) -> pd.DataFrame:
+        """:meth:`counts` for the page, the column headers in the step's language too."""
+        t = Messages(self.reconciliation.language)
+        return self.counts().rename(columns={c: t(f"reconcile.column.{c}")
+                                             for c in ("category", "title", "rows")})
+
+    def plot(self, key: str = "page.30.plot") -> Any:
+        """Rows per action list as a bar chart, titled and labelled in the step's language."""
+        language = self.reconciliation.language
+        return display.plot_counts(self.counts().set_index("title")["rows"],
+                                   title=translate(key, language), language=language)
 
 
 def reconcile_run(run: RunDir, settings_: Settings, *, show_hetu: bool = False,
-                  read_persons: str = "feed", count: int = 10000) -> ReconcileStep:
+                  read_persons: str = "feed", count: int = 10000,
+                  language: str | None = None) -> ReconcileStep:
     """Bring ONR's view of our people up to date and sort the register into action lists.
 
     ``read_persons``: ``feed`` (the change feed: import rights suffice) or ``masters``
@@ -142,7 +157,8 @@ def reconcile_run(run: RunDir, settings_: Settings, *, show_hetu: bool = False,
     environment, base_url = onr_environment(settings_)
     held = run.load_frame("held_back") if run.has_frame("held_back") else None
     rec = reconcile(register, results=results, persons=persons, problems=problems,
-                    ours=view.ours, environment=environment, base_url=base_url, held=held)
+                    ours=view.ours, environment=environment, base_url=base_url, held=held,
+                    language=language)
     run.save_frame("actions", rec.actions)
     files = action_files(run, rec, show_hetu=show_hetu)
     run.write_facts("reconcile", {
@@ -155,7 +171,11 @@ def reconcile_run(run: RunDir, settings_: Settings, *, show_hetu: bool = False,
     return ReconcileStep(rec, files)
 
 
-def category_titles() -> pd.DataFrame:
-    """Every action list: code, title and what to do (the legend of the reports)."""
-    return pd.DataFrame([{"category": c.code, "title": c.title, "action": c.action}
+def category_titles(language: str | None = None) -> pd.DataFrame:
+    """Every action list: code, title and what to do (the legend of the reports), in
+    ``language`` (fi, sv or en; empty: ``ONR_LANGUAGE``, else fi)."""
+    t = Messages(language)
+    return pd.DataFrame([{t("reconcile.column.category"): c.code,
+                          t("reconcile.column.title"): c.title(t.language),
+                          t("reconcile.column.action"): c.action(t.language)}
                          for c in CATEGORIES])

@@ -12,7 +12,7 @@ from onrtools.reconcile import persons_from_masters, reconcile
 
 
 def change_feed(run: RunDir, *, environment: str = "simulator", base_url: str = "",
-                show_hetu: bool = False) -> ReconcileStep:
+                show_hetu: bool = False, language: str | None = None) -> ReconcileStep:
     """What the change feed brought since the last run (read by step 30), as action lists.
 
     Only the persons that changed are sorted, plus changed persons of ours the register does
@@ -24,7 +24,7 @@ def change_feed(run: RunDir, *, environment: str = "simulator", base_url: str = 
     persons = run.load_frame("persons", default=persons_from_masters({}))
     rec = reconcile(register, results=results, persons=persons, feed=feed,
                     only_oids=set(feed["oid"].astype(str)), environment=environment,
-                    base_url=base_url)
+                    base_url=base_url, language=language)
     run.save_frame("feed_actions", rec.actions)
     files = action_files(run, rec, prefix="changes", show_hetu=show_hetu)
     run.write_facts("changes", {

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from onrtools.i18n import Messages, translate
 from onrtools.pipeline import display
 from onrtools.pipeline.rundir import RunDir
 from onrtools.pipeline.step_common import ISO_DATE, client_for
@@ -103,7 +104,7 @@ def register_duplicates(run: RunDir, *, enabled: bool = True) -> pd.DataFrame:
 
 
 def review(run: RunDir, pairs: pd.DataFrame, *, interactive: bool = True,
-           reviewer: str = "") -> object:
+           reviewer: str = "", language: str | None = None) -> object:
     """Pair-by-pair review (decisions saved at once in the workspace) when interactive;
     otherwise the decisions taken so far, per decision. Either way the decisions are kept
     for the KPIs (open and decided duplicates)."""
@@ -114,14 +115,16 @@ def review(run: RunDir, pairs: pd.DataFrame, *, interactive: bool = True,
     name = reviewer or getpass.getuser()
     if not len(pairs):
         pairs = pd.DataFrame(columns=["tunniste_l", "tunniste_r", "probability"])
-    session = ReviewSession(run.workspace, pairs, run.load_frame("register"), reviewer=name)
+    session = ReviewSession(run.workspace, pairs, run.load_frame("register"), reviewer=name,
+                            language=language)
     decisions = session.decisions()
     run.save_frame("reviews", decisions.rename(columns={"review_decision": "decision"}))
     counts = decisions["review_decision"].replace("", "open").value_counts()
     run.write_facts("duplicates", {"review": {str(k): int(v) for k, v in counts.items()}})
     if interactive and len(pairs):
         return session.widget()
-    return counts.rename_axis("decision").rename("pairs").to_frame()
+    return counts.rename_axis(translate("steps.column.decision", language)).rename(
+        translate("steps.column.pairs", language)).to_frame()
 
 
 LINK_PERSON_FIELDS = ("oid", "hetu", "etunimet", "kutsumanimi", "sukunimi", "syntymaaika",
@@ -183,7 +186,7 @@ def _register_with_oids(run: RunDir) -> pd.DataFrame:
 
 
 def review_links(run: RunDir, flagged: pd.DataFrame, *, interactive: bool = True,
-                 reviewer: str = "") -> object:
+                 reviewer: str = "", language: str | None = None) -> object:
     """The same pair-by-pair review for flagged links: "different" means the link is wrong
     (an unlink request), "same" that it stands. Decisions are saved at once, like pairs'."""
     import getpass
@@ -195,17 +198,18 @@ def review_links(run: RunDir, flagged: pd.DataFrame, *, interactive: bool = True
     if not len(pairs):
         pairs = pd.DataFrame(columns=["tunniste_l", "tunniste_r", "probability"])
     session = ReviewSession(run.workspace, pairs, people.assign(tunniste=people["oid"]),
-                            reviewer=reviewer or getpass.getuser())
+                            reviewer=reviewer or getpass.getuser(), language=language)
     decisions = session.decisions()
     counts = decisions["review_decision"].replace("", "open").value_counts()
     run.write_facts("links", {"review": {str(k): int(v) for k, v in counts.items()}})
     if interactive and len(pairs):
         return session.widget()
-    return counts.rename_axis("decision").rename("links").to_frame()
+    return counts.rename_axis(translate("steps.column.decision", language)).rename(
+        translate("steps.column.links", language)).to_frame()
 
 
 def pairs_side_by_side(run: RunDir, pairs: pd.DataFrame, *,
-                       show_hetu: bool = False) -> pd.DataFrame:
+                       show_hetu: bool = False, language: str | None = None) -> pd.DataFrame:
     """The register's suspected pairs for the report: both register rows side by side,
     differing fields highlighted, hetu masked unless ``show_hetu``, each pair with the
     matcher's verdict and the reviewer's latest decision ("open" when undecided)."""
@@ -216,11 +220,12 @@ def pairs_side_by_side(run: RunDir, pairs: pd.DataFrame, *,
     decided = with_decisions(ReviewStore.for_workspace(run.workspace), pairs)
     register = run.load_frame("register", default=pd.DataFrame(columns=["tunniste"]))
     # a page shows at most display.DATATABLE_MAX_ROWS pairs; the files hold every one
-    return side_by_side(decided.head(display.DATATABLE_MAX_ROWS), register, show_hetu=show_hetu)
+    return side_by_side(decided.head(display.DATATABLE_MAX_ROWS), register, show_hetu=show_hetu,
+                        language=language)
 
 
 def links_side_by_side(run: RunDir, flagged: pd.DataFrame, *,
-                       show_hetu: bool = False) -> pd.DataFrame:
+                       show_hetu: bool = False, language: str | None = None) -> pd.DataFrame:
     """Flagged links for the report: the master as ONR has it beside our person, differing
     fields highlighted, hetu masked unless ``show_hetu``, with the latest review decision."""
     from onrtools.duplicates.review import ReviewStore, side_by_side, with_decisions
@@ -233,16 +238,20 @@ def links_side_by_side(run: RunDir, flagged: pd.DataFrame, *,
     return side_by_side(decided.head(display.DATATABLE_MAX_ROWS),
                         people.assign(tunniste=people["oid"]),
                         fields=[f for f in LINK_PERSON_FIELDS if f != "oid"],
-                        labels=("ONR master", "our person"), show_hetu=show_hetu)
+                        labels=(translate("review.label.master", language),
+                                translate("review.label.ours", language)),
+                        show_hetu=show_hetu, language=language)
 
 
-def request_packages(run: RunDir, *, institution: str = "") -> pd.DataFrame:
+def request_packages(run: RunDir, *, institution: str = "",
+                     language: str | None = None) -> pd.DataFrame:
     """Merge requests (register pairs reviewed "same") and unlink requests (links reviewed
     "different") for OPH, as XLSX, CSV and a summary in ``<report>/requests/``.
 
     The merge package names OIDs: a register row's OID is the one its import got (step 20),
     else the register's own (:func:`_register_with_oids`). Returns one row per package with
-    its request count and files.
+    its request count and files (the headers, and the summaries, in ``language``: fi, sv
+    or en).
     """
     from onrtools.duplicates.request_packages import (
         merge_request_rows,
@@ -265,7 +274,7 @@ def request_packages(run: RunDir, *, institution: str = "") -> pd.DataFrame:
     rows = []
     for kind, requests in (("merge", merge_request_rows(reviews, _register_with_oids(run))),
                            ("unlink", unlink_request_rows(links, people))):
-        paths = write_requests(kind, requests, out, institution=institution)
+        paths = write_requests(kind, requests, out, institution=institution, language=language)
         rows.append({"package": kind, "requests": len(requests),
                      **{k: p.relative_to(run.report_dir).as_posix() for k, p in paths.items()}})
     frame = pd.DataFrame(rows)
@@ -274,4 +283,6 @@ def request_packages(run: RunDir, *, institution: str = "") -> pd.DataFrame:
         "unlink_requests": int(frame.loc[1, "requests"]),
         "files": [f for r in rows for f in (r["xlsx"], r["csv"], r["summary"])],
     })
-    return frame
+    t = Messages(language)
+    return frame.rename(columns={c: t(f"steps.column.{c}")
+                                 for c in ("package", "requests", "summary")})

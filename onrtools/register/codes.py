@@ -18,10 +18,15 @@ from functools import lru_cache
 import pycountry
 
 SEX_CODES: frozenset[str] = frozenset({"1", "2"})
-SEX_NAMES: dict[str, dict[str, str]] = {
-    "1": {"fi": "mies", "en": "male"},
-    "2": {"fi": "nainen", "en": "female"},
-}
+
+
+def sex_name(code: str, language: str | None = None) -> str | None:
+    """``mies``/``man``/``male`` for "1", ``nainen``/``kvinna``/``female`` for "2" (from the
+    message catalogues, :mod:`onrtools.i18n`); None for any other code."""
+    from onrtools.i18n import translate
+
+    return translate(f"codes.sex.{code}", language) if code in SEX_CODES else None
+
 
 # code -> (Finnish, English) names as the koodisto metadata gives them
 NATIONALITY_EXTRAS: dict[str, tuple[str, str]] = {

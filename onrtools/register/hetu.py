@@ -92,23 +92,8 @@ def _compact(value: str) -> str:
     return clean(value, "").upper().strip()
 
 
-_REASONS: dict[str, tuple[str, str]] = {
-    "type": ("not text", "ei ole tekstiä"),
-    "shape": (
-        "wrong shape (expected DDMMYYCNNNX, e.g. 131052-9085)",
-        "väärä muoto (odotettu PPKKVVXNNNT, esim. 131052-9085)",
-    ),
-    "date": ("no such date {}", "päivämäärää {} ei ole"),
-    "individual": (
-        "individual numbers 000 and 001 are never issued",
-        "yksilönumeroita 000 ja 001 ei anneta",
-    ),
-    "temporary": (
-        "temporary/test individual number 900-999 not allowed here",
-        "tilapäinen/testiyksilönumero 900–999 ei kelpaa tässä",
-    ),
-    "check": ("check character does not match", "tarkistemerkki ei täsmää"),
-}
+# why a hetu is invalid: catalogue keys "hetu.reason.<key>" (onrtools.i18n), "{date}" filled
+_REASONS: tuple[str, ...] = ("type", "shape", "date", "individual", "temporary", "check")
 
 
 def _check(value: object, allow_temporary: bool) -> tuple[HetuInfo | None, str, str]:
@@ -151,9 +136,10 @@ def _check(value: object, allow_temporary: bool) -> tuple[HetuInfo | None, str, 
     return info, "", ""
 
 
-def _reason(key: str, arg: str, language: str = "en") -> str:
-    en, fi = _REASONS[key]
-    return (fi if language == "fi" else en).format(arg)
+def _reason(key: str, arg: str, language: str | None = "en") -> str:
+    from onrtools.i18n import translate
+
+    return translate(f"hetu.reason.{key}", language, date=arg)
 
 
 def is_valid(hetu: str, *, allow_temporary: bool = True) -> bool:
@@ -170,8 +156,10 @@ def parse(hetu: str, *, allow_temporary: bool = True) -> HetuInfo:
     return info
 
 
-def invalid_reason(hetu: str, *, allow_temporary: bool = True, language: str = "en") -> str | None:
-    """Why ``hetu`` is invalid ("en" or "fi"), or None when it is valid."""
+def invalid_reason(
+    hetu: str, *, allow_temporary: bool = True, language: str | None = "en"
+) -> str | None:
+    """Why ``hetu`` is invalid (in ``language``: fi, sv or en), or None when it is valid."""
     info, key, arg = _check(hetu, allow_temporary)
     return None if info is not None else _reason(key, arg, language)
 

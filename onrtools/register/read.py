@@ -80,16 +80,22 @@ class RegisterSource:
     ignored_columns: tuple[str, ...] = ()
     other_sheets: tuple[str, ...] = ()  # XLSX: the sheets not read
 
-    def describe(self) -> list[str]:
-        """Which file column became which ONR field (and which sheet was read), for people."""
+    def describe(self, language: str | None = None) -> list[str]:
+        """Which file column became which ONR field (and which sheet was read), for people, in
+        ``language`` (fi, sv or en; empty: ``ONR_LANGUAGE``, else fi)."""
+        from onrtools.i18n import Messages
+
+        t = Messages(language)
         lines = []
         if self.sheet is not None:
-            others = f" (not read: {', '.join(map(repr, self.other_sheets))})" \
+            others = t("register.describe.not_read",
+                       sheets=", ".join(map(repr, self.other_sheets))) \
                 if self.other_sheets else ""
-            lines.append(f"sheet {self.sheet!r}{others}")
+            lines.append(t("register.describe.sheet", sheet=repr(self.sheet), others=others))
         lines += [f"{header!r} -> {column}" for header, column in self.column_map.items()]
         if self.ignored_columns:
-            lines.append("not used: " + ", ".join(map(repr, self.ignored_columns)))
+            lines.append(t("register.describe.not_used",
+                           columns=", ".join(map(repr, self.ignored_columns))))
         return lines
 
 
@@ -105,7 +111,7 @@ class RegisterFrame:
         return len(self.frame)
 
 
-def _problem_frame(rows: list[dict[str, Any]], language: str) -> pd.DataFrame:
+def _problem_frame(rows: list[dict[str, Any]], language: str | None) -> pd.DataFrame:
     if not rows:
         return pd.DataFrame(
             {
@@ -446,14 +452,14 @@ def _trim(s: pd.Series) -> pd.Series:
 
 
 def read_register(
-    path: str | Path, *, sheet: str | None = None, language: str = "fi",
+    path: str | Path, *, sheet: str | None = None, language: str | None = None,
     columns: dict[str, str] | None = None,
 ) -> RegisterFrame:
     """Read a CSV or XLSX register; see the module docstring for what is accepted.
 
     ``columns`` maps file headers to ONR fields (``{"Employee ID": "tunniste"}``) where the
-    known names do not; ``language`` ("fi"/"en") is for the messages of rows that could not
-    be read.
+    known names do not; ``language`` (fi, sv or en; empty: ``ONR_LANGUAGE``, else fi) is for
+    the messages of rows that could not be read.
     """
     path = Path(path)
     name = str(path)

@@ -33,6 +33,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from onrtools import i18n
 from onrtools.errors import EnvironmentGuardError, RegisterReadError, ValidationFailed
 from onrtools.register import codes, hetu, names, oid
 from onrtools.register.messages import render_message
@@ -60,13 +61,6 @@ EMAIL_RE = rf"{_EMAIL_ATOM}(?:\.{_EMAIL_ATOM})*@{_EMAIL_LABEL}(?:\.{_EMAIL_LABEL
 # control characters (line breaks and tabs too: no ONR field holds one), U+FFFD from a broken
 # decode, and the invisible bidirectional controls that make a name display as another
 _BAD_CHARS = "[\x00-\x1f\x7f\ufffd\u200e\u200f\u202a-\u202e\u2066-\u2069]"
-
-_DETAIL_WORDS = {
-    "syntymaaika": ("syntymäaika", "birth date"),
-    "sukupuoli": ("sukupuoli", "sex"),
-    "and": ("ja", "and"),
-}
-
 
 @dataclass
 class ValidationResult:
@@ -410,7 +404,7 @@ def existence_check_problems(henkilo: Mapping[str, Any]) -> list[tuple[str, str]
 
 
 def split_existence_rows(
-    rows: Sequence[Mapping[str, Any]], *, language: str = "en"
+    rows: Sequence[Mapping[str, Any]], *, language: str | None = "en"
 ) -> tuple[list[Mapping[str, Any]], list[dict[str, Any]]]:
     """``(rows to send, refused)`` for ``PUT /yleistunniste`` rows ``{tunniste, henkilo}``.
 
@@ -438,11 +432,12 @@ def validate_register(
     *,
     target_env: str = "local",
     override_reason: str | None = None,
-    language: str = "fi",
+    language: str | None = None,
     api: str = "oppija",
     strict: bool = False,
 ) -> ValidationResult:
-    """Check every row; see the module docstring. ``language`` is "fi" or "en".
+    """Check every row; see the module docstring. ``language`` is fi, sv or en (the messages;
+    empty: ``ONR_LANGUAGE``, else fi).
 
     ``api="yleistunniste"`` checks the rows by that API's rules (``HenkiloExistenceCheckDto``:
     hetu required, single-spaced names, a one-word kutsumanimi that is one first name) instead
@@ -454,8 +449,7 @@ def validate_register(
     if api not in APIS:
         raise ValueError(f"api must be one of {APIS}")
     yleistunniste = api == "yleistunniste"
-    if language not in {"fi", "en"}:
-        raise ValueError("language must be 'fi' or 'en'")
+    language = i18n.resolve_language(language)
     if override_reason is not None and not override_reason.strip():
         raise ValueError("an override needs a reason")
     f = reg.frame
@@ -499,11 +493,7 @@ def validate_register(
     guard_severity = "warning" if override_reason else "error"
     guard_detail = ""
     if override_reason:
-        guard_detail = (
-            f" (ohitettu: {override_reason})"
-            if language == "fi"
-            else f" (overridden: {override_reason})"
-        )
+        guard_detail = i18n.translate("validation.overridden", language, reason=override_reason)
     if env == PRODUCTION:
         p.add(is_test, "hetu", "hetu.test.in.production", guard_severity, guard_detail)
     else:
@@ -595,16 +585,15 @@ def validate_register(
     p.add(differs, "syntymaaika", "syntymaaika.differs.from.hetu", _strictly(strict),
           detail=f["syntymaaika"])
     no_date, no_sex = ~present["syntymaaika"], ~present["sukupuoli"]
-    word = 0 if language == "fi" else 1
-    both_words = (
-        f"{_DETAIL_WORDS['syntymaaika'][word]} {_DETAIL_WORDS['and'][word]} "
-        f"{_DETAIL_WORDS['sukupuoli'][word]}"
-    )
+    date_word = i18n.translate("validation.word.syntymaaika", language)
+    sex_word = i18n.translate("validation.word.sukupuoli", language)
+    both_words = i18n.translate("validation.word.both", language, first=date_word,
+                                second=sex_word)
     hetuless = ~present["hetu"] & (no_date | no_sex)
     detail = np.empty(n, dtype=object)
     detail[hetuless & no_date & no_sex] = both_words
-    detail[hetuless & no_date & ~no_sex] = _DETAIL_WORDS["syntymaaika"][word]
-    detail[hetuless & ~no_date] = _DETAIL_WORDS["sukupuoli"][word]
+    detail[hetuless & no_date & ~no_sex] = date_word
+    detail[hetuless & ~no_date] = sex_word
     if not yleistunniste:
         p.add(hetuless, "hetu", "hetuless.details.missing", "warning", detail)
 
@@ -728,52 +717,37 @@ def write_problems(result: ValidationResult, path: str | Path) -> None:
 
 
 def format_report(result: ValidationResult, *, limit: int = 20) -> str:
-    """A readable plain-text report: totals, counts per code, the first problems."""
-    fi = result.language == "fi"
+    """A readable plain-text report in the result's language: totals, counts per code, the
+    first problems."""
+    t = i18n.Messages(result.language)
     errors = int((result.problems["severity"] == "error").sum())
     warnings = int((result.problems["severity"] == "warning").sum())
     src = result.source
     lines = [
-        (
-            f"{'Tiedosto' if fi else 'File'}: {src.path} ({src.format}, "
-            f"{src.encoding or '-'}, sha256 {src.sha256[:12]}…)"
-        ),
-        (f"Kohde: {result.target_env}" if fi else f"Target: {result.target_env}")
-        + (f"; ohitus: {result.override_reason}" if fi and result.override_reason else "")
-        + (f"; override: {result.override_reason}" if not fi and result.override_reason else ""),
-        (
-            f"Rivejä {result.rows_total}, lähetettävissä {len(result.valid_rows)}, virheellisiä "
-            f"{result.error_rows}; virheitä {errors}, varoituksia {warnings}"
-            if fi
-            else f"Rows {result.rows_total}, ready to send {len(result.valid_rows)}, with errors "
-            f"{result.error_rows}; errors {errors}, warnings {warnings}"
-        ),
+        t("validation.report.file", path=src.path, format=src.format,
+          encoding=src.encoding or "-", sha256=src.sha256[:12]),
+        t("validation.report.target", target=result.target_env)
+        + (t("validation.report.override", reason=result.override_reason)
+           if result.override_reason else ""),
+        t("validation.report.totals", rows=result.rows_total, ready=len(result.valid_rows),
+          error_rows=result.error_rows, errors=errors, warnings=warnings),
     ]
     summary = result.summary()
     if len(summary):
-        lines += ["", "Ongelmat koodeittain:" if fi else "Problems per code:"]
+        lines += ["", t("validation.report.per_code")]
         lines += [f"  {r.code:<40} {r.severity:<8} {r.count:>8}" for r in summary.itertuples()]
-        lines += [
-            "",
-            (
-                f"Ensimmäiset {min(limit, len(result.problems))} ongelmaa:"
-                if fi
-                else f"First {min(limit, len(result.problems))} problems:"
-            ),
-        ]
+        lines += ["", t("validation.report.first", n=min(limit, len(result.problems)))]
         shown = result.problems.head(limit).assign(
             tunniste=lambda frame: _mask_hetus(frame["tunniste"].astype("str").fillna(""))
         )
+        row_word = t("validation.report.row")
         for r in shown.itertuples():
             lines.append(
-                f"  rivi {r.row_number:>6}  {str(r.tunniste)[:20]:<20} {r.field:<12} "
-                f"{r.severity:<7} {r.code}: {r.message}"
-                if fi
-                else f"  row {r.row_number:>6}  {str(r.tunniste)[:20]:<20} {r.field:<12} "
+                f"  {row_word} {r.row_number:>6}  {str(r.tunniste)[:20]:<20} {r.field:<12} "
                 f"{r.severity:<7} {r.code}: {r.message}"
             )
     else:
-        lines += ["", "Ei ongelmia." if fi else "No problems."]
+        lines += ["", t("validation.report.none")]
     return "\n".join(lines)
 
 
@@ -792,7 +766,8 @@ def main(argv: list[str] | None = None) -> int:
         help="target environment: local, testi, untuva, hahtuva or prod",
     )
     parser.add_argument("--override-reason", help="allow guarded hetus, recording this reason")
-    parser.add_argument("--lang", default="fi", choices=["fi", "en"], help="message language")
+    parser.add_argument("--lang", choices=list(i18n.LANGUAGES), default=None,
+                        help="message language: fi, sv or en (default: ONR_LANGUAGE, else fi)")
     parser.add_argument("--api", default="oppija", choices=list(APIS),
                         help="the import API whose rules apply (default oppija)")
     parser.add_argument("--strict", action="store_true",
@@ -807,10 +782,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         reg = read_register(args.file, sheet=args.sheet,
                             columns=parse_column_mapping(args.column))
-        print("\n".join(["Columns read:", *("  " + line for line in reg.source.describe()), ""]))
+        language = i18n.resolve_language(args.lang)
+        print("\n".join([i18n.translate("validation.report.columns_read", language),
+                         *("  " + line for line in reg.source.describe(language)), ""]))
         result = validate_register(
             reg, target_env=args.target, override_reason=args.override_reason,
-            language=args.lang, api=args.api, strict=args.strict,
+            language=language, api=args.api, strict=args.strict,
         )
     except RegisterReadError as exc:
         print(f"onr validate: {exc}", file=sys.stderr)

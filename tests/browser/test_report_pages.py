@@ -33,7 +33,7 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-net
 PAGES = ("index.html", "10-validate-register.html", "20-import-tuonti.html",
          "30-reconcile.html", "40-change-feed.html", "50-duplicates.html",
          "90-audit-report.html")
-_COUNT = re.compile(r"of ([\d,\s]+) entr")
+_NUMBER = re.compile(r"\d(?:[\d,\s\u00a0]*\d)?")
 LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
 
 
@@ -59,13 +59,12 @@ def report_dir(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
 
 
 def _rows(container) -> int:  # noqa: ANN001 - a Playwright locator
-    """The row count a DataTable's info line gives ("… of 1,234 entries", 0 when none)."""
-    text = container.locator(".dt-info").inner_text()
-    if "0 to 0" in text or "No " in text:
-        return 0
-    found = _COUNT.search(text)
-    assert found, text
-    return int(re.sub(r"\D", "", found.group(1)))
+    """The row count a DataTable's info line gives, in any of the report languages: the last
+    number before a "(filtered …)" part ("Showing 1 to 10 of 1,234 entries", "Rivit 1–10 /
+    1 234", "Rad 1–10 av 1 234"); 0 when the line has none ("Ei rivejä")."""
+    text = container.locator(".dt-info").inner_text().split("(")[0]
+    numbers = _NUMBER.findall(text)
+    return int(re.sub(r"\D", "", numbers[-1])) if numbers else 0
 
 
 def _words(container) -> list[str]:  # noqa: ANN001
@@ -191,9 +190,15 @@ def _shoot(page, element, path: Path, height: int = 760) -> None:  # noqa: ANN00
 
 def screenshots(report: Path, out: Path) -> list[Path]:
     """PNG screenshots for docs/: the reconcile table filtered, and pairs side by side."""
+    import json
     import shutil
 
     from playwright.sync_api import sync_playwright
+
+    from onrtools.i18n import translate
+
+    language = json.loads((report / "run.json").read_text(encoding="utf-8"))["parameters"].get(
+        "language")
 
     chromium = shutil.which("chromium")
     assert chromium, "chromium is missing: apt-get install chromium"
@@ -209,7 +214,8 @@ def screenshots(report: Path, out: Path) -> list[Path]:
         _shoot(page, table, written[-1])
         page = browser.new_page(viewport={"width": 1280, "height": 860})
         open_page(page, report / "50-duplicates.html")
-        pairs = page.locator(".onr-datatable", has_text="Each pair").first
+        title = translate("page.50.pairs_table", language)  # the page is in the run's language
+        pairs = page.locator(".onr-datatable", has_text=title).first
         pairs.locator(".dt-search input").fill("different")  # the explanation says so
         written.append(out / "report-duplicate-pairs.png")
         _shoot(page, pairs, written[-1])

@@ -50,7 +50,8 @@ records = pd.DataFrame({{
     "syntymaaika": ["1995-03-07", "1995-03-07", "1990-01-01", "1990-01-01", "1980-05-06",
                     "1980-06-05", "2000-01-01", "2000-01-01", "1970-01-01", "1970-01-01"],
 }})
-session = ReviewSession(Path({workspace!r}), pairs, records, reviewer="browser-test")
+session = ReviewSession(Path({workspace!r}), pairs, records, reviewer="browser-test",
+                        language="en")
 session.widget()
 """
 

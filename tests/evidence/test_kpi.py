@@ -240,7 +240,8 @@ def test_compare_last_says_better_or_worse_by_direction(tmp_path: Path) -> None:
 def test_plot_trends_draws_a_panel_per_kpi(tmp_path: Path) -> None:
     record_runs(tmp_path, [0.5, 0.7, 0.9])
     frame = trend_frame(tmp_path)
-    fig = plot_trends(frame, ["share_with_oppijanumero", "conflicts", "duplicates_open"])
+    fig = plot_trends(frame, ["share_with_oppijanumero", "conflicts", "duplicates_open"],
+                      language="en")
     visible = [ax for ax in fig.axes if ax.get_visible()]
     assert [ax.get_title() for ax in visible] == [
         "People with an oppijanumero",
@@ -261,8 +262,8 @@ def test_plot_trends_draws_a_panel_per_kpi(tmp_path: Path) -> None:
 
 def test_compare_in_words_has_labels_units_and_tolerances(tmp_path: Path) -> None:
     record_runs(tmp_path, [0.9682051, 0.9684])
-    words = compare_in_words(trend_frame(tmp_path))
-    assert list(words.index) == [spec.label for spec in KPIS.values()]
+    words = compare_in_words(trend_frame(tmp_path), "en")
+    assert list(words.index) == [spec.label("en") for spec in KPIS.values()]
     share = words.loc["People with an oppijanumero"]
     assert (share["previous run"], share["this run"]) == ("96.8 %", "96.8 %")
     assert share["change"] == "0.0 pp" and share["verdict"] == "unchanged"  # within 0.1 pp
@@ -274,11 +275,33 @@ def test_compare_in_words_has_labels_units_and_tolerances(tmp_path: Path) -> Non
     assert "share_with_oppijanumero" not in text
 
 
+def test_compare_in_words_in_finnish_by_default_and_in_swedish(tmp_path: Path) -> None:
+    record_runs(tmp_path, [0.9682051, 0.9684])
+    fi = compare_in_words(trend_frame(tmp_path))
+    assert fi.index.name == "Mittari"
+    share = fi.loc["Henkilöitä, joilla on oppijanumero"]
+    assert share["tämä ajo"] == "96,8 %" and share["arvio"] == "ennallaan"
+    assert fi.loc["Rivejä konfliktissa ONR:n kanssa", "arvio"] == "parempi"
+    sv = compare_in_words(trend_frame(tmp_path), "sv")
+    conflicts = sv.loc["Rader i konflikt med ONR"]
+    assert (conflicts["denna körning"], conflicts["bedömning"]) == ("2 rader", "bättre")
+    assert sv.loc["Personer med studentnummer", "oförändrad inom"] == "0,1 procentenheter"
+
+
 def test_kpi_spec_formats() -> None:
     days = KPIS["unidentified_oldest_days"]
-    assert days.format(30.0002) == "30.0 days" and days.format(float("nan")) == "–"
-    assert KPIS["change_feed_lag_hours_median"].format(-0.5, signed=True) == "-0.5 hours"
-    assert KPIS["share_with_oppijanumero"].format(0.004, signed=True) == "+0.4 pp"
-    assert KPIS["change_feed_lag_hours_median"].format(-0.0001, signed=True) == "0.0 hours"
-    assert KPIS["share_with_oppijanumero"].tolerance_text() == "0.1 pp"
-    assert KPIS["conflicts"].tolerance_text() == "any change counts"
+    en = {"language": "en"}
+    assert days.format(30.0002, **en) == "30.0 days" and days.format(float("nan")) == "–"
+    assert KPIS["change_feed_lag_hours_median"].format(-0.5, signed=True, **en) == "-0.5 hours"
+    assert KPIS["share_with_oppijanumero"].format(0.004, signed=True, **en) == "+0.4 pp"
+    assert KPIS["change_feed_lag_hours_median"].format(-0.0001, signed=True, **en) == \
+        "0.0 hours"
+    assert KPIS["share_with_oppijanumero"].tolerance_text("en") == "0.1 pp"
+    assert days.format(30.0002) == "30,0 päivää"  # Finnish unless told otherwise
+    assert KPIS["conflicts"].format(12345, language="en") == "12,345 rows"
+    # one of a count is singular; a measured 1.0 stays plural
+    assert [KPIS["conflicts"].format(1, language=lang) for lang in ("fi", "sv", "en")] == \
+        ["1 rivi", "1 rad", "1 row"]
+    assert KPIS["duplicates_open"].format(-1, signed=True, language="en") == "-1 pair"
+    assert days.format(1.0, language="sv") == "1,0 dagar"
+    assert KPIS["conflicts"].tolerance_text("en") == "any change counts"

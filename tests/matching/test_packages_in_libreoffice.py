@@ -94,7 +94,7 @@ def test_xlsx_packages_open_with_every_cell_as_written(soffice: str, tmp_path: P
                 seen = [row + [""] * (len(written[0]) - len(row)) for row in csv.reader(handle)]
             assert seen == written, f"{xlsx.name}:{name} reads differently in LibreOffice"
         summary = [_text(r[0]) for r in book["summary"].iter_rows(values_only=True)]
-        assert "institution: Testi AMK" in summary  # read as plain text, no apostrophe
+        assert "korkeakoulu: Testi AMK" in summary  # read as plain text, no apostrophe
         requests = book["requests"]
         assert requests.max_row == 3  # header and two requests
         assert not any(isinstance(v, str) and v.startswith(("=", "+", "-", "@"))

@@ -93,7 +93,13 @@ def test_merge_package(tmp_path: Path) -> None:
     assert csv_rows[0]["note"] == "'@checked passport"
     assert "010190-9046" not in paths["csv"].read_text(encoding="utf-8-sig")
     summary = paths["summary"].read_text(encoding="utf-8")
-    assert "rows: 1" in summary and "Test University" in summary
+    assert "rivejä: 1" in summary and "korkeakoulu: Test University" in summary  # Finnish
+    english = write_merge_requests(tmp_path / "en", _reviewed(), _records(),
+                                   institution="Test University", language="en")
+    assert "rows: 1" in english["summary"].read_text(encoding="utf-8")
+    swedish = write_merge_requests(tmp_path / "sv", _reviewed(), _records(), language="sv")
+    assert swedish["summary"].read_text(encoding="utf-8").startswith(
+        "# Begäran om sammanslagning till Utbildningsstyrelsen (OPH)\n")
     assert "summary" in book.sheetnames
 
 

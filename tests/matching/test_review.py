@@ -84,7 +84,7 @@ def test_band_filter_and_html(tmp_path: Path) -> None:
 
 
 def test_widget_buttons_save_immediately(tmp_path: Path) -> None:
-    session = ReviewSession(tmp_path, _pairs(), _records(), reviewer="maija")
+    session = ReviewSession(tmp_path, _pairs(), _records(), reviewer="maija", language="en")
     ui = session.widget()
     buttons = {
         b.description: b
@@ -125,3 +125,19 @@ def test_side_by_side_shows_both_records_highlights_differences_masks_hetu(
     assert "<script>" not in side_by_side(pairs, records).loc[3, "records"]
     empty = side_by_side(pairs.iloc[:0], records)
     assert empty.empty and "records" in empty.columns
+
+
+def test_the_widget_and_the_pair_tables_speak_the_language(tmp_path: Path) -> None:
+    from onrtools.duplicates.review import side_by_side
+
+    sv = ReviewSession(tmp_path, _pairs(), _records(), reviewer="maija", language="sv")
+    ui = sv.widget()
+    labels = {b.description for box in ui.children if hasattr(box, "children")
+              for b in box.children if hasattr(b, "on_click")}
+    assert {"Samma", "Olika", "Osäker", "◀ föregående", "nästa ▶"} <= labels
+    assert sv._widgets["progress"].value == "Par 1 av 4 · avgjort 0 av 4"
+    assert "<th>vänster</th><th>höger</th>" in sv.comparison_html()
+    fi = ReviewSession(tmp_path, _pairs(), _records(), reviewer="maija")  # Finnish by default
+    assert fi._widgets == {} and fi._progress_text() == "Pari 1/4 · päätetty 0/4"
+    view = side_by_side(_pairs(), _records(), language="en")
+    assert "<th>left</th><th>right</th>" in view["records"].iloc[0]

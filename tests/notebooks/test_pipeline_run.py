@@ -60,7 +60,75 @@ def test_every_step_succeeds(planted: Planted) -> None:
     failed = [(s.name, s.error) for s in planted.run.steps if s.status != "ok"]
     assert not failed
     index = (planted.reports / "planted-1" / "index.html").read_text(encoding="utf-8")
-    assert "All steps succeeded" in index
+    assert "Kaikki vaiheet onnistuivat" in index and '<html lang="fi">' in index
+
+
+# each page's heading in Finnish, the default: from the catalogue, not a Markdown cell
+FINNISH_HEADINGS = {
+    "10-validate-register": "<h1>Paikallisen rekisterin validointi</h1>",
+    "20-import-tuonti": "<h1>Kelvollisten rivien tuonti ONR:ään</h1>",
+    "30-reconcile": "<h1>Rekisterin täsmäytys ONR:n kanssa</h1>",
+    "40-change-feed": "<h1>Mitä ONR:ssä on muuttunut edellisen ajon jälkeen</h1>",
+    "50-duplicates": "<h1>Epäillyt kaksoiskappaleet</h1>",
+    "90-audit-report": "<h1>Auditointiraportti</h1>",
+}
+
+
+def test_every_page_reads_in_finnish_by_default(planted: Planted) -> None:
+    report = planted.reports / "planted-1"
+    for step, heading in FINNISH_HEADINGS.items():
+        page = (report / f"{step}.html").read_text(encoding="utf-8")
+        assert heading in page, step
+    reconcile = (report / "30-reconcile.html").read_text(encoding="utf-8")
+    assert "Odottaa manuaalista yksilöintiä ONR:ssä" in reconcile  # a list's title
+    assert '<html lang="fi">' in reconcile
+    assert "<title>Rekisterin täsmäytys ONR:n kanssa</title>" in reconcile
+    assert "<th>otsikko</th>" in reconcile and "<th>title</th>" not in reconcile  # headers too
+    validate = (report / "10-validate-register.html").read_text(encoding="utf-8")
+    assert "<th>vakavuus</th>" in validate  # the counts' headers (the problem rows keep theirs)
+    audit = (report / "90-audit-report.html").read_text(encoding="utf-8")
+    assert "Tämä ajo verrattuna edelliseen" in audit and "Henkilöitä, joilla on oppijanumero" \
+        in audit
+    summary = (report / "requests" / "merge_request_summary.md").read_text(encoding="utf-8")
+    assert summary.startswith("# Yhdistämispyyntö OPH:lle\n")
+
+
+@pytest.mark.parametrize(("language", "heading", "title"), [
+    ("sv", "<h1>Vad som har ändrats i ONR sedan förra körningen</h1>",
+     "Nytt studentnummer att spara"),
+    ("en", "<h1>What changed in ONR since the last run</h1>", "New oppijanumero to store"),
+])
+def test_a_page_in_swedish_and_english(planted: Planted, tmp_path: Path, language: str,
+                                       heading: str, title: str) -> None:
+    """Step 40 of the planted run again (it reads only the run's frames), into a copy of the
+    run, with the language parameter: its page reads in that language."""
+    import shutil
+
+    from onrtools.pipeline.run import _html, execute_notebook
+    from onrtools.pipeline.rundir import project_root
+
+    workspace, reports = tmp_path / "workspace", tmp_path / "reports"
+    shutil.copytree(planted.workspace, workspace)
+    shutil.copytree(planted.reports / "planted-1", reports / "planted-1")
+    executed = tmp_path / "40.ipynb"
+    page = tmp_path / "40.html"
+    with pipeline_environment(planted.sim.base_url, workspace, reports):
+        execute_notebook(project_root() / "notebooks" / "40-change-feed.ipynb", executed,
+                         {"run_id": "planted-1", "workspace": str(workspace),
+                          "reports_dir": str(reports), "interactive": False,
+                          "language": language}, cwd=project_root())
+    _html(executed, page)
+    text = page.read_text(encoding="utf-8")
+    assert heading in text and title in text and f'<html lang="{language}">' in text
+    assert {"sv": "<th>rubrik</th>", "en": "<th>title</th>"}[language] in text
+    assert FINNISH_HEADINGS["40-change-feed"] not in text
+    # the change lists' files: the same machine columns, the action texts in the language
+    folder = reports / "planted-1" / "actions" / "changes"
+    lists = [pd.read_csv(p, encoding="utf-8-sig", dtype=str, keep_default_na=False)
+             for p in sorted(folder.glob("*.csv"))]
+    actions = pd.concat([f for f in lists if len(f)], ignore_index=True)
+    assert len(actions) and {"category", "tunniste", "action", "detail"} <= set(actions.columns)
+    assert set(actions["action"]) <= {c.action(language) for c in CATEGORIES}
 
 
 def test_planted_defects_land_in_their_lists_and_nothing_else(planted: Planted) -> None:
@@ -242,13 +310,13 @@ def test_second_run_after_time_passes_reads_only_changes(planted: Planted) -> No
     # and in words on the page: labels and units, no machine names or scientific notation
     from onrtools.evidence.kpi import compare_in_words, trend_frame
 
-    words = compare_in_words(trend_frame(planted.workspace))
+    words = compare_in_words(trend_frame(planted.workspace), "en")
     oldest = words.loc["Longest wait for identification"]
     assert oldest["this run"].endswith(" days") and oldest["verdict"] == "worse"
     assert words.loc["Change-feed lag (median)", "this run"].endswith(" hours")
     assert not words.loc["Change-feed lag (median)", "this run"].startswith("-")
     page = (planted.reports / "planted-2" / "90-audit-report.html").read_text(encoding="utf-8")
-    table = page[page.index("This run against the previous one"):]
-    assert "Longest wait for identification" in table and "unchanged within" in table
+    table = page[page.index("Tämä ajo verrattuna edelliseen"):]  # the run's language: Finnish
+    assert "Pisin odotus yksilöintiin" in table and "ennallaan, kun muutos enintään" in table
     assert "change_feed_lag_hours_median" not in table
     assert not re.search(r"\d\.\d+e[-+]\d\d", table)
