@@ -121,7 +121,8 @@ class ChangeFeed:
             stored = stored if stored.muokattu == start else Watermark(start)
         self.watermark = stored
         self._journal_path = Workspace.at(workspace).journal_file if workspace else None
-        self.stats = {"requests": 0, "entries": 0, "repeats": 0, "changes": 0, "walks": 0}
+        self.stats = {"requests": 0, "entries": 0, "repeats": 0, "changes": 0, "walks": 0,
+                      "rereads": 0}
 
     def __iter__(self) -> Iterator[Change]:
         cursor = self.watermark.muokattu
@@ -131,6 +132,7 @@ class ChangeFeed:
                    if self._journal_path is not None and self._journal_path.is_file() else None)
         pool = ThreadPoolExecutor(max_workers=1) if self.prefetch else None
         page_no, new_in_walk = 1, 0
+        reread: int | None = None  # the cursor whose run of equal timestamps was read again
         self.stats["walks"] = 1
         try:
             pending = self._fetch(pool, cursor, page_no)
@@ -144,6 +146,13 @@ class ChangeFeed:
                     last = results[-1].master.muokattu
                     if last is not None and (cursor is None or last > cursor):
                         nxt_cursor, nxt_page = last, 1
+                        if page_no > 1 and reread != cursor:
+                            # this walk paged by offset through people sharing the cursor's
+                            # timestamp; one modified meanwhile moves to the end and shifts
+                            # the offsets, which can hide another: read that run once more
+                            # before the watermark passes it (repeats are dropped below)
+                            nxt_cursor, nxt_page, reread = cursor, 1, cursor
+                            self.stats["rereads"] += 1
                 end_of_walk = page.numberOfElements < self.count
                 if not end_of_walk:  # the next request does not depend on what we yield
                     pending = self._fetch(pool, nxt_cursor, nxt_page)

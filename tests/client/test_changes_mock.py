@@ -54,6 +54,29 @@ def test_whole_page_at_one_timestamp_steps_by_page(fake: FakeOnr, client: OnrCli
     assert sorted(got) == sorted([f"q{i}" for i in range(25)] + ["late"])
 
 
+def test_a_person_modified_while_a_run_is_paged_hides_no_one(
+    fake: FakeOnr, client: OnrClient, tmp_path: Path
+) -> None:
+    """Offset paging through people sharing one timestamp: when one of them changes between
+    pages it moves to the end and the offsets shift, so the page after skips a person that did
+    not change. The feed reads such a run again before its watermark passes it."""
+    for i in range(25):
+        fake.touch(f"r{i}", T0)  # a run of equal timestamps longer than a page
+    fake.touch("after", T0 + 10)
+
+    def modify_r0(n: int) -> None:
+        if n == 3:  # page 1 of the run has been read (r0..r9); r0 changes before page 2
+            fake.touch("r0", T0 + 20)
+
+    fake.on_feed_request = modify_r0
+    feed = iter_changes(client, count=10, prefetch=False, workspace=tmp_path)
+    got = {(c.oid, c.muokattu) for c in feed}
+    latest = {(e["oid"], e["master"]["muokattu"]) for e in fake.feed}
+    assert ("r10", T0) in got, "r10 slid onto the page already read and was never delivered"
+    assert latest <= got
+    assert feed.stats["rereads"] >= 1
+
+
 def test_since_and_watermark_file(fake: FakeOnr, client: OnrClient, tmp_path: Path) -> None:
     for i in range(10):
         fake.touch(f"s{i}", T0 + i)
