@@ -198,7 +198,8 @@ def test_notebooks_take_their_headings_from_the_catalogue() -> None:
         nb = nbformat.read(path, as_version=4)
         assert [c for c in nb.cells if c.cell_type != "code"] == [], path.name
         params = nb.cells[0].source.splitlines()
-        assert 'language: str = "fi"  # fi, sv or en (ONR_LANGUAGE when empty)' in params
+        # empty: a notebook opened by hand follows ONR_LANGUAGE (onr run always passes one)
+        assert 'language: str = ""  # fi, sv or en; when empty ONR_LANGUAGE, else fi' in params
         code = "\n".join(c.source for c in nb.cells[1:])
         assert f'display.heading("page.{path.stem[:2]}", language)' in code, path.name
         # every call that shows words passes the language on
@@ -208,3 +209,24 @@ def test_notebooks_take_their_headings_from_the_catalogue() -> None:
                 call = code[start:code.index(")\n", start) + 1] if ")\n" in code[start:] \
                     else code[start:]
                 assert "language=language" in call, (path.name, line)
+
+
+def test_an_empty_language_follows_onr_language(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A notebook opened by hand keeps its default ``language = ""``: its words then follow
+    ONR_LANGUAGE, and Finnish without it; so do the matcher's explanations."""
+    import pandas as pd
+
+    from onrtools.duplicates.matching import score_pairs
+    from onrtools.pipeline import display
+
+    records = pd.DataFrame([
+        {"tunniste": t, "etunimet": "Aino", "sukunimi": "Mäki", "syntymaaika": "1990-01-02"}
+        for t in ("a", "b")
+    ])
+    pair = pd.DataFrame({"tunniste_l": ["a"], "tunniste_r": ["b"]})
+    finnish = display.heading("page.10", "").data
+    assert i18n.translate("page.10.title", "fi") in finnish
+    assert "sama syntymäaika" in score_pairs(records, pair, language="").loc[0, "explanation"]
+    monkeypatch.setenv("ONR_LANGUAGE", "sv")
+    assert i18n.translate("page.10.title", "sv") in display.heading("page.10", "").data
+    assert "samma födelsedatum" in score_pairs(records, pair, language="").loc[0, "explanation"]

@@ -77,8 +77,10 @@ def onr_duplicate_candidates(
     return frame
 
 
-def find_register_duplicates(run: RunDir, **options: Any) -> pd.DataFrame:
-    """Suspected duplicates inside the local register (duplicates.matching), saved for review."""
+def find_register_duplicates(run: RunDir, *, language: str | None = None,
+                             **options: Any) -> pd.DataFrame:
+    """Suspected duplicates inside the local register (duplicates.matching), saved for review;
+    their explanations in ``language``."""
     from onrtools.duplicates.matching import find_duplicates
 
     register = run.load_frame("register")
@@ -86,7 +88,7 @@ def find_register_duplicates(run: RunDir, **options: Any) -> pd.DataFrame:
     # validation errors (tunniste.required / tunniste.duplicate) and stay out
     tunniste = register["tunniste"].astype("object").where(register["tunniste"].notna(), "")
     register = register[tunniste.astype(str).str.strip() != ""].drop_duplicates("tunniste")
-    pairs = find_duplicates(register.reset_index(drop=True), **options)
+    pairs = find_duplicates(register.reset_index(drop=True), language=language, **options)
     run.save_frame("register_duplicates", pairs)
     display.write_csv(pairs, run.report_dir / "duplicates" / "register_pairs.csv")
     decisions = pairs["decision"].value_counts().to_dict() if "decision" in pairs else {}
@@ -95,12 +97,14 @@ def find_register_duplicates(run: RunDir, **options: Any) -> pd.DataFrame:
     return pairs
 
 
-def register_duplicates(run: RunDir, *, enabled: bool = True) -> pd.DataFrame:
-    """Suspected duplicate pairs inside the register (empty frame when ``enabled`` is False)."""
+def register_duplicates(run: RunDir, *, enabled: bool = True,
+                        language: str | None = None) -> pd.DataFrame:
+    """Suspected duplicate pairs inside the register (empty frame when ``enabled`` is False),
+    explained in ``language``."""
     if not enabled:
         run.write_facts("duplicates", {"register_pairs": None})
         return pd.DataFrame(columns=["tunniste_l", "tunniste_r", "probability", "decision"])
-    return find_register_duplicates(run)
+    return find_register_duplicates(run, language=language)
 
 
 def review(run: RunDir, pairs: pd.DataFrame, *, interactive: bool = True,
@@ -131,7 +135,8 @@ LINK_PERSON_FIELDS = ("oid", "hetu", "etunimet", "kutsumanimi", "sukunimi", "syn
                       "sukupuoli")
 
 
-def link_candidates(run: RunDir, *, threshold: float = 0.5) -> pd.DataFrame:
+def link_candidates(run: RunDir, *, threshold: float = 0.5,
+                    language: str | None = None) -> pd.DataFrame:
     """Links ONR holds for our people whose evidence says "two people".
 
     For every person of ours that ONR has linked under a master (step 30's reads), our
@@ -159,7 +164,7 @@ def link_candidates(run: RunDir, *, threshold: float = 0.5) -> pd.DataFrame:
     slaves = slaves[slaves["oid"].isin(set(links["henkiloOid"]))]
     people = pd.concat([masters, slaves], ignore_index=True).drop_duplicates("oid")
     if len(links):
-        flagged = unlink_candidates(links, people, threshold=threshold)
+        flagged = unlink_candidates(links, people, threshold=threshold, language=language)
     else:
         flagged = pd.DataFrame(columns=["masterOid", "henkiloOid", "probability", "reason"])
     if "explanation" not in flagged:

@@ -144,8 +144,13 @@ def test_unlink_candidates_flag_wrong_links() -> None:
         ]
     )
     links = pd.DataFrame({"masterOid": ["m1", "m2"], "henkiloOid": ["s1", "s2"]})
-    flagged = unlink_candidates(links, persons)
+    flagged = unlink_candidates(links, persons, language="en")
     assert list(flagged["henkiloOid"]) == ["s2"]
     reason = flagged.loc[0, "reason"]
     assert "different birth dates" in reason and "different sexes" in reason
     assert "names far apart" in reason
+    # the reasons are in the run's language: Finnish unless asked otherwise
+    finnish = unlink_candidates(links, persons).loc[0, "reason"]
+    assert "eri syntymäajat" in finnish and "eri sukupuolet" in finnish
+    swedish = unlink_candidates(links, persons, language="sv").loc[0, "reason"]
+    assert "olika födelsedatum" in swedish and "sannolikhet 0,00" in swedish

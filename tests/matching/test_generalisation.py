@@ -42,7 +42,7 @@ def _levels(left: dict, right: dict) -> dict[str, int]:
 
 def _score(left: dict, right: dict) -> pd.Series:
     pairs = pd.DataFrame({"tunniste_l": ["a"], "tunniste_r": ["b"]})
-    return score_pairs(_pair(left, right), pairs).iloc[0]
+    return score_pairs(_pair(left, right), pairs, language="en").iloc[0]
 
 
 @pytest.mark.parametrize(

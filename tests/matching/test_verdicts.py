@@ -137,7 +137,10 @@ def test_explanation_names_the_evidence() -> None:
             {**BASE, "tunniste": "b", "sukunimi": "Meikäläinén", "etunimet": "Anna-Liisa"},
         ]
     )
-    row = score_pairs(records, pd.DataFrame({"tunniste_l": ["a"], "tunniste_r": ["b"]})).iloc[0]
+    pair = pd.DataFrame({"tunniste_l": ["a"], "tunniste_r": ["b"]})
+    row = score_pairs(records, pair, language="en").iloc[0]
+    finnish = score_pairs(records, pair).iloc[0]["explanation"]
+    assert "sama syntymäaika" in finnish and "etunimistä yhteisiä 2/3" in finnish
     assert "same birth date" in row["explanation"]
     assert "first names share 2 of 3" in row["explanation"]  # anna, liisa of anna, liisa, maria
     assert "same surname apart from å/ä/ö" in row["explanation"]

@@ -49,6 +49,7 @@ from onrtools.duplicates.matching.model import (
     probability,
 )
 from onrtools.duplicates.matching.normalise import Prepared, prepare
+from onrtools.i18n import Messages, format_number
 
 __all__ = [
     "DECISIONS",
@@ -76,6 +77,16 @@ RULE_TWO_PEOPLE = "two different valid hetus and different first names: two peop
 RULE_FIRST = "no first name in common: a person must confirm"
 RULE_FIRST_GIVEN = "different first given names (twins share middle names): a person must confirm"
 RULES = ("", RULE_VTJ, RULE_HETU, RULE_SAME_HETU, RULE_TWO_PEOPLE, RULE_FIRST, RULE_FIRST_GIVEN)
+# the same rules as people read them, in the catalogue (RULES stay the English reference)
+RULE_KEYS = (
+    "",
+    "match.rule.vtj",
+    "match.rule.hetu",
+    "match.rule.same_hetu",
+    "match.rule.two_people",
+    "match.rule.first",
+    "match.rule.first_given",
+)
 MATCH, REVIEW, NON_MATCH = (DECISIONS.index(d) for d in DECISIONS)
 
 
@@ -176,6 +187,7 @@ def _frame(
     decision: np.ndarray,
     rule: np.ndarray,
     keep: str,
+    language: str | None = None,
 ) -> pd.DataFrame:
     wanted = {"all": DECISIONS, "review": ("match", "review"), "match": ("match",)}[keep]
     sel = np.flatnonzero(decision <= DECISIONS.index(wanted[-1]))
@@ -191,7 +203,9 @@ def _frame(
     )
     for name in FIELDS:
         frame[f"sim_{name}"] = sub.similarity[name]
-    frame["explanation"] = explain(sub, np.asarray(RULES, dtype=object)[rule[sel]])
+    t = Messages(language)
+    rule_texts = np.asarray([t(k) if k else "" for k in RULE_KEYS], dtype=object)
+    frame["explanation"] = explain(sub, rule_texts[rule[sel]], t.language)
     frame = frame.sort_values(
         ["probability", "tunniste_l", "tunniste_r"], ascending=[False, True, True], kind="stable"
     )
@@ -234,6 +248,7 @@ def find_duplicates(
     blocking_keys: tuple[str, ...] = KEYS,
     max_block: int = MAX_BLOCK,
     seed: int = 0,
+    language: str | None = None,
 ) -> pd.DataFrame:
     """Suspected duplicate pairs within one register (see the module doc for the columns).
 
@@ -241,6 +256,7 @@ def find_duplicates(
     at least 5,000 of them, else the shipped default is used. ``keep``: "review" (match and
     review pairs, the default), "match" or "all" (non-matches too).
     ``df.attrs["blocking"]`` holds pairs per blocking key and skipped oversized blocks.
+    ``language``: of the explanations (fi, sv or en; else ONR_LANGUAGE, else fi).
     """
     p = prepare(records)
     cand = candidate_pairs(p, blocking_keys, max_block=max_block)
@@ -256,7 +272,7 @@ def find_duplicates(
     )
     if fitted and review_threshold is None:
         rt = _deepen_review(prob, decision, rule, rt, REVIEW_PER_1000 * len(p) // 1000)
-    frame = _frame(p, cand.left, cand.right, comp, prob, weight, decision, rule, keep)
+    frame = _frame(p, cand.left, cand.right, comp, prob, weight, decision, rule, keep, language)
     frame.attrs["blocking"] = {
         "pairs_per_key": cand.per_key,
         "skipped_blocks": cand.skipped_blocks,
@@ -277,6 +293,7 @@ def link(
     review_threshold: float | None = None,
     keep: str = "review",
     seed: int = 0,
+    language: str | None = None,
 ) -> pd.DataFrame:
     """Pairs across two tables (``tunniste_l`` from ``left``, ``tunniste_r`` from ``right``)."""
     both = pd.concat(
@@ -302,7 +319,7 @@ def link(
     if fitted and review_threshold is None:
         capacity = REVIEW_PER_1000 * min(len(left), len(right)) // 1000
         rt = _deepen_review(prob, decision, rule, rt, capacity)
-    frame = _frame(p, l_idx, r_idx, comp, prob, weight, decision, rule, keep)
+    frame = _frame(p, l_idx, r_idx, comp, prob, weight, decision, rule, keep, language)
     frame["tunniste_l"] = frame["tunniste_l"].str.slice(1)
     frame["tunniste_r"] = frame["tunniste_r"].str.slice(1)
     return frame
@@ -313,6 +330,7 @@ def score_pairs(
     pairs: pd.DataFrame,
     *,
     model: Model | None = None,
+    language: str | None = None,
 ) -> pd.DataFrame:
     """Score given pairs (``tunniste_l``, ``tunniste_r``) without blocking; all are returned."""
     model = model or default_model()
@@ -327,7 +345,7 @@ def score_pairs(
     prob, weight, decision, rule = _decide(
         model, p, left, right, comp, model.match_threshold, model.review_threshold
     )
-    return _frame(p, left, right, comp, prob, weight, decision, rule, "all")
+    return _frame(p, left, right, comp, prob, weight, decision, rule, "all", language)
 
 
 def unlink_candidates(
@@ -336,6 +354,7 @@ def unlink_candidates(
     *,
     model: Model | None = None,
     threshold: float = 0.5,
+    language: str | None = None,
 ) -> pd.DataFrame:
     """Existing ONR links (``masterOid``, ``henkiloOid``) whose evidence says "two people".
 
@@ -355,18 +374,20 @@ def unlink_candidates(
     )
     if pairs.empty:
         return pd.DataFrame(columns=["masterOid", "henkiloOid", "probability", "reason"])
-    scored = score_pairs(recs, pairs, model=model)
+    t = Messages(language)
+    scored = score_pairs(recs, pairs, model=model, language=t.language)
     reasons = []
     for row in scored.itertuples():  # flagged links are few; this loop builds their text
         why = []
         if row.probability < threshold:
-            why.append(f"probability {row.probability:.2f}")
+            number = format_number(row.probability, t.language, decimals=2)
+            why.append(t("match.unlink.probability", probability=number))
         if row.sim_syntymaaika == 0:
-            why.append("different birth dates")
+            why.append(t("match.unlink.birth"))
         if row.sim_sukupuoli == 0:
-            why.append("different sexes")
+            why.append(t("match.unlink.sex"))
         if row.sim_sukunimi < 0.8 and row.sim_etunimet < 0.5:
-            why.append("names far apart")
+            why.append(t("match.unlink.names"))
         reasons.append("; ".join(why))
     scored["reason"] = reasons
     flagged = scored[scored["reason"] != ""].rename(
