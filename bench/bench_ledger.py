@@ -26,8 +26,8 @@ from pathlib import Path
 import onrtools.evidence.recorder as evidence_module
 import onrtools.evidence.store as ledger_module
 from onrtools.evidence import EvidenceRecorder
-from onrtools.evidence.kpi import trend_frame
 from onrtools.evidence.store import Ledger
+from onrtools.evidence.trend import trend_frame
 from onrtools.evidence.verify import verify_ledger
 
 CODES = [f"code.{i}" for i in range(15)]

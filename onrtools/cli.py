@@ -13,7 +13,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "simulator": ("onrtools.simulator.server", "run the embedded ONR simulator on loopback"),
     "validate": ("onrtools.register.validation",
                  "validate a register file against ONR's import rules"),
-    "import": ("onrtools.onr.batch_import", "import a validated register in batches (resumable)"),
+    "import": ("onrtools.onr.import_command", "import a validated register in batches (resumable)"),
     "changes": ("onrtools.onr.changes", "read the change feed from the saved watermark"),
     "run": ("onrtools.pipeline.run", "run the notebook pipeline into reports/<run-id>/"),
     "demo": ("onrtools.pipeline.demo", "the whole pipeline against a seeded simulator"),

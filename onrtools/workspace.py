@@ -8,7 +8,7 @@ steps and between runs. Its layout::
     ledger/                   the evidence ledger (onrtools.evidence.store.Ledger)
     review/decisions.sqlite   reviewers' decisions (onrtools.duplicates.review.ReviewStore)
     changes/<name>.json       change-feed watermarks (onrtools.onr.changes.Watermark)
-    kpi/open_items.json       first-seen dates of open items (evidence.kpi.track_open_items)
+    kpi/open_items.json       first-seen dates of open items (evidence.open_items.track_open_items)
     runs/<run-id>/            one run's frames passed between steps (pipeline.rundir.RunDir),
                               the feed cursor it started from, its kernels' log
     state/                    frames kept across runs (onrtools.pipeline.frames, scope "state")

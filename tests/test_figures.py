@@ -10,7 +10,7 @@ import sys
 from IPython.core.formatters import DisplayFormatter
 import pandas as pd
 from onrtools.pipeline import display
-from onrtools.evidence.kpi import plot_trends, trend_frame
+from onrtools.evidence.trend import plot_trends, trend_frame
 assert "matplotlib.pyplot" not in sys.modules
 formatter = DisplayFormatter()
 for fig in (plot_trends(trend_frame(sys.argv[1])), display.plot_counts(pd.Series({"a": 2}))):

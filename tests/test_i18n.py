@@ -127,7 +127,8 @@ PACKAGE = Path(i18n.__file__).resolve().parent
 NOTEBOOKS = PACKAGE.parent / "notebooks"
 # the modules whose output a person reads (pages, lists, packages, messages, the CLI)
 USER_FACING = ("register/validation", "register/read", "register/columns", "register/hetu",
-               "evidence/kpi", "reconcile", "duplicates/request_packages", "pipeline/report",
+               "evidence/kpi", "evidence/trend", "evidence/open_items", "reconcile",
+               "duplicates/request_packages", "pipeline/report",
                "pipeline/display", "pipeline/steps", "pipeline/step_common",
                "pipeline/step10_validate", "pipeline/step20_import", "pipeline/step30_reconcile",
                "pipeline/step40_changes", "pipeline/step50_duplicates", "pipeline/audit_report",

@@ -59,12 +59,12 @@ class AuditStep:
         }})
 
     def compare(self) -> pd.DataFrame:
-        from onrtools.evidence.kpi import compare_in_words
+        from onrtools.evidence.trend import compare_in_words
 
         return compare_in_words(self.trend, self.language)
 
     def plot_trends(self) -> Any:
-        from onrtools.evidence.kpi import plot_trends
+        from onrtools.evidence.trend import plot_trends
 
         return plot_trends(self.trend, language=self.language)
 
@@ -96,7 +96,9 @@ def finish_run(run: RunDir, *, environment: str = "", notebooks_dir: str = "note
     ``ONR_LANGUAGE``, else fi)."""
     language = resolve_language(language)
     from onrtools.evidence import EvidenceRecorder, verify_ledger
-    from onrtools.evidence.kpi import compute_kpis, track_open_items, trend_frame
+    from onrtools.evidence.kpi import compute_kpis
+    from onrtools.evidence.open_items import track_open_items
+    from onrtools.evidence.trend import trend_frame
 
     facts = run.read_facts()
     state = run.report_dir / "run.json"

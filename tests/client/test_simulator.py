@@ -364,7 +364,7 @@ def test_onr_import_api_yleistunniste_lists_refused_rows_and_sends_the_rest(
     simulator: SimHandle, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    from onrtools.onr.batch_import import main
+    from onrtools.onr.import_command import main
 
     rows = register(4, seed=47, prefix="cli-yt", foreign_share=0)
     rows[2]["kutsumanimi"] = "Ei Etunimi"

@@ -12,18 +12,9 @@ import pytest
 from matplotlib.figure import Figure
 
 from onrtools.evidence import EvidenceRecorder
-from onrtools.evidence.kpi import (
-    HEADLINE,
-    KPIS,
-    compare_in_words,
-    compare_last,
-    compute_kpis,
-    kpi_table,
-    open_items_by_age,
-    plot_trends,
-    track_open_items,
-    trend_frame,
-)
+from onrtools.evidence.kpi import HEADLINE, KPIS, compute_kpis, kpi_table
+from onrtools.evidence.open_items import open_items_by_age, track_open_items
+from onrtools.evidence.trend import compare_in_words, compare_last, plot_trends, trend_frame
 from onrtools.evidence.verify import verify_ledger
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)

@@ -12,7 +12,8 @@ from datetime import UTC, datetime, timedelta
 import pandas as pd
 import pytest
 
-from onrtools.evidence.kpi import compute_kpis, track_open_items
+from onrtools.evidence.kpi import compute_kpis
+from onrtools.evidence.open_items import track_open_items
 from onrtools.onr.client import OnrClient
 from onrtools.onr.config import Settings
 from onrtools.pipeline.audit_report import onr_now

@@ -308,7 +308,7 @@ def test_second_run_after_time_passes_reads_only_changes(planted: Planted) -> No
     assert kpis["change_feed_lag_hours_median"] >= 0
     assert kpis["unidentified_open"] > 0 and kpis["unidentified_oldest_days"] >= 29.9
     # and in words on the page: labels and units, no machine names or scientific notation
-    from onrtools.evidence.kpi import compare_in_words, trend_frame
+    from onrtools.evidence.trend import compare_in_words, trend_frame
 
     words = compare_in_words(trend_frame(planted.workspace), "en")
     oldest = words.loc["Longest wait for identification"]
