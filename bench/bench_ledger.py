@@ -29,6 +29,7 @@ from onrtools.evidence import EvidenceRecorder
 from onrtools.evidence.store import Ledger
 from onrtools.evidence.trend import trend_frame
 from onrtools.evidence.verify import verify_ledger
+from onrtools.pipeline.run import STEPS
 
 CODES = [f"code.{i}" for i in range(15)]
 CATEGORIES = [f"category_{i}" for i in range(13)]
@@ -74,14 +75,7 @@ def simulate(root: Path, days: int, rng: random.Random) -> tuple[float, int]:
     )
     notebooks = root / "notebooks"
     notebooks.mkdir()
-    for name in (
-        "10-validate-register",
-        "20-import-tuonti",
-        "30-reconcile",
-        "40-change-feed",
-        "50-duplicates",
-        "90-audit-report",
-    ):
+    for name in STEPS:
         (notebooks / f"{name}.ipynb").write_text('{"cells": []}' + "x" * 20_000)
     appends = 0
     spent = 0.0
