@@ -202,6 +202,9 @@ class Gateway:
         action, status = faults.decide(method, rel)
         entry["fault"] = None if action == "pass" else action
         if action == "drop_before":
+            # read the body first: a socket closed with unread bytes sends a reset, which the
+            # client sees as a read error on some runs and a closed connection on others
+            await _drain(receive)
             await _abort(scope)
             return
         if action == "error":
@@ -328,6 +331,14 @@ def _cookie(scope: Scope, name: str) -> str | None:
 def _query(scope: Scope, name: str) -> str | None:
     values = parse_qs(scope.get("query_string", b"").decode("latin-1")).get(name)
     return values[0] if values else None
+
+
+async def _drain(receive: Receive) -> None:
+    """Read the request body to its end (nothing is done with it)."""
+    while True:
+        message = await receive()
+        if message["type"] != "http.request" or not message.get("more_body", False):
+            return
 
 
 async def _abort(scope: Scope) -> None:
