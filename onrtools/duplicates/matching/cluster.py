@@ -18,6 +18,19 @@ NO_IDENTIFIED = "no identified person: any may be master; suggested the most com
 ONE_IDENTIFIED = "the only hetu-bearing or identified person is master (ONR rule)"
 
 
+# one row per record of a group, in this order
+COLUMNS = (
+    "group",
+    "tunniste",
+    "oid",
+    "identified",
+    "is_master",
+    "suggested_master",
+    "suggested_master_oid",
+    "note",
+)
+
+
 def connected_components(left: np.ndarray, right: np.ndarray, n: int) -> np.ndarray:
     """Component label (smallest member index) per node 0..n-1; vectorised label propagation."""
     labels = np.arange(n)
@@ -71,18 +84,7 @@ def cluster(
     sizes = np.bincount(labels, minlength=len(ids))
     members = np.flatnonzero(sizes[labels] > 1)
     if len(members) == 0:
-        return pd.DataFrame(
-            columns=[
-                "group",
-                "tunniste",
-                "oid",
-                "identified",
-                "is_master",
-                "suggested_master",
-                "suggested_master_oid",
-                "note",
-            ]
-        )
+        return pd.DataFrame(columns=list(COLUMNS))
     recs = records.reset_index(drop=True)
     identified = (
         _present(recs, "hetu")
@@ -115,15 +117,4 @@ def cluster(
     frame["suggested_master"] = frame["group"].map(masters["tunniste"]).fillna("")
     frame["suggested_master_oid"] = frame["group"].map(masters["oid"]).fillna("")
     frame = frame.sort_values(["group", "rank"]).reset_index(drop=True)
-    return frame[
-        [
-            "group",
-            "tunniste",
-            "oid",
-            "identified",
-            "is_master",
-            "suggested_master",
-            "suggested_master_oid",
-            "note",
-        ]
-    ]
+    return frame[list(COLUMNS)]

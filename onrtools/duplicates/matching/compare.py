@@ -307,8 +307,9 @@ def compare(p: Prepared, left: np.ndarray, right: np.ndarray) -> Comparison:
     f1l, f1r = p.first1[left], p.first1[right]
     f_jw = per_distinct_pair(f1l, f1r, v["first1"], _jw)
     # one keyboard slip in a first given name of four letters or more ("Jtlia" for "Julia")
+    first_len = _first_len(p)
     f_typo = (per_distinct_pair(f1l, f1r, v["first1"], _osa, fill=99) <= 1) & (
-        np.maximum(_first_len(p)[np.maximum(f1l, 0)], _first_len(p)[np.maximum(f1r, 0)]) >= 4
+        np.maximum(first_len[np.maximum(f1l, 0)], first_len[np.maximum(f1r, 0)]) >= 4
     )
     own = _names_in_own_right(p)
     two_names = (f1l != f1r) & (f1l >= 0) & (f1r >= 0) & own[np.maximum(f1l, 0)]
