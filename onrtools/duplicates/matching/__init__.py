@@ -69,14 +69,29 @@ MIN_FIT_RECORDS = 5000  # below this the shipped default model is used (EM needs
 # review pairs per 1,000 records a register's analysts are expected to take on: when the
 # posterior puts true pairs below the 0.01 review floor, review goes deeper while the queue
 # stays within this (bench/README: the target is at most 20 per 1,000)
-REVIEW_PER_1000 = 15
+REVIEW_PER_1000 = 19
 RULE_VTJ = "both VTJ-identified with different hetus: never one person"
 RULE_HETU = "two different valid hetus: ONR cannot link them"
 RULE_SAME_HETU = "same valid hetu"
 RULE_TWO_PEOPLE = "two different valid hetus and different first names: two people"
 RULE_FIRST = "no first name in common: a person must confirm"
 RULE_FIRST_GIVEN = "different first given names (twins share middle names): a person must confirm"
-RULES = ("", RULE_VTJ, RULE_HETU, RULE_SAME_HETU, RULE_TWO_PEOPLE, RULE_FIRST, RULE_FIRST_GIVEN)
+RULE_OTHER_MATCH = "one record is already one person with another record, and that one is not this"
+RULE_OTHER_HETU = (
+    "one record is more surely one person with another record, whose valid hetu differs from "
+    "this one's: a person must confirm"
+)
+RULES = (
+    "",
+    RULE_VTJ,
+    RULE_HETU,
+    RULE_SAME_HETU,
+    RULE_TWO_PEOPLE,
+    RULE_FIRST,
+    RULE_FIRST_GIVEN,
+    RULE_OTHER_MATCH,
+    RULE_OTHER_HETU,
+)
 # the same rules as people read them, in the catalogue (RULES stay the English reference)
 RULE_KEYS = (
     "",
@@ -86,6 +101,8 @@ RULE_KEYS = (
     "match.rule.two_people",
     "match.rule.first",
     "match.rule.first_given",
+    "match.rule.other_match",
+    "match.rule.other_hetu",
 )
 MATCH, REVIEW, NON_MATCH = (DECISIONS.index(d) for d in DECISIONS)
 
@@ -141,20 +158,80 @@ def _decide(
     return prob, weight, decision, rule
 
 
+def _transitive_bound(
+    prob: np.ndarray,
+    decision: np.ndarray,
+    rule: np.ndarray,
+    left: np.ndarray,
+    right: np.ndarray,
+    p: Prepared,
+    floor: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """An upper bound on each pair's probability from the matches around it.
+
+    If record A is one person with B, and A with C, then B is one person with C. So
+    P(A~C) <= P(A~C and A~B) + P(not A~B) <= P(B~C) + 1 - P(A~B), where B is A's most probable
+    match. A pair whose record is confidently matched elsewhere, with a record the model holds
+    to be someone else, gets a bound near 0 however much the pair itself looks alike (the
+    namesake of a person whose duplicate is already found). P(B~C) is the pair's posterior
+    when it is a candidate at ``floor`` or above and no rule made it a non-match, else 0.
+
+    Returns two bounds for every pair (1 where neither record has another match): the one
+    above, and the part of it that needs no model: where B and C have two different valid
+    hetus (ONR: two people), P(A~C) <= 1 - P(A~B) whatever the model says of B and C."""
+    n = len(p)
+    bound = np.ones(len(prob))
+    hard = np.ones(len(prob))
+    matched = np.flatnonzero(decision == MATCH)
+    if not len(matched):
+        return bound, hard
+    rec = np.concatenate([left[matched], right[matched]]).astype(np.int64)
+    other = np.concatenate([right[matched], left[matched]]).astype(np.int64)
+    p_match = np.concatenate([prob[matched], prob[matched]])
+    order = np.lexsort((-p_match, rec))  # per record, the most probable match first
+    first = order[np.unique(rec[order], return_index=True)[1]]
+    best = np.full(n, -1, dtype=np.int64)
+    best_p = np.zeros(n)
+    best[rec[first]], best_p[rec[first]] = other[first], p_match[first]
+
+    known = np.flatnonzero((prob >= floor) & ((decision != NON_MATCH) | (rule == 0)))
+    lo = np.minimum(left[known], right[known]).astype(np.int64)
+    codes = lo * n + np.maximum(left[known], right[known])
+    by_code = np.argsort(codes, kind="stable")
+    codes, known_p = codes[by_code], prob[known][by_code]
+
+    def p_pair(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        q = np.minimum(a, b) * n + np.maximum(a, b)
+        at = np.minimum(np.searchsorted(codes, q), max(len(codes) - 1, 0))
+        return np.where((len(codes) > 0) & (codes[at] == q), known_p[at] if len(codes) else 0, 0.0)
+
+    for x, y in ((left, right), (right, left)):
+        partner = best[x]
+        has = np.flatnonzero((partner >= 0) & (partner != y))
+        if len(has):
+            b, c = partner[has], y[has].astype(np.int64)
+            elsewhere = 1.0 - best_p[x[has]] + p_pair(b, c)
+            bound[has] = np.minimum(bound[has], elsewhere)
+            two = p.hetu_valid[b] & p.hetu_valid[c] & (p.hetu[b] != p.hetu[c])
+            hard[has[two]] = np.minimum(hard[has[two]], 1.0 - best_p[x[has[two]]])
+    return np.minimum(bound, hard), hard
+
+
 def _deepen_review(
     prob: np.ndarray,
     decision: np.ndarray,
     rule: np.ndarray,
     review_threshold: float,
     capacity: int,
-    lost_share: float = 0.0001,
+    lost_share: float = 0.00001,
 ) -> float:
     """Review below the threshold while the queue has room; returns the threshold used.
 
-    Where the posterior expects more than ``lost_share`` of the true pairs under the review
-    threshold, the most probable of those pairs (down to a tenth of the threshold, and never a
-    pair a rule made a non-match) join the review queue until it holds ``capacity`` pairs.
-    A register whose queue is full already keeps its threshold. ``decision`` is updated."""
+    ``prob`` is the posterior under the transitive bound (:func:`_transitive_bound`). Where it
+    expects more than ``lost_share`` of the true pairs under the review threshold, the most
+    probable of those pairs (down to a tenth of the threshold, and never a pair a rule made a
+    non-match) join the review queue until it holds ``capacity`` pairs. A register whose
+    queue is full already keeps its threshold. ``decision`` is updated."""
     expected_below = float(prob[prob < review_threshold].sum())
     room = capacity - int((decision == REVIEW).sum())
     if room <= 0 or expected_below <= lost_share * float(prob.sum()):
@@ -270,8 +347,19 @@ def find_duplicates(
     prob, weight, decision, rule = _decide(
         model, p, cand.left, cand.right, comp, mt, rt, weight=weight
     )
+    # what the pairs around a pair say (_transitive_bound): a match whose record is more
+    # surely one person with someone else, who has another valid hetu than this one, goes to
+    # a person; a review pair whose record is surely one person with someone the model holds
+    # to be another (its bound under a tenth of the review threshold) leaves the queue; the
+    # queue goes deeper by the bounded posterior
+    soft, hard = _transitive_bound(prob, decision, rule, cand.left, cand.right, p, rt / 100)
+    bounded = np.minimum(prob, soft)
+    other_hetu = (decision == MATCH) & (rule == 0) & (hard < mt)
+    decision[other_hetu], rule[other_hetu] = REVIEW, RULES.index(RULE_OTHER_HETU)
+    elsewhere = (decision == REVIEW) & (rule == 0) & (bounded < rt / 10)
+    decision[elsewhere], rule[elsewhere] = NON_MATCH, RULES.index(RULE_OTHER_MATCH)
     if fitted and review_threshold is None:
-        rt = _deepen_review(prob, decision, rule, rt, REVIEW_PER_1000 * len(p) // 1000)
+        rt = _deepen_review(bounded, decision, rule, rt, REVIEW_PER_1000 * len(p) // 1000)
     frame = _frame(p, cand.left, cand.right, comp, prob, weight, decision, rule, keep, language)
     frame.attrs["blocking"] = {
         "pairs_per_key": cand.per_key,

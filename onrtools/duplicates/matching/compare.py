@@ -212,26 +212,22 @@ def compare(p: Prepared, left: np.ndarray, right: np.ndarray) -> Comparison:
     hetu_conflict = ~h_missing & ~h_same & valid_l & valid_r
     vtj_conflict = hetu_conflict & p.vtj[left] & p.vtj[right]
 
-    # birth date
+    # birth date: where a record's valid hetu tells another date than its syntymaaika, the
+    # better agreeing of the two counts (one of them was mistyped)
     bl, br = p.birth[left], p.birth[right]
-    b_missing = (bl == NO_DATE) | (br == NO_DATE)
-    dl = np.where(b_missing, 0, bl).astype("datetime64[D]")
-    dr = np.where(b_missing, 0, br).astype("datetime64[D]")
-    yl, yr = dl.astype("datetime64[Y]"), dr.astype("datetime64[Y]")
-    ml, mr = dl.astype("datetime64[M]"), dr.astype("datetime64[M]")
-    mon_l = ml.astype(np.int64) % 12 + 1
-    mon_r = mr.astype(np.int64) % 12 + 1
-    day_l = (dl - ml.astype("datetime64[D]")).astype(np.int64) + 1
-    day_r = (dr - mr.astype("datetime64[D]")).astype(np.int64) + 1
-    b_same = (bl == br) & ~b_missing
-    swapped = (yl == yr) & (day_l == mon_r) & (mon_l == day_r) & ~b_same & ~b_missing
-    parts_same = (yl == yr).astype(int) + (mon_l == mon_r) + (day_l == day_r)
-    close = (parts_same == 2) & ~b_missing
-    levels["syntymaaika"] = np.select([b_missing, b_same, swapped, close], [0, 4, 3, 2], 1).astype(
-        np.int8
-    )
+    date_level = _date_levels(bl, br)
+    hl_date, hr_date = p.birth_hetu[left], p.birth_hetu[right]
+    other = np.flatnonzero((hl_date != NO_DATE) | (hr_date != NO_DATE))
+    if len(other):
+        for lo, ro in ((hl_date[other], br[other]), (bl[other], hr_date[other])):
+            known = (lo != NO_DATE) & (ro != NO_DATE)
+            alt = np.where(known, _date_levels(np.where(known, lo, 0), np.where(known, ro, 0)), 0)
+            date_level[other] = np.maximum(date_level[other], alt.astype(np.int8))
+    levels["syntymaaika"] = date_level
     sim["syntymaaika"] = np.select(
-        [b_missing, b_same, swapped, close], [np.nan, 1.0, 0.9, 0.7], 0.0
+        [date_level == 0, date_level == 4, date_level == 3, date_level == 2],
+        [np.nan, 1.0, 0.9, 0.7],
+        0.0,
     )
 
     # names swapped between the fields: compared across, in the shared skeleton vocabulary
@@ -370,3 +366,22 @@ def compare_levels(
     return Comparison(
         levels, {}, hetu_conflict, vtj_conflict, shared, (count_l, count_r), same_first
     )
+
+
+def _date_levels(bl: np.ndarray, br: np.ndarray) -> np.ndarray:
+    """syntymaaika levels of two arrays of days: 4 same, 3 day and month swapped, 2 one of
+    day/month/year differs, 1 different, 0 either missing (NO_DATE)."""
+    b_missing = (bl == NO_DATE) | (br == NO_DATE)
+    dl = np.where(b_missing, 0, bl).astype("datetime64[D]")
+    dr = np.where(b_missing, 0, br).astype("datetime64[D]")
+    yl, yr = dl.astype("datetime64[Y]"), dr.astype("datetime64[Y]")
+    ml, mr = dl.astype("datetime64[M]"), dr.astype("datetime64[M]")
+    mon_l = ml.astype(np.int64) % 12 + 1
+    mon_r = mr.astype(np.int64) % 12 + 1
+    day_l = (dl - ml.astype("datetime64[D]")).astype(np.int64) + 1
+    day_r = (dr - mr.astype("datetime64[D]")).astype(np.int64) + 1
+    b_same = (bl == br) & ~b_missing
+    swapped = (yl == yr) & (day_l == mon_r) & (mon_l == day_r) & ~b_same & ~b_missing
+    parts_same = (yl == yr).astype(int) + (mon_l == mon_r) + (day_l == day_r)
+    close = (parts_same == 2) & ~b_missing
+    return np.select([b_missing, b_same, swapped, close], [0, 4, 3, 2], 1).astype(np.int8)

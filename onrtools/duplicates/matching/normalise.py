@@ -9,9 +9,11 @@ records with ten thousand distinct surnames cost ten thousand normalisations. Tw
   made alike (ae/oe/ue -> a/o/u, doubled letters once, w/v, ph/f, c/k, y/j -> i, ...) and
   without spaces; used for one comparison level and for the blocking keys, never shown.
 
-The birth date comes from ``syntymaaika`` or, when that is missing, from a valid hetu; the sex
-likewise from ``sukupuoli`` or the hetu. Missing values are -1 in code arrays, ``NO_DATE`` in
-``birth`` and "" in text.
+The birth date comes from ``syntymaaika`` or, when that is missing, from a valid hetu; where a
+record has both and they disagree, the hetu's date is kept apart (``birth_hetu``) and the
+comparison takes whichever of the two agrees better (one of them was mistyped, and the typed
+date has no check character to tell which). The sex comes from ``sukupuoli`` or the hetu.
+Missing values are -1 in code arrays, ``NO_DATE`` in ``birth`` and "" in text.
 """
 
 from __future__ import annotations
@@ -164,6 +166,7 @@ class Prepared:
     suku_tok2: np.ndarray  # last part of the surname (= tok1 for a one-part surname)
     all_names: np.ndarray  # every name part of both fields, sorted (order and field ignored)
     birth: np.ndarray  # days since 1970-01-01, NO_DATE missing
+    birth_hetu: np.ndarray  # a valid hetu's date where it differs from syntymaaika, else NO_DATE
     sex: np.ndarray  # 1, 2 or -1
     hetu: np.ndarray  # code into hetu_values, -1 missing
     hetu_valid: np.ndarray  # bool
@@ -241,7 +244,10 @@ def prepare(records: pd.DataFrame) -> Prepared:
     )
     if len(uniq):
         from_hetu = np.where(hetu_valid, uniq_birth_days[safe], NO_DATE)
+        birth_hetu = np.where((birth != NO_DATE) & (from_hetu != birth), from_hetu, NO_DATE)
         birth = np.where(birth != NO_DATE, birth, from_hetu)
+    else:
+        birth_hetu = np.full(len(birth), NO_DATE, dtype=np.int64)
 
     sex_raw = (
         _text(records, "sukupuoli")
@@ -274,6 +280,7 @@ def prepare(records: pd.DataFrame) -> Prepared:
         suku_fold=suku_fold,
         **skel,
         birth=birth,
+        birth_hetu=birth_hetu,
         sex=sex,
         hetu=hetu_codes,
         hetu_valid=hetu_valid,
