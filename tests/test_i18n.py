@@ -133,8 +133,8 @@ USER_FACING = ("register/validation", "register/read", "register/columns", "regi
                "pipeline/step10_validate", "pipeline/step20_import", "pipeline/step30_reconcile",
                "pipeline/step40_changes", "pipeline/step50_duplicates", "pipeline/audit_report",
                "pipeline/run", "figures", "register/codes")
-# codes.py names koodisto entries (nationality and language names as the koodisto's own
-# metadata gives them, Finnish and English only): data, not messages of ours
+# codes.py names koodisto entries (nationality and language names in fi, sv and en, as ONR's
+# koodisto and pycountry's catalogues give them): data, not messages of ours
 DATA_NAMES = {"register/codes": {"nationality_name", "language_name"}}
 LANGUAGE_NAMES = re.compile(r"(^|_)(language|lang)$")
 
