@@ -11,7 +11,8 @@
     │   └── Conflict         409 (names do not match)
     ├── AmbiguousSend        a PUT may or may not have reached ONR; resolved before resending
     ├── ValidationFailed     rows rejected before sending: .problems, all of them
-    ├── RegisterReadError    the register file itself cannot be read: .path, .row, .field
+    ├── RegisterReadError    the register file itself cannot be read: .path, .row, .field;
+    │                        .key and .fields name the message, .render(language) says it
     ├── EnvironmentGuardError test data towards production or real data towards a test env
     ├── TuontiFailed         import finished with row errors: .tuonti_id, .row_errors
     ├── TuontiTimeout        polling gave up: .tuonti_id, .last_status

@@ -75,6 +75,21 @@ def test_translate_fills_placeholders_and_names_a_missing_key() -> None:
     assert i18n.translate_or("no.such.key", "fallback", "sv") == "fallback"
 
 
+def test_a_message_is_rendered_late_with_its_fields_in_words_too() -> None:
+    """A Message keeps a key and fields; fields that are Messages (or lists of them) are
+    rendered in the same language, lists of data joined with ", "."""
+    reason = i18n.Message("register.read.sheet_reason", sheet="'Ohje'",
+                          reason=i18n.Message("register.read.sheet_no_header"))
+    missing = i18n.Message("register.read.columns.missing", columns=["tunniste", "sukunimi"])
+    assert missing.render("sv") == "obligatoriska kolumner saknas: tunniste, sukunimi"
+    assert reason.render("fi") == "'Ohje': tyhjä (ei otsikkoriviä)"
+    assert i18n.render_field([reason, missing], "en") == (
+        "'Ohje': empty (no header row); missing required columns: tunniste, sukunimi")
+    assert reason == i18n.Message("register.read.sheet_reason", sheet="'Ohje'",
+                                  reason=i18n.Message("register.read.sheet_no_header"))
+    assert "register.read.sheet_reason" in repr(reason)
+
+
 def test_language_explicit_then_onr_language_then_finnish(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
