@@ -11,7 +11,8 @@
     │   └── Conflict         409 (names do not match)
     ├── AmbiguousSend        a PUT may or may not have reached ONR; resolved before resending
     ├── ValidationFailed     rows rejected before sending: .problems, all of them
-    ├── RegisterReadError    the register file itself cannot be read: .path, .row, .field
+    ├── RegisterReadError    the register file itself cannot be read: .path, .row, .field;
+    │                        .key and .fields name the message, .render(language) says it
     ├── EnvironmentGuardError test data towards production or real data towards a test env
     ├── TuontiFailed         import finished with row errors: .tuonti_id, .row_errors
     ├── TuontiTimeout        polling gave up: .tuonti_id, .last_status
@@ -114,16 +115,55 @@ class ValidationFailed(OnrError):
 
 
 class RegisterReadError(OnrError):
-    """The register file cannot be read at all (not a row-level problem)."""
+    """The register file cannot be read at all (not a row-level problem).
+
+    The message is a catalogue ``key`` and its ``fields`` (keyword data: line numbers, sheet
+    and column names; a field may be an :class:`onrtools.i18n.Message` or a list of them, as
+    in "every sheet and why"). :meth:`render` puts it in fi, sv or en for the person reading
+    it, prefixed with ``path``; ``str(exc)`` is the English text (logs), or that of
+    ``language`` for a copy made by :meth:`in_language`.
+    """
 
     def __init__(
-        self, message: str, *, path: str | None = None, row: int | None = None,
-        field: str | None = None,
+        self, key: str, /, *, path: str | None = None, row: int | None = None,
+        field: str | None = None, language: str = "en", **fields: Any,
     ) -> None:
+        self.key = key
+        self.fields = fields
         self.path = path
         self.row = row
         self.field = field
-        super().__init__(message)
+        self.language = language
+        super().__init__(self.render(language))
+
+    def render(self, language: str | None = None) -> str:
+        """The message in ``language`` (fi, sv or en; None or empty: ``ONR_LANGUAGE``, else
+        fi), the file's path first: ``henkilot.csv: tiedosto on tyhjä``."""
+        from onrtools.i18n import Message
+
+        text = Message(self.key, **self.fields).render(language)
+        return f"{self.path}: {text}" if self.path else text
+
+    def in_language(self, language: str | None) -> RegisterReadError:
+        """The same error whose ``str()`` is in ``language``: to raise where a person reads the
+        exception's own text (a notebook's traceback, the run summary)."""
+        from onrtools.i18n import resolve_language
+
+        copy = type(self)(self.key, path=self.path, row=self.row, field=self.field,
+                          language=resolve_language(language), **self.fields)
+        copy.__cause__, copy.__context__ = self.__cause__, self.__context__
+        copy.__suppress_context__ = self.__suppress_context__
+        return copy
+
+    def __reduce__(self) -> tuple[Any, ...]:  # pickled (a worker process) with key and fields
+        return (_rebuild_read_error, (type(self), self.key, {
+            "path": self.path, "row": self.row, "field": self.field,
+            "language": self.language, **self.fields}))
+
+
+def _rebuild_read_error(cls: type[RegisterReadError], key: str,
+                        kwargs: dict[str, Any]) -> RegisterReadError:
+    return cls(key, **kwargs)
 
 
 class EnvironmentGuardError(OnrError):

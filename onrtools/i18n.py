@@ -24,6 +24,10 @@ when given, else ``ONR_LANGUAGE``, else ``fi``, and refuses anything but ``fi``,
 
     translate("validation.invalid.hetu", "sv", detail="…")   # one message
     t = Messages("sv"); t("page.30.title")                   # bound to a language
+    Message("register.read.empty").render("sv")              # kept now, put in words later
+
+A :class:`Message` (a key and its fields, not yet in any language) is what an error carries
+when whoever shows it chooses the language: ``RegisterReadError.render(language)``.
 
 Registry field names (``hetu``, ``etunimet``, ``kutsumanimi``, ``oppijanumero``…) and machine
 codes stay as they are in data columns and files ONR reads; only what a person reads is here.
@@ -33,7 +37,7 @@ from __future__ import annotations
 
 import os
 import string
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -114,6 +118,48 @@ def translate_or(key: str, default: str, language: str | None = None, /,
                  **fields: Any) -> str:
     """:func:`translate`, or ``default`` when the catalogue has no ``key``."""
     return translate(key, language, **fields) if has(key) else default
+
+
+def render_field(value: Any, language: str) -> Any:
+    """A field as it goes into a message in ``language``: a :class:`Message` rendered; a list or
+    tuple of them rendered and joined with ``"; "``, of anything else joined with ``", "``; any
+    other value (a path, a sheet or column name: data, not words) as it is."""
+    if isinstance(value, Message):
+        return value.render(language)
+    if isinstance(value, Sequence) and not isinstance(value, str):
+        items = [render_field(v, language) for v in value]
+        separator = "; " if any(isinstance(v, Message) for v in value) else ", "
+        return separator.join(map(str, items))
+    return value
+
+
+class Message:
+    """A catalogue message kept as its ``key`` and ``fields``, put in words by
+    :meth:`render` in the language of whoever shows it. A field may itself be a Message or a
+    list of them (a composite message: every sheet and why), see :func:`render_field`."""
+
+    __slots__ = ("key", "fields")
+
+    def __init__(self, key: str, /, **fields: Any) -> None:
+        self.key = key
+        self.fields = fields
+
+    def render(self, language: str | None = None) -> str:
+        """The text in ``language`` (fi, sv or en; None or empty: ``ONR_LANGUAGE``, else fi)."""
+        lang = language if language in LANGUAGES else resolve_language(language)
+        return translate(self.key, lang, **{name: render_field(value, lang)
+                                            for name, value in self.fields.items()})
+
+    def __eq__(self, other: object) -> bool:
+        return (isinstance(other, Message) and (self.key, self.fields) == (other.key,
+                                                                            other.fields))
+
+    def __hash__(self) -> int:
+        return hash(self.key)
+
+    def __repr__(self) -> str:
+        fields = "".join(f", {name}={value!r}" for name, value in self.fields.items())
+        return f"Message({self.key!r}{fields})"
 
 
 class Messages:

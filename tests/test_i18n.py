@@ -75,6 +75,21 @@ def test_translate_fills_placeholders_and_names_a_missing_key() -> None:
     assert i18n.translate_or("no.such.key", "fallback", "sv") == "fallback"
 
 
+def test_a_message_is_rendered_late_with_its_fields_in_words_too() -> None:
+    """A Message keeps a key and fields; fields that are Messages (or lists of them) are
+    rendered in the same language, lists of data joined with ", "."""
+    reason = i18n.Message("register.read.sheet_reason", sheet="'Ohje'",
+                          reason=i18n.Message("register.read.sheet_no_header"))
+    missing = i18n.Message("register.read.columns.missing", columns=["tunniste", "sukunimi"])
+    assert missing.render("sv") == "obligatoriska kolumner saknas: tunniste, sukunimi"
+    assert reason.render("fi") == "'Ohje': tyhjä (ei otsikkoriviä)"
+    assert i18n.render_field([reason, missing], "en") == (
+        "'Ohje': empty (no header row); missing required columns: tunniste, sukunimi")
+    assert reason == i18n.Message("register.read.sheet_reason", sheet="'Ohje'",
+                                  reason=i18n.Message("register.read.sheet_no_header"))
+    assert "register.read.sheet_reason" in repr(reason)
+
+
 def test_language_explicit_then_onr_language_then_finnish(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -133,8 +148,8 @@ USER_FACING = ("register/validation", "register/read", "register/columns", "regi
                "pipeline/step10_validate", "pipeline/step20_import", "pipeline/step30_reconcile",
                "pipeline/step40_changes", "pipeline/step50_duplicates", "pipeline/audit_report",
                "pipeline/run", "figures", "register/codes")
-# codes.py names koodisto entries (nationality and language names as the koodisto's own
-# metadata gives them, Finnish and English only): data, not messages of ours
+# codes.py names koodisto entries (nationality and language names in fi, sv and en, as ONR's
+# koodisto and pycountry's catalogues give them): data, not messages of ours
 DATA_NAMES = {"register/codes": {"nationality_name", "language_name"}}
 LANGUAGE_NAMES = re.compile(r"(^|_)(language|lang)$")
 
@@ -231,3 +246,38 @@ def test_an_empty_language_follows_onr_language(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setenv("ONR_LANGUAGE", "sv")
     assert i18n.translate("page.10.title", "sv") in display.heading("page.10", "").data
     assert "samma födelsedatum" in score_pairs(records, pair, language="").loc[0, "explanation"]
+
+
+def _calls(name: str) -> list[tuple[str, int, object]]:
+    """Every call of ``name(...)`` (or ``something.name(...)``) in the package: (file, line,
+    its first positional argument)."""
+    import ast
+
+    found = []
+    for path in PACKAGE.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and (
+                    (isinstance(node.func, ast.Name) and node.func.id == name)
+                    or (isinstance(node.func, ast.Attribute) and node.func.attr == name)):
+                first = node.args[0] if node.args else None
+                found.append((path.relative_to(PACKAGE).as_posix(), node.lineno, first))
+    return found
+
+
+@pytest.mark.parametrize("name", ["RegisterReadError", "Message"])
+def test_every_register_read_error_names_a_catalogue_key(name: str) -> None:
+    """A RegisterReadError (and each Message in its fields) is a key and its fields, never text:
+    its first argument is a literal key the catalogues hold, so every raise can be shown in fi,
+    sv or en (``exc.render(language)``). A text message, an f-string or a variable fails; an
+    existing error's ``.key`` passed on is allowed."""
+    import ast
+
+    calls = _calls(name)
+    assert len(calls) >= (15 if name == "RegisterReadError" else 5), calls
+    catalogue = i18n.catalogue("fi")
+    bad = [f"{path}:{line}" for path, line, first in calls
+           if not (isinstance(first, ast.Constant) and isinstance(first.value, str)
+                   and first.value in catalogue)
+           # another error's own key passed on (in_language, a sheet's reason) is one too
+           and not (isinstance(first, ast.Attribute) and first.attr == "key")]
+    assert not bad, f"{name}( without a catalogue key: {bad}"

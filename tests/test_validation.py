@@ -441,7 +441,7 @@ def test_cli_exit_codes_and_report(tmp_path: Path, capsys: pytest.CaptureFixture
     assert not any(h and h in out for h in full_hetus)
     assert out_file.exists()
     assert main([str(BAD / "empty.csv")]) == 2
-    assert "empty" in capsys.readouterr().err
+    assert "empty.csv: tiedosto on tyhjä" in capsys.readouterr().err  # Finnish, the default
     assert main([str(clean), "--target", "nowhere"]) == 2
     assert main(["--lang", "xx", str(clean)]) == 2
 

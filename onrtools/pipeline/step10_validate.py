@@ -110,15 +110,20 @@ def validate(
     enforce on ``PUT /oppija`` errors (see ``validation.validate_register``); ``columns`` maps
     file headers the reader does not know to ONR fields (``{"Employee ID": "tunniste"}`` or
     ``"Employee ID=tunniste; Nro=oid"``); ``language`` (fi, sv or en; empty: ``ONR_LANGUAGE``,
-    else fi) is that of the messages and the overview."""
+    else fi) is that of the messages and the overview, and of the RegisterReadError raised
+    when the file cannot be read at all."""
+    from onrtools.errors import RegisterReadError
     from onrtools.register.read import column_mapping, read_register
     from onrtools.register.validation import validate_register
 
     language = resolve_language(language)
     target = run_environment(run, settings(), confirm=target_env)
     path = resolve(register_file)
-    raw = read_register(path, sheet=sheet or None, columns=column_mapping(columns),
-                        language=language)
+    try:
+        raw = read_register(path, sheet=sheet or None, columns=column_mapping(columns),
+                            language=language)
+    except RegisterReadError as exc:  # the page and the run summary show it: in its language
+        raise exc.in_language(language) from None
     result = validate_register(raw, target_env=target, override_reason=override_reason or None,
                                language=language, api=api, strict=strict)
     register = _with_extras(raw.frame, local_extras(raw, path))

@@ -4,7 +4,8 @@ ONR's row fields (:data:`COLUMNS`) and which are required, identifying or coded;
 names a register export may use for each (:data:`_ALIASES`: ONR's names and common Finnish and
 English export names, compared folded by :func:`header_key`); the user's own mapping
 (``"Employee ID=tunniste"``, :func:`column_mapping`); and :func:`map_headers`, which refuses a
-file whose headers leave a required column unmapped, naming the nearest header.
+file whose headers leave a required column unmapped, naming the nearest header (a
+``RegisterReadError`` whose message is a catalogue key, ``register.read.*``, and its fields).
 :mod:`.read` reads files with it.
 """
 
@@ -14,6 +15,7 @@ import re
 import unicodedata
 
 from onrtools.errors import RegisterReadError
+from onrtools.i18n import Message
 
 COLUMNS: tuple[str, ...] = (
     "tunniste",
@@ -41,6 +43,8 @@ REQUIRED_COLUMNS: tuple[str, ...] = (
     "kansalaisuus",
 )
 IDENTIFIER_COLUMNS: tuple[str, ...] = ("oid", "hetu", "passinumero", "sahkoposti")
+# the key of map_headers' error for missing columns; its ``problems`` field is what is missing
+MISSING_COLUMNS = "register.read.columns"
 
 _ALIASES: dict[str, tuple[str, ...]] = {
     "tunniste": (
@@ -150,14 +154,14 @@ def _user_mapping(headers: list[str], columns: dict[str, str] | None, path: str
     mapped: dict[str, str] = {}
     for given, column in (columns or {}).items():
         if column not in COLUMNS:
-            raise RegisterReadError(
-                f"{path}: column mapping {given!r}={column!r}: {column!r} is not an ONR field; "
-                f"the fields are {', '.join(COLUMNS)}", path=path, field=column)
+            raise RegisterReadError("register.read.mapping.not_a_field", path=path,
+                                    field=column, given=repr(given), column=repr(column),
+                                    fields=", ".join(COLUMNS))
         header = given if given in headers else by_key.get(header_key(given))
         if header is None:
-            raise RegisterReadError(
-                f"{path}: column mapping {given!r}={column!r}: the file has no column {given!r}; "
-                f"its columns are {', '.join(map(repr, headers))}", path=path, field=column)
+            raise RegisterReadError("register.read.mapping.no_column", path=path,
+                                    field=column, given=repr(given), column=repr(column),
+                                    headers=", ".join(map(repr, headers)))
         mapped[header] = column
     return mapped
 
@@ -194,36 +198,32 @@ def map_headers(
             ignored.append(header)
             continue
         if column in seen:
-            raise RegisterReadError(
-                f"{path}: columns {seen[column]!r} and {header!r} both mean {column!r}; keep one",
-                path=path,
-                field=column,
-            )
+            raise RegisterReadError("register.read.doubled", path=path, field=column,
+                                    first=repr(seen[column]), second=repr(header),
+                                    column=repr(column))
         seen[column] = header
         mapping[header] = column
     missing = [c for c in REQUIRED_COLUMNS if c not in seen]
     no_identifier = not any(c in seen for c in IDENTIFIER_COLUMNS)
     if missing or no_identifier:
-        parts = []
+        problems = []
         if missing:
-            parts.append("missing required columns: " + ", ".join(missing))
+            problems.append(Message("register.read.columns.missing", columns=missing))
         if no_identifier:
-            parts.append("no identifier column (one of " + ", ".join(IDENTIFIER_COLUMNS) + ")")
-        found = ", ".join(repr(h) for h in headers) or "nothing"
-        hint = ""
+            problems.append(Message("register.read.columns.no_identifier",
+                                    columns=list(IDENTIFIER_COLUMNS)))
+        found: str | Message = (", ".join(repr(h) for h in headers)
+                                or Message("register.read.columns.nothing"))
         if len(headers) == 1 and re.search(r"[|:\t,;]", headers[0]):
-            hint = " (one column only: is the separator something other than , ; or tab?)"
+            hint = Message("register.read.columns.one_column")
         else:
             guesses = [f'--column "{g}={c}"' for c in missing
                        if (g := _suggestion(c, ignored))]
-            example = guesses[0] if guesses else '--column "FILE COLUMN=tunniste"'
-            hint = (f". Say which column is which: {' '.join(guesses)}" if guesses else
-                    f". Say which column is which, e.g. {example}") + \
-                " (or a [columns] table in the run config)"
-        raise RegisterReadError(
-            f"{path}: {'; '.join(parts)}. Found columns: {found}{hint}", path=path,
-            field=missing[0] if missing else None,
-        )
+            hint = (Message("register.read.columns.suggest", guesses=" ".join(guesses))
+                    if guesses else Message("register.read.columns.example"))
+        raise RegisterReadError("register.read.columns", path=path,
+                                field=missing[0] if missing else None,
+                                problems=problems, found=found, hint=hint)
     return mapping, tuple(ignored)
 
 
@@ -242,12 +242,10 @@ def unique_headers(headers: list[str], path: str = "register") -> list[str]:
         if column is not None:  # a doubled ONR column is refused here, with both names
             if column in onr_columns:
                 first = list(headers).index(onr_columns[column]) + 1
-                raise RegisterReadError(
-                    f"{path}: columns {onr_columns[column]!r} (column {first}) and {header!r} "
-                    f"(column {index}) both mean {column!r}; keep one",
-                    path=path,
-                    field=column,
-                )
+                raise RegisterReadError("register.read.doubled_at", path=path, field=column,
+                                        first=repr(onr_columns[column]), first_index=first,
+                                        second=repr(header), second_index=index,
+                                        column=repr(column))
             onr_columns[column] = header
         if name in seen:
             seen[name] += 1

@@ -8,7 +8,8 @@ ONR row field (``tunniste``, ``oid``, ``hetu``, ``passinumero``, ``sahkoposti``,
 counts it in the file (header = row 1). Rows that cannot become a frame row (wrong number of
 fields, merged or formula cells in XLSX, blank rows) land in ``.problems`` instead, so every
 input row is accounted for. A file that cannot be read at all raises
-:class:`~onrtools.errors.RegisterReadError` with a message for people.
+:class:`~onrtools.errors.RegisterReadError`: a catalogue key (``register.read.*``) and its
+fields, shown to people with ``exc.render(language)`` in fi, sv or en (``str(exc)`` is English).
 
 Accepted: CSV in UTF-8 (with or without BOM) or Windows-1252, separated by ``,``, ``;`` or tab;
 XLSX (a named sheet, or else the first sheet whose headers map). Headers may be ONR's names or
@@ -35,8 +36,10 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from onrtools.errors import RegisterReadError
+from onrtools.i18n import Message
 from onrtools.register.columns import (  # noqa: F401 - importers take these from here too
     COLUMNS,
+    MISSING_COLUMNS,
     PLAIN_FIELDS,
     column_mapping,
     header_key,
@@ -153,9 +156,7 @@ def _decode(data: bytes, path: str) -> tuple[bytes, str]:
         try:
             text = data.decode("utf-16")
         except UnicodeDecodeError as exc:
-            raise RegisterReadError(
-                f"{path}: broken UTF-16 text ({exc.reason})", path=path
-            ) from None
+            raise RegisterReadError("register.read.utf16", path=path, reason=exc.reason) from None
         return text.encode("utf-8"), "utf-16"
     if data.startswith(b"\xef\xbb\xbf"):
         data, bom = data[3:], True
@@ -173,22 +174,14 @@ def _decode(data: bytes, path: str) -> tuple[bytes, str]:
         except UnicodeDecodeError as exc:
             bad_line = data.count(b"\n", 0, exc.start) + 1
         utf8_line = data.count(b"\n", 0, mixed.start()) + 1
-        raise RegisterReadError(
-            f"{path}: the file mixes two text encodings (line {utf8_line} is UTF-8, line "
-            f"{bad_line} is not); names would be garbled. Save the whole file as CSV UTF-8",
-            path=path,
-            row=bad_line,
-        )
+        raise RegisterReadError("register.read.mixed_encoding", path=path, row=bad_line,
+                                utf8_line=utf8_line, other_line=bad_line)
     try:
         text = data.decode("cp1252")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
-        raise RegisterReadError(
-            f"{path}: unknown text encoding (neither UTF-8 nor Windows-1252: byte "
-            f"0x{data[exc.start]:02x} on line {line}); save the file as CSV UTF-8",
-            path=path,
-            row=line,
-        ) from None
+        raise RegisterReadError("register.read.unknown_encoding", path=path, row=line,
+                                byte=f"0x{data[exc.start]:02x}", line=line) from None
     return text.encode("utf-8"), "cp1252"
 
 
@@ -203,14 +196,10 @@ def _read_csv(
 ) -> tuple[list[str], pd.DataFrame, list[dict[str, Any]], str, str]:
     utf16 = data.startswith((b"\xff\xfe", b"\xfe\xff"))
     if not utf16 and data.count(b"\x00") > max(16, len(data) // 100):
-        raise RegisterReadError(
-            f"{path}: this is not a text file (it is full of NUL bytes: binary, or UTF-16 "
-            "without a byte-order mark); save the register as CSV UTF-8 or XLSX",
-            path=path,
-        )
+        raise RegisterReadError("register.read.not_text", path=path)
     utf8, encoding = _decode(data, path)
     if not re.search(rb"[^\s\x00]", utf8):
-        raise RegisterReadError(f"{path}: the file is empty", path=path)
+        raise RegisterReadError("register.read.empty", path=path)
     end = utf8.find(b"\n")
     header_bytes = utf8 if end < 0 else utf8[:end]
     first_line = header_bytes.decode("utf-8").rstrip("\r")
@@ -259,9 +248,8 @@ def _read_csv(
                 convert_options=convert,
             )
     except pa.ArrowInvalid as exc:
-        raise RegisterReadError(
-            f"{path}: cannot parse as CSV ({_arrow_reason(exc)})", path=path
-        ) from None
+        raise RegisterReadError("register.read.csv", path=path,
+                                reason=_arrow_reason(exc)) from None
     frame = table.to_pandas()
     skipped = sorted(n for n, _, _ in invalid if n is not None)
     if skipped:  # record n is file row n+1 unless a row was skipped before it
@@ -328,24 +316,29 @@ def _merged_rows(data: bytes, sheet_path: str | None) -> set[int]:
 
 def _first_mapping_sheet(book: Any, path: str, columns: dict[str, str] | None) -> Any:
     """The first sheet whose header row maps to ONR's fields (a workbook often opens with a
-    guide sheet); RegisterReadError naming every sheet and why, and ``--sheet``, if none does."""
-    reasons = []
+    guide sheet); RegisterReadError naming every sheet and why, and ``--sheet``, if none does.
+    Each reason is a :class:`~onrtools.i18n.Message` (``reasons``), so it is shown in the
+    language of whoever reads the error; for missing columns only what is missing, not the hint
+    (the hint names ``--sheet`` once for all)."""
+    reasons: list[Message] = []
     for ws in book.worksheets:
         first = next(ws.iter_rows(max_row=1, values_only=True), ())
         headers = [_cell_text(v).strip(_TRIM) for v in first if v not in (None, "")]
         if not headers:
-            reasons.append(f"{ws.title!r}: empty (no header row)")
+            reasons.append(Message("register.read.sheet_reason", sheet=repr(ws.title),
+                                   reason=Message("register.read.sheet_no_header")))
             continue
         try:
             map_headers(unique_headers(headers, path), path, columns)
         except RegisterReadError as exc:
-            reasons.append(f"{ws.title!r}: {str(exc).removeprefix(path + ': ').split('. ')[0]}")
+            reason = (exc.fields["problems"] if exc.key == MISSING_COLUMNS
+                      else Message(exc.key, **exc.fields))
+            reasons.append(Message("register.read.sheet_reason", sheet=repr(ws.title),
+                                   reason=reason))
             continue
         return ws
-    raise RegisterReadError(
-        f"{path}: no sheet has the register's columns ({'; '.join(reasons)}). Name the sheet "
-        f"with --sheet (the sheets are {', '.join(repr(ws.title) for ws in book.worksheets)}) "
-        f"and the columns with --column \"FILE COLUMN=onr_field\"", path=path)
+    raise RegisterReadError("register.read.no_mapping_sheet", path=path, reasons=reasons,
+                            sheets=", ".join(repr(ws.title) for ws in book.worksheets))
 
 
 def _read_xlsx(
@@ -359,9 +352,7 @@ def _read_xlsx(
     try:  # read-only streams rows: fast and small even for big sheets
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise RegisterReadError(
-            f"{path}: not a readable XLSX workbook ({exc})", path=path
-        ) from None
+        raise RegisterReadError("register.read.xlsx", path=path, reason=str(exc)) from None
     try:
         if sheet is None:
             ws = (book.worksheets[0] if len(book.worksheets) == 1
@@ -369,10 +360,8 @@ def _read_xlsx(
         elif sheet in book.sheetnames:
             ws = book[sheet]
         else:
-            raise RegisterReadError(
-                f"{path}: no sheet {sheet!r}; the workbook has {', '.join(book.sheetnames)}",
-                path=path,
-            )
+            raise RegisterReadError("register.read.no_sheet", path=path, sheet=repr(sheet),
+                                    sheets=", ".join(book.sheetnames))
         title = ws.title
         others = tuple(name for name in book.sheetnames if name != title)
         merged = _merged_rows(data, getattr(ws, "_worksheet_path", None))
@@ -385,7 +374,7 @@ def _read_xlsx(
     while rows and all(v in (None, "") for v, _ in rows[-1][1]):
         rows.pop()  # formatted but empty rows at the end are not data
     if not rows or all(v in (None, "") for v, _ in rows[0][1]):
-        raise RegisterReadError(f"{path}: sheet {title!r} is empty (no header row)", path=path)
+        raise RegisterReadError("register.read.sheet_empty", path=path, sheet=repr(title))
     header_cells = [v for v, _ in rows[0][1]]
     while header_cells and header_cells[-1] in (None, ""):
         header_cells.pop()
@@ -466,20 +455,19 @@ def read_register(
     try:
         data = path.read_bytes()
     except FileNotFoundError:
-        raise RegisterReadError(f"{name}: no such file", path=name) from None
+        raise RegisterReadError("register.read.no_file", path=name) from None
     except OSError as exc:
-        raise RegisterReadError(f"{name}: cannot read ({exc.strerror})", path=name) from None
+        raise RegisterReadError("register.read.cannot_read", path=name,
+                                reason=exc.strerror or type(exc).__name__) from None
     digest = hashlib.sha256(data).hexdigest()
     if not re.search(rb"[^\s\x00]", data):
-        raise RegisterReadError(f"{name}: the file is empty", path=name)
+        raise RegisterReadError("register.read.empty", path=name)
     is_zip = data.startswith(b"PK\x03\x04")
     if path.suffix.lower() in {".xlsx", ".xlsm"} or is_zip:
         headers, raw, problems, sheet_name, other_sheets = _read_xlsx(data, name, sheet, columns)
         fmt, encoding, separator = "xlsx", None, None
     elif path.suffix.lower() == ".xls" or data.startswith(b"\xd0\xcf\x11\xe0"):
-        raise RegisterReadError(
-            f"{name}: old Excel .xls is not supported; save it as .xlsx or CSV UTF-8", path=name
-        )
+        raise RegisterReadError("register.read.xls", path=name)
     else:
         headers, raw, problems, encoding, separator = _read_csv(data, name)
         fmt, sheet_name, other_sheets = "csv", None, ()
@@ -488,7 +476,7 @@ def read_register(
     mapping, ignored = map_headers(headers, name, columns)
     rows_in_file = len(raw) + len(problems)
     if rows_in_file == 0:
-        raise RegisterReadError(f"{name}: the file has a header but no data rows", path=name)
+        raise RegisterReadError("register.read.no_rows", path=name)
     frame = pd.DataFrame({"row_number": raw["row_number"].to_numpy()})
     for header, column in mapping.items():
         frame[column] = _trim(raw[header].astype("str").fillna(""))

@@ -766,8 +766,10 @@ def main(argv: list[str] | None = None) -> int:
         help="target environment: local, testi, untuva, hahtuva or prod",
     )
     parser.add_argument("--override-reason", help="allow guarded hetus, recording this reason")
-    parser.add_argument("--lang", choices=list(i18n.LANGUAGES), default=None,
-                        help="message language: fi, sv or en (default: ONR_LANGUAGE, else fi)")
+    parser.add_argument("--language", "--lang", dest="language",
+                        choices=list(i18n.LANGUAGES), default=None,
+                        help="language of the messages, unreadable-file ones included: fi, sv "
+                        "or en (default: ONR_LANGUAGE, else fi)")
     parser.add_argument("--api", default="oppija", choices=list(APIS),
                         help="the import API whose rules apply (default oppija)")
     parser.add_argument("--strict", action="store_true",
@@ -780,17 +782,17 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exc:
         return int(exc.code or 0) and 2
     try:
+        language = i18n.resolve_language(args.language)
         reg = read_register(args.file, sheet=args.sheet,
-                            columns=parse_column_mapping(args.column))
-        language = i18n.resolve_language(args.lang)
+                            columns=parse_column_mapping(args.column), language=language)
         print("\n".join([i18n.translate("validation.report.columns_read", language),
                          *("  " + line for line in reg.source.describe(language)), ""]))
         result = validate_register(
             reg, target_env=args.target, override_reason=args.override_reason,
             language=language, api=args.api, strict=args.strict,
         )
-    except RegisterReadError as exc:
-        print(f"onr validate: {exc}", file=sys.stderr)
+    except RegisterReadError as exc:  # what is wrong with the file, in the chosen language
+        print(f"onr validate: {exc.render(language)}", file=sys.stderr)
         return 2
     except ValueError as exc:
         print(f"onr validate: {exc}", file=sys.stderr)
