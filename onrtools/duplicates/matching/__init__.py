@@ -24,6 +24,15 @@ Hard rules on top of the probabilities (ONR's, or a person's first names):
   birth date, surname, address and often a middle name), unless a passport number, e-mail
   address or OID agrees (twins never share those). A blank field is no evidence: these rules
   need first names on both sides, and every comparison of a blank is its own level, weight 0.
+
+What the pairs around a pair say (transitivity, :func:`_transitive_bound`): if A is one person
+with B and with C, then B is one person with C, so P(A~C) <= P(B~C) + 1 - P(A~B).
+
+* a match whose record is more surely one person with someone whose valid hetu differs from
+  the other record's: at most ``review`` (no model needed: ONR holds them two people);
+* a review pair whose bound is under a tenth of the review threshold: ``non-match`` (the
+  namesake of a person whose duplicate is already found); the review queue goes deeper, up
+  to ``REVIEW_PER_1000`` pairs per 1,000 records, by the bounded posterior.
 """
 
 from __future__ import annotations
@@ -383,7 +392,12 @@ def link(
     seed: int = 0,
     language: str | None = None,
 ) -> pd.DataFrame:
-    """Pairs across two tables (``tunniste_l`` from ``left``, ``tunniste_r`` from ``right``)."""
+    """Pairs across two tables (``tunniste_l`` from ``left``, ``tunniste_r`` from ``right``).
+
+    Unlike :func:`find_duplicates`, no pair is bounded by the matches around it
+    (:func:`_transitive_bound`): records of the same table are not compared here, so the
+    bound would read "not compared" as "two people" and leave each record one match at most,
+    which holds only when neither table has duplicates of its own."""
     both = pd.concat(
         [
             left.assign(tunniste="L" + left["tunniste"].astype(str)),
