@@ -18,7 +18,7 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
 from onrtools.evidence import read_manifests
 from onrtools.evidence.kpi import HEADLINE, KPIS, NAN, _num
-from onrtools.figures import ReportFigure
+from onrtools.figures import ReportFigure, number_formatter
 from onrtools.i18n import Messages, resolve_language, translate, translate_count
 
 
@@ -209,6 +209,7 @@ def plot_trends(
                 ax.set_ylim(bottom=0, top=max(float(values.max()) * 1.15, 1.0))
             if "hours" not in name and "days" not in name:
                 ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+            ax.yaxis.set_major_formatter(number_formatter(lang))  # 0,5 h in fi and sv
         if values.notna().sum() == 0:
             ax.text(
                 0.5,

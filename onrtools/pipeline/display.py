@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import html
 import os
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -218,7 +219,21 @@ def datatable_html(df: pd.DataFrame, *, html_columns: Sequence[str] = (),
     }
     if table_id:
         options["table_id"] = table_id
-    return to_html_datatable(shown, **options)
+    return _translate_fallback_note(to_html_datatable(shown, **options), language)
+
+
+# itables' static preview (what the page shows until, or without, JavaScript) ends in English
+_NOT_SHOWN = re.compile(r"\((\d[\d,]*) more rows? not shown\)")
+
+
+def _translate_fallback_note(page: str, language: str | None) -> str:
+    """itables' ``(9,825 more rows not shown)`` under the static preview, in ``language``."""
+    def words(match: re.Match[str]) -> str:
+        hidden = int(match.group(1).replace(",", ""))
+        return "(" + html.escape(translate_count("display.not_shown", hidden, language,
+                                                 rows=format_number(hidden, language))) + ")"
+
+    return _NOT_SHOWN.sub(words, page)
 
 
 def datatable_words(language: str | None = None) -> dict[str, str]:
@@ -272,7 +287,7 @@ def full_list_html(paths: Iterable[Path] | None, *, relative_to: Path | None = N
         return ""
     links = " · ".join(
         f'<a href="{html.escape(os.path.relpath(p, relative_to) if relative_to else str(p))}"'
-        f" download>{html.escape(p.name)}</a> ({_size(p)})" for p in chosen)
+        f" download>{html.escape(p.name)}</a> ({_size(p, language)})" for p in chosen)
     label = html.escape(translate("display.full_list", language))
     return f'<p class="onr-full-list">{label} {links}</p>'
 
@@ -300,14 +315,14 @@ def plot_counts(counts: pd.Series | pd.DataFrame, *, by: str | None = None,
     else:
         series = counts
     series = series.sort_values()
-    from onrtools.figures import ReportFigure
+    from onrtools.figures import ReportFigure, number_formatter
 
     fig, ax = plt.subplots(figsize=(7, max(1.5, 0.35 * len(series) + 1)),
                            FigureClass=ReportFigure)
     if len(series):
         ax.barh([str(i) for i in series.index], series.to_numpy())
         for y, value in enumerate(series.to_numpy()):
-            ax.text(value, y, f" {value}", va="center")
+            ax.text(value, y, f" {format_number(value, language)}", va="center")
     else:
         ax.text(0.5, 0.5, translate("display.nothing", language), ha="center", va="center",
                 transform=ax.transAxes)
@@ -315,6 +330,7 @@ def plot_counts(counts: pd.Series | pd.DataFrame, *, by: str | None = None,
     if title:
         ax.set_title(title)
     ax.set_xlabel(translate("display.rows_axis", language))
+    ax.xaxis.set_major_formatter(number_formatter(language))  # 9 000, not 9000
     fig.tight_layout()
     plt.close(fig)
     return fig
@@ -329,7 +345,7 @@ def download_links(paths: Iterable[Path], *, relative_to: Path | None = None,
     for path in paths:
         href = os.path.relpath(path, relative_to) if relative_to else str(path)
         items.append(f'<li><a href="{html.escape(href)}" download>{html.escape(path.name)}'
-                     f"</a> ({_size(path)})</li>")
+                     f"</a> ({_size(path, language)})</li>")
     none = html.escape(translate("display.no_files", language))
     return HTML("<ul>" + "".join(items) + "</ul>" if items else f"<p>{none}</p>")
 
@@ -362,9 +378,12 @@ def _inline(text_: str) -> str:
     return "".join(f"<code>{p}</code>" if i % 2 else p for i, p in enumerate(pieces))
 
 
-def _size(path: Path) -> str:
+def _size(path: Path, language: str | None = None) -> str:
+    """``1 147,0 kB`` (fi, sv), ``1,147.0 kB`` (en), ``316 B``; a file that is not there says
+    so in ``language``."""
     try:
         n = path.stat().st_size
     except OSError:
-        return "missing"
-    return f"{n / 1024:.1f} kB" if n >= 1024 else f"{n} B"
+        return translate("display.file_missing", language)
+    return (f"{format_number(n / 1024, language, decimals=1)} kB" if n >= 1024
+            else f"{n} B")
