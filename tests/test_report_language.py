@@ -143,3 +143,28 @@ def test_the_count_chart_labels_its_bars_in_the_language() -> None:
     fig.canvas.draw()
     ticks = [t.get_text() for t in ax.get_xticklabels() if t.get_text()]
     assert f"8{NBSP}000" in ticks and "8000" not in ticks
+
+
+def test_the_pair_tables_read_in_the_language() -> None:
+    """50-duplicates' pairs and links: headers, the matcher's verdict, the reviewer's decision
+    and the probability were English (pair, matcher, review, match, same, 0.998)."""
+    from onrtools.duplicates.review import side_by_side
+    from onrtools.pipeline.step50_duplicates import decision_word, for_page, records_column
+
+    pairs = pd.DataFrame({"tunniste_l": ["a", "c"], "tunniste_r": ["b", "d"],
+                          "probability": [0.9981, 0.5], "decision": ["match", "non-match"],
+                          "review_decision": ["different", ""], "explanation": ["x", "y"]})
+    records = pd.DataFrame({"tunniste": list("abcd"), "sukunimi": ["Mäki", "Maki", "A", "A"]})
+    sv = for_page(side_by_side(pairs, records, language="sv"), "sv")
+    assert list(sv.columns) == ["par", "sannolikhet", "matcharens bedömning",
+                                "granskarens beslut", "fält som skiljer sig", "posterna",
+                                "underlag"]
+    assert list(sv["sannolikhet"]) == ["0,998", "0,500"]
+    assert list(sv["matcharens bedömning"]) == ["samma person", "olika personer"]
+    assert list(sv["granskarens beslut"]) == ["olika", "öppen"]
+    assert records_column("sv") == "posterna" and "<table" in sv["posterna"].iloc[0]
+    assert list(for_page(side_by_side(pairs, records), "fi")["tarkistajan päätös"]) == [
+        "eri", "avoin"]
+    assert decision_word("unsure", "sv") == "osäker" and decision_word("odd", "sv") == "odd"
+    en = for_page(side_by_side(pairs, records), "en")
+    assert "pair" in en.columns and list(en["review"]) == ["different", "open"]
