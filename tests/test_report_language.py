@@ -168,3 +168,20 @@ def test_the_pair_tables_read_in_the_language() -> None:
     assert decision_word("unsure", "sv") == "osäker" and decision_word("odd", "sv") == "odd"
     en = for_page(side_by_side(pairs, records), "en")
     assert "pair" in en.columns and list(en["review"]) == ["different", "open"]
+
+
+def test_the_import_batches_read_in_the_language() -> None:
+    """20-import-tuonti's batch table said batch, rows, state, sends, restarts and 'done'."""
+    from onrtools.onr.batch_import import ImportOutcome
+    from onrtools.pipeline.step20_import import ImportStep
+
+    outcome = ImportOutcome("r", "oppija", pd.DataFrame(), [
+        {"batch": 0, "rows": 25, "state": "done", "tuonti_id": 5, "sends": 1, "restarts": 0,
+         "resolved": None}])
+    sv = ImportStep(pd.DataFrame(), pd.DataFrame(), outcome, language="sv").batches()
+    assert list(sv.columns) == ["omgång", "rader", "status", "importens id", "sändningar",
+                                "omstarter", "utrett"]
+    assert sv.loc[0, "status"] == "klar"
+    fi = ImportStep(pd.DataFrame(), pd.DataFrame(), outcome).batches()
+    assert fi.loc[0, "tila"] == "valmis"
+    assert ImportStep(pd.DataFrame(), pd.DataFrame()).batches().empty
