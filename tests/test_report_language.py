@@ -185,3 +185,29 @@ def test_the_import_batches_read_in_the_language() -> None:
     fi = ImportStep(pd.DataFrame(), pd.DataFrame(), outcome).batches()
     assert fi.loc[0, "tila"] == "valmis"
     assert ImportStep(pd.DataFrame(), pd.DataFrame()).batches().empty
+
+
+def test_the_merge_package_says_why_that_master_in_the_language(tmp_path: Path) -> None:
+    """merge_request.csv/.xlsx held the clustering's English note ("the only hetu-bearing or
+    identified person is master (ONR rule)") in a Swedish package."""
+    from onrtools.duplicates.matching.cluster import (
+        NO_IDENTIFIED,
+        ONE_IDENTIFIED,
+        OPH_MUST_DECIDE,
+    )
+    from onrtools.duplicates.request_packages import write_merge_requests
+    from tests.matching.test_request_packages import _records, _reviewed
+
+    def notes_in(language: str) -> set[str]:
+        paths = write_merge_requests(tmp_path / language, _reviewed(), _records(),
+                                     language=language)
+        frame = pd.read_csv(paths["csv"], encoding="utf-8-sig", dtype=str)
+        return set(frame["master_note"])
+
+    sv = notes_in("sv")
+    assert sv and sv <= {"den enda personen med personbeteckning eller identifiering är "
+                         "huvudperson (ONR:s regel)", "Utbildningsstyrelsen (OPH) måste avgöra: "
+                         "fler än en person har personbeteckning eller identifiering",
+                         "ingen är identifierad: vem som helst kan vara huvudperson; den "
+                         "fullständigaste posten föreslås"}
+    assert notes_in("en") <= {ONE_IDENTIFIED, OPH_MUST_DECIDE, NO_IDENTIFIED}
