@@ -211,3 +211,20 @@ def test_the_merge_package_says_why_that_master_in_the_language(tmp_path: Path) 
                          "ingen är identifierad: vem som helst kan vara huvudperson; den "
                          "fullständigaste posten föreslås"}
     assert notes_in("en") <= {ONE_IDENTIFIED, OPH_MUST_DECIDE, NO_IDENTIFIED}
+
+
+def test_the_filter_widget_speaks_the_language(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A notebook opened by hand (interactive) showed "(all)", "contains", "3 of 3 rows." and
+    "N more rows in the files." whatever the language."""
+    frame = pd.DataFrame({"category": ["never_sent"] * 3, "tunniste": ["a", "b", "c"]})
+    shown: list[str] = []
+    monkeypatch.setattr("IPython.display.display", lambda obj: shown.append(obj.data))
+    box = display.table(frame, interactive=True, limit=2, language="sv")
+    dropdown, search = box.children[0].children
+    assert dropdown.label == "(alla)" and dropdown.value == "(all)"
+    assert search.description == "innehåller" and search.placeholder == "tunniste, oid, namn…"
+    assert display._html_table(frame, 2, "sv").endswith("<p>1 rad till finns i filerna.</p>")
+    assert display._html_table(frame, 1, "sv").endswith("<p>2 rader till finns i filerna.</p>")
+    assert any("<p>3 av 3 rader.</p>" in page for page in shown)
+    en = display.filter_widget(frame, language="en").children[0].children[0]
+    assert en.label == "(all)"

@@ -71,9 +71,13 @@ def write_xlsx(sheets: Mapping[str, pd.DataFrame], path: Path, *, show_hetu: boo
 # --- tables ---------------------------------------------------------------------------------
 
 
-def _html_table(df: pd.DataFrame, limit: int) -> str:
+def _html_table(df: pd.DataFrame, limit: int, language: str | None = None) -> str:
     shown = _flatten(df.head(limit)).fillna("")
-    more = f"<p>{len(df) - limit} more rows in the files.</p>" if len(df) > limit else ""
+    more = ""
+    if len(df) > limit:
+        rest = format_number(len(df) - limit, language)
+        words = translate_count("display.more_in_files", len(df) - limit, language, rows=rest)
+        more = f"<p>{html.escape(words)}</p>"
     return shown.to_html(index=False, escape=True, border=0, classes="onr-table") + more
 
 
@@ -109,7 +113,7 @@ def table(
                   relative_to=relative_to, language=language)
         return None
     display(HTML(heading))
-    return filter_widget(shown, filters=filters, limit=limit)
+    return filter_widget(shown, filters=filters, limit=limit, language=language)
 
 
 def preview(df: pd.DataFrame, *, per_group: int = 5, by: str = "category") -> pd.DataFrame:
@@ -120,18 +124,22 @@ def preview(df: pd.DataFrame, *, per_group: int = 5, by: str = "category") -> pd
 
 
 def filter_widget(df: pd.DataFrame, *, filters: Sequence[str] | None = None,
-                  limit: int = 50) -> Any:
-    """Dropdowns over ``filters`` columns and an output area with the matching rows."""
+                  limit: int = 50, language: str | None = None) -> Any:
+    """Dropdowns over ``filters`` columns and an output area with the matching rows; the
+    widget's words in ``language`` (the dropdowns keep the column names and values)."""
     import ipywidgets as widgets
 
+    t = Messages(language)
     columns = [c for c in (filters or FILTER_COLUMNS) if c in df.columns]
     dropdowns = {
-        c: widgets.Dropdown(
-            options=["(all)", *sorted(map(str, df[c].dropna().unique()))],
+        c: widgets.Dropdown(  # (label, value): "(all)" stays the value filtered() knows
+            options=[(t("display.filter.all"), "(all)"),
+                     *((v, v) for v in sorted(map(str, df[c].dropna().unique())))],
             description=c, style={"description_width": "initial"})
         for c in columns
     }
-    search = widgets.Text(description="contains", placeholder="tunniste, oid, name…")
+    search = widgets.Text(description=t("display.filter.contains"),
+                          placeholder=t("display.filter.placeholder"))
     output = widgets.Output()
 
     def refresh(_: Any = None) -> None:
@@ -140,7 +148,10 @@ def filter_widget(df: pd.DataFrame, *, filters: Sequence[str] | None = None,
         with output:
             from IPython.display import HTML, display
 
-            display(HTML(f"<p>{len(view)} of {len(df)} rows.</p>{_html_table(view, limit)}"))
+            count = t("display.filter.count", shown=format_number(len(view), t.language),
+                      total=format_number(len(df), t.language))
+            display(HTML(f"<p>{html.escape(count)}</p>"
+                         f"{_html_table(view, limit, t.language)}"))
 
     for control in (*dropdowns.values(), search):
         control.observe(refresh, names="value")
