@@ -228,3 +228,21 @@ def test_the_filter_widget_speaks_the_language(monkeypatch: pytest.MonkeyPatch) 
     assert any("<p>3 av 3 rader.</p>" in page for page in shown)
     en = display.filter_widget(frame, language="en").children[0].children[0]
     assert en.label == "(all)"
+
+
+def test_the_kpi_trend_has_no_english_month_names_and_decimal_commas() -> None:
+    """Daily runs put dates on the x axis: matplotlib wrote "Dec", "Jan"; the y axis of
+    hours wrote 0.5 on a Swedish page."""
+    from onrtools.evidence.trend import plot_trends
+
+    days = pd.date_range("2026-11-20", periods=20, freq="D", tz="UTC")
+    frame = pd.DataFrame({"run_id": [f"r{i}" for i in range(20)], "started_at": days,
+                          "feed_lag_hours_median": [0.1 * (i % 6) for i in range(20)]})
+    fig = plot_trends(frame, ["feed_lag_hours_median"], language="sv")
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    x = " ".join(t.get_text() for t in ax.get_xticklabels()) + ax.xaxis.get_offset_text(
+        ).get_text()
+    assert not re.search(r"Nov|Dec|Jan", x), x
+    y = [t.get_text() for t in ax.get_yticklabels() if t.get_text()]
+    assert any("," in v for v in y) and not any("." in v for v in y), y

@@ -140,6 +140,11 @@ def compare_in_words(frame: pd.DataFrame, language: str | None = None) -> pd.Dat
     return pd.DataFrame(rows, columns=columns).set_index(columns[0])
 
 
+# ConciseDateFormatter's levels (year, month, day, hour, minute, second) without month names
+DATE_FORMATS = ["%Y", "%m", "%d", "%H:%M", "%H:%M", "%S.%f"]
+DATE_OFFSET_FORMATS = ["", "%Y", "%Y-%m", "%Y-%m-%d", "%Y-%m-%d", "%Y-%m-%d %H:%M"]
+
+
 def plot_trends(
     frame: pd.DataFrame,
     kpis: Sequence[str] | None = None,
@@ -190,7 +195,8 @@ def plot_trends(
         if by_date:
             locator = AutoDateLocator()
             ax.xaxis.set_major_locator(locator)
-            ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
+            ax.xaxis.set_major_formatter(ConciseDateFormatter(  # numbers, not "Dec": any language
+                locator, formats=DATE_FORMATS, offset_formats=DATE_OFFSET_FORMATS))
         else:
             ax.xaxis.set_major_locator(MaxNLocator(nbins=6, integer=True))
             ax.xaxis.set_major_formatter(
