@@ -246,3 +246,16 @@ def test_the_kpi_trend_has_no_english_month_names_and_decimal_commas() -> None:
     assert not re.search(r"Nov|Dec|Jan", x), x
     y = [t.get_text() for t in ax.get_yticklabels() if t.get_text()]
     assert any("," in v for v in y) and not any("." in v for v in y), y
+
+
+def test_page_tables_write_booleans_and_decimals_in_the_language() -> None:
+    """The import results and the action lists showed True/False, 5.0 and 0.72 on a Swedish
+    page."""
+    frame = pd.DataFrame({"conflict": [False, True], "tuonti_id": [5.0, None],
+                          "score": [0.72, 1234.5], "tunniste": ["a", "b"]})
+    def cells(language: str) -> list[str]:  # the static preview's cells (same as the JSON's)
+        page = display.datatable_html(frame, language=language)
+        return re.findall(r"<td[^>]*>([^<]*)</td>", page)
+
+    assert cells("sv") == ["nej", "5", "0,72", "a", "ja", "", f"1{NBSP}234,5", "b"]
+    assert cells("en") == ["no", "5", "0.72", "a", "yes", "", "1,234.5", "b"]

@@ -217,9 +217,10 @@ def datatable_html(df: pd.DataFrame, *, html_columns: Sequence[str] = (),
     from itables import to_html_datatable
 
     shown = _flatten(df.head(max_rows)).astype(object).where(lambda f: f.notna(), "")
+    cell = _cell_text(language)
     for column in shown.columns:
         if column not in html_columns:
-            shown[column] = shown[column].map(lambda v: html.escape(str(v)))
+            shown[column] = shown[column].map(lambda v: html.escape(cell(v)))
     options: dict[str, Any] = {
         "connected": False, "maxBytes": 0, "showIndex": False, "allow_html": True,
         "pageLength": page_length, "lengthMenu": [10, 25, 100, 500],
@@ -245,6 +246,29 @@ def _translate_fallback_note(page: str, language: str | None) -> str:
                                                  rows=format_number(hidden, language))) + ")"
 
     return _NOT_SHOWN.sub(words, page)
+
+
+def _cell_text(language: str | None = None) -> Any:
+    """A page cell's text: True/False as words of ``language`` (ja/nej), a float as the
+    language writes it (0,72; a whole one, often an id read back as float, without ``.0``);
+    anything else as ``str``. The files keep the values themselves."""
+    import numpy as np
+    from babel.numbers import format_decimal
+
+    t = Messages(language)
+    words = {True: t("display.true"), False: t("display.false")}
+
+    def text(value: Any) -> str:
+        if isinstance(value, (bool, np.bool_)):
+            return words[bool(value)]
+        if isinstance(value, (float, np.floating)):
+            number = float(value)
+            if number.is_integer():
+                return str(int(number))
+            return format_decimal(number, format="#,##0.###", locale=t.language)
+        return str(value)
+
+    return text
 
 
 def datatable_words(language: str | None = None) -> dict[str, str]:
