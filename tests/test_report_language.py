@@ -259,3 +259,19 @@ def test_page_tables_write_booleans_and_decimals_in_the_language() -> None:
 
     assert cells("sv") == ["nej", "5", "0,72", "a", "ja", "", f"1{NBSP}234,5", "b"]
     assert cells("en") == ["no", "5", "0.72", "a", "yes", "", "1,234.5", "b"]
+
+
+def test_onr_validate_totals_group_thousands(tmp_path: Path,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    """`onr validate --language sv` said "Rader 10000"."""
+    from onrtools.register.validation import main
+
+    rows = ["tunniste;oid;hetu;passinumero;sahkoposti;etunimet;kutsumanimi;sukunimi;"
+            "syntymaaika;sukupuoli;aidinkieli;kansalaisuus"]
+    rows += [f"t{i};;;P{i};;Aino;Aino;Virtanen;1990-01-01;2;FI;752" for i in range(1200)]
+    path = tmp_path / "r.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    main([str(path), "--language", "sv", "--limit", "0"])
+    assert f"Rader 1{NBSP}200," in capsys.readouterr().out
+    main([str(path), "--language", "en", "--limit", "0"])
+    assert "Rows 1,200," in capsys.readouterr().out
