@@ -12,7 +12,9 @@
     ├── AmbiguousSend        a PUT may or may not have reached ONR; resolved before resending
     ├── ValidationFailed     rows rejected before sending: .problems, all of them
     ├── RegisterReadError    the register file itself cannot be read: .path, .row, .field;
-    │                        .key and .fields name the message, .render(language) says it
+    │   │                    .key and .fields name the message, .render(language) says it
+    │   └── ColumnMappingError  a --column / [columns] item is not "FILE COLUMN=field" (also
+    │                        a ValueError)
     ├── EnvironmentGuardError test data towards production or real data towards a test env
     ├── TuontiFailed         import finished with row errors: .tuonti_id, .row_errors
     ├── TuontiTimeout        polling gave up: .tuonti_id, .last_status
@@ -164,6 +166,13 @@ class RegisterReadError(OnrError):
 def _rebuild_read_error(cls: type[RegisterReadError], key: str,
                         kwargs: dict[str, Any]) -> RegisterReadError:
     return cls(key, **kwargs)
+
+
+class ColumnMappingError(RegisterReadError, ValueError):
+    """A column mapping item (``--column``, ``[columns]``, the ``columns`` parameter) is not
+    ``FILE COLUMN=field``: ``key`` ``register.read.mapping.syntax``, ``fields`` ``given``. A
+    RegisterReadError, so wherever an unreadable file is shown in the chosen language this is
+    too; a ValueError, as it was before it had a key."""
 
 
 class EnvironmentGuardError(OnrError):

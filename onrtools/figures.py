@@ -12,6 +12,7 @@ did before.
 from __future__ import annotations
 
 import io
+from typing import Any
 
 from matplotlib.figure import Figure
 
@@ -25,3 +26,17 @@ class ReportFigure(Figure):
         buffer = io.BytesIO()
         self.savefig(buffer, format="png", dpi=DPI, bbox_inches="tight")
         return buffer.getvalue()
+
+
+def number_formatter(language: str | None = None) -> Any:
+    """A tick formatter that writes numbers as ``language`` does: ``9 000``, ``0,5`` (fi, sv),
+    ``9,000``, ``0.5`` (en); up to two decimals. matplotlib's own writes ``9000`` and ``0.5``
+    whatever the report's language."""
+    from babel.numbers import format_decimal
+    from matplotlib.ticker import FuncFormatter
+
+    from onrtools.i18n import resolve_language
+
+    locale = resolve_language(language)
+    return FuncFormatter(lambda value, _pos: format_decimal(round(value, 2), format="#,##0.##",
+                                                           locale=locale))

@@ -290,11 +290,15 @@ def _norm_name(value: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-def name_difference(local: Mapping[str, str], onr: Mapping[str, str]) -> tuple[str, float]:
+def name_difference(local: Mapping[str, str], onr: Mapping[str, str],
+                    language: str = "en") -> tuple[str, float]:
     """``("sukunimi: Virtanen → Korhonen (JW 0.52)", lowest similarity)``; ``("", 1.0)`` if equal.
 
-    Similarity is rapidfuzz's Jaro-Winkler over case-folded names (0–1).
+    Similarity is rapidfuzz's Jaro-Winkler over case-folded names (0–1), written as
+    ``language`` writes a number (``JW 0,52`` in fi and sv: the detail goes into action lists).
     """
+    from onrtools.i18n import format_number
+
     parts = []
     lowest = 1.0
     for name in NAME_FIELDS:
@@ -303,7 +307,8 @@ def name_difference(local: Mapping[str, str], onr: Mapping[str, str]) -> tuple[s
             continue
         similarity = JaroWinkler.similarity(_norm_name(a), _norm_name(b))
         lowest = min(lowest, similarity)
-        parts.append(f"{name}: {a or '∅'} → {b} (JW {similarity:.2f})")
+        score = format_number(similarity, language, decimals=2)
+        parts.append(f"{name}: {a or '∅'} → {b} (JW {score})")
     return "; ".join(parts), lowest
 
 
@@ -526,9 +531,10 @@ def _row_actions(
     if rec["hetu"] and onr_hetu and rec["hetu"].upper() != onr_hetu.upper():
         add("hetu_changed", words("hetu_differs"))
     if rec["r_conflict"]:
-        add("row_conflict", name_difference(rec, _onr_names(rec))[0] or words("names_differ"))
+        add("row_conflict", name_difference(rec, _onr_names(rec), language)[0]
+            or words("names_differ"))
     elif has_person:
-        difference, _ = name_difference(rec, _onr_names(rec))
+        difference, _ = name_difference(rec, _onr_names(rec), language)
         if difference:
             add("name_differs", difference)
     return out

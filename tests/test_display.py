@@ -45,7 +45,9 @@ def test_table_widget_and_static_preview() -> None:
     box = display.table(FRAME, interactive=True)
     dropdown = box.children[0].children[0]
     assert dropdown.description == "category"
-    assert dropdown.options == ("(all)", "never_sent", "store_oppijanumero")
+    assert dropdown.label == "(kaikki)" and dropdown.value == "(all)"  # Finnish by default
+    assert [label for label, _ in dropdown.options] == ["(kaikki)", "never_sent",
+                                                        "store_oppijanumero"]
     assert display.table(FRAME, interactive=False) is None
     assert display.table(FRAME.iloc[:0]) is None
 

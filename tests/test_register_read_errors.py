@@ -13,7 +13,7 @@ from openpyxl import Workbook
 
 from onrtools import i18n
 from onrtools.errors import RegisterReadError
-from onrtools.register.columns import MISSING_COLUMNS, map_headers
+from onrtools.register.columns import MISSING_COLUMNS, map_headers, parse_column_mapping
 from onrtools.register.read import read_register
 from onrtools.register.validation import main
 
@@ -69,6 +69,8 @@ CASES: dict[str, tuple[str, Callable[[Path], object]]] = {
         _write(t, "hr.csv", HR), columns={"Employee ID": "tunnus"})),
     "no_column": ("register.read.mapping.no_column", lambda t: read_register(
         _write(t, "hr.csv", HR), columns={"Staff number": "tunniste"})),
+    "mapping_syntax": ("register.read.mapping.syntax",
+                       lambda t: parse_column_mapping(["Employee ID"])),
     "doubled": ("register.read.doubled", lambda t: read_register(
         _write(t, "hr.csv", HR), columns={"Employee ID": "tunniste", "Etunimet": "tunniste"})),
     "doubled_at": ("register.read.doubled_at",
@@ -229,3 +231,48 @@ def test_the_pipeline_step_raises_it_in_the_runs_language(
     assert caught.value.render("en").endswith("no such file")
     with pytest.raises(RegisterReadError, match="tiedostoa ei ole$"):
         steps.validate(run, missing)  # no language, no ONR_LANGUAGE: Finnish
+
+
+def test_a_badly_written_column_mapping_is_a_keyed_message(tmp_path: Path) -> None:
+    """`--column "X"` (no `=`): ColumnMappingError, a RegisterReadError (key, fields, render)
+    and still a ValueError; English in str() for logs."""
+    from onrtools.errors import ColumnMappingError
+    from onrtools.register.columns import column_mapping
+
+    with pytest.raises(ColumnMappingError) as caught:
+        parse_column_mapping(["Employee ID"])
+    exc = caught.value
+    assert isinstance(exc, ValueError) and isinstance(exc, RegisterReadError)
+    assert (exc.key, exc.fields) == ("register.read.mapping.syntax", {"given": "'Employee ID'"})
+    assert str(exc).startswith("column mapping 'Employee ID': write it as")
+    assert exc.render("sv").startswith("kolumnangivelsen 'Employee ID': skriv den som")
+    assert exc.render("fi").startswith("sarakemääritys 'Employee ID': kirjoita se muodossa")
+    assert pickle.loads(pickle.dumps(exc)).render("sv") == exc.render("sv")
+    with pytest.raises(ColumnMappingError, match="=tunniste'"):
+        column_mapping("Employee ID=tunniste; =tunniste")  # the `[columns]` / parameter form
+
+
+def test_onr_validate_bad_column_option_in_the_chosen_language(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str],
+) -> None:
+    path = str(_write(tmp_path, "hr.csv", HR))
+    assert main([path, "--column", "Employee ID", "--language", "sv"]) == 2
+    assert capsys.readouterr().err.startswith(
+        "onr validate: kolumnangivelsen 'Employee ID': skriv den som")
+    assert main([path, "--column", "Employee ID"]) == 2
+    assert "sarakemääritys 'Employee ID': kirjoita se muodossa" in capsys.readouterr().err
+
+
+def test_the_pipeline_step_says_a_bad_columns_parameter_in_the_runs_language(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Notebook 10's `columns` parameter (or the config's `[columns]`) written wrong."""
+    from onrtools.pipeline import step10_validate, steps
+    from onrtools.pipeline.rundir import RunDir
+
+    monkeypatch.setattr(step10_validate, "run_environment", lambda *a, **k: "local")
+    monkeypatch.setattr(step10_validate, "settings", lambda *a, **k: None)
+    run = RunDir.open("mapping-error", workspace=tmp_path / "ws", reports_dir=tmp_path / "rep")
+    path = str(_write(tmp_path, "hr.csv", HR))
+    with pytest.raises(RegisterReadError, match="^kolumnangivelsen 'Employee ID': skriv"):
+        steps.validate(run, path, language="sv", columns="Employee ID")

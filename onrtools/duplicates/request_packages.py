@@ -175,6 +175,24 @@ def _summary(
     return lines
 
 
+def _master_notes_in_words(rows: pd.DataFrame, language: str | None) -> pd.DataFrame:
+    """The merge rows' ``master_note`` (why that master: the clustering's English note) in
+    ``language``; any other note as it is."""
+    if "master_note" not in rows or not len(rows):
+        return rows
+    from onrtools.duplicates.matching.cluster import (
+        NO_IDENTIFIED,
+        ONE_IDENTIFIED,
+        OPH_MUST_DECIDE,
+    )
+
+    t = Messages(language)
+    words = {ONE_IDENTIFIED: t("requests.master_note.one_identified"),
+             OPH_MUST_DECIDE: t("requests.master_note.oph_must_decide"),
+             NO_IDENTIFIED: t("requests.master_note.no_identified")}
+    return rows.assign(master_note=rows["master_note"].map(lambda n: words.get(n, n)))
+
+
 def _write(
     kind: str, rows: pd.DataFrame, out_dir: Path, stem: str, institution: str, created: str | None,
     language: str | None = None,
@@ -185,7 +203,8 @@ def _write(
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     created = created or datetime.now(UTC).isoformat(timespec="seconds")
-    safe = neutralise_frame(rows.astype(object).where(rows.notna(), ""))
+    safe = neutralise_frame(_master_notes_in_words(rows, language).astype(object)
+                            .where(rows.notna(), ""))
     csv_path = write_csv(safe, out_dir / f"{stem}.csv")
     summary = _summary(kind, rows, institution, created, language)
     summary_path = out_dir / f"{stem}_summary.md"

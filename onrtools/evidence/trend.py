@@ -18,7 +18,7 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
 from onrtools.evidence import read_manifests
 from onrtools.evidence.kpi import HEADLINE, KPIS, NAN, _num
-from onrtools.figures import ReportFigure
+from onrtools.figures import ReportFigure, number_formatter
 from onrtools.i18n import Messages, resolve_language, translate, translate_count
 
 
@@ -140,6 +140,11 @@ def compare_in_words(frame: pd.DataFrame, language: str | None = None) -> pd.Dat
     return pd.DataFrame(rows, columns=columns).set_index(columns[0])
 
 
+# ConciseDateFormatter's levels (year, month, day, hour, minute, second) without month names
+DATE_FORMATS = ["%Y", "%m", "%d", "%H:%M", "%H:%M", "%S.%f"]
+DATE_OFFSET_FORMATS = ["", "%Y", "%Y-%m", "%Y-%m-%d", "%Y-%m-%d", "%Y-%m-%d %H:%M"]
+
+
 def plot_trends(
     frame: pd.DataFrame,
     kpis: Sequence[str] | None = None,
@@ -190,7 +195,8 @@ def plot_trends(
         if by_date:
             locator = AutoDateLocator()
             ax.xaxis.set_major_locator(locator)
-            ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
+            ax.xaxis.set_major_formatter(ConciseDateFormatter(  # numbers, not "Dec": any language
+                locator, formats=DATE_FORMATS, offset_formats=DATE_OFFSET_FORMATS))
         else:
             ax.xaxis.set_major_locator(MaxNLocator(nbins=6, integer=True))
             ax.xaxis.set_major_formatter(
@@ -209,6 +215,7 @@ def plot_trends(
                 ax.set_ylim(bottom=0, top=max(float(values.max()) * 1.15, 1.0))
             if "hours" not in name and "days" not in name:
                 ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+            ax.yaxis.set_major_formatter(number_formatter(lang))  # 0,5 h in fi and sv
         if values.notna().sum() == 0:
             ax.text(
                 0.5,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import html
 import os
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -70,9 +71,13 @@ def write_xlsx(sheets: Mapping[str, pd.DataFrame], path: Path, *, show_hetu: boo
 # --- tables ---------------------------------------------------------------------------------
 
 
-def _html_table(df: pd.DataFrame, limit: int) -> str:
+def _html_table(df: pd.DataFrame, limit: int, language: str | None = None) -> str:
     shown = _flatten(df.head(limit)).fillna("")
-    more = f"<p>{len(df) - limit} more rows in the files.</p>" if len(df) > limit else ""
+    more = ""
+    if len(df) > limit:
+        rest = format_number(len(df) - limit, language)
+        words = translate_count("display.more_in_files", len(df) - limit, language, rows=rest)
+        more = f"<p>{html.escape(words)}</p>"
     return shown.to_html(index=False, escape=True, border=0, classes="onr-table") + more
 
 
@@ -108,7 +113,7 @@ def table(
                   relative_to=relative_to, language=language)
         return None
     display(HTML(heading))
-    return filter_widget(shown, filters=filters, limit=limit)
+    return filter_widget(shown, filters=filters, limit=limit, language=language)
 
 
 def preview(df: pd.DataFrame, *, per_group: int = 5, by: str = "category") -> pd.DataFrame:
@@ -119,18 +124,22 @@ def preview(df: pd.DataFrame, *, per_group: int = 5, by: str = "category") -> pd
 
 
 def filter_widget(df: pd.DataFrame, *, filters: Sequence[str] | None = None,
-                  limit: int = 50) -> Any:
-    """Dropdowns over ``filters`` columns and an output area with the matching rows."""
+                  limit: int = 50, language: str | None = None) -> Any:
+    """Dropdowns over ``filters`` columns and an output area with the matching rows; the
+    widget's words in ``language`` (the dropdowns keep the column names and values)."""
     import ipywidgets as widgets
 
+    t = Messages(language)
     columns = [c for c in (filters or FILTER_COLUMNS) if c in df.columns]
     dropdowns = {
-        c: widgets.Dropdown(
-            options=["(all)", *sorted(map(str, df[c].dropna().unique()))],
+        c: widgets.Dropdown(  # (label, value): "(all)" stays the value filtered() knows
+            options=[(t("display.filter.all"), "(all)"),
+                     *((v, v) for v in sorted(map(str, df[c].dropna().unique())))],
             description=c, style={"description_width": "initial"})
         for c in columns
     }
-    search = widgets.Text(description="contains", placeholder="tunniste, oid, name…")
+    search = widgets.Text(description=t("display.filter.contains"),
+                          placeholder=t("display.filter.placeholder"))
     output = widgets.Output()
 
     def refresh(_: Any = None) -> None:
@@ -139,7 +148,10 @@ def filter_widget(df: pd.DataFrame, *, filters: Sequence[str] | None = None,
         with output:
             from IPython.display import HTML, display
 
-            display(HTML(f"<p>{len(view)} of {len(df)} rows.</p>{_html_table(view, limit)}"))
+            count = t("display.filter.count", shown=format_number(len(view), t.language),
+                      total=format_number(len(df), t.language))
+            display(HTML(f"<p>{html.escape(count)}</p>"
+                         f"{_html_table(view, limit, t.language)}"))
 
     for control in (*dropdowns.values(), search):
         control.observe(refresh, names="value")
@@ -205,9 +217,10 @@ def datatable_html(df: pd.DataFrame, *, html_columns: Sequence[str] = (),
     from itables import to_html_datatable
 
     shown = _flatten(df.head(max_rows)).astype(object).where(lambda f: f.notna(), "")
+    cell = _cell_text(language)
     for column in shown.columns:
         if column not in html_columns:
-            shown[column] = shown[column].map(lambda v: html.escape(str(v)))
+            shown[column] = shown[column].map(lambda v: html.escape(cell(v)))
     options: dict[str, Any] = {
         "connected": False, "maxBytes": 0, "showIndex": False, "allow_html": True,
         "pageLength": page_length, "lengthMenu": [10, 25, 100, 500],
@@ -218,7 +231,44 @@ def datatable_html(df: pd.DataFrame, *, html_columns: Sequence[str] = (),
     }
     if table_id:
         options["table_id"] = table_id
-    return to_html_datatable(shown, **options)
+    return _translate_fallback_note(to_html_datatable(shown, **options), language)
+
+
+# itables' static preview (what the page shows until, or without, JavaScript) ends in English
+_NOT_SHOWN = re.compile(r"\((\d[\d,]*) more rows? not shown\)")
+
+
+def _translate_fallback_note(page: str, language: str | None) -> str:
+    """itables' ``(9,825 more rows not shown)`` under the static preview, in ``language``."""
+    def words(match: re.Match[str]) -> str:
+        hidden = int(match.group(1).replace(",", ""))
+        return "(" + html.escape(translate_count("display.not_shown", hidden, language,
+                                                 rows=format_number(hidden, language))) + ")"
+
+    return _NOT_SHOWN.sub(words, page)
+
+
+def _cell_text(language: str | None = None) -> Any:
+    """A page cell's text: True/False as words of ``language`` (ja/nej), a float as the
+    language writes it (0,72; a whole one, often an id read back as float, without ``.0``);
+    anything else as ``str``. The files keep the values themselves."""
+    import numpy as np
+    from babel.numbers import format_decimal
+
+    t = Messages(language)
+    words = {True: t("display.true"), False: t("display.false")}
+
+    def text(value: Any) -> str:
+        if isinstance(value, (bool, np.bool_)):
+            return words[bool(value)]
+        if isinstance(value, (float, np.floating)):
+            number = float(value)
+            if number.is_integer():
+                return str(int(number))
+            return format_decimal(number, format="#,##0.###", locale=t.language)
+        return str(value)
+
+    return text
 
 
 def datatable_words(language: str | None = None) -> dict[str, str]:
@@ -272,7 +322,7 @@ def full_list_html(paths: Iterable[Path] | None, *, relative_to: Path | None = N
         return ""
     links = " · ".join(
         f'<a href="{html.escape(os.path.relpath(p, relative_to) if relative_to else str(p))}"'
-        f" download>{html.escape(p.name)}</a> ({_size(p)})" for p in chosen)
+        f" download>{html.escape(p.name)}</a> ({_size(p, language)})" for p in chosen)
     label = html.escape(translate("display.full_list", language))
     return f'<p class="onr-full-list">{label} {links}</p>'
 
@@ -300,14 +350,14 @@ def plot_counts(counts: pd.Series | pd.DataFrame, *, by: str | None = None,
     else:
         series = counts
     series = series.sort_values()
-    from onrtools.figures import ReportFigure
+    from onrtools.figures import ReportFigure, number_formatter
 
     fig, ax = plt.subplots(figsize=(7, max(1.5, 0.35 * len(series) + 1)),
                            FigureClass=ReportFigure)
     if len(series):
         ax.barh([str(i) for i in series.index], series.to_numpy())
         for y, value in enumerate(series.to_numpy()):
-            ax.text(value, y, f" {value}", va="center")
+            ax.text(value, y, f" {format_number(value, language)}", va="center")
     else:
         ax.text(0.5, 0.5, translate("display.nothing", language), ha="center", va="center",
                 transform=ax.transAxes)
@@ -315,6 +365,7 @@ def plot_counts(counts: pd.Series | pd.DataFrame, *, by: str | None = None,
     if title:
         ax.set_title(title)
     ax.set_xlabel(translate("display.rows_axis", language))
+    ax.xaxis.set_major_formatter(number_formatter(language))  # 9 000, not 9000
     fig.tight_layout()
     plt.close(fig)
     return fig
@@ -329,7 +380,7 @@ def download_links(paths: Iterable[Path], *, relative_to: Path | None = None,
     for path in paths:
         href = os.path.relpath(path, relative_to) if relative_to else str(path)
         items.append(f'<li><a href="{html.escape(href)}" download>{html.escape(path.name)}'
-                     f"</a> ({_size(path)})</li>")
+                     f"</a> ({_size(path, language)})</li>")
     none = html.escape(translate("display.no_files", language))
     return HTML("<ul>" + "".join(items) + "</ul>" if items else f"<p>{none}</p>")
 
@@ -362,9 +413,12 @@ def _inline(text_: str) -> str:
     return "".join(f"<code>{p}</code>" if i % 2 else p for i, p in enumerate(pieces))
 
 
-def _size(path: Path) -> str:
+def _size(path: Path, language: str | None = None) -> str:
+    """``1 147,0 kB`` (fi, sv), ``1,147.0 kB`` (en), ``316 B``; a file that is not there says
+    so in ``language``."""
     try:
         n = path.stat().st_size
     except OSError:
-        return "missing"
-    return f"{n / 1024:.1f} kB" if n >= 1024 else f"{n} B"
+        return translate("display.file_missing", language)
+    return (f"{format_number(n / 1024, language, decimals=1)} kB" if n >= 1024
+            else f"{n} B")

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from onrtools.evidence.kpi import KPIS
-from onrtools.i18n import Messages
+from onrtools.i18n import Messages, format_number
 from onrtools.pipeline.rundir import RunDir
 from onrtools.reconcile import CATEGORIES
 
@@ -50,7 +50,8 @@ def _link(report_dir: Path, rel: str | None, text: str) -> str:
 def _steps_table(report_dir: Path, steps: list[dict[str, Any]], t: Messages) -> str:
     rows = []
     for s in steps:
-        duration = f"{s['duration_s']:.1f} s" if s.get("duration_s") is not None else ""
+        duration = (f"{format_number(s['duration_s'], t.language, decimals=1)} s"
+                    if s.get("duration_s") is not None else "")
         error = f'<div class="err">{_e(s["error"])}</div>' if s.get("error") else ""
         rows.append(
             f"<tr><td>{_badge(s['status'], t)}</td><td>{_e(s['name'])}<div class=muted>"
@@ -63,15 +64,23 @@ def _steps_table(report_dir: Path, steps: list[dict[str, Any]], t: Messages) -> 
     return f"<table><tr>{head}</tr>" + "".join(rows) + "</table>"
 
 
-def _number(value: Any) -> Any:
-    """12.0 → 12, 0.96875 → 0.969; anything else as it is."""
-    if isinstance(value, float) and value == value:
-        return int(value) if value.is_integer() else round(value, 3)
-    return value
+def _number(value: Any, language: str = "en") -> Any:
+    """A count or measure as ``language`` writes it: 10000 → ``10 000`` (fi, sv) or ``10,000``
+    (en), 0.96875 → ``0,969``; anything else (a file name, a text) as it is."""
+    from babel.numbers import format_decimal
+
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
+        return value
+    return format_decimal(round(value, 3), format="#,##0.###", locale=language)
+
+
+def _pair(first: Any, second: Any, language: str) -> str:
+    """``150 / 200``, each number as ``language`` writes it."""
+    return f"{_number(first, language)} / {_number(second, language)}"
 
 
 def _kv(rows: list[tuple[str, Any]], t: Messages) -> str:
-    body = "".join(f"<tr><td>{_e(k)}</td><td class=n>{_e(_number(v))}</td></tr>"
+    body = "".join(f"<tr><td>{_e(k)}</td><td class=n>{_e(_number(v, t.language))}</td></tr>"
                    for k, v in rows if v is not None)
     return f"<table>{body}</table>" if body else f'<p class="muted">{_e(t("index.not_run"))}</p>'
 
@@ -87,7 +96,7 @@ def _actions_table(report_dir: Path, counts: dict[str, int], folder: str, t: Mes
         name = _link(report_dir, rel, title) if n else _e(title)
         style = "" if n else ' class="muted"'
         rows.append(f"<tr{style}><td>{name}<div class=muted>{_e(c.action(t.language))}</div>"
-                    f"</td><td class=n>{n}</td></tr>")
+                    f"</td><td class=n>{_e(_number(n, t.language))}</td></tr>")
     xlsx = _link(report_dir, f"{folder}/actions.xlsx", t("index.all_lists"))
     return (f"<table><tr><th>{_e(t('index.col.list'))}</th><th>{_e(t('index.col.rows'))}</th>"
             f"</tr>{''.join(rows)}</table><p>{xlsx}</p>")
@@ -112,7 +121,7 @@ def render_index(report_dir: Path, run: dict[str, Any], facts: dict[str, Any]) -
         (t("index.rows_valid"), v.get("rows_to_send")),
         (t("index.rows_rejected"), v.get("rows_rejected")),
         (t("index.errors_warnings"),
-         f"{v['errors']} / {v['warnings']}" if "errors" in v else None),
+         _pair(v["errors"], v["warnings"], t.language) if "errors" in v else None),
     ], t)
     top_codes = sorted(v.get("by_code", {}).items(), key=lambda kv: -kv[1])[:6]
     codes = (_kv(top_codes, t)
@@ -133,7 +142,7 @@ def render_index(report_dir: Path, run: dict[str, Any], facts: dict[str, Any]) -
                       (t("index.onr_candidates"), dup.get("onr_candidates")),
                       (t("index.register_pairs"), dup.get("register_pairs")),
                       (t("index.links"),
-                       f"{links['links_checked']} / {links['flagged']}"
+                       _pair(links["links_checked"], links["flagged"], t.language)
                        if "links_checked" in links else None),
                       (t("index.merge_requests"), requests.get("merge_requests")),
                       (t("index.unlink_requests"), requests.get("unlink_requests"))], t)
@@ -144,7 +153,9 @@ def render_index(report_dir: Path, run: dict[str, Any], facts: dict[str, Any]) -
     kpis = audit.get("kpis", {})
     share = kpis.get("share_with_oppijanumero")
     auditing = _kv([
-        (t("index.ledger"), audit.get("ledger")),
+        (t("index.ledger"),  # facts.json keeps the code (verified, BROKEN); the page says it
+         t.get(f"index.ledger.{str(audit['ledger']).lower()}", str(audit["ledger"]))
+         if audit.get("ledger") else None),
         (t("index.manifest"), audit.get("manifest_seq")),
         (t("index.runs"), audit.get("runs_in_ledger")),
         (t("index.share"),

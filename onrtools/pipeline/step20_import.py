@@ -29,6 +29,9 @@ def row_fingerprint(rows: pd.DataFrame) -> pd.Series:
     return text.map(lambda t: hashlib.sha256(t.encode()).hexdigest()[:16])
 
 
+BATCH_COLUMNS = ("batch", "rows", "state", "tuonti_id", "sends", "restarts", "resolved")
+
+
 @dataclass
 class ImportStep:
     """What step 20 produced: the rows sent now, every known result, the ONR outcome."""
@@ -41,8 +44,18 @@ class ImportStep:
     language: str = "fi"
 
     def batches(self) -> pd.DataFrame:
-        """One row per batch: rows, tuonti id, state, sends, restarts."""
-        return self.outcome.summary_frame() if self.outcome is not None else pd.DataFrame()
+        """One row per batch: rows, tuonti id, state, sends, restarts; for the page, so the
+        headers and the states are in the step's language (the journal keeps the codes; its
+        ``resolved`` note stays as the journal wrote it)."""
+        if self.outcome is None:
+            return pd.DataFrame()
+        t = Messages(self.language)
+        frame = self.outcome.summary_frame()
+        if "state" in frame:
+            frame["state"] = frame["state"].map(
+                lambda state: t.get(f"steps.batch.state.{state}", str(state)))
+        return frame.rename(columns={c: t(f"steps.batch.column.{c}") for c in BATCH_COLUMNS
+                                     if c in frame})
 
     def refused(self) -> pd.DataFrame:
         """Rows left out before sending because they break the yleistunniste rules: row,

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from onrtools.i18n import Messages, translate
+from onrtools.i18n import Messages, resolve_language, translate, translate_or
 from onrtools.pipeline import display
 from onrtools.pipeline.rundir import RunDir
 from onrtools.pipeline.step_common import ISO_DATE, client_for
@@ -127,6 +127,7 @@ def review(run: RunDir, pairs: pd.DataFrame, *, interactive: bool = True,
     run.write_facts("duplicates", {"review": {str(k): int(v) for k, v in counts.items()}})
     if interactive and len(pairs):
         return session.widget()
+    counts.index = [decision_word(c, language) for c in counts.index]  # facts keep the codes
     return counts.rename_axis(translate("steps.column.decision", language)).rename(
         translate("steps.column.pairs", language)).to_frame()
 
@@ -209,6 +210,7 @@ def review_links(run: RunDir, flagged: pd.DataFrame, *, interactive: bool = True
     run.write_facts("links", {"review": {str(k): int(v) for k, v in counts.items()}})
     if interactive and len(pairs):
         return session.widget()
+    counts.index = [decision_word(c, language) for c in counts.index]
     return counts.rename_axis(translate("steps.column.decision", language)).rename(
         translate("steps.column.links", language)).to_frame()
 
@@ -225,8 +227,8 @@ def pairs_side_by_side(run: RunDir, pairs: pd.DataFrame, *,
     decided = with_decisions(ReviewStore.for_workspace(run.workspace), pairs)
     register = run.load_frame("register", default=pd.DataFrame(columns=["tunniste"]))
     # a page shows at most display.DATATABLE_MAX_ROWS pairs; the files hold every one
-    return side_by_side(decided.head(display.DATATABLE_MAX_ROWS), register, show_hetu=show_hetu,
-                        language=language)
+    return for_page(side_by_side(decided.head(display.DATATABLE_MAX_ROWS), register,
+                                 show_hetu=show_hetu, language=language), language)
 
 
 def links_side_by_side(run: RunDir, flagged: pd.DataFrame, *,
@@ -240,12 +242,46 @@ def links_side_by_side(run: RunDir, flagged: pd.DataFrame, *,
     if not len(pairs):
         pairs = pd.DataFrame(columns=["tunniste_l", "tunniste_r", "probability"])
     decided = with_decisions(ReviewStore.for_workspace(run.workspace), pairs)
-    return side_by_side(decided.head(display.DATATABLE_MAX_ROWS),
-                        people.assign(tunniste=people["oid"]),
-                        fields=[f for f in LINK_PERSON_FIELDS if f != "oid"],
-                        labels=(translate("review.label.master", language),
-                                translate("review.label.ours", language)),
-                        show_hetu=show_hetu, language=language)
+    return for_page(side_by_side(decided.head(display.DATATABLE_MAX_ROWS),
+                                 people.assign(tunniste=people["oid"]),
+                                 fields=[f for f in LINK_PERSON_FIELDS if f != "oid"],
+                                 labels=(translate("review.label.master", language),
+                                         translate("review.label.ours", language)),
+                                 show_hetu=show_hetu, language=language), language)
+
+
+# the side-by-side frame's columns (duplicates.review.side_by_side names them in English)
+PAGE_COLUMNS = ("pair", "probability", "matcher", "review", "differs", "records",
+                "explanation")
+
+
+def decision_word(code: object, language: str | None = None) -> str:
+    """A matcher's verdict (match, review, non-match) or a reviewer's decision (same,
+    different, unsure, open) as a person reads it in ``language``; an unknown code as it is."""
+    text = str(code)
+    return translate_or(f"review.value.{text.replace(' ', '_').replace('-', '_')}", text,
+                        language)
+
+
+def records_column(language: str | None = None) -> str:
+    """The side-by-side records' column as :func:`for_page` names it (its cells are HTML)."""
+    return translate("review.column.records", language)
+
+
+def for_page(frame: pd.DataFrame, language: str | None = None) -> pd.DataFrame:
+    """A side-by-side frame as the page shows it: headers, verdicts and decisions in
+    ``language``, the probability as the language writes a number (0,998)."""
+    from onrtools.i18n import format_number
+
+    lang = resolve_language(language)
+    out = frame.copy()
+    for column in ("matcher", "review"):
+        if column in out:
+            out[column] = out[column].map(lambda v: decision_word(v, lang))
+    if "probability" in out:
+        out["probability"] = out["probability"].map(
+            lambda v: "" if v is None or pd.isna(v) else format_number(v, lang, decimals=3))
+    return out.rename(columns={c: translate(f"review.column.{c}", lang) for c in PAGE_COLUMNS})
 
 
 def request_packages(run: RunDir, *, institution: str = "",
@@ -289,5 +325,6 @@ def request_packages(run: RunDir, *, institution: str = "",
         "files": [f for r in rows for f in (r["xlsx"], r["csv"], r["summary"])],
     })
     t = Messages(language)
+    frame["package"] = [t(f"steps.package.{kind}") for kind in frame["package"]]  # facts: codes
     return frame.rename(columns={c: t(f"steps.column.{c}")
                                  for c in ("package", "requests", "summary")})

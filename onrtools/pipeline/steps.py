@@ -20,7 +20,7 @@ every step             :mod:`.step_common`           open_run, settings, environ
                                                      register_duplicates, pairs_side_by_side,
                                                      review, link_candidates,
                                                      links_side_by_side, review_links,
-                                                     request_packages
+                                                     request_packages, records_column
 90-audit-report        :mod:`.audit_report`          finish_run -> AuditStep
 =====================  ============================  =========================================
 """
@@ -51,6 +51,7 @@ from onrtools.pipeline.step50_duplicates import (
     links_side_by_side,
     onr_duplicate_candidates,
     pairs_side_by_side,
+    records_column,
     register_duplicates,
     request_packages,
     review,
@@ -90,6 +91,7 @@ __all__ = [
     "open_run",
     "pairs_side_by_side",
     "reconcile_run",
+    "records_column",
     "refresh_onr_view",
     "register_duplicates",
     "request_packages",

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from onrtools.errors import RegisterReadError
+from onrtools.errors import ColumnMappingError, RegisterReadError
 from onrtools.i18n import Message
 
 COLUMNS: tuple[str, ...] = (
@@ -126,13 +126,13 @@ def header_key(name: object) -> str:
 
 def parse_column_mapping(items: list[str] | tuple[str, ...]) -> dict[str, str]:
     """``["Employee ID=tunniste", ...]`` -> ``{"Employee ID": "tunniste"}`` (split at the last
-    ``=``, so a header may hold one); ValueError naming the item that has no ``=``."""
+    ``=``, so a header may hold one); ColumnMappingError (a RegisterReadError and a ValueError,
+    ``.render(language)``) naming the item that has no ``=``."""
     mapping: dict[str, str] = {}
     for item in items:
         header, sep, column = item.rpartition("=")
         if not sep or not header.strip() or not column.strip():
-            raise ValueError(f"column mapping {item!r}: write it as \"FILE COLUMN=onr_field\", "
-                             f"e.g. \"Employee ID=tunniste\"")
+            raise ColumnMappingError("register.read.mapping.syntax", given=repr(item))
         mapping[header.strip()] = column.strip()
     return mapping
 

@@ -729,8 +729,11 @@ def format_report(result: ValidationResult, *, limit: int = 20) -> str:
         t("validation.report.target", target=result.target_env)
         + (t("validation.report.override", reason=result.override_reason)
            if result.override_reason else ""),
-        t("validation.report.totals", rows=result.rows_total, ready=len(result.valid_rows),
-          error_rows=result.error_rows, errors=errors, warnings=warnings),
+        t("validation.report.totals", **{  # 10 000 in fi and sv, 10,000 in en
+            name: i18n.format_number(value, t.language) for name, value in (
+                ("rows", result.rows_total), ("ready", len(result.valid_rows)),
+                ("error_rows", result.error_rows), ("errors", errors),
+                ("warnings", warnings))}),
     ]
     summary = result.summary()
     if len(summary):

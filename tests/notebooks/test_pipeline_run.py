@@ -129,6 +129,16 @@ def test_a_page_in_swedish_and_english(planted: Planted, tmp_path: Path, languag
     actions = pd.concat([f for f in lists if len(f)], ignore_index=True)
     assert len(actions) and {"category", "tunniste", "action", "detail"} <= set(actions.columns)
     assert set(actions["action"]) <= {c.action(language) for c in CATEGORIES}
+    # numbers as the language writes them, and no English left by libraries (#14 audit)
+    english_number = re.compile(r"\(\d+\.\d kB\)|JW \d\.\d")
+    swedish_number = re.compile(r"\(\d+,\d kB\)|JW \d,\d")
+    details = " ".join(actions["detail"])
+    if language == "sv":
+        assert not english_number.search(text) and not english_number.search(details)
+        assert re.search(r"\(\d+,\d kB\)", text)  # the file links' sizes
+        assert "more rows not shown" not in text and "more row not shown" not in text
+    else:
+        assert not swedish_number.search(text) and not swedish_number.search(details)
 
 
 def test_planted_defects_land_in_their_lists_and_nothing_else(planted: Planted) -> None:
