@@ -60,6 +60,13 @@ def _joined(values: list[Any]) -> str:
     return " | ".join(_text(v) for v in values)
 
 
+def _evidence(*texts: str) -> str:
+    """The flag's reasons, then the matcher's explanation, each part once: both may say
+    "different birth dates", and OPH should read it once."""
+    parts = [part.strip() for text in texts for part in text.split(";")]
+    return "; ".join(dict.fromkeys(part for part in parts if part))
+
+
 def merge_request_rows(reviewed: pd.DataFrame, records: pd.DataFrame) -> pd.DataFrame:
     """One row per group of records a reviewer called the same person.
 
@@ -133,9 +140,7 @@ def unlink_request_rows(flagged: pd.DataFrame, persons: pd.DataFrame) -> pd.Data
                 "etunimet": _joined([f.get("etunimet") for f in found]),
                 "sukunimi": _joined([f.get("sukunimi") for f in found]),
                 "syntymaaika": _joined([f.get("syntymaaika") for f in found]),
-                "evidence": "; ".join(
-                    x for x in (_text(row.get("reason")), _text(row.get("explanation"))) if x
-                ),
+                "evidence": _evidence(_text(row.get("reason")), _text(row.get("explanation"))),
                 "reviewer": _text(row.get("reviewer")),
                 "decided_at": _text(row.get("decided_at")),
                 "note": _text(row.get("note")),

@@ -177,3 +177,23 @@ def test_only_groups_of_two_onr_persons_become_merge_requests(tmp_path: Path) ->
     assert len(pd.read_csv(paths["csv"], encoding="utf-8-sig")) == 0
     paths = write_merge_requests(tmp_path, _reviewed(), _records())  # two persons: a request
     assert len(pd.read_csv(paths["csv"], encoding="utf-8-sig")) == 1
+
+
+def test_unlink_evidence_says_each_thing_once(tmp_path: Path) -> None:
+    persons = _records().drop(columns=["tunniste"])
+    flagged = pd.DataFrame(
+        {
+            "masterOid": ["1.2.246.562.24.100"],
+            "henkiloOid": ["1.2.246.562.24.300"],
+            "reason": ["olika födelsedatum; olika kön"],
+            "explanation": ["olika födelsedatum; samma efternamn"],
+            "reviewer": ["pekka"],
+            "decided_at": ["2026-11-27T11:00:00+00:00"],
+            "note": [""],
+        }
+    )
+    paths = write_unlink_requests(tmp_path, flagged, persons)
+    sheet = openpyxl.load_workbook(paths["xlsx"])["requests"]
+    header = [c.value for c in sheet[1]]
+    row = dict(zip(header, next(sheet.iter_rows(min_row=2, values_only=True)), strict=True))
+    assert row["evidence"] == "olika födelsedatum; olika kön; samma efternamn"
