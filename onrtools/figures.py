@@ -40,3 +40,15 @@ def number_formatter(language: str | None = None) -> Any:
     locale = resolve_language(language)
     return FuncFormatter(lambda value, _pos: format_decimal(round(value, 2), format="#,##0.##",
                                                            locale=locale))
+
+
+def percent_formatter(language: str | None = None) -> Any:
+    """A tick formatter for shares (0-1) written as ``language`` writes percentages: ``20 %``
+    (fi, sv: a no-break space before the sign), ``20%`` (en)."""
+    from babel.numbers import format_percent
+    from matplotlib.ticker import FuncFormatter
+
+    from onrtools.i18n import resolve_language
+
+    locale = resolve_language(language)
+    return FuncFormatter(lambda value, _pos: format_percent(value, locale=locale))

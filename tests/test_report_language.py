@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from onrtools.figures import number_formatter
+from onrtools.figures import number_formatter, percent_formatter
 from onrtools.pipeline import display
 from onrtools.pipeline.report import render_index
 from onrtools.pipeline.run import PipelineRun, StepResult
@@ -133,6 +133,16 @@ def test_plot_axes_write_numbers_as_the_language_does(language: str, values: lis
                                                       expected: list[str]) -> None:
     formatter = number_formatter(language)
     assert [formatter(v, 0) for v in values] == expected
+
+
+@pytest.mark.parametrize(("language", "expected"), [
+    ("sv", [f"20{NBSP}%", f"100{NBSP}%"]),
+    ("fi", [f"20{NBSP}%", f"100{NBSP}%"]),
+    ("en", ["20%", "100%"]),
+])
+def test_plot_axes_write_shares_as_the_language_does(language: str, expected: list[str]) -> None:
+    formatter = percent_formatter(language)
+    assert [formatter(v, 0) for v in (0.2, 1.0)] == expected
 
 
 def test_the_count_chart_labels_its_bars_in_the_language() -> None:

@@ -14,11 +14,11 @@ import numpy as np
 import pandas as pd
 from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from onrtools.evidence import read_manifests
 from onrtools.evidence.kpi import HEADLINE, KPIS, NAN, _num
-from onrtools.figures import ReportFigure, number_formatter
+from onrtools.figures import ReportFigure, number_formatter, percent_formatter
 from onrtools.i18n import Messages, resolve_language, translate, translate_count
 
 
@@ -209,7 +209,7 @@ def plot_trends(
             ax.set_xlim(-0.5, max(len(frame) - 0.5, 0.5))
         if name.startswith("share_"):
             ax.set_ylim(0, 1.05)
-            ax.yaxis.set_major_formatter(PercentFormatter(xmax=1, decimals=0))
+            ax.yaxis.set_major_formatter(percent_formatter(lang))
         else:
             if values.notna().any() and values.min() >= 0:
                 ax.set_ylim(bottom=0, top=max(float(values.max()) * 1.15, 1.0))
