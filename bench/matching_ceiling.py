@@ -77,7 +77,8 @@ def features(n: int, seed: int) -> tuple[np.ndarray, np.ndarray, int]:
     weight = match_weight(model, p, left, comp, right)
     mt, rt = _thresholds(model, weight, True, None, None)
     prob, weight, decision, rule = _decide(model, p, left, right, comp, mt, rt, weight=weight)
-    soft, hard = _transitive_bound(prob, decision, rule, left, right, p, rt / 100)
+    every = np.arange(len(prob))
+    soft, hard = _transitive_bound(prob, decision, rule, left, right, p, rt / 100, every)
 
     def count(codes: np.ndarray) -> np.ndarray:  # how many records carry each one's value
         per_value = np.bincount(np.maximum(codes, 0))

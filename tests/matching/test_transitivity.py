@@ -44,7 +44,9 @@ def test_bound_from_a_confident_match_elsewhere() -> None:
     left, right = np.array([0, 0, 1]), np.array([1, 2, 3])
     prob = np.array([0.99, 0.30, 0.02])
     decision = np.array([MATCH, REVIEW, REVIEW], dtype=np.int8)
-    soft, hard = _transitive_bound(prob, decision, np.zeros(3, np.int8), left, right, p, 1e-4)
+    soft, hard = _transitive_bound(
+        prob, decision, np.zeros(3, np.int8), left, right, p, 1e-4, np.arange(3)
+    )
     # a~c: a is surely b, and b~c is no candidate at all: at most 1 - 0.99 + 0
     assert soft[1] == np.float64(1 - 0.99)
     # b~d: b is surely a, a~d no candidate
@@ -58,8 +60,22 @@ def test_bound_uses_the_probability_of_the_third_pair() -> None:
     left, right = np.array([0, 0, 1]), np.array([1, 2, 2])
     prob = np.array([0.99, 0.30, 0.25])
     decision = np.array([MATCH, REVIEW, REVIEW], dtype=np.int8)
-    soft, _ = _transitive_bound(prob, decision, np.zeros(3, np.int8), left, right, p, 1e-4)
+    soft, _ = _transitive_bound(
+        prob, decision, np.zeros(3, np.int8), left, right, p, 1e-4, np.arange(3)
+    )
     assert abs(soft[1] - (0.01 + 0.25)) < 1e-12  # b~c is likely too: the bound stays loose
+
+
+def test_only_the_pairs_asked_for_are_bounded() -> None:
+    p = prepare(_records([{"tunniste": t} for t in ("a", "b", "c")]))
+    left, right = np.array([0, 0, 1]), np.array([1, 2, 2])
+    prob = np.array([0.99, 0.30, 0.25])
+    decision = np.array([MATCH, REVIEW, REVIEW], dtype=np.int8)
+    soft, hard = _transitive_bound(
+        prob, decision, np.zeros(3, np.int8), left, right, p, 1e-4, np.array([1])
+    )
+    assert len(soft) == len(hard) == 1
+    assert abs(soft[0] - (0.01 + 0.25)) < 1e-12
 
 
 def test_a_rule_non_match_counts_as_zero() -> None:
@@ -68,7 +84,7 @@ def test_a_rule_non_match_counts_as_zero() -> None:
     prob = np.array([0.99, 0.30, 0.25])
     decision = np.array([MATCH, REVIEW, NON_MATCH], dtype=np.int8)
     rule = np.array([0, 0, RULES.index(RULE_OTHER_HETU)], dtype=np.int8)
-    soft, _ = _transitive_bound(prob, decision, rule, left, right, p, 1e-4)
+    soft, _ = _transitive_bound(prob, decision, rule, left, right, p, 1e-4, np.arange(3))
     assert abs(soft[1] - 0.01) < 1e-12
 
 

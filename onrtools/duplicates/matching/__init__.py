@@ -175,8 +175,10 @@ def _transitive_bound(
     right: np.ndarray,
     p: Prepared,
     floor: float,
+    pairs: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """An upper bound on each pair's probability from the matches around it.
+    """An upper bound on the probability of each of ``pairs`` (indices into the candidate
+    pairs) from the matches around it.
 
     If record A is one person with B, and A with C, then B is one person with C. So
     P(A~C) <= P(A~C and A~B) + P(not A~B) <= P(B~C) + 1 - P(A~B), where B is A's most probable
@@ -185,14 +187,15 @@ def _transitive_bound(
     namesake of a person whose duplicate is already found). P(B~C) is the pair's posterior
     when it is a candidate at ``floor`` or above and no rule made it a non-match, else 0.
 
-    Returns two bounds for every pair (1 where neither record has another match): the one
-    above, and the part of it that needs no model: where B and C have two different valid
-    hetus (ONR: two people), P(A~C) <= 1 - P(A~B) whatever the model says of B and C."""
+    Returns two bounds per pair (1 where neither record has another match): the one above,
+    and the part of it that needs no model: where B and C have two different valid hetus
+    (ONR: two people), P(A~C) <= 1 - P(A~B) whatever the model says of B and C. Only the
+    pairs asked for are bounded: at a million records the candidates are tens of millions."""
     n = len(p)
-    bound = np.ones(len(prob))
-    hard = np.ones(len(prob))
+    bound = np.ones(len(pairs))
+    hard = np.ones(len(pairs))
     matched = np.flatnonzero(decision == MATCH)
-    if not len(matched):
+    if not len(matched) or not len(pairs):
         return bound, hard
     rec = np.concatenate([left[matched], right[matched]]).astype(np.int64)
     other = np.concatenate([right[matched], left[matched]]).astype(np.int64)
@@ -210,15 +213,18 @@ def _transitive_bound(
     codes, known_p = codes[by_code], prob[known][by_code]
 
     def p_pair(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        if not len(codes):
+            return np.zeros(len(a))
         q = np.minimum(a, b) * n + np.maximum(a, b)
-        at = np.minimum(np.searchsorted(codes, q), max(len(codes) - 1, 0))
-        return np.where((len(codes) > 0) & (codes[at] == q), known_p[at] if len(codes) else 0, 0.0)
+        at = np.minimum(np.searchsorted(codes, q), len(codes) - 1)
+        return np.where(codes[at] == q, known_p[at], 0.0)
 
-    for x, y in ((left, right), (right, left)):
+    sel_left, sel_right = left[pairs].astype(np.int64), right[pairs].astype(np.int64)
+    for x, y in ((sel_left, sel_right), (sel_right, sel_left)):
         partner = best[x]
         has = np.flatnonzero((partner >= 0) & (partner != y))
         if len(has):
-            b, c = partner[has], y[has].astype(np.int64)
+            b, c = partner[has], y[has]
             elsewhere = 1.0 - best_p[x[has]] + p_pair(b, c)
             bound[has] = np.minimum(bound[has], elsewhere)
             two = p.hetu_valid[b] & p.hetu_valid[c] & (p.hetu[b] != p.hetu[c])
@@ -361,11 +367,14 @@ def find_duplicates(
     # a person; a review pair whose record is surely one person with someone the model holds
     # to be another (its bound under a tenth of the review threshold) leaves the queue; the
     # queue goes deeper by the bounded posterior
-    soft, hard = _transitive_bound(prob, decision, rule, cand.left, cand.right, p, rt / 100)
-    bounded = np.minimum(prob, soft)
-    other_hetu = (decision == MATCH) & (rule == 0) & (hard < mt)
+    # (only pairs that could be in match or review are bounded)
+    sel = np.flatnonzero((rule == 0) & (prob >= rt / 10))
+    soft, hard = _transitive_bound(prob, decision, rule, cand.left, cand.right, p, rt / 100, sel)
+    other_hetu = sel[(decision[sel] == MATCH) & (hard < mt)]
     decision[other_hetu], rule[other_hetu] = REVIEW, RULES.index(RULE_OTHER_HETU)
-    elsewhere = (decision == REVIEW) & (rule == 0) & (bounded < rt / 10)
+    bounded = prob.copy()
+    bounded[sel] = np.minimum(prob[sel], soft)
+    elsewhere = sel[(decision[sel] == REVIEW) & (rule[sel] == 0) & (bounded[sel] < rt / 10)]
     decision[elsewhere], rule[elsewhere] = NON_MATCH, RULES.index(RULE_OTHER_MATCH)
     if fitted and review_threshold is None:
         rt = _deepen_review(bounded, decision, rule, rt, REVIEW_PER_1000 * len(p) // 1000)
