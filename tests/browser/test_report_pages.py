@@ -184,7 +184,7 @@ def _shoot(page, element, path: Path, height: int = 760) -> None:  # noqa: ANN00
     box = element.bounding_box()  # in the viewport; the clip of a full page is in the page
     top = box["y"] + page.evaluate("window.scrollY")
     page.screenshot(path=str(path), full_page=True, clip={
-        "x": box["x"], "y": top, "width": min(box["width"], 1280),
+        "x": box["x"], "y": top, "width": min(box["width"], 1440),
         "height": min(box["height"], height)})
 
 
@@ -212,11 +212,13 @@ def screenshots(report: Path, out: Path) -> list[Path]:
         table.locator(".dt-search input").fill("hetu_changed")
         written.append(out / "report-reconcile-table.png")
         _shoot(page, table, written[-1])
-        page = browser.new_page(viewport={"width": 1280, "height": 860})
+        page = browser.new_page(viewport={"width": 1440, "height": 860})
         open_page(page, report / "50-duplicates.html")
         title = translate("page.50.pairs_table", language)  # the page is in the run's language
         pairs = page.locator(".onr-datatable", has_text=title).first
-        pairs.locator(".dt-search input").fill("different")  # the explanation says so
+        # pairs whose birth date and more differ: "syntymaaika," (with the comma) is in the
+        # list of differing fields only, and field names are the same in every language
+        pairs.locator(".dt-search input").fill("syntymaaika,")
         written.append(out / "report-duplicate-pairs.png")
         _shoot(page, pairs, written[-1])
         browser.close()
