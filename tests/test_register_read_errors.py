@@ -214,16 +214,23 @@ def test_onr_validate_missing_columns_in_the_chosen_language(
     assert "obligatoriska kolumner saknas: tunniste" in capsys.readouterr().err
 
 
-def test_the_pipeline_step_raises_it_in_the_runs_language(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """Notebook 10's page shows the exception's own text, and so does the run summary."""
-    from onrtools.pipeline import step10_validate, steps
+def _local_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str):  # noqa: ANN202
+    """A run directory whose validation step needs no ONR settings (environment "local")."""
+    from onrtools.pipeline import step10_validate
     from onrtools.pipeline.rundir import RunDir
 
     monkeypatch.setattr(step10_validate, "run_environment", lambda *a, **k: "local")
     monkeypatch.setattr(step10_validate, "settings", lambda *a, **k: None)
-    run = RunDir.open("read-error", workspace=tmp_path / "ws", reports_dir=tmp_path / "rep")
+    return RunDir.open(name, workspace=tmp_path / "ws", reports_dir=tmp_path / "rep")
+
+
+def test_the_pipeline_step_raises_it_in_the_runs_language(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Notebook 10's page shows the exception's own text, and so does the run summary."""
+    from onrtools.pipeline import steps
+
+    run = _local_run(tmp_path, monkeypatch, "read-error")
     missing = str(tmp_path / "nope.csv")
     with pytest.raises(RegisterReadError, match="filen finns inte$") as caught:
         steps.validate(run, missing, language="sv")
@@ -267,12 +274,9 @@ def test_the_pipeline_step_says_a_bad_columns_parameter_in_the_runs_language(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Notebook 10's `columns` parameter (or the config's `[columns]`) written wrong."""
-    from onrtools.pipeline import step10_validate, steps
-    from onrtools.pipeline.rundir import RunDir
+    from onrtools.pipeline import steps
 
-    monkeypatch.setattr(step10_validate, "run_environment", lambda *a, **k: "local")
-    monkeypatch.setattr(step10_validate, "settings", lambda *a, **k: None)
-    run = RunDir.open("mapping-error", workspace=tmp_path / "ws", reports_dir=tmp_path / "rep")
+    run = _local_run(tmp_path, monkeypatch, "mapping-error")
     path = str(_write(tmp_path, "hr.csv", HR))
     with pytest.raises(RegisterReadError, match="^kolumnangivelsen 'Employee ID': skriv"):
         steps.validate(run, path, language="sv", columns="Employee ID")

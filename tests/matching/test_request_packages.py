@@ -113,14 +113,15 @@ def test_formula_cells_in_single_values(tmp_path: Path) -> None:
     assert not any(isinstance(v, str) and v.startswith("=") for v in values)
 
 
-def test_unlink_package(tmp_path: Path) -> None:
+def _unlink_row(tmp_path: Path, reason: str, explanation: str) -> tuple[list, dict]:
+    """The header and first row of the unlink package written for one flagged link."""
     persons = _records().drop(columns=["tunniste"])
     flagged = pd.DataFrame(
         {
             "masterOid": ["1.2.246.562.24.100"],
             "henkiloOid": ["1.2.246.562.24.300"],
-            "reason": ["different birth dates"],
-            "explanation": ["-"],
+            "reason": [reason],
+            "explanation": [explanation],
             "reviewer": ["pekka"],
             "decided_at": ["2026-11-27T11:00:00+00:00"],
             "note": [""],
@@ -129,8 +130,13 @@ def test_unlink_package(tmp_path: Path) -> None:
     paths = write_unlink_requests(tmp_path, flagged, persons)
     sheet = openpyxl.load_workbook(paths["xlsx"])["requests"]
     header = [c.value for c in sheet[1]]
+    first = next(sheet.iter_rows(min_row=2, values_only=True))
+    return header, dict(zip(header, first, strict=True))
+
+
+def test_unlink_package(tmp_path: Path) -> None:
+    header, row = _unlink_row(tmp_path, "different birth dates", "-")
     assert header == list(UNLINK_COLUMNS)
-    row = dict(zip(header, next(sheet.iter_rows(min_row=2, values_only=True)), strict=True))
     assert row["slaveOid"] == "1.2.246.562.24.300"
     assert row["hetu_masked"] == "010190-**** | "
     assert row["evidence"] == "different birth dates; -"
@@ -180,20 +186,7 @@ def test_only_groups_of_two_onr_persons_become_merge_requests(tmp_path: Path) ->
 
 
 def test_unlink_evidence_says_each_thing_once(tmp_path: Path) -> None:
-    persons = _records().drop(columns=["tunniste"])
-    flagged = pd.DataFrame(
-        {
-            "masterOid": ["1.2.246.562.24.100"],
-            "henkiloOid": ["1.2.246.562.24.300"],
-            "reason": ["olika födelsedatum; olika kön"],
-            "explanation": ["olika födelsedatum; samma efternamn"],
-            "reviewer": ["pekka"],
-            "decided_at": ["2026-11-27T11:00:00+00:00"],
-            "note": [""],
-        }
+    _, row = _unlink_row(
+        tmp_path, "olika födelsedatum; olika kön", "olika födelsedatum; samma efternamn"
     )
-    paths = write_unlink_requests(tmp_path, flagged, persons)
-    sheet = openpyxl.load_workbook(paths["xlsx"])["requests"]
-    header = [c.value for c in sheet[1]]
-    row = dict(zip(header, next(sheet.iter_rows(min_row=2, values_only=True)), strict=True))
     assert row["evidence"] == "olika födelsedatum; olika kön; samma efternamn"
