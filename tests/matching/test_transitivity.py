@@ -22,6 +22,7 @@ from onrtools.duplicates.matching import (
     RULES,
     _transitive_bound,
     find_duplicates,
+    link,
 )
 from onrtools.duplicates.matching.compare import compare
 from onrtools.duplicates.matching.normalise import prepare
@@ -158,3 +159,35 @@ def test_without_a_hetu_date_the_typed_date_alone_counts() -> None:
     p = prepare(records)
     comp = compare(p, np.array([0]), np.array([1]))
     assert comp.levels["syntymaaika"].tolist() == [2]  # one part differs
+
+
+def test_link_sends_a_match_to_review_when_the_record_is_someone_else_with_another_hetu() -> None:
+    left = _records(
+        [
+            {
+                "tunniste": "dup",
+                "passinumero": "P12345678",
+                "sahkoposti": "aino@example.fi",
+                "katuosoite": "Rantatie 4",
+                "postinumero": "00100",
+            }
+        ]
+    )
+    namesake = {
+        "tunniste": "namesake",
+        "hetu": "030299-9945",
+        "katuosoite": "Koulukatu 9",
+        "postinumero": "33100",
+    }
+    original = {
+        "tunniste": "original",
+        "hetu": "030299U9048",
+        "sahkoposti": "aino@example.fi",
+        "katuosoite": "Rantatie 4",
+        "postinumero": "00100",
+    }
+    alone = link(left, _records([namesake]), keep="all", language="en")
+    assert alone["decision"].tolist() == ["match"]
+    both = link(left, _records([namesake, original]), keep="all", language="en")
+    decision = dict(zip(both["tunniste_r"], both["decision"], strict=True))
+    assert decision == {"original": "match", "namesake": "review"}

@@ -33,6 +33,8 @@ with B and with C, then B is one person with C, so P(A~C) <= P(B~C) + 1 - P(A~B)
 * a review pair whose bound is under a tenth of the review threshold: ``non-match`` (the
   namesake of a person whose duplicate is already found); the review queue goes deeper, up
   to ``REVIEW_PER_1000`` pairs per 1,000 records, by the bounded posterior.
+
+:func:`link` applies the first of these only (records of one table are not compared there).
 """
 
 from __future__ import annotations
@@ -403,10 +405,12 @@ def link(
 ) -> pd.DataFrame:
     """Pairs across two tables (``tunniste_l`` from ``left``, ``tunniste_r`` from ``right``).
 
-    Unlike :func:`find_duplicates`, no pair is bounded by the matches around it
-    (:func:`_transitive_bound`): records of the same table are not compared here, so the
-    bound would read "not compared" as "two people" and leave each record one match at most,
-    which holds only when neither table has duplicates of its own."""
+    Of the bound by the matches around a pair (:func:`_transitive_bound`) only the part that
+    needs no model applies: a match whose record is more surely one person with B, when B and
+    the other record have two different valid hetus, goes to review. The rest would need
+    P(B~C) for two records of the same table, which are not compared here; read as 0, it
+    would leave each record one match at most, which holds only when neither table has
+    duplicates of its own."""
     both = pd.concat(
         [
             left.assign(tunniste="L" + left["tunniste"].astype(str)),
@@ -427,6 +431,12 @@ def link(
     weight = match_weight(model, p, l_idx, comp, r_idx)
     mt, rt = _thresholds(model, weight, fitted, match_threshold, review_threshold)
     prob, weight, decision, rule = _decide(model, p, l_idx, r_idx, comp, mt, rt, weight=weight)
+    # only the part of the transitive bound that needs no comparison within a table: a record
+    # more surely one person with B is not also C when B and C have different valid hetus
+    sel = np.flatnonzero((rule == 0) & (decision == MATCH))
+    _, hard = _transitive_bound(prob, decision, rule, l_idx, r_idx, p, rt / 100, sel)
+    other_hetu = sel[hard < mt]
+    decision[other_hetu], rule[other_hetu] = REVIEW, RULES.index(RULE_OTHER_HETU)
     if fitted and review_threshold is None:
         capacity = REVIEW_PER_1000 * min(len(left), len(right)) // 1000
         rt = _deepen_review(prob, decision, rule, rt, capacity)
