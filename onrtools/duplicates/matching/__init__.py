@@ -368,8 +368,8 @@ def find_duplicates(
     # surely one person with someone else, who has another valid hetu than this one, goes to
     # a person; a review pair whose record is surely one person with someone the model holds
     # to be another (its bound under a tenth of the review threshold) leaves the queue; the
-    # queue goes deeper by the bounded posterior
-    # (only pairs that could be in match or review are bounded)
+    # queue goes deeper by the bounded posterior. Only pairs that could reach match or review
+    # are bounded.
     sel = np.flatnonzero((rule == 0) & (prob >= rt / 10))
     soft, hard = _transitive_bound(prob, decision, rule, cand.left, cand.right, p, rt / 100, sel)
     other_hetu = sel[(decision[sel] == MATCH) & (hard < mt)]
