@@ -178,6 +178,8 @@ def _transitive_bound(
     p: Prepared,
     floor: float,
     pairs: np.ndarray,
+    *,
+    model_part: bool = True,
 ) -> tuple[np.ndarray, np.ndarray]:
     """An upper bound on the probability of each of ``pairs`` (indices into the candidate
     pairs) from the matches around it.
@@ -192,7 +194,8 @@ def _transitive_bound(
     Returns two bounds per pair (1 where neither record has another match): the one above,
     and the part of it that needs no model: where B and C have two different valid hetus
     (ONR: two people), P(A~C) <= 1 - P(A~B) whatever the model says of B and C. Only the
-    pairs asked for are bounded: at a million records the candidates are tens of millions."""
+    pairs asked for are bounded: at a million records the candidates are tens of millions.
+    ``model_part=False`` skips the first bound (left at 1): :func:`link` has no P(B~C)."""
     n = len(p)
     bound = np.ones(len(pairs))
     hard = np.ones(len(pairs))
@@ -208,7 +211,9 @@ def _transitive_bound(
     best_p = np.zeros(n)
     best[rec[first]], best_p[rec[first]] = other[first], p_match[first]
 
-    known = np.flatnonzero((prob >= floor) & ((decision != NON_MATCH) | (rule == 0)))
+    known = np.empty(0, dtype=np.int64)
+    if model_part:
+        known = np.flatnonzero((prob >= floor) & ((decision != NON_MATCH) | (rule == 0)))
     lo = np.minimum(left[known], right[known]).astype(np.int64)
     codes = lo * n + np.maximum(left[known], right[known])
     by_code = np.argsort(codes, kind="stable")
@@ -227,8 +232,9 @@ def _transitive_bound(
         has = np.flatnonzero((partner >= 0) & (partner != y))
         if len(has):
             b, c = partner[has], y[has]
-            elsewhere = 1.0 - best_p[x[has]] + p_pair(b, c)
-            bound[has] = np.minimum(bound[has], elsewhere)
+            if model_part:
+                elsewhere = 1.0 - best_p[x[has]] + p_pair(b, c)
+                bound[has] = np.minimum(bound[has], elsewhere)
             two = p.hetu_valid[b] & p.hetu_valid[c] & (p.hetu[b] != p.hetu[c])
             hard[has[two]] = np.minimum(hard[has[two]], 1.0 - best_p[x[has[two]]])
     return np.minimum(bound, hard), hard
@@ -434,7 +440,9 @@ def link(
     # only the part of the transitive bound that needs no comparison within a table: a record
     # more surely one person with B is not also C when B and C have different valid hetus
     sel = np.flatnonzero((rule == 0) & (decision == MATCH))
-    _, hard = _transitive_bound(prob, decision, rule, l_idx, r_idx, p, rt / 100, sel)
+    _, hard = _transitive_bound(
+        prob, decision, rule, l_idx, r_idx, p, rt / 100, sel, model_part=False
+    )
     other_hetu = sel[hard < mt]
     decision[other_hetu], rule[other_hetu] = REVIEW, RULES.index(RULE_OTHER_HETU)
     if fitted and review_threshold is None:
